@@ -1,0 +1,134 @@
+package config
+
+import (
+	"net/netip"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/firsthop/firsthop/proxy"
+)
+
+// backendAt is a decoded backend with the nodes it came from.
+type backendAt struct {
+	proxy.Backend
+	path       string     // "backends[i]"
+	at         *yaml.Node // the list item
+	nameAt     *yaml.Node
+	localityAt *yaml.Node // nil when locality is not set
+}
+
+// backends decodes the backends list.
+func (d *decoder) backends(n *yaml.Node, path string, p *parsed) {
+	items, ok := d.list(n, path, "backends")
+	if !ok {
+		return
+	}
+	for i, item := range items {
+		if b, ok := d.backend(item, index(path, i)); ok {
+			p.backends = append(p.backends, b)
+		}
+	}
+}
+
+// backend decodes one backend. ok is false when it has no usable name.
+func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
+	f, ok := d.mapping(n, path, "a backend", "name", "locality", "endpoints", "echo", "timeouts")
+	if !ok {
+		return b, false
+	}
+	b.at, b.path, b.Locality = n, path, proxy.LocalityPreferLocal
+	if v := f.value("locality"); v != nil {
+		if s, ok := d.text(v, f.sub("locality"), "Local, PreferLocal, PreferZone or Cluster"); ok {
+			if l, err := proxy.ParseLocality(s); err != nil {
+				d.errorf(v, "%s: %v", f.sub("locality"), err)
+			} else {
+				b.Locality, b.localityAt = l, v
+			}
+		}
+	}
+	if v := f.value("echo"); v != nil {
+		b.Echo, _ = d.boolean(v, f.sub("echo"))
+	}
+	if v := f.value("endpoints"); v != nil {
+		b.Endpoints = d.endpoints(v, f.sub("endpoints"))
+		if b.Echo && len(v.Content) > 0 {
+			d.errorf(v, "%s: an echo backend takes no endpoints (the proxy serves it itself)", f.sub("endpoints"))
+		}
+	}
+	if v := f.value("timeouts"); v != nil {
+		d.timeouts(v, f.sub("timeouts"), &b.Backend)
+	}
+	v := f.value("name")
+	if v == nil {
+		d.errorf(n, "%s: name is required", path)
+		return b, false
+	}
+	b.Name, ok = d.name(v, f.sub("name"))
+	b.nameAt = v
+	return b, ok
+}
+
+// endpoints decodes a backend's endpoints list. An address listed twice is
+// an error.
+func (d *decoder) endpoints(n *yaml.Node, path string) []proxy.Endpoint {
+	items, ok := d.list(n, path, "endpoints")
+	if !ok {
+		return nil
+	}
+	var out []proxy.Endpoint
+	seen := map[netip.AddrPort]*yaml.Node{}
+	for i, item := range items {
+		ipath := index(path, i)
+		f, ok := d.mapping(item, ipath, "an endpoint {address, node, zone}", "address", "node", "zone")
+		if !ok {
+			continue
+		}
+		var e proxy.Endpoint
+		if v := f.value("node"); v != nil {
+			e.Node, _ = d.name(v, f.sub("node"))
+		}
+		if v := f.value("zone"); v != nil {
+			e.Zone, _ = d.name(v, f.sub("zone"))
+		}
+		v := f.value("address")
+		if v == nil {
+			d.errorf(item, "%s: address is required (IP:port)", ipath)
+			continue
+		}
+		s, ok := d.text(v, f.sub("address"), "an IP:port address")
+		if !ok {
+			continue
+		}
+		ap, err := parseAddrPort(s, dialPort)
+		if err != nil {
+			d.errorf(v, "%s: %v", f.sub("address"), err)
+			continue
+		}
+		if ap.Addr().IsUnspecified() {
+			d.errorf(v, "%s: %s is the unspecified address, which names no host", f.sub("address"), ap)
+			continue
+		}
+		if first := seen[ap]; first != nil {
+			d.errorf(v, "%s: %s is listed twice (first at line %d)", f.sub("address"), ap, first.Line)
+			continue
+		}
+		seen[ap] = v
+		e.Addr = ap
+		out = append(out, e)
+	}
+	return out
+}
+
+// timeouts decodes a backend's timeouts mapping into b.
+func (d *decoder) timeouts(n *yaml.Node, path string, b *proxy.Backend) {
+	f, ok := d.mapping(n, path, "backend timeouts", "connect", "responseHeader")
+	if !ok {
+		return
+	}
+	if v := f.value("connect"); v != nil {
+		b.ConnectTimeout, _ = d.duration(v, f.sub("connect"))
+	}
+	if v := f.value("responseHeader"); v != nil {
+		b.ResponseHeaderTimeout, _ = d.duration(v, f.sub("responseHeader"))
+	}
+}

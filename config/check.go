@@ -1,0 +1,215 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// check records the errors that involve more than one setting: missing
+// listeners, repeated names, clashing addresses, duplicate routes and
+// references to undefined backends.
+func (d *decoder) check(p *parsed, opts Options) {
+	if !p.isMapping {
+		return
+	}
+	switch at := p.listenersAt; {
+	case opts.Ingress:
+	case at == nil:
+		d.errorf(p.root, "listeners: at least one listener is required")
+	case at.Kind == yaml.SequenceNode && len(at.Content) == 0:
+		// Other kinds, and listeners with errors, are reported already.
+		d.errorf(at, "listeners: at least one listener is required")
+	}
+	d.checkListeners(p)
+	d.checkBackends(p)
+	d.checkRoutes(p)
+}
+
+// socket is a listening address claimed by a listener or the admin server.
+type socket struct {
+	path  string // "listeners[0].address"
+	owner string // `listener "public"`
+	addr  netip.AddrPort
+	at    *yaml.Node // nil for the default admin address
+}
+
+func (s socket) where() string {
+	if s.at == nil {
+		return ""
+	}
+	return fmt.Sprintf(" at line %d", s.at.Line)
+}
+
+// checkListeners checks that listener names are unique and that no two
+// sockets (listeners and the admin server) clash.
+func (d *decoder) checkListeners(p *parsed) {
+	names := map[string]listenerAt{}
+	for _, l := range p.listeners {
+		if first, ok := names[l.Name]; ok {
+			d.errorf(l.nameAt, "%s.name: %q is already the name of %s at line %d", l.path, l.Name, first.path, first.nameAt.Line)
+			continue
+		}
+		names[l.Name] = l
+	}
+	var sockets []socket
+	if p.adminAt != nil {
+		sockets = append(sockets, socket{"admin.address", "the admin server", p.adminAddr, p.adminAt})
+	}
+	for _, l := range p.listeners {
+		if l.addrAt != nil {
+			sockets = append(sockets, socket{l.path + ".address", fmt.Sprintf("listener %q", l.Name), l.addr, l.addrAt})
+		}
+	}
+	slices.SortStableFunc(sockets, func(a, b socket) int { return a.at.Line - b.at.Line })
+	if p.adminAt == nil {
+		sockets = slices.Insert(sockets, 0, socket{"admin.address", "the admin server (default address)", p.adminAddr, nil})
+	}
+	c := claims{}
+	for _, s := range sockets {
+		if first, ok := c.claim(s); !ok {
+			d.errorf(s.at, "%s: %s clashes with %s of %s%s: both cannot listen", s.path, s.addr, first.addr, first.owner, first.where())
+		}
+	}
+}
+
+// claims is the listening addresses claimed so far, by port.
+type claims map[uint16]*portUse
+
+// claim records s and reports true, unless s clashes with an address
+// claimed before: then it returns that socket and false. Port 0 (a free
+// port chosen at listen time) clashes with nothing.
+func (c claims) claim(s socket) (socket, bool) {
+	port := s.addr.Port()
+	if port == 0 {
+		return socket{}, true
+	}
+	u := c[port]
+	if u == nil {
+		u = &portUse{byAddr: map[netip.Addr]socket{}}
+		c[port] = u
+	}
+	if first, ok := u.clash(s); ok {
+		return first, false
+	}
+	u.add(s)
+	return socket{}, true
+}
+
+// portUse is the sockets claiming one port, indexed so that a clash is
+// found in constant time.
+type portUse struct {
+	byAddr     map[netip.Addr]socket
+	any4, any6 *socket // the 0.0.0.0 and [::] sockets
+	v4, v6     *socket // some IPv4 and some IPv6 socket
+}
+
+// clash returns a socket already on the port that s cannot be bound with:
+// the same address, or either of them unspecified (0.0.0.0 covers IPv4,
+// [::] covers both families, as Go listens dual-stack).
+func (u *portUse) clash(s socket) (socket, bool) {
+	a := s.addr.Addr()
+	if first, ok := u.byAddr[a]; ok {
+		return first, true
+	}
+	candidates := []*socket{u.any6}
+	switch {
+	case a.Is6() && a.IsUnspecified():
+		candidates = append(candidates, u.v4, u.v6)
+	case a.Is4() && a.IsUnspecified():
+		candidates = append(candidates, u.v4)
+	case a.Is4():
+		candidates = append(candidates, u.any4)
+	}
+	for _, c := range candidates {
+		if c != nil {
+			return *c, true
+		}
+	}
+	return socket{}, false
+}
+
+// add records s as claiming the port.
+func (u *portUse) add(s socket) {
+	a := s.addr.Addr()
+	u.byAddr[a] = s
+	first := func(p **socket) {
+		if *p == nil {
+			*p = &s
+		}
+	}
+	if a.Is4() {
+		first(&u.v4)
+		if a.IsUnspecified() {
+			first(&u.any4)
+		}
+	} else {
+		first(&u.v6)
+		if a.IsUnspecified() {
+			first(&u.any6)
+		}
+	}
+}
+
+// checkBackends checks that backend names are unique.
+func (d *decoder) checkBackends(p *parsed) {
+	names := map[string]backendAt{}
+	for _, b := range p.backends {
+		if first, ok := names[b.Name]; ok {
+			d.errorf(b.nameAt, "%s.name: %q is already the name of %s at line %d", b.path, b.Name, first.path, first.nameAt.Line)
+			continue
+		}
+		names[b.Name] = b
+	}
+}
+
+// checkRoutes checks that routes and the default backend name defined
+// backends, and that no two routes match the same requests.
+func (d *decoder) checkRoutes(p *parsed) {
+	defined := map[string]bool{}
+	for _, b := range p.backends {
+		defined[b.Name] = true
+	}
+	seen := map[routeKey]routeAt{}
+	for _, r := range p.routes {
+		if !defined[r.Backend] {
+			d.errorf(r.backendAt, "%s.backend: no backend is named %q%s", r.path, r.Backend, definedList(p.backends))
+		}
+		if !r.matchOK {
+			continue // its host, path or pathType is reported already
+		}
+		k := keyOf(r.Route)
+		if first, ok := seen[k]; ok {
+			host := fmt.Sprintf("host %q", r.Host)
+			if r.Host == "" {
+				host = "any host"
+			}
+			d.errorf(r.at, "%s: duplicate route: %s, path %q (%s) is already routed by %s at line %d",
+				r.path, host, r.Path, r.PathType, first.path, first.at.Line)
+			continue
+		}
+		seen[k] = r
+	}
+	if p.defaultAt != nil && !defined[p.defaultBackend] {
+		d.errorf(p.defaultAt, "defaultBackend: no backend is named %q%s", p.defaultBackend, definedList(p.backends))
+	}
+}
+
+// definedList returns " (defined: a, b)" for error messages, or a hint
+// when there are no backends.
+func definedList(bs []backendAt) string {
+	if len(bs) == 0 {
+		return " (the file defines no backends)"
+	}
+	names := make([]string, 0, len(bs))
+	for _, b := range bs {
+		names = append(names, b.Name)
+	}
+	if len(names) > 10 {
+		names = append(names[:10], "...")
+	}
+	return " (defined: " + strings.Join(names, ", ") + ")"
+}

@@ -1,0 +1,203 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary bytes to Parse. It must not panic; an error is
+// Errors with positions inside the file; a success is a self-consistent
+// configuration.
+func FuzzParse(f *testing.F) {
+	for _, tc := range errorCases {
+		f.Add([]byte(tc.yaml), tc.opts.Ingress)
+	}
+	paths, _ := filepath.Glob("testdata/*.yaml")
+	paths = append(paths, filepath.Join("..", "examples", "standalone.yaml"))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, false)
+		f.Add(data, true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, ingress bool) {
+		cfg, err := Parse("fuzz.yaml", data, Options{Ingress: ingress})
+		lines := bytes.Count(data, []byte("\n")) + 1
+		if err != nil {
+			if cfg != nil {
+				t.Fatal("Config returned with an error")
+			}
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("error %T %v is not a non-empty Errors", err, err)
+			}
+			for _, d := range errs {
+				checkPosition(t, d, lines)
+			}
+			return
+		}
+		for _, d := range cfg.Warnings {
+			checkPosition(t, d, lines)
+		}
+		checkConsistent(t, cfg, ingress)
+	})
+}
+
+// checkPosition fails unless d is in the fuzzed file and has a position,
+// except for the findings that have none by nature.
+func checkPosition(t *testing.T, d Diagnostic, lines int) {
+	t.Helper()
+	if d.File != "fuzz.yaml" || d.Line > lines || d.Line < 0 || d.Column < 0 {
+		t.Fatalf("diagnostic %q: bad file or position (file has %d lines)", d, lines)
+	}
+	switch {
+	case d.Message == "the file is empty":
+	case strings.HasPrefix(d.Message, "YAML syntax error: "):
+		if d.Line == 0 {
+			t.Fatalf("syntax error without a line: %s", d)
+		}
+	case d.Line == 0 || d.Column == 0:
+		t.Fatalf("diagnostic without line and column: %s", d)
+	}
+}
+
+// checkConsistent fails unless cfg is what Parse promises: references
+// resolve, nothing is repeated, and values are normalised.
+func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
+	t.Helper()
+	if !ingress && len(cfg.Listeners) == 0 {
+		t.Fatal("no listeners in standalone mode")
+	}
+	if ingress && (len(cfg.Table.Routes) > 0 || len(cfg.Table.Backends) > 0 || cfg.Table.DefaultBackend != "") {
+		t.Fatal("routes or backends in ingress mode")
+	}
+	if cfg.Admin.Address == "" || cfg.Table.Node != cfg.Node || cfg.Table.Zone != cfg.Zone {
+		t.Fatalf("admin %q, node %q/%q, zone %q/%q", cfg.Admin.Address, cfg.Node, cfg.Table.Node, cfg.Zone, cfg.Table.Zone)
+	}
+	names := map[string]bool{}
+	for _, l := range cfg.Listeners {
+		if names[l.Name] || checkName(l.Name) != nil {
+			t.Fatalf("listener name %q repeated or invalid", l.Name)
+		}
+		names[l.Name] = true
+		if l.ProxyProtocol.HeaderTimeout <= 0 {
+			t.Fatalf("listener %q header timeout %v", l.Name, l.ProxyProtocol.HeaderTimeout)
+		}
+		for _, p := range l.ProxyProtocol.TrustedCIDRs {
+			if p != p.Masked() || p.Addr().Zone() != "" {
+				t.Fatalf("trusted CIDR %v not canonical", p)
+			}
+		}
+	}
+	for _, p := range cfg.Table.ClientIP.TrustedProxies {
+		if p != p.Masked() || p.Addr().Zone() != "" {
+			t.Fatalf("trusted proxy %v not canonical", p)
+		}
+	}
+	backends := map[string]bool{}
+	for _, b := range cfg.Table.Backends {
+		if backends[b.Name] || checkName(b.Name) != nil {
+			t.Fatalf("backend name %q repeated or invalid", b.Name)
+		}
+		backends[b.Name] = true
+		if b.Echo && len(b.Endpoints) > 0 {
+			t.Fatalf("echo backend %q has endpoints", b.Name)
+		}
+		for _, e := range b.Endpoints {
+			if !e.Addr.IsValid() || e.Addr.Port() == 0 || e.Addr.Addr().IsUnspecified() {
+				t.Fatalf("backend %q endpoint %v", b.Name, e.Addr)
+			}
+		}
+	}
+	if cfg.Table.DefaultBackend != "" && !backends[cfg.Table.DefaultBackend] {
+		t.Fatalf("default backend %q undefined", cfg.Table.DefaultBackend)
+	}
+	routes := map[routeKey]bool{}
+	for _, r := range cfg.Table.Routes {
+		if !backends[r.Backend] {
+			t.Fatalf("route %+v: backend undefined", r)
+		}
+		if h, err := normaliseHost(r.Host); err != nil || h != r.Host {
+			t.Fatalf("route host %q not normalised (%q, %v)", r.Host, h, err)
+		}
+		if err := checkPath(r.Path); err != nil {
+			t.Fatalf("route path: %v", err)
+		}
+		k := keyOf(r)
+		if routes[k] {
+			t.Fatalf("duplicate route %+v", r)
+		}
+		routes[k] = true
+	}
+}
+
+// FuzzNormaliseHost checks that a normalised host is stable: normalising
+// it again changes nothing.
+func FuzzNormaliseHost(f *testing.F) {
+	for _, s := range []string{"", "App.Example.com.", "*.example.com", "a.*.b", "a:80", "bücher.example", "a..b", "-a.b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := normaliseHost(s)
+		if err != nil {
+			return
+		}
+		if again, err := normaliseHost(h); err != nil || again != h {
+			t.Fatalf("normaliseHost(%q) = %q, then %q, %v", s, h, again, err)
+		}
+		if strings.ContainsAny(h, ": /") || strings.HasSuffix(h, ".") || strings.ToLower(h) != h ||
+			(strings.Contains(h, "*") && (!strings.HasPrefix(h, "*.") || strings.Count(h, "*") != 1)) {
+			t.Fatalf("normaliseHost(%q) = %q, not normalised", s, h)
+		}
+	})
+}
+
+// FuzzParsePrefix checks that an accepted prefix is canonical and reads
+// back the same.
+func FuzzParsePrefix(f *testing.F) {
+	for _, s := range []string{"10.0.0.0/8", "10.0.0.1/8", "::/0", "2001:db8::1", "::ffff:10.0.0.0/104", "fe80::%eth0/64", "10.0.0.0/08"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parsePrefix(s)
+		if err != nil {
+			return
+		}
+		if p != p.Masked() || p.Addr().Is4In6() || p.Addr().Zone() != "" {
+			t.Fatalf("parsePrefix(%q) = %v, not canonical", s, p)
+		}
+		if again, err := parsePrefix(p.String()); err != nil || again != p {
+			t.Fatalf("parsePrefix(%q) = %v, then %v, %v", s, p, again, err)
+		}
+	})
+}
+
+// FuzzParseAddrPort checks that an accepted address is unmapped, has an
+// allowed port and reads back the same.
+func FuzzParseAddrPort(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:80", "[::1]:0", "[::ffff:1.2.3.4]:80", "[fe80::1%eth0]:80", "localhost:80", ":80", "1.2.3.4:080"} {
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, dial bool) {
+		ports := anyPort
+		if dial {
+			ports = dialPort
+		}
+		ap, err := parseAddrPort(s, ports)
+		if err != nil {
+			return
+		}
+		if ap.Addr().Is4In6() || (dial && ap.Port() == 0) {
+			t.Fatalf("parseAddrPort(%q) = %v", s, ap)
+		}
+		if again, err := parseAddrPort(ap.String(), ports); err != nil || again != ap {
+			t.Fatalf("parseAddrPort(%q) = %v, then %v, %v", s, ap, again, err)
+		}
+	})
+}

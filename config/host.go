@@ -1,0 +1,82 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// normaliseHost checks a route host and returns it lower case without a
+// trailing dot. The result is an exact DNS name ("app.example.com") or a
+// wildcard of one leading label ("*.example.com"). Ports, IPv6 literals, a
+// "*" anywhere else, spaces, control characters and non-ASCII characters
+// are refused; write internationalised names in their xn-- form.
+// "" stays "" (any host).
+func normaliseHost(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return "", fmt.Errorf("host %q is not valid UTF-8", s)
+		case r == ' ' || r == '\t':
+			return "", fmt.Errorf("host %q contains a space", s)
+		case r < ' ' || r == 0x7f:
+			return "", fmt.Errorf("host %q contains control character %U at byte %d", s, r, i)
+		case r > 0x7f:
+			return "", fmt.Errorf("host %q contains non-ASCII %q: write the internationalised name in its ASCII (xn--) form", s, r)
+		}
+	}
+	h := strings.ToLower(strings.TrimSuffix(s, "."))
+	if strings.Contains(h, "://") {
+		return "", fmt.Errorf("host %q must be a name only, without scheme or path", s)
+	}
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		if strings.Count(h, ":") == 1 && i > 0 {
+			return "", fmt.Errorf("host %q must not include a port: routes match every listener", s)
+		}
+		return "", fmt.Errorf("host %q: IPv6 literals are not supported as route hosts (omit host to match any host)", s)
+	}
+	if h == "*" {
+		return "", fmt.Errorf("host %q: omit host to match any host", s)
+	}
+	if len(h) > 253 {
+		return "", fmt.Errorf("host %.20q... is longer than 253 characters", s)
+	}
+	labels := strings.Split(h, ".")
+	for i, label := range labels {
+		if label == "*" && i == 0 {
+			continue
+		}
+		if err := checkLabel(label); err != nil {
+			return "", fmt.Errorf("host %q: %w", s, err)
+		}
+	}
+	return h, nil
+}
+
+// checkLabel checks one lower-case DNS label of a route host: 1-63 of
+// a-z, 0-9, "-" and "_", not starting or ending with "-".
+func checkLabel(label string) error {
+	switch {
+	case label == "":
+		return fmt.Errorf("empty label (two dots in a row, or a leading dot)")
+	case strings.Contains(label, "*"):
+		return fmt.Errorf(`"*" is allowed only as the whole first label, as in *.example.com`)
+	case len(label) > 63:
+		return fmt.Errorf("label %.20q... is longer than 63 characters", label)
+	case label[0] == '-' || label[len(label)-1] == '-':
+		return fmt.Errorf("label %q starts or ends with \"-\"", label)
+	}
+	for _, c := range []byte(label) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '/':
+			return fmt.Errorf(`a host has no path: put "/..." under paths`)
+		default:
+			return fmt.Errorf("character %q is not allowed in a host name", c)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"net/netip"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/firsthop/firsthop/proxy/listen"
+)
+
+// listenerAt is a decoded listener with the nodes it came from.
+type listenerAt struct {
+	Listener
+	path   string     // "listeners[i]"
+	at     *yaml.Node // the list item
+	nameAt *yaml.Node
+	addrAt *yaml.Node // nil when the address is missing or bad
+	addr   netip.AddrPort
+	modeAt *yaml.Node   // nil when mode is not set
+	cidrAt []*yaml.Node // one per ProxyProtocol.TrustedCIDRs entry
+}
+
+// listeners decodes the listeners list.
+func (d *decoder) listeners(n *yaml.Node, path string, p *parsed) {
+	items, ok := d.list(n, path, "listeners")
+	if !ok {
+		return
+	}
+	for i, item := range items {
+		if l, ok := d.listener(item, index(path, i)); ok {
+			p.listeners = append(p.listeners, l)
+		}
+	}
+}
+
+// listener decodes one listener. ok is false when it has no usable name.
+func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
+	f, ok := d.mapping(n, path, "a listener", "name", "address", "proxyProtocol")
+	if !ok {
+		return l, false
+	}
+	l.at, l.path = n, path
+	l.ProxyProtocol = listen.Policy{HeaderTimeout: listen.DefaultHeaderTimeout}
+	if v := f.value("address"); v == nil {
+		d.errorf(n, "%s: address is required (IP:port, such as 127.0.0.1:8080)", path)
+	} else if s, ok := d.text(v, f.sub("address"), "an IP:port address"); ok {
+		if ap, err := parseAddrPort(s, anyPort); err != nil {
+			d.errorf(v, "%s: %v", f.sub("address"), err)
+		} else {
+			l.Address, l.addr, l.addrAt = ap.String(), ap, v
+		}
+	}
+	if v := f.value("proxyProtocol"); v != nil {
+		d.proxyProtocol(v, f.sub("proxyProtocol"), &l)
+	}
+	v := f.value("name")
+	if v == nil {
+		d.errorf(n, "%s: name is required", path)
+		return l, false
+	}
+	l.Name, ok = d.name(v, f.sub("name"))
+	l.nameAt = v
+	return l, ok
+}
+
+// proxyProtocol decodes a listener's proxyProtocol mapping into l.
+func (d *decoder) proxyProtocol(n *yaml.Node, path string, l *listenerAt) {
+	f, ok := d.mapping(n, path, "PROXY protocol settings", "mode", "trustedCIDRs", "headerTimeout")
+	if !ok {
+		return
+	}
+	if v := f.value("mode"); v != nil {
+		if s, ok := d.text(v, f.sub("mode"), "off, optional or required"); ok {
+			if m, err := listen.ParseMode(s); err != nil {
+				d.errorf(v, "%s: %v", f.sub("mode"), err)
+			} else {
+				l.ProxyProtocol.Mode, l.modeAt = m, v
+			}
+		}
+	}
+	if v := f.value("trustedCIDRs"); v != nil {
+		l.ProxyProtocol.TrustedCIDRs, l.cidrAt = d.prefixes(v, f.sub("trustedCIDRs"))
+	}
+	if v := f.value("headerTimeout"); v != nil {
+		if t, ok := d.duration(v, f.sub("headerTimeout")); ok {
+			l.ProxyProtocol.HeaderTimeout = t
+		}
+	}
+}
+
+// prefixes decodes a list of CIDRs (see [parsePrefix]) and returns them
+// with their nodes. A prefix listed twice is dropped with a warning.
+func (d *decoder) prefixes(n *yaml.Node, path string) ([]netip.Prefix, []*yaml.Node) {
+	items, ok := d.list(n, path, "CIDRs")
+	if !ok {
+		return nil, nil
+	}
+	var out []netip.Prefix
+	var at []*yaml.Node
+	seen := map[netip.Prefix]*yaml.Node{}
+	for i, item := range items {
+		ipath := index(path, i)
+		s, ok := d.text(item, ipath, "a CIDR such as 10.0.0.0/8")
+		if !ok {
+			continue
+		}
+		pfx, err := parsePrefix(s)
+		if err != nil {
+			d.errorf(item, "%s: %v", ipath, err)
+			continue
+		}
+		if first := seen[pfx]; first != nil {
+			d.warnf(item, "%s: %s is listed twice (first at line %d)", ipath, pfx, first.Line)
+			continue
+		}
+		seen[pfx] = item
+		out = append(out, pfx)
+		at = append(at, item)
+	}
+	return out, at
+}

@@ -1,0 +1,76 @@
+package config
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/firsthop/firsthop/proxy"
+)
+
+// checkPath checks a route path: it starts with "/", holds no spaces,
+// control characters, query, fragment or percent-encoding, and is clean
+// (no "//", "." or ".." elements), since such a path could never equal a
+// request path. A trailing "/" is kept.
+func checkPath(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("path %q must start with \"/\"", p)
+	}
+	for _, r := range p {
+		switch {
+		case r == ' ' || r == '\t':
+			return fmt.Errorf("path %q contains a space", p)
+		case r < ' ' || r == 0x7f:
+			return fmt.Errorf("path %q contains control character %U", p, r)
+		case r == '?' || r == '#':
+			return fmt.Errorf("path %q contains %q: a route path has no query or fragment", p, r)
+		case r == '%':
+			return fmt.Errorf("path %q contains %%: percent-encoding is not supported, write the decoded path", p)
+		}
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	if clean != p {
+		return fmt.Errorf("path %q is not clean: write %q", p, clean)
+	}
+	return nil
+}
+
+// parsePathType parses "Prefix" or "Exact". ImplementationSpecific, valid in
+// a Kubernetes Ingress, is refused with a message saying so.
+func parsePathType(s string) (proxy.PathType, error) {
+	switch s {
+	case "Prefix":
+		return proxy.PathPrefix, nil
+	case "Exact":
+		return proxy.PathExact, nil
+	case "ImplementationSpecific":
+		return 0, fmt.Errorf("pathType ImplementationSpecific is a Kubernetes Ingress type; in a config file use Prefix or Exact")
+	}
+	hint := ""
+	if strings.EqualFold(s, "prefix") {
+		hint = " (did you mean Prefix? it is case-sensitive)"
+	} else if strings.EqualFold(s, "exact") {
+		hint = " (did you mean Exact? it is case-sensitive)"
+	}
+	return 0, fmt.Errorf("unknown pathType %q%s (want Prefix or Exact)", s, hint)
+}
+
+// routeKey identifies a route for duplicate detection: two routes with the
+// same key match the same requests. For Prefix a trailing "/" is ignored,
+// as Kubernetes Ingress does ("/foo/" matches the same requests as "/foo").
+type routeKey struct {
+	host     string
+	path     string
+	pathType proxy.PathType
+}
+
+func keyOf(r proxy.Route) routeKey {
+	p := r.Path
+	if r.PathType == proxy.PathPrefix && p != "/" {
+		p = strings.TrimSuffix(p, "/")
+	}
+	return routeKey{host: r.Host, path: p, pathType: r.PathType}
+}

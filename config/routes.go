@@ -1,0 +1,106 @@
+package config
+
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/firsthop/firsthop/proxy"
+)
+
+// routeAt is a decoded route path with the nodes it came from.
+type routeAt struct {
+	proxy.Route
+	path      string     // "routes[i].paths[j]"
+	at        *yaml.Node // the paths item
+	backendAt *yaml.Node
+
+	// matchOK is false when host, path or pathType is bad: the route is
+	// kept only to check its backend reference.
+	matchOK bool
+}
+
+// routes decodes the routes list: one proxy.Route per paths item.
+func (d *decoder) routes(n *yaml.Node, path string, p *parsed) {
+	items, ok := d.list(n, path, "routes")
+	if !ok {
+		return
+	}
+	for i, item := range items {
+		d.route(item, index(path, i), p)
+	}
+}
+
+// route decodes one routes item: a host and its paths.
+func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
+	f, ok := d.mapping(n, path, "a route", "host", "paths")
+	if !ok {
+		return
+	}
+	host, hostOK := "", true
+	if v := f.value("host"); v != nil {
+		var s string
+		if s, hostOK = d.text(v, f.sub("host"), "a host name"); hostOK {
+			var err error
+			if host, err = normaliseHost(s); err != nil {
+				d.errorf(v, "%s: %v", f.sub("host"), err)
+				hostOK = false
+			}
+		}
+	}
+	v := f.value("paths")
+	if v == nil {
+		d.errorf(n, "%s: paths is required (a list of {path, pathType, backend})", path)
+		return
+	}
+	items, ok := d.list(v, f.sub("paths"), "paths")
+	if !ok {
+		return
+	}
+	if len(items) == 0 {
+		d.errorf(v, "%s: at least one path is required", f.sub("paths"))
+	}
+	for i, item := range items {
+		if r, ok := d.routePath(item, index(f.sub("paths"), i)); ok {
+			r.Host, r.matchOK = host, r.matchOK && hostOK
+			p.routes = append(p.routes, r)
+		}
+	}
+}
+
+// routePath decodes one paths item. ok is false when its backend is
+// missing or bad; r.matchOK is false when its path or pathType is.
+func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
+	f, ok := d.mapping(n, path, "a path", "path", "pathType", "backend")
+	if !ok {
+		return r, false
+	}
+	r.at, r.path, r.PathType, r.matchOK = n, path, proxy.PathPrefix, true
+	if v := f.value("path"); v == nil {
+		d.errorf(n, `%s: path is required (use "/" to match every path)`, path)
+		r.matchOK = false
+	} else if s, textOK := d.text(v, f.sub("path"), "a path"); !textOK {
+		r.matchOK = false
+	} else if err := checkPath(s); err != nil {
+		d.errorf(v, "%s: %v", f.sub("path"), err)
+		r.matchOK = false
+	} else {
+		r.Path = s
+	}
+	if v := f.value("pathType"); v != nil {
+		if s, textOK := d.text(v, f.sub("pathType"), "Prefix or Exact"); !textOK {
+			r.matchOK = false
+		} else if t, err := parsePathType(s); err != nil {
+			d.errorf(v, "%s: %v", f.sub("pathType"), err)
+			r.matchOK = false
+		} else {
+			r.PathType = t
+		}
+	}
+	v := f.value("backend")
+	if v == nil {
+		d.errorf(n, "%s: backend is required", path)
+		return r, false
+	}
+	r.Backend, ok = d.name(v, f.sub("backend"))
+	r.backendAt = v
+	return r, ok
+}

@@ -1,0 +1,132 @@
+package proxy
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// router maps a request's host and path to a backend with Kubernetes Ingress
+// semantics. It is built once per table and never modified.
+//
+// Host selection picks the most specific host entry that exists: an exact
+// host, else the wildcard covering it ("*.example.com" covers exactly one
+// extra label), else the any-host entry. Paths are then matched inside that
+// entry only; a host that matches but has no matching path does not fall
+// through to less specific hosts (ingress-nginx behaves the same way).
+type router struct {
+	exact    map[string]*pathSet
+	wildcard map[string]*pathSet // keyed by the suffix after "*."
+	anyHost  *pathSet
+}
+
+// pathSet is the paths of one host, ordered for first-match lookup: longer
+// paths first, and Exact before Prefix at equal length.
+type pathSet struct {
+	paths []pathRule
+}
+
+type pathRule struct {
+	path    string // for Prefix: without trailing slash, except "/"
+	typ     PathType
+	backend *backend
+}
+
+func newRouter(routes []Route, backends map[string]*backend) *router {
+	rt := &router{exact: map[string]*pathSet{}, wildcard: map[string]*pathSet{}}
+	for _, r := range routes {
+		p := r.Path
+		if r.PathType == PathPrefix {
+			p = trimTrailingSlash(p)
+		}
+		set := rt.setFor(r.Host)
+		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend]})
+	}
+	for _, s := range rt.exact {
+		s.sort()
+	}
+	for _, s := range rt.wildcard {
+		s.sort()
+	}
+	if rt.anyHost != nil {
+		rt.anyHost.sort()
+	}
+	return rt
+}
+
+// setFor returns the path set of a route host, creating it when missing.
+func (rt *router) setFor(host string) *pathSet {
+	m, key := rt.exact, host
+	switch {
+	case host == "":
+		if rt.anyHost == nil {
+			rt.anyHost = &pathSet{}
+		}
+		return rt.anyHost
+	case strings.HasPrefix(host, "*."):
+		m, key = rt.wildcard, host[2:]
+	}
+	s := m[key]
+	if s == nil {
+		s = &pathSet{}
+		m[key] = s
+	}
+	return s
+}
+
+// sort orders s for first-match lookup: longer paths first, Exact before
+// Prefix at equal length.
+func (s *pathSet) sort() {
+	slices.SortStableFunc(s.paths, func(a, b pathRule) int {
+		if c := cmp.Compare(len(b.path), len(a.path)); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.typ, a.typ) // PathExact (1) before PathPrefix (0)
+	})
+}
+
+// trimTrailingSlash removes trailing slashes from p, keeping "/" itself.
+func trimTrailingSlash(p string) string {
+	for len(p) > 1 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// match returns the backend for host (already canonical: lower case, no
+// port, no trailing dot) and path (clean, starting with "/"), or nil.
+func (rt *router) match(host, path string) *backend {
+	set := rt.hostSet(host)
+	if set == nil {
+		return nil
+	}
+	for i := range set.paths {
+		if set.paths[i].matches(path) {
+			return set.paths[i].backend
+		}
+	}
+	return nil
+}
+
+func (rt *router) hostSet(host string) *pathSet {
+	if s, ok := rt.exact[host]; ok {
+		return s
+	}
+	if dot := strings.IndexByte(host, '.'); dot > 0 {
+		if s, ok := rt.wildcard[host[dot+1:]]; ok {
+			return s
+		}
+	}
+	return rt.anyHost
+}
+
+// matches reports whether the request path p matches the rule.
+func (r *pathRule) matches(p string) bool {
+	if r.typ == PathExact {
+		return p == r.path
+	}
+	if r.path == "/" {
+		return true
+	}
+	return strings.HasPrefix(p, r.path) && (len(p) == len(r.path) || p[len(r.path)] == '/')
+}

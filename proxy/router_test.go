@@ -1,0 +1,201 @@
+package proxy
+
+import (
+	"net/netip"
+	"testing"
+)
+
+func routingTable(t *testing.T, routes []Route, defaultBackend string) *Table {
+	t.Helper()
+	names := map[string]bool{}
+	var backends []Backend
+	for _, r := range routes {
+		if !names[r.Backend] {
+			names[r.Backend] = true
+			backends = append(backends, Backend{Name: r.Backend})
+		}
+	}
+	if defaultBackend != "" && !names[defaultBackend] {
+		backends = append(backends, Backend{Name: defaultBackend})
+	}
+	tbl, err := NewTable(TableSpec{Routes: routes, Backends: backends, DefaultBackend: defaultBackend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+func TestRouting(t *testing.T) {
+	t.Parallel()
+	routes := []Route{
+		{Host: "app.example.com", Path: "/", PathType: PathPrefix, Backend: "app-root"},
+		{Host: "app.example.com", Path: "/foo", PathType: PathPrefix, Backend: "app-foo"},
+		{Host: "app.example.com", Path: "/foo/bar/", PathType: PathPrefix, Backend: "app-foobar"},
+		{Host: "app.example.com", Path: "/exact", PathType: PathExact, Backend: "app-exact"},
+		{Host: "app.example.com", Path: "/tie", PathType: PathPrefix, Backend: "tie-prefix"},
+		{Host: "app.example.com", Path: "/tie", PathType: PathExact, Backend: "tie-exact"},
+		{Host: "*.example.com", Path: "/", PathType: PathPrefix, Backend: "wild"},
+		{Host: "only-api.example.org", Path: "/api", PathType: PathPrefix, Backend: "api"},
+		{Host: "", Path: "/", PathType: PathPrefix, Backend: "any"},
+	}
+	tbl := routingTable(t, routes, "")
+	tests := []struct {
+		name, host, path string
+		want             string // "" means no route
+	}{
+		{"exact host, root prefix", "app.example.com", "/", "app-root"},
+		{"prefix matches the element itself", "app.example.com", "/foo", "app-foo"},
+		{"prefix matches with trailing slash", "app.example.com", "/foo/", "app-foo"},
+		{"prefix matches deeper paths", "app.example.com", "/foo/baz", "app-foo"},
+		{"prefix does not match a longer element", "app.example.com", "/foobar", "app-root"},
+		{"longest prefix wins", "app.example.com", "/foo/bar/x", "app-foobar"},
+		{"prefix written with trailing slash matches without it", "app.example.com", "/foo/bar", "app-foobar"},
+		{"exact matches only itself", "app.example.com", "/exact", "app-exact"},
+		{"exact does not match a trailing slash", "app.example.com", "/exact/", "app-root"},
+		{"exact beats prefix of equal length", "app.example.com", "/tie", "tie-exact"},
+		{"prefix of equal length still takes deeper paths", "app.example.com", "/tie/x", "tie-prefix"},
+		{"host matching ignores case", "APP.Example.COM", "/foo", "app-foo"},
+		{"host matching ignores the port", "app.example.com:8080", "/foo", "app-foo"},
+		{"host matching ignores a trailing dot", "app.example.com.", "/foo", "app-foo"},
+		{"wildcard covers one extra label", "x.example.com", "/anything", "wild"},
+		{"wildcard does not cover two extra labels", "a.b.example.com", "/", "any"},
+		{"wildcard does not cover the bare domain", "example.com", "/", "any"},
+		{"unknown host goes to any-host routes", "other.test", "/x", "any"},
+		{"IPv6 literal host with port", "[2001:db8::1]:80", "/", "any"},
+		{"a host without a matching path does not fall through", "only-api.example.org", "/web", ""},
+		{"a host's own path matches", "only-api.example.org", "/api/v1", "api"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := tbl.Lookup(tc.host, tc.path)
+			if !ok {
+				got = ""
+			}
+			if got != tc.want {
+				t.Errorf("Lookup(%q, %q) = %q, want %q", tc.host, tc.path, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRoutingDefaultBackend(t *testing.T) {
+	t.Parallel()
+	tbl := routingTable(t, []Route{{Host: "a.test", Path: "/x", PathType: PathExact, Backend: "x"}}, "fallback")
+	if got, _ := tbl.Lookup("b.test", "/"); got != "fallback" {
+		t.Errorf("unmatched host went to %q, want the default backend", got)
+	}
+	if got, _ := tbl.Lookup("a.test", "/y"); got != "fallback" {
+		t.Errorf("unmatched path went to %q, want the default backend", got)
+	}
+	tbl = routingTable(t, []Route{{Host: "a.test", Path: "/x", PathType: PathExact, Backend: "x"}}, "")
+	if got, ok := tbl.Lookup("b.test", "/"); ok {
+		t.Errorf("unmatched request went to %q with no default backend, want no route", got)
+	}
+}
+
+func TestNewTableRejects(t *testing.T) {
+	t.Parallel()
+	ep := []Endpoint{{Addr: netip.MustParseAddrPort("127.0.0.1:1")}}
+	tests := []struct {
+		name string
+		spec TableSpec
+	}{
+		{"route to undefined backend", TableSpec{Routes: []Route{{Path: "/", Backend: "nope"}}}},
+		{"duplicate route", TableSpec{
+			Backends: []Backend{{Name: "a", Endpoints: ep}},
+			Routes:   []Route{{Host: "h", Path: "/p", Backend: "a"}, {Host: "h", Path: "/p/", Backend: "a"}},
+		}},
+		{"undefined default backend", TableSpec{DefaultBackend: "nope"}},
+		{"duplicate backend", TableSpec{Backends: []Backend{{Name: "a"}, {Name: "a"}}}},
+		{"relative path", TableSpec{Backends: []Backend{{Name: "a"}}, Routes: []Route{{Path: "p", Backend: "a"}}}},
+		{"host not canonical", TableSpec{Backends: []Backend{{Name: "a"}}, Routes: []Route{{Host: "A.test", Path: "/", Backend: "a"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := NewTable(tc.spec); err == nil {
+				t.Error("NewTable accepted it, want an error")
+			}
+		})
+	}
+}
+
+func TestCleanPath(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"/", "/", true},
+		{"/a/b", "/a/b", true},
+		{"/a/b/", "/a/b/", true},
+		{"/a//b", "/a/b", true},
+		{"//a", "/a", true},
+		{"/a/./b", "/a/b", true},
+		{"/a/../b", "/b", true},
+		{"/../../etc/passwd", "/etc/passwd", true},
+		{"/a/..", "/", true},
+		{"/a/.", "/a", true},
+		{"/a/../", "/", true},
+		{"/.well-known/x", "/.well-known/x", true},
+		{"/a/..b/c", "/a/..b/c", true},
+		{"", "", false},
+		{"*", "", false},
+		{"a/b", "", false},
+	}
+	for _, tc := range tests {
+		got, ok := CleanPath(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("CleanPath(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func FuzzRouting(f *testing.F) {
+	for _, s := range []string{"/", "/foo", "/foo/", "/foobar", "//foo/../bar", "/%2e%2e/", "/a/./b/"} {
+		f.Add("app.example.com", s)
+	}
+	f.Add("X.EXAMPLE.COM:80", "/foo/bar")
+	f.Add("[::1]:8080", "/")
+	tbl, err := NewTable(TableSpec{
+		Backends: []Backend{{Name: "root"}, {Name: "foo"}, {Name: "exact"}, {Name: "wild"}},
+		Routes: []Route{
+			{Host: "app.example.com", Path: "/", Backend: "root"},
+			{Host: "app.example.com", Path: "/foo", Backend: "foo"},
+			{Host: "app.example.com", Path: "/foo/bar", PathType: PathExact, Backend: "exact"},
+			{Host: "*.example.com", Path: "/", Backend: "wild"},
+		},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, host, p string) {
+		clean, ok := CleanPath(p)
+		if !ok {
+			return
+		}
+		if again, _ := CleanPath(clean); again != clean {
+			t.Fatalf("CleanPath is not idempotent: %q -> %q -> %q", p, clean, again)
+		}
+		name, found := tbl.Lookup(host, clean)
+		if !found {
+			return
+		}
+		// The route chosen must be one whose path the clean path really has.
+		switch name {
+		case "foo":
+			if clean != "/foo" && !hasPrefixElem(clean, "/foo") {
+				t.Fatalf("%q routed to foo", clean)
+			}
+		case "exact":
+			if clean != "/foo/bar" {
+				t.Fatalf("%q routed to exact", clean)
+			}
+		}
+	})
+}
+
+func hasPrefixElem(p, prefix string) bool {
+	return len(p) > len(prefix) && p[:len(prefix)] == prefix && p[len(prefix)] == '/'
+}

@@ -1,0 +1,235 @@
+package proxy
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/firsthop/firsthop/proxy/clientip"
+)
+
+// TableSpec is the routing model the data plane consumes. The config package
+// (standalone mode) and the ingress package (Kubernetes mode) both produce one;
+// [NewTable] validates and compiles it into an immutable [Table].
+//
+// All strings are already normalised by the producer: hosts are lower case,
+// without port or trailing dot; addresses are typed.
+type TableSpec struct {
+	// Node and Zone are where this proxy runs; endpoints carry the same labels
+	// so that locality-aware picking can prefer them. Empty means unknown.
+	Node string
+	Zone string
+
+	// ClientIP says whose forwarding headers are believed and which headers
+	// are read, in order.
+	ClientIP clientip.Policy
+
+	// Headers says which forwarding headers are written to the backend.
+	Headers ForwardedHeaders
+
+	// Routes map host and path to a backend name.
+	Routes []Route
+
+	// Backends are referenced by name from Routes and DefaultBackend.
+	Backends []Backend
+
+	// DefaultBackend names the backend for requests no route matches.
+	// Empty means such requests get 404.
+	DefaultBackend string
+}
+
+// Route maps one host and path to a backend, with Kubernetes Ingress
+// semantics.
+type Route struct {
+	// Host is "" (any host), an exact name ("app.example.com") or a wildcard
+	// of exactly one leading label ("*.example.com"). Lower case, no port,
+	// no trailing dot.
+	Host string
+
+	// Path starts with "/".
+	Path string
+
+	// PathType is PathPrefix or PathExact.
+	PathType PathType
+
+	// Backend is the name of a Backend in the same TableSpec.
+	Backend string
+}
+
+// PathType says how a Route's Path is compared with the request path.
+type PathType uint8
+
+const (
+	// PathPrefix matches whole path elements: "/foo" matches "/foo",
+	// "/foo/" and "/foo/bar", not "/foobar". "/" matches every path.
+	PathPrefix PathType = iota
+	// PathExact matches the path exactly, case-sensitively.
+	PathExact
+)
+
+// String returns the Ingress spelling of t.
+func (t PathType) String() string {
+	switch t {
+	case PathPrefix:
+		return "Prefix"
+	case PathExact:
+		return "Exact"
+	}
+	return fmt.Sprintf("PathType(%d)", uint8(t))
+}
+
+// Backend is a named set of endpoints with the settings used to reach them.
+type Backend struct {
+	Name string
+
+	// Locality is the endpoint preference policy (see [Locality]).
+	Locality Locality
+
+	// Endpoints are the addresses requests are sent to. Empty means every
+	// request for this backend gets 503.
+	Endpoints []Endpoint
+
+	// Echo marks the built-in echo backend: the process serves it itself on
+	// a loopback port, and Endpoints is filled by the server (see
+	// [Server.Publish]).
+	Echo bool
+
+	// ConnectTimeout bounds the upstream TCP dial. Zero means
+	// [DefaultConnectTimeout].
+	ConnectTimeout time.Duration
+
+	// ResponseHeaderTimeout bounds the wait for the upstream's response
+	// headers after the request was written; past it the client gets 504.
+	// Zero means [DefaultResponseHeaderTimeout].
+	ResponseHeaderTimeout time.Duration
+}
+
+// Defaults for the zero values of [Backend] timeouts.
+const (
+	DefaultConnectTimeout        = 5 * time.Second
+	DefaultResponseHeaderTimeout = 60 * time.Second
+)
+
+// Endpoint is one upstream address with the topology labels of where it
+// runs. The zero State is EndpointReady, so endpoints from a config file need
+// no conditions.
+type Endpoint struct {
+	Addr netip.AddrPort
+	Node string
+	Zone string
+
+	// ForNodes and ForZones are EndpointSlice topology hints. When non-empty
+	// they decide whether the endpoint counts as on this node (or in this
+	// zone) instead of Node (or Zone).
+	ForNodes []string
+	ForZones []string
+
+	State EndpointState
+}
+
+// EndpointState is an endpoint's readiness, after EndpointSlice conditions.
+type EndpointState uint8
+
+const (
+	// EndpointReady: ready and not terminating. The zero value.
+	EndpointReady EndpointState = iota
+	// EndpointTerminating: terminating but still serving; used only when no
+	// ready endpoint is left in any tier.
+	EndpointTerminating
+	// EndpointNotServing: never used.
+	EndpointNotServing
+)
+
+var endpointStateNames = [...]string{EndpointReady: "ready", EndpointTerminating: "terminating", EndpointNotServing: "not-serving"}
+
+// String returns the label spelling of s.
+func (s EndpointState) String() string {
+	if int(s) < len(endpointStateNames) {
+		return endpointStateNames[s]
+	}
+	return fmt.Sprintf("EndpointState(%d)", uint8(s))
+}
+
+// Locality is a backend's preference among endpoints by topology.
+type Locality uint8
+
+const (
+	// LocalityPreferLocal prefers endpoints on this node, then this zone,
+	// then any. The default.
+	LocalityPreferLocal Locality = iota
+	// LocalityLocal uses endpoints on this node only; none gives 503.
+	LocalityLocal
+	// LocalityPreferZone prefers endpoints in this zone, then any.
+	LocalityPreferZone
+	// LocalityCluster uses all endpoints alike.
+	LocalityCluster
+)
+
+var localityNames = [...]string{
+	LocalityPreferLocal: "PreferLocal",
+	LocalityLocal:       "Local",
+	LocalityPreferZone:  "PreferZone",
+	LocalityCluster:     "Cluster",
+}
+
+// String returns the configuration spelling of l.
+func (l Locality) String() string {
+	if int(l) < len(localityNames) {
+		return localityNames[l]
+	}
+	return fmt.Sprintf("Locality(%d)", uint8(l))
+}
+
+// ParseLocality parses the configuration spelling of a Locality
+// ("Local", "PreferLocal", "PreferZone", "Cluster"), case-sensitively.
+func ParseLocality(s string) (Locality, error) {
+	for l, name := range localityNames {
+		if s == name {
+			return Locality(l), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown locality %q (want Local, PreferLocal, PreferZone or Cluster)", s)
+}
+
+// ForwardedHeaders says which forwarding headers firsthop writes to the
+// backend. The zero value appends to X-Forwarded-For and Forwarded and sets
+// no X-Real-IP.
+type ForwardedHeaders struct {
+	XForwardedFor HeaderMode
+	Forwarded     HeaderMode
+	XRealIP       bool
+}
+
+// HeaderMode says how a forwarding header is written.
+type HeaderMode uint8
+
+const (
+	// HeaderAppend writes the trusted chain of hops followed by this hop's
+	// peer. From an untrusted peer the chain is empty, so the header holds
+	// the peer only.
+	HeaderAppend HeaderMode = iota
+	// HeaderReplace writes the resolved client IP only.
+	HeaderReplace
+	// HeaderOff writes nothing; inbound values are still removed.
+	HeaderOff
+)
+
+var headerModeNames = [...]string{HeaderAppend: "append", HeaderReplace: "replace", HeaderOff: "off"}
+
+// String returns the configuration spelling of m.
+func (m HeaderMode) String() string {
+	if int(m) < len(headerModeNames) {
+		return headerModeNames[m]
+	}
+	return fmt.Sprintf("HeaderMode(%d)", uint8(m))
+}
+
+// ParseHeaderMode parses "append", "replace" or "off".
+func ParseHeaderMode(s string) (HeaderMode, error) {
+	for m, name := range headerModeNames {
+		if s == name {
+			return HeaderMode(m), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown header mode %q (want append, replace or off)", s)
+}

@@ -1,0 +1,148 @@
+package proxy
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/firsthop/firsthop/proxy/clientip"
+)
+
+// Table is a compiled, immutable routing table. It is built whole by
+// [NewTable] and published with [Server.Publish]; a request loads the current
+// table once and uses only that one.
+//
+// A Table must not be modified after it has been published.
+type Table struct {
+	node, zone     string
+	clientIP       clientip.Policy
+	headers        ForwardedHeaders
+	router         *router
+	backends       map[string]*backend
+	defaultBackend *backend
+	spec           TableSpec
+}
+
+// NewTable validates spec and compiles it. It fails when a route or the
+// default backend names a backend that does not exist, when two routes have
+// the same host, path and path type, or when a value is out of range. The
+// spec's slices are not retained, except through [Table.Spec].
+func NewTable(spec TableSpec) (*Table, error) {
+	t := &Table{
+		node:     spec.Node,
+		zone:     spec.Zone,
+		clientIP: spec.ClientIP,
+		headers:  spec.Headers,
+		backends: make(map[string]*backend, len(spec.Backends)),
+		spec:     spec,
+	}
+	var errs []string
+	for i := range spec.Backends {
+		b := &spec.Backends[i]
+		if b.Name == "" {
+			errs = append(errs, fmt.Sprintf("backend %d has no name", i))
+			continue
+		}
+		if _, dup := t.backends[b.Name]; dup {
+			errs = append(errs, fmt.Sprintf("backend %q is defined twice", b.Name))
+			continue
+		}
+		t.backends[b.Name] = newBackend(b, spec.Node, spec.Zone)
+	}
+	type routeKey struct {
+		host, path string
+		typ        PathType
+	}
+	seen := make(map[routeKey]bool, len(spec.Routes))
+	for _, r := range spec.Routes {
+		if err := checkRoute(r); err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		if _, ok := t.backends[r.Backend]; !ok {
+			errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
+		}
+		k := routeKey{r.Host, r.Path, r.PathType}
+		if r.PathType == PathPrefix {
+			k.path = trimTrailingSlash(r.Path)
+		}
+		if seen[k] {
+			errs = append(errs, fmt.Sprintf("route %s%s (%s) is defined twice", r.Host, r.Path, r.PathType))
+		}
+		seen[k] = true
+	}
+	if spec.DefaultBackend != "" {
+		t.defaultBackend = t.backends[spec.DefaultBackend]
+		if t.defaultBackend == nil {
+			errs = append(errs, fmt.Sprintf("default backend %q is not defined", spec.DefaultBackend))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("invalid routing table: %s", strings.Join(errs, "; "))
+	}
+	t.router = newRouter(spec.Routes, t.backends)
+	return t, nil
+}
+
+func checkRoute(r Route) error {
+	if !strings.HasPrefix(r.Path, "/") {
+		return fmt.Errorf("route %s%s: path must start with /", r.Host, r.Path)
+	}
+	if r.PathType != PathPrefix && r.PathType != PathExact {
+		return fmt.Errorf("route %s%s: unknown path type %d", r.Host, r.Path, r.PathType)
+	}
+	if r.Host != "" && canonicalHost(r.Host) != r.Host && !strings.HasPrefix(r.Host, "*.") {
+		return fmt.Errorf("route host %q is not canonical (lower case, no port, no trailing dot)", r.Host)
+	}
+	return nil
+}
+
+// Spec returns the specification t was built from. The caller must not
+// modify it.
+func (t *Table) Spec() TableSpec { return t.spec }
+
+// Lookup returns the name of the backend that serves a request for host
+// and path, and whether there is one. host may carry a port and any case;
+// path must be a clean absolute path (see [CleanPath]).
+func (t *Table) Lookup(host, path string) (string, bool) {
+	b := t.route(canonicalHost(host), path)
+	if b == nil {
+		return "", false
+	}
+	return b.name, true
+}
+
+// route returns the backend for a canonical host and clean path: the
+// matching route's, else the default backend, else nil.
+func (t *Table) route(host, path string) *backend {
+	if b := t.router.match(host, path); b != nil {
+		return b
+	}
+	return t.defaultBackend
+}
+
+// backend is a compiled [Backend]: its endpoints grouped by preference and
+// the transport that reaches them.
+type backend struct {
+	name   string
+	policy Locality
+	// groups are the endpoint sets to try, most preferred first; a request
+	// uses the first non-empty one. Their tiers say what each group is.
+	groups [][]Endpoint
+	tiers  []Tier
+	rr     atomic.Uint64
+
+	timeouts  upstreamTimeouts
+	transport http.RoundTripper // set by the Server before publishing
+}
+
+func newBackend(b *Backend, node, zone string) *backend {
+	nb := &backend{
+		name:     b.Name,
+		policy:   b.Locality,
+		timeouts: upstreamTimeouts{connect: b.ConnectTimeout, responseHeader: b.ResponseHeaderTimeout}.withDefaults(),
+	}
+	nb.groups, nb.tiers = rankEndpoints(b.Endpoints, b.Locality, node, zone)
+	return nb
+}
