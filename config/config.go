@@ -56,6 +56,9 @@ type Listener struct {
 	// ProxyProtocol is the listener's PROXY protocol policy, with
 	// HeaderTimeout set (never zero) and Observe nil.
 	ProxyProtocol listen.Policy
+
+	// AccessLog turns on one JSON access-log line per request.
+	AccessLog bool
 }
 
 // Options changes how [Parse] reads a file. The zero value reads a

@@ -35,7 +35,7 @@ func (d *decoder) listeners(n *yaml.Node, path string, p *parsed) {
 
 // listener decodes one listener. ok is false when it has no usable name.
 func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
-	f, ok := d.mapping(n, path, "a listener", "name", "address", "proxyProtocol")
+	f, ok := d.mapping(n, path, "a listener", "name", "address", "proxyProtocol", "accessLog")
 	if !ok {
 		return l, false
 	}
@@ -52,6 +52,9 @@ func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 	}
 	if v := f.value("proxyProtocol"); v != nil {
 		d.proxyProtocol(v, f.sub("proxyProtocol"), &l)
+	}
+	if v := f.value("accessLog"); v != nil {
+		l.AccessLog, _ = d.boolean(v, f.sub("accessLog"))
 	}
 	v := f.value("name")
 	if v == nil {

@@ -72,11 +72,22 @@ func benchSpec(addr netip.AddrPort) TableSpec {
 // client-side HTTP server. allocs/op counts the proxy and the upstream
 // transport; the fixed backend allocates next to nothing.
 func BenchmarkHandler(b *testing.B) {
-	srv := NewServer(Options{})
+	b.Run("metrics=off", func(b *testing.B) { benchmarkHandler(b, nil) })
+	b.Run("metrics=on", func(b *testing.B) {
+		m, _, err := NewPrometheusMetrics()
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchmarkHandler(b, m)
+	})
+}
+
+func benchmarkHandler(b *testing.B, m *Metrics) {
+	srv := NewServer(Options{Metrics: m})
 	if err := srv.Apply(benchSpec(fixedBackend(b))); err != nil {
 		b.Fatal(err)
 	}
-	h := newHandler(srv.table.Load, srv.log)
+	h := newHandler(srv.table.Load, handlerOptions{listener: "bench", log: srv.log, metrics: m})
 	req := httptest.NewRequest(http.MethodGet, "http://bench.local/", nil)
 	req.RemoteAddr = "192.0.2.10:40000"
 	req.Header.Set("User-Agent", "bench")

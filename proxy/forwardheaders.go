@@ -50,6 +50,16 @@ func stripIdentityHeaders(h http.Header, peerTrusted bool) (removed int) {
 	return removed
 }
 
+// countIdentityHeaders returns how many identity header fields h holds.
+func countIdentityHeaders(h http.Header) (n int) {
+	for k, v := range h {
+		if identity, _ := isIdentityHeader(k); identity {
+			n += len(v)
+		}
+	}
+	return n
+}
+
 // forwardContext is what the forwarding headers describe about one request.
 type forwardContext struct {
 	res   clientip.Result

@@ -10,6 +10,12 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"strconv"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/firsthop/firsthop/proxy/clientip"
 	"github.com/firsthop/firsthop/proxy/listen"
@@ -18,47 +24,102 @@ import (
 // handler is the data plane of one listener: it resolves the client,
 // routes, picks an endpoint and forwards.
 type handler struct {
+	listener string
 	// table returns the current table; nil until the first is published.
-	table func() *Table
-	log   *slog.Logger
-	rp    *httputil.ReverseProxy
+	table     func() *Table
+	log       *slog.Logger
+	metrics   *Metrics // nil: no metrics
+	lm        *listenerMetrics
+	tracing   *Tracing     // nil: no traces
+	accessLog *slog.Logger // nil: no access log
+	rp        *httputil.ReverseProxy
+}
+
+// handlerOptions configure a handler beyond its table.
+type handlerOptions struct {
+	listener  string
+	log       *slog.Logger
+	metrics   *Metrics
+	tracing   *Tracing
+	accessLog *slog.Logger
 }
 
 type stateKey struct{}
 
 // requestState carries one request's decisions from ServeHTTP to the
-// reverse proxy's hooks. It is allocated once per request.
+// reverse proxy's hooks, the metrics and the access log. It is allocated
+// once per request.
 type requestState struct {
+	rec      statusRecorder
+	conn     listen.Info
 	fwd      forwardContext
 	headers  ForwardedHeaders
+	route    string // the matched route's label, "" when none matched
 	backend  *backend
 	endpoint Endpoint
 	tier     Tier
+	// forged counts the identity header fields an untrusted peer sent.
+	forged int
 	// cleanPath is the path to forward when it differs from the request's.
 	cleanPath string
 	hops      [4]clientip.Hop
 }
 
-func newHandler(table func() *Table, log *slog.Logger) *handler {
-	h := &handler{table: table, log: log}
+func newHandler(table func() *Table, o handlerOptions) *handler {
+	if o.log == nil {
+		o.log = slog.Default()
+	}
+	h := &handler{
+		listener: o.listener, table: table, log: o.log,
+		metrics: o.metrics, lm: o.metrics.forListener(o.listener), tracing: o.tracing, accessLog: o.accessLog,
+	}
 	h.rp = &httputil.ReverseProxy{
 		Rewrite:      h.rewrite,
 		Transport:    roundTripperFunc(h.roundTrip),
 		ErrorHandler: h.proxyError,
 		BufferPool:   &bufferPool{},
-		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ErrorLog:     slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
 	}
 	return h
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
+	st := &requestState{}
+	st.rec.ResponseWriter = w
+	var span trace.Span
+	if h.tracing != nil {
+		ctx := h.tracing.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span = h.tracing.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer))
+		r = r.WithContext(ctx)
+	}
+	h.serve(&st.rec, r, st)
+	if h.metrics != nil {
+		if st.fwd.res.Client.IsValid() {
+			h.lm.clientIP(st.fwd.res.Source, st.forged)
+		}
+		h.metrics.request(requestKey{
+			listener: h.listener, route: st.route, backend: st.backendName(),
+			method: r.Method, status: st.rec.status, tier: st.tier, routed: st.backend != nil,
+		}, time.Since(began))
+	}
+	if span != nil {
+		h.endServerSpan(span, r, st)
+	}
+	if h.accessLog != nil {
+		h.logAccess(r, st, time.Since(began))
+	}
+}
+
+// serve does the work of ServeHTTP, writing to w.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState) {
 	t := h.table()
 	if t == nil {
 		plainError(w, http.StatusServiceUnavailable, "no routing table has been loaded yet")
 		return
 	}
-	st := &requestState{headers: t.headers}
-	start, source, local, ok := connOrigin(r)
+	st.headers = t.headers
+	start, source, local, ok := connOrigin(r, &st.conn)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "cannot determine the client address")
 		return
@@ -74,6 +135,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		st.fwd.port = strconv.Itoa(int(local.Port()))
 	}
 	st.fwd.in = r.Header
+	if h.metrics != nil && !st.fwd.res.PeerTrusted {
+		st.forged = countIdentityHeaders(r.Header)
+	}
 
 	clean, ok := CleanPath(r.URL.Path)
 	if !ok {
@@ -83,16 +147,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if clean != r.URL.Path {
 		st.cleanPath = clean
 	}
-	st.backend = t.route(canonicalHost(r.Host), clean)
-	if st.backend == nil {
+	var b *backend
+	b, st.route = t.route(canonicalHost(r.Host), clean)
+	if b == nil {
 		plainError(w, http.StatusNotFound, "no route for this host and path")
 		return
 	}
-	st.endpoint, st.tier, ok = st.backend.pick()
+	st.backend = b
+	st.endpoint, st.tier, ok = b.pick()
 	if !ok {
-		msg := fmt.Sprintf("backend %q has no available endpoint", st.backend.name)
-		if st.backend.policy == LocalityLocal {
-			msg = fmt.Sprintf("backend %q has no endpoint on this node (locality Local)", st.backend.name)
+		msg := fmt.Sprintf("backend %q has no available endpoint", b.name)
+		if b.policy == LocalityLocal {
+			msg = fmt.Sprintf("backend %q has no endpoint on this node (locality Local)", b.name)
 		}
 		plainError(w, http.StatusServiceUnavailable, msg)
 		return
@@ -100,13 +166,21 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 }
 
-// connOrigin returns where the resolver starts for r (the PROXY source when
-// one was believed, else the socket peer), the matching clientip source,
-// and the local address the client connected to.
-func connOrigin(r *http.Request) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
+func (st *requestState) backendName() string {
+	if st.backend == nil {
+		return ""
+	}
+	return st.backend.name
+}
+
+// connOrigin fills info with where r's connection came from and returns
+// where the resolver starts (the PROXY source when one was believed, else
+// the socket peer), the matching clientip source, and the local address
+// the client connected to.
+func connOrigin(r *http.Request, info *listen.Info) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
 	if c, found := listen.ConnFromContext(r.Context()); found {
-		info, err := listen.InfoOf(c)
-		if err != nil {
+		var err error
+		if *info, err = listen.InfoOf(c); err != nil {
 			return netip.Addr{}, 0, netip.AddrPort{}, false
 		}
 		if la, ok := c.LocalAddr().(*net.TCPAddr); ok {
@@ -121,6 +195,8 @@ func connOrigin(r *http.Request) (start netip.Addr, source clientip.Source, loca
 	if err != nil {
 		return netip.Addr{}, 0, netip.AddrPort{}, false
 	}
+	ap = netip.AddrPortFrom(clientip.Normalize(ap.Addr()), ap.Port())
+	*info = listen.Info{Peer: ap, Source: ap}
 	return ap.Addr(), clientip.SourcePeer, local, true
 }
 
@@ -142,24 +218,81 @@ func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 
 func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
 	st := req.Context().Value(stateKey{}).(*requestState)
-	return st.backend.transport.RoundTrip(req)
+	if h.tracing == nil {
+		return st.backend.transport.RoundTrip(req)
+	}
+	ctx, span := h.tracing.tracer.Start(req.Context(), req.Method, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("server.address", st.endpoint.Addr.Addr().String()),
+			attribute.Int("server.port", int(st.endpoint.Addr.Port())),
+			attribute.String("firsthop.backend", st.backend.name),
+			attribute.String("firsthop.tier", st.tier.String()),
+		))
+	defer span.End()
+	h.tracing.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
+	resp, err := st.backend.transport.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "upstream request failed")
+		return nil, err
+	}
+	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+	if resp.StatusCode >= 500 {
+		span.SetStatus(codes.Error, "")
+	}
+	return resp, nil
+}
+
+// endServerSpan sets what the request's server span reports and ends it.
+func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestState) {
+	attrs := []attribute.KeyValue{
+		attribute.String("http.request.method", knownMethod(r.Method)),
+		attribute.Int("http.response.status_code", st.rec.status),
+		attribute.String("url.path", r.URL.Path),
+		attribute.String("firsthop.listener", h.listener),
+	}
+	if st.fwd.res.Client.IsValid() {
+		attrs = append(attrs,
+			attribute.String("client.address", st.fwd.res.Client.String()),
+			attribute.String("firsthop.client_ip.source", st.fwd.res.Source.String()))
+	}
+	if st.backend != nil {
+		attrs = append(attrs,
+			attribute.String("http.route", st.route),
+			attribute.String("firsthop.backend", st.backend.name),
+			attribute.String("firsthop.tier", st.tier.String()))
+	}
+	span.SetAttributes(attrs...)
+	if st.rec.status >= 500 {
+		span.SetStatus(codes.Error, "")
+	}
+	span.End()
 }
 
 // proxyError answers a request whose upstream exchange failed before any
 // response was written: 504 for a timeout, 502 otherwise.
 func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
-		// The client went away; there is nobody to answer.
+		// The client went away; there is nobody to answer. 499 is what
+		// logs and metrics call that, after nginx.
+		if st, ok := r.Context().Value(stateKey{}).(*requestState); ok {
+			st.rec.status = 499
+		}
 		return
 	}
 	st, _ := r.Context().Value(stateKey{}).(*requestState)
-	status, msg := http.StatusBadGateway, "upstream connection failed"
+	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		status, msg = http.StatusGatewayTimeout, "upstream timed out"
+	var oe *net.OpError
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		status, msg, kind = http.StatusGatewayTimeout, "upstream timed out", "timeout"
+	case errors.As(err, &oe) && oe.Op == "dial":
+		kind = "connect"
 	}
 	if st != nil {
-		h.log.Warn("upstream request failed", "backend", st.backend.name,
+		h.metrics.upstreamError(st.backend.name, kind)
+		h.log.Warn("upstream request failed", "listener", h.listener, "backend", st.backend.name,
 			"endpoint", st.endpoint.Addr.String(), "status", status, "error", err.Error())
 	}
 	plainError(w, status, msg)

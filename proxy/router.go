@@ -30,6 +30,9 @@ type pathRule struct {
 	path    string // for Prefix: without trailing slash, except "/"
 	typ     PathType
 	backend *backend
+	// label names the route in metrics and logs: host (or "*"), path and
+	// type, as configured, so its values are bounded by the configuration.
+	label string
 }
 
 func newRouter(routes []Route, backends map[string]*backend) *router {
@@ -40,7 +43,12 @@ func newRouter(routes []Route, backends map[string]*backend) *router {
 			p = trimTrailingSlash(p)
 		}
 		set := rt.setFor(r.Host)
-		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend]})
+		host := r.Host
+		if host == "" {
+			host = "*"
+		}
+		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend],
+			label: host + r.Path + " " + r.PathType.String()})
 	}
 	for _, s := range rt.exact {
 		s.sort()
@@ -93,16 +101,16 @@ func trimTrailingSlash(p string) string {
 	return p
 }
 
-// match returns the backend for host (already canonical: lower case, no
+// match returns the rule for host (already canonical: lower case, no
 // port, no trailing dot) and path (clean, starting with "/"), or nil.
-func (rt *router) match(host, path string) *backend {
+func (rt *router) match(host, path string) *pathRule {
 	set := rt.hostSet(host)
 	if set == nil {
 		return nil
 	}
 	for i := range set.paths {
 		if set.paths[i].matches(path) {
-			return set.paths[i].backend
+			return &set.paths[i]
 		}
 	}
 	return nil

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -25,6 +27,9 @@ type ListenerSpec struct {
 	Address string
 	// ProxyProtocol is the listener's PROXY protocol policy.
 	ProxyProtocol listen.Policy
+	// AccessLog turns on one JSON line per request, written to
+	// [Options.AccessLog].
+	AccessLog bool
 }
 
 // Options configure a [Server]. Only Listeners is required.
@@ -47,6 +52,21 @@ type Options struct {
 	// once shutdown begins; zero means 30 seconds.
 	GracePeriod time.Duration
 
+	// Metrics, when non-nil, records the data plane's metrics, and
+	// MetricsHandler is served at /metrics on the admin listener.
+	Metrics        *Metrics
+	MetricsHandler http.Handler
+
+	// Tracing, when non-nil, makes spans for requests and upstream attempts.
+	Tracing *Tracing
+
+	// AccessLog receives the access-log lines of listeners that have it on;
+	// nil means standard output.
+	AccessLog io.Writer
+
+	// Pprof mounts net/http/pprof under /debug/pprof/ on the admin listener.
+	Pprof bool
+
 	// Limits of the client-facing HTTP servers; zero means the defaults
 	// below.
 	ReadHeaderTimeout time.Duration // default 10s
@@ -63,14 +83,15 @@ type Server struct {
 
 	transports transportPool
 
-	mu        sync.Mutex
-	echoAddr  netip.AddrPort // zero until the echo backend is first needed
-	echoSrv   *http.Server
-	bound     map[string]net.Listener // by listener name
-	adminLn   net.Listener
-	serving   atomic.Bool
-	draining  atomic.Bool
-	listening bool
+	mu         sync.Mutex
+	generation uint64         // of the last table published
+	echoAddr   netip.AddrPort // zero until the echo backend is first needed
+	echoSrv    *http.Server
+	bound      map[string]net.Listener // by listener name
+	adminLn    net.Listener
+	serving    atomic.Bool
+	draining   atomic.Bool
+	listening  bool
 }
 
 // NewServer returns a server for opts. Nothing is bound until [Server.Listen].
@@ -90,7 +111,14 @@ func NewServer(opts Options) *Server {
 	if opts.MaxHeaderBytes <= 0 {
 		opts.MaxHeaderBytes = 64 << 10
 	}
-	return &Server{opts: opts, log: opts.Logger}
+	if opts.AccessLog == nil {
+		opts.AccessLog = os.Stdout
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	if err := opts.Metrics.observeTable(s.table.Load); err != nil {
+		s.log.Warn("table metrics unavailable", "error", err.Error())
+	}
+	return s
 }
 
 // Apply builds a table from spec and publishes it. Backends marked Echo are
@@ -109,13 +137,19 @@ func (s *Server) Apply(spec TableSpec) error {
 		}
 		b.Endpoints = []Endpoint{{Addr: addr, Node: spec.Node, Zone: spec.Zone}}
 	}
+	began := time.Now()
 	t, err := NewTable(spec)
+	s.opts.Metrics.tableBuild(time.Since(began), err)
 	if err != nil {
 		return err
 	}
 	for _, b := range t.backends {
 		b.transport = s.transports.get(b.timeouts)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.generation++
+	t.generation = s.generation
 	s.table.Store(t)
 	return nil
 }
@@ -166,7 +200,17 @@ func (s *Server) Listen() error {
 			closeAll()
 			return fmt.Errorf("listener %q: %w", spec.Name, err)
 		}
-		bound[spec.Name] = listen.Wrap(l, spec.ProxyProtocol)
+		pp := spec.ProxyProtocol
+		if m := s.opts.Metrics; m != nil {
+			name, observe := spec.Name, pp.Observe
+			pp.Observe = func(o listen.Outcome) {
+				m.proxyHeader(name, o)
+				if observe != nil {
+					observe(o)
+				}
+			}
+		}
+		bound[spec.Name] = listen.Wrap(l, pp)
 	}
 	if s.opts.AdminAddress != "" {
 		l, err := net.Listen("tcp", s.opts.AdminAddress)
@@ -201,6 +245,23 @@ func (s *Server) AdminAddr() net.Addr {
 	return s.adminLn.Addr()
 }
 
+// connStateHook returns an http.Server ConnState hook counting the open
+// connections of a listener, or nil without metrics.
+func (s *Server) connStateHook(listener string) func(net.Conn, http.ConnState) {
+	lm := s.opts.Metrics.forListener(listener)
+	if lm == nil {
+		return nil
+	}
+	return func(_ net.Conn, state http.ConnState) {
+		switch state {
+		case http.StateNew:
+			lm.connDelta(1)
+		case http.StateHijacked, http.StateClosed:
+			lm.connDelta(-1)
+		}
+	}
+}
+
 // Run binds the listeners (see [Server.Listen]) and serves until ctx is
 // done, then drains: /readyz fails at once, new work is still served for
 // DrainDelay, then in-flight requests get GracePeriod to finish. It returns
@@ -223,16 +284,22 @@ func (s *Server) Serve(ctx context.Context) error {
 	bound, adminLn := s.bound, s.adminLn
 	s.mu.Unlock()
 
-	h := newHandler(s.table.Load, s.log)
 	errc := make(chan error, len(bound)+1)
 	var servers []*http.Server
-	for name, l := range bound {
+	accessLog := slog.New(slog.NewJSONHandler(s.opts.AccessLog, nil))
+	for _, spec := range s.opts.Listeners {
+		name, l := spec.Name, bound[spec.Name]
+		ho := handlerOptions{listener: name, log: s.log, metrics: s.opts.Metrics, tracing: s.opts.Tracing}
+		if spec.AccessLog {
+			ho.accessLog = accessLog
+		}
 		srv := &http.Server{
-			Handler:           h,
+			Handler:           newHandler(s.table.Load, ho),
 			ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
 			IdleTimeout:       s.opts.IdleTimeout,
 			MaxHeaderBytes:    s.opts.MaxHeaderBytes,
 			ConnContext:       listen.ConnContext,
+			ConnState:         s.connStateHook(name),
 			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		}
 		servers = append(servers, srv)

@@ -30,12 +30,25 @@ type testProxy struct {
 // (PROXY policy pp) serving spec, and stops it when the test ends.
 func startProxy(t *testing.T, spec TableSpec, pp listen.Policy) *testProxy {
 	t.Helper()
-	srv := NewServer(Options{
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Listeners:    []ListenerSpec{{Name: "public", Address: "127.0.0.1:0", ProxyProtocol: pp}},
-		AdminAddress: "127.0.0.1:0",
-		GracePeriod:  2 * time.Second,
+	return startProxyWith(t, spec, Options{
+		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0", ProxyProtocol: pp}},
 	})
+}
+
+// startProxyWith is startProxy with the caller's options; loopback admin,
+// a quiet logger and a short grace period are filled in when unset.
+func startProxyWith(t *testing.T, spec TableSpec, opts Options) *testProxy {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.AdminAddress == "" {
+		opts.AdminAddress = "127.0.0.1:0"
+	}
+	if opts.GracePeriod == 0 {
+		opts.GracePeriod = 2 * time.Second
+	}
+	srv := NewServer(opts)
 	if err := srv.Apply(spec); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +69,7 @@ func startProxy(t *testing.T, spec TableSpec, pp listen.Policy) *testProxy {
 			t.Error("Serve did not return after cancel")
 		}
 	})
-	return &testProxy{srv: srv, addr: srv.Addr("public").String()}
+	return &testProxy{srv: srv, addr: srv.Addr(opts.Listeners[0].Name).String()}
 }
 
 // echoBackend starts an echo server and returns its address.

@@ -22,6 +22,7 @@ type Table struct {
 	backends       map[string]*backend
 	defaultBackend *backend
 	spec           TableSpec
+	generation     uint64 // set by the Server when it publishes the table
 }
 
 // NewTable validates spec and compiles it. It fails when a route or the
@@ -98,6 +99,11 @@ func checkRoute(r Route) error {
 	return nil
 }
 
+// Generation returns the table's generation: 1 for the first table a
+// [Server] published, one more for each after it; 0 for a table never
+// published.
+func (t *Table) Generation() uint64 { return t.generation }
+
 // Spec returns the specification t was built from. The caller must not
 // modify it.
 func (t *Table) Spec() TableSpec { return t.spec }
@@ -106,20 +112,24 @@ func (t *Table) Spec() TableSpec { return t.spec }
 // and path, and whether there is one. host may carry a port and any case;
 // path must be a clean absolute path (see [CleanPath]).
 func (t *Table) Lookup(host, path string) (string, bool) {
-	b := t.route(canonicalHost(host), path)
+	b, _ := t.route(canonicalHost(host), path)
 	if b == nil {
 		return "", false
 	}
 	return b.name, true
 }
 
-// route returns the backend for a canonical host and clean path: the
-// matching route's, else the default backend, else nil.
-func (t *Table) route(host, path string) *backend {
-	if b := t.router.match(host, path); b != nil {
-		return b
+// route returns the backend for a canonical host and clean path, with the
+// label of the route that chose it: the matching route's, else the default
+// backend (label "default"), else nil.
+func (t *Table) route(host, path string) (*backend, string) {
+	if r := t.router.match(host, path); r != nil {
+		return r.backend, r.label
 	}
-	return t.defaultBackend
+	if t.defaultBackend != nil {
+		return t.defaultBackend, "default"
+	}
+	return nil, ""
 }
 
 // backend is a compiled [Backend]: its endpoints grouped by preference and

@@ -110,6 +110,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	configPath := fs.String("config", "", "path of the YAML config file (required)")
 	drainDelay := fs.Duration("drain-delay", 0, "on SIGTERM, keep serving this long with /readyz failing before closing listeners")
 	grace := fs.Duration("grace-period", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	pprof := fs.Bool("pprof", false, "serve Go profiles under /debug/pprof/ on the admin listener")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -130,16 +131,27 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		log.Warn("config lint", "warning", w.String())
 	}
-	listeners := make([]proxy.ListenerSpec, 0, len(cfg.Listeners))
-	for _, l := range cfg.Listeners {
-		listeners = append(listeners, proxy.ListenerSpec{Name: l.Name, Address: l.Address, ProxyProtocol: l.ProxyProtocol})
+	metrics, metricsHandler, err := proxy.NewPrometheusMetrics()
+	if err != nil {
+		log.Error("setting up metrics", "error", err.Error())
+		return 1
 	}
+	tracing, err := proxy.TracingFromEnv(ctx, versionString())
+	if err != nil {
+		log.Error("setting up tracing from OTEL_* variables", "error", err.Error())
+		return 1
+	}
+	defer shutdownTracing(tracing, log)
 	srv := proxy.NewServer(proxy.Options{
-		Logger:       log,
-		Listeners:    listeners,
-		AdminAddress: cfg.Admin.Address,
-		DrainDelay:   *drainDelay,
-		GracePeriod:  *grace,
+		Logger:         log,
+		Listeners:      listenerSpecs(cfg.Listeners),
+		AdminAddress:   cfg.Admin.Address,
+		DrainDelay:     *drainDelay,
+		GracePeriod:    *grace,
+		Metrics:        metrics,
+		MetricsHandler: metricsHandler,
+		Tracing:        tracing,
+		Pprof:          *pprof,
 	})
 	if err := srv.Apply(cfg.Table); err != nil {
 		log.Error("building the routing table", "error", err.Error())
@@ -152,6 +164,24 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	log.Info("firsthop stopped")
 	return 0
+}
+
+// listenerSpecs converts the config file's listeners for the proxy.
+func listenerSpecs(ls []config.Listener) []proxy.ListenerSpec {
+	out := make([]proxy.ListenerSpec, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, proxy.ListenerSpec{Name: l.Name, Address: l.Address, ProxyProtocol: l.ProxyProtocol, AccessLog: l.AccessLog})
+	}
+	return out
+}
+
+// shutdownTracing flushes buffered spans, waiting at most five seconds.
+func shutdownTracing(t *proxy.Tracing, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		log.Warn("flushing traces", "error", err.Error())
+	}
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {

@@ -2,7 +2,6 @@ package listen
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -96,7 +94,6 @@ func startServer(t *testing.T, network string, p Policy) *testServer {
 	srv := &http.Server{
 		Handler:     http.HandlerFunc(infoHandler),
 		ConnContext: ConnContext,
-		ErrorLog:    nil,
 	}
 	done := make(chan struct{})
 	go func() {
@@ -345,6 +342,3 @@ func headerErr(t testing.TB, err error) Outcome {
 	}
 	return he.Outcome
 }
-
-var _ = bytes.Equal
-var _ = strings.Contains

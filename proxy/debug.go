@@ -1,0 +1,184 @@
+package proxy
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/firsthop/firsthop/proxy/clientip"
+)
+
+// debugTable is the JSON shape of /debug/table.
+type debugTable struct {
+	Generation     uint64         `json:"generation"`
+	Node           string         `json:"node"`
+	Zone           string         `json:"zone"`
+	TrustedProxies []string       `json:"trustedProxies"`
+	Sources        []string       `json:"sources"`
+	Routes         []debugRoute   `json:"routes"`
+	DefaultBackend string         `json:"defaultBackend,omitempty"`
+	Backends       []debugBackend `json:"backends"`
+}
+
+type debugRoute struct {
+	Host     string `json:"host"`
+	Path     string `json:"path"`
+	PathType string `json:"pathType"`
+	Backend  string `json:"backend"`
+}
+
+type debugBackend struct {
+	Name     string `json:"name"`
+	Locality string `json:"locality"`
+	// Tiers lists the endpoint groups requests use, most preferred first.
+	Tiers []debugTier `json:"tiers"`
+}
+
+type debugTier struct {
+	Tier      string          `json:"tier"`
+	Endpoints []debugEndpoint `json:"endpoints"`
+}
+
+type debugEndpoint struct {
+	Address string `json:"address"`
+	Node    string `json:"node,omitempty"`
+	Zone    string `json:"zone,omitempty"`
+	State   string `json:"state"`
+}
+
+// debugTable answers the current routing table as JSON.
+func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
+	t := s.table.Load()
+	if t == nil {
+		writeText(w, http.StatusServiceUnavailable, "no routing table yet\n")
+		return
+	}
+	out := debugTable{
+		Generation: t.generation, Node: t.node, Zone: t.zone,
+		TrustedProxies: []string{}, Sources: []string{}, Routes: []debugRoute{}, Backends: []debugBackend{},
+		DefaultBackend: t.spec.DefaultBackend,
+	}
+	for _, p := range t.clientIP.TrustedProxies {
+		out.TrustedProxies = append(out.TrustedProxies, p.String())
+	}
+	for _, h := range t.clientIP.Headers {
+		out.Sources = append(out.Sources, h.String())
+	}
+	for _, r := range t.spec.Routes {
+		out.Routes = append(out.Routes, debugRoute{Host: r.Host, Path: r.Path, PathType: r.PathType.String(), Backend: r.Backend})
+	}
+	for _, b := range t.backends {
+		db := debugBackend{Name: b.name, Locality: b.policy.String(), Tiers: []debugTier{}}
+		for i, g := range b.groups {
+			dt := debugTier{Tier: b.tiers[i].String()}
+			for _, ep := range g {
+				dt.Endpoints = append(dt.Endpoints, debugEndpoint{Address: ep.Addr.String(), Node: ep.Node, Zone: ep.Zone, State: ep.State.String()})
+			}
+			db.Tiers = append(db.Tiers, dt)
+		}
+		out.Backends = append(out.Backends, db)
+	}
+	slices.SortFunc(out.Backends, func(a, b debugBackend) int { return strings.Compare(a.Name, b.Name) })
+	writeJSON(w, out)
+}
+
+// debugDecision is the JSON shape of /debug/client-ip.
+type debugDecision struct {
+	Start       string     `json:"start"`
+	StartSource string     `json:"startSource"`
+	PeerTrusted bool       `json:"peerTrusted"`
+	Header      string     `json:"header,omitempty"`
+	Received    []string   `json:"received,omitempty"`
+	Hops        []debugHop `json:"hops"`
+	Client      string     `json:"client"`
+	Source      string     `json:"source"`
+	Stopped     string     `json:"stopped"`
+	Explanation string     `json:"explanation"`
+}
+
+type debugHop struct {
+	Address string `json:"address"`
+	Trusted bool   `json:"trusted"`
+	Element string `json:"element,omitempty"`
+}
+
+// debugClientIP answers what the current table's client-IP policy decides
+// for this request, and why. The walk starts at the query parameter
+// "peer" (an IP address, as if the request had come from there) or else at
+// the caller's own address; "proxy" names a PROXY header source instead.
+// The request's own Forwarded and X-Forwarded-For headers are walked.
+func (s *Server) debugClientIP(w http.ResponseWriter, r *http.Request) {
+	t := s.table.Load()
+	if t == nil {
+		writeText(w, http.StatusServiceUnavailable, "no routing table yet\n")
+		return
+	}
+	start, source := netip.Addr{}, clientip.SourcePeer
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		start = ap.Addr()
+	}
+	q := r.URL.Query()
+	for param, src := range map[string]clientip.Source{"peer": clientip.SourcePeer, "proxy": clientip.SourceProxyProtocol} {
+		if v := q.Get(param); v != "" {
+			a, err := netip.ParseAddr(v)
+			if err != nil {
+				writeText(w, http.StatusBadRequest, param+": not an IP address\n")
+				return
+			}
+			start, source = a, src
+		}
+	}
+	res := t.clientIP.Resolve(start, source, r.Header, nil)
+	out := debugDecision{
+		Start: clientip.Normalize(start).String(), StartSource: source.String(), PeerTrusted: res.PeerTrusted,
+		Hops: []debugHop{}, Client: res.Client.String(), Source: res.Source.String(), Stopped: res.Stopped.String(),
+	}
+	if res.PeerTrusted {
+		for _, h := range t.clientIP.Headers {
+			if vals := r.Header.Values(headerName(h)); len(vals) > 0 {
+				out.Header, out.Received = h.String(), vals
+				break
+			}
+		}
+	}
+	// The walk believed Chain right to left; show it in that order.
+	for i := len(res.Chain) - 1; i >= 0; i-- {
+		hop := res.Chain[i]
+		out.Hops = append(out.Hops, debugHop{Address: hop.Addr.String(), Trusted: t.clientIP.Trusted(hop.Addr), Element: hop.Element})
+	}
+	out.Explanation = explain(res, out)
+	writeJSON(w, out)
+}
+
+func headerName(h clientip.Header) string {
+	if h == clientip.HeaderForwarded {
+		return "Forwarded"
+	}
+	return "X-Forwarded-For"
+}
+
+// explain says in one sentence why the walk ended where it did.
+func explain(res clientip.Result, d debugDecision) string {
+	switch res.Stopped {
+	case clientip.StopStartUntrusted:
+		return d.Start + " is not in clientIP.trustedProxies, so it is the client and no header is read"
+	case clientip.StopNoHeader:
+		return d.Start + " is trusted but sent none of clientIP.sources, so it is the client"
+	case clientip.StopUntrustedHop:
+		return d.Client + " is the first address from the right that is not trusted"
+	case clientip.StopExhausted:
+		return "every address is trusted; the left-most one, " + d.Client + ", is the client"
+	case clientip.StopHopLimit:
+		return "the walk stopped after the hop limit; the last address reached is the client"
+	}
+	return "the walk stopped at an unusable entry (" + res.Stopped.String() + "); the last address reached, " + d.Client + ", is the client"
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

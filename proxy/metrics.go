@@ -1,0 +1,298 @@
+package proxy
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/firsthop/firsthop/proxy/clientip"
+	"github.com/firsthop/firsthop/proxy/listen"
+)
+
+// Metrics records what the data plane does, with OpenTelemetry instruments.
+// Label values are bounded: listener, route and backend names come from the
+// configuration, never from a request. A nil *Metrics records nothing.
+type Metrics struct {
+	meter metric.Meter
+
+	requests          metric.Int64Counter
+	duration          metric.Float64Histogram
+	upstreamErrors    metric.Int64Counter
+	openConns         metric.Int64UpDownCounter
+	proxyHeaders      metric.Int64Counter
+	clientIPDecisions metric.Int64Counter
+	forgedRemoved     metric.Int64Counter
+	tableBuilds       metric.Int64Counter
+	tableBuildTime    metric.Float64Histogram
+	cacheSynced       metric.Int64Gauge
+
+	// requestAttrs caches the measurement options of one request shape, so
+	// that a request does not build attribute sets.
+	requestAttrs sync.Map // requestKey -> *requestOpts
+}
+
+// NewMetrics creates the instruments on a meter from mp.
+func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
+	m := &Metrics{meter: mp.Meter("github.com/firsthop/firsthop/proxy")}
+	var err error
+	check := func(e error) {
+		if err == nil {
+			err = e
+		}
+	}
+	var e error
+	m.requests, e = m.meter.Int64Counter("firsthop.requests",
+		metric.WithDescription("Requests served, by listener, route, backend, status class and locality tier."))
+	check(e)
+	m.duration, e = m.meter.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
+		metric.WithDescription("Duration of HTTP server requests."),
+		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+	check(e)
+	m.upstreamErrors, e = m.meter.Int64Counter("firsthop.upstream.errors",
+		metric.WithDescription("Upstream exchanges that failed before a response, by backend and kind (connect, timeout, other)."))
+	check(e)
+	m.openConns, e = m.meter.Int64UpDownCounter("firsthop.connections.open",
+		metric.WithDescription("Client connections open, by listener."))
+	check(e)
+	m.proxyHeaders, e = m.meter.Int64Counter("firsthop.proxy_protocol.headers",
+		metric.WithDescription("PROXY protocol outcomes per connection, by listener and outcome."))
+	check(e)
+	m.clientIPDecisions, e = m.meter.Int64Counter("firsthop.client_ip.decisions",
+		metric.WithDescription("Client-IP decisions, by listener and the source the client IP came from."))
+	check(e)
+	m.forgedRemoved, e = m.meter.Int64Counter("firsthop.client_ip.forged_headers_removed",
+		metric.WithDescription("Identity header fields (X-Forwarded-*, Forwarded, X-Real-IP, ...) removed from requests of untrusted peers, by listener."))
+	check(e)
+	m.tableBuilds, e = m.meter.Int64Counter("firsthop.table.builds",
+		metric.WithDescription("Routing-table builds, by result (ok, error)."))
+	check(e)
+	m.tableBuildTime, e = m.meter.Float64Histogram("firsthop.table.build.duration", metric.WithUnit("s"),
+		metric.WithDescription("Time to build a routing table."),
+		metric.WithExplicitBucketBoundaries(0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5))
+	check(e)
+	m.cacheSynced, e = m.meter.Int64Gauge("firsthop.kubernetes.cache.synced",
+		metric.WithDescription("1 when the Kubernetes informer cache of a resource has synced, else 0."))
+	check(e)
+	return m, err
+}
+
+// NewPrometheusMetrics returns Metrics exported through a new Prometheus
+// registry, and the handler that serves that registry (with Go runtime and
+// process metrics) for /metrics.
+func NewPrometheusMetrics() (*Metrics, http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	exp, err := otelprom.New(
+		otelprom.WithRegisterer(reg),
+		otelprom.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithSuffixes),
+		otelprom.WithoutScopeInfo(),
+	)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := NewMetrics(sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), nil
+}
+
+// requestKey is the shape of a request as far as metrics are concerned.
+type requestKey struct {
+	listener, route, backend string
+	method                   string
+	status                   int
+	tier                     Tier
+	routed                   bool
+}
+
+type requestOpts struct {
+	counter   metric.AddOption
+	histogram metric.RecordOption
+}
+
+// request records one finished request.
+func (m *Metrics) request(k requestKey, d time.Duration) {
+	if m == nil {
+		return
+	}
+	k.method = knownMethod(k.method)
+	v, ok := m.requestAttrs.Load(k)
+	if !ok {
+		tier := ""
+		if k.routed {
+			tier = k.tier.String()
+		}
+		counterSet := attribute.NewSet(
+			attribute.String("listener", k.listener),
+			attribute.String("route", k.route),
+			attribute.String("backend", k.backend),
+			attribute.String("status_class", statusClass(k.status)),
+			attribute.String("tier", tier),
+		)
+		histSet := attribute.NewSet(
+			attribute.String("http.request.method", k.method),
+			attribute.Int("http.response.status_code", k.status),
+			attribute.String("listener", k.listener),
+			attribute.String("backend", k.backend),
+		)
+		v, _ = m.requestAttrs.LoadOrStore(k, &requestOpts{
+			counter:   metric.WithAttributeSet(counterSet),
+			histogram: metric.WithAttributeSet(histSet),
+		})
+	}
+	o := v.(*requestOpts)
+	ctx := context.Background()
+	m.requests.Add(ctx, 1, o.counter)
+	m.duration.Record(ctx, d.Seconds(), o.histogram)
+}
+
+// upstreamError records an upstream exchange that failed.
+func (m *Metrics) upstreamError(backend, kind string) {
+	if m == nil {
+		return
+	}
+	m.upstreamErrors.Add(context.Background(), 1, metric.WithAttributes(
+		attribute.String("backend", backend), attribute.String("kind", kind)))
+}
+
+// connDelta tracks open client connections.
+func (lm *listenerMetrics) connDelta(delta int64) {
+	if lm == nil {
+		return
+	}
+	lm.m.openConns.Add(context.Background(), delta, lm.listener)
+}
+
+// proxyHeader records a PROXY protocol outcome.
+func (m *Metrics) proxyHeader(listener string, o listen.Outcome) {
+	if m == nil {
+		return
+	}
+	m.proxyHeaders.Add(context.Background(), 1, metric.WithAttributes(
+		attribute.String("listener", listener), attribute.String("outcome", o.String())))
+}
+
+// listenerMetrics holds the precomputed measurement options of one
+// listener, so that recording a request builds no attribute set.
+type listenerMetrics struct {
+	m        *Metrics
+	bySource [4]metric.AddOption // indexed by clientip.Source
+	listener metric.AddOption
+}
+
+// forListener returns the per-listener recorder of m, or nil for a nil m.
+func (m *Metrics) forListener(listener string) *listenerMetrics {
+	if m == nil {
+		return nil
+	}
+	lm := &listenerMetrics{m: m, listener: metric.WithAttributes(attribute.String("listener", listener))}
+	for src := range lm.bySource {
+		lm.bySource[src] = metric.WithAttributes(
+			attribute.String("listener", listener), attribute.String("source", clientip.Source(src).String()))
+	}
+	return lm
+}
+
+// clientIP records a client-IP decision and the identity headers removed
+// from an untrusted peer's request.
+func (lm *listenerMetrics) clientIP(src clientip.Source, forged int) {
+	if lm == nil || int(src) >= len(lm.bySource) {
+		return
+	}
+	ctx := context.Background()
+	lm.m.clientIPDecisions.Add(ctx, 1, lm.bySource[src])
+	if forged > 0 {
+		lm.m.forgedRemoved.Add(ctx, int64(forged), lm.listener)
+	}
+}
+
+// tableBuild records one routing-table build.
+func (m *Metrics) tableBuild(d time.Duration, err error) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	ctx := context.Background()
+	m.tableBuilds.Add(ctx, 1, metric.WithAttributes(attribute.String("result", result)))
+	m.tableBuildTime.Record(ctx, d.Seconds())
+}
+
+// CacheSynced records whether the Kubernetes informer cache of resource
+// (such as "ingresses") has synced.
+func (m *Metrics) CacheSynced(resource string, synced bool) {
+	if m == nil {
+		return
+	}
+	var v int64
+	if synced {
+		v = 1
+	}
+	m.cacheSynced.Record(context.Background(), v, metric.WithAttributes(attribute.String("resource", resource)))
+}
+
+// observeTable registers gauges read from the current table at collection
+// time: endpoints by backend and tier, and the table generation.
+func (m *Metrics) observeTable(current func() *Table) error {
+	if m == nil {
+		return nil
+	}
+	endpoints, err := m.meter.Int64ObservableGauge("firsthop.endpoints",
+		metric.WithDescription("Usable endpoints in the current table, by backend and locality tier."))
+	if err != nil {
+		return err
+	}
+	generation, err := m.meter.Int64ObservableGauge("firsthop.table.generation",
+		metric.WithDescription("Generation of the routing table in use; it grows by one per published table."))
+	if err != nil {
+		return err
+	}
+	_, err = m.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		t := current()
+		if t == nil {
+			return nil
+		}
+		o.ObserveInt64(generation, int64(t.generation))
+		for _, b := range t.backends {
+			for i, g := range b.groups {
+				o.ObserveInt64(endpoints, int64(len(g)), metric.WithAttributes(
+					attribute.String("backend", b.name), attribute.String("tier", b.tiers[i].String())))
+			}
+		}
+		return nil
+	}, endpoints, generation)
+	return err
+}
+
+// statusClass returns "1xx" ... "5xx" for an HTTP status.
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status/100) + "xx"
+}
+
+// knownMethod returns m when it is a standard method, else "_OTHER", as the
+// OpenTelemetry HTTP conventions ask, so a client cannot mint label values.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "_OTHER"
+}
