@@ -42,7 +42,7 @@ var errorCases = []errorCase{
 	// Keys.
 	{name: "unknown top-level key", yaml: listener + "nodes: a\n", line: 3, col: 1, msg: `unknown key "nodes" (want node, zone, admin,`},
 	{name: "unknown key differing in case", yaml: listener + "clientIp: {}\n", line: 3, col: 1, msg: "did you mean clientIP? keys are case-sensitive"},
-	{name: "unknown listener key", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    adress: 127.0.0.1:81\n", line: 4, col: 5, msg: `listeners[0]: unknown key "adress" (want name, address, proxyProtocol)`},
+	{name: "unknown listener key", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    adress: 127.0.0.1:81\n", line: 4, col: 5, msg: `listeners[0]: unknown key "adress" (want name, address, proxyProtocol, accessLog)`},
 	{name: "unknown endpoint key", yaml: listener + "backends:\n  - name: b\n    endpoints:\n      - {address: 127.0.0.1:80, weight: 2}\n", line: 6, col: 33, msg: `backends[0].endpoints[0]: unknown key "weight"`},
 	{name: "key set twice", yaml: listener + "node: a\nnode: b\n", line: 4, col: 1, msg: "node is set twice (first at line 3)"},
 	{name: "key not a name", yaml: listener + "? [a]\n: b\n", line: 3, col: 3, msg: "a key must be a plain name, got a list"},
@@ -54,6 +54,7 @@ var errorCases = []errorCase{
 	{name: "node is a list", yaml: listener + "node: [a]\n", line: 3, col: 7, msg: "node: want a name, got a list"},
 	{name: "proxyProtocol is a list", yaml: "listeners:\n  - {name: a, address: 127.0.0.1:80, proxyProtocol: [off]}\n", line: 2, col: 53, msg: "listeners[0].proxyProtocol: want PROXY protocol settings (a mapping), got a list"},
 	{name: "xRealIP is a word", yaml: listener + "forwardedHeaders: {xRealIP: yes}\n", line: 3, col: 29, msg: `forwardedHeaders.xRealIP: want true or false, got "yes"`},
+	{name: "accessLog is a word", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    accessLog: on\n", line: 4, col: 16, msg: `listeners[0].accessLog: want true or false, got "on"`},
 	{name: "echo is a quoted string", yaml: listener + "backends: [{name: b, echo: \"true\"}]\n", line: 3, col: 28, msg: `backends[0].echo: want true or false, got "true"`},
 
 	// Durations.

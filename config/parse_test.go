@@ -92,6 +92,7 @@ func TestFullFile(t *testing.T) {
 					TrustedCIDRs:  prefixes("10.0.0.0/8", "2001:db8::/32", "192.168.1.7/32"),
 					HeaderTimeout: 250 * time.Millisecond,
 				},
+				AccessLog: true,
 			},
 			{Name: "internal", Address: "[::1]:8081", ProxyProtocol: listen.Policy{HeaderTimeout: 5 * time.Second}},
 		},
