@@ -32,7 +32,7 @@ func (d *decoder) backends(n *yaml.Node, path string, p *parsed) {
 
 // backend decodes one backend. ok is false when it has no usable name.
 func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
-	f, ok := d.mapping(n, path, "a backend", "name", "locality", "endpoints", "echo", "timeouts")
+	f, ok := d.mapping(n, path, "a backend", "name", "locality", "endpoints", "echo", "timeouts", "protocol", "tls")
 	if !ok {
 		return b, false
 	}
@@ -57,6 +57,21 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	}
 	if v := f.value("timeouts"); v != nil {
 		d.timeouts(v, f.sub("timeouts"), &b.Backend)
+	}
+	if v := f.value("protocol"); v != nil {
+		if s, ok := d.text(v, f.sub("protocol"), "http, h2c or https"); ok {
+			if proto, err := proxy.ParseBackendProtocol(s); err != nil {
+				d.errorf(v, "%s: %v", f.sub("protocol"), err)
+			} else {
+				b.Protocol = proto
+			}
+		}
+	}
+	if v := f.value("tls"); v != nil {
+		d.backendTLS(v, f.sub("tls"), &b.Backend)
+		if b.Protocol != proxy.ProtocolHTTPS {
+			d.errorf(v, "%s: TLS settings need protocol: https", f.sub("tls"))
+		}
 	}
 	v := f.value("name")
 	if v == nil {
@@ -130,5 +145,19 @@ func (d *decoder) timeouts(n *yaml.Node, path string, b *proxy.Backend) {
 	}
 	if v := f.value("responseHeader"); v != nil {
 		b.ResponseHeaderTimeout, _ = d.duration(v, f.sub("responseHeader"))
+	}
+}
+
+// backendTLS decodes a backend's tls mapping into b.
+func (d *decoder) backendTLS(n *yaml.Node, path string, b *proxy.Backend) {
+	f, ok := d.mapping(n, path, "backend TLS settings", "serverName", "insecureSkipVerify")
+	if !ok {
+		return
+	}
+	if v := f.value("serverName"); v != nil {
+		b.TLSServerName, _ = d.text(v, f.sub("serverName"), "a server name")
+	}
+	if v := f.value("insecureSkipVerify"); v != nil {
+		b.TLSInsecureSkipVerify, _ = d.boolean(v, f.sub("insecureSkipVerify"))
 	}
 }

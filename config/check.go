@@ -27,6 +27,13 @@ func (d *decoder) check(p *parsed, opts Options) {
 	d.checkListeners(p)
 	d.checkBackends(p)
 	d.checkRoutes(p)
+	if !opts.Ingress && p.certsAt == nil {
+		for _, l := range p.listeners {
+			if l.TLS {
+				d.errorf(l.tlsAt, "%s.tls: a TLS listener needs certificates: list them under tls.certificates", l.path)
+			}
+		}
+	}
 }
 
 // socket is a listening address claimed by a listener or the admin server.

@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/firsthop/firsthop/proxy"
-	"github.com/firsthop/firsthop/proxy/listen"
 )
 
 // Config is a validated configuration file. Every value in it is typed and
@@ -31,6 +30,11 @@ type Config struct {
 	// Warnings are lint findings (insecure or useless settings), in file
 	// order. They are never fatal; nil means none.
 	Warnings []Diagnostic
+
+	// Files are the files the configuration was read from: the file
+	// itself (when it has a name) and the certificate and key files it
+	// names, so that a caller can reload when one of them changes.
+	Files []string
 }
 
 // Admin is the admin server's settings.
@@ -44,22 +48,8 @@ type Admin struct {
 // not set: loopback only.
 const DefaultAdminAddress = "127.0.0.1:9901"
 
-// Listener is one listening socket of the proxy.
-type Listener struct {
-	// Name is unique among the listeners; it labels logs and metrics.
-	Name string
-
-	// Address is an IP:port in canonical form ("0.0.0.0:8080",
-	// "[::1]:8080"), ready for net.Listen. Port 0 asks for a free port.
-	Address string
-
-	// ProxyProtocol is the listener's PROXY protocol policy, with
-	// HeaderTimeout set (never zero) and Observe nil.
-	ProxyProtocol listen.Policy
-
-	// AccessLog turns on one JSON access-log line per request.
-	AccessLog bool
-}
+// Listener is one listening socket of the proxy; see [proxy.ListenerSpec].
+type Listener = proxy.ListenerSpec
 
 // Options changes how [Parse] reads a file. The zero value reads a
 // standalone configuration and keeps the file's node.
@@ -102,6 +92,9 @@ func Parse(filename string, data []byte, opts Options) (*Config, error) {
 	sortDiagnostics(d.warns)
 	cfg := p.build()
 	cfg.Warnings = d.warns
+	if filename != "" {
+		cfg.Files = append([]string{filename}, cfg.Files...)
+	}
 	return cfg, nil
 }
 

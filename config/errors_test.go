@@ -42,7 +42,7 @@ var errorCases = []errorCase{
 	// Keys.
 	{name: "unknown top-level key", yaml: listener + "nodes: a\n", line: 3, col: 1, msg: `unknown key "nodes" (want node, zone, admin,`},
 	{name: "unknown key differing in case", yaml: listener + "clientIp: {}\n", line: 3, col: 1, msg: "did you mean clientIP? keys are case-sensitive"},
-	{name: "unknown listener key", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    adress: 127.0.0.1:81\n", line: 4, col: 5, msg: `listeners[0]: unknown key "adress" (want name, address, proxyProtocol, accessLog)`},
+	{name: "unknown listener key", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    adress: 127.0.0.1:81\n", line: 4, col: 5, msg: `listeners[0]: unknown key "adress" (want name, address, proxyProtocol, accessLog, tls, h2c, timeouts, maxHeaderBytes, http2)`},
 	{name: "unknown endpoint key", yaml: listener + "backends:\n  - name: b\n    endpoints:\n      - {address: 127.0.0.1:80, weight: 2}\n", line: 6, col: 33, msg: `backends[0].endpoints[0]: unknown key "weight"`},
 	{name: "key set twice", yaml: listener + "node: a\nnode: b\n", line: 4, col: 1, msg: "node is set twice (first at line 3)"},
 	{name: "key not a name", yaml: listener + "? [a]\n: b\n", line: 3, col: 3, msg: "a key must be a plain name, got a list"},

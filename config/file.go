@@ -34,10 +34,14 @@ type parsed struct {
 
 	defaultBackend string
 	defaultAt      *yaml.Node
+
+	certs   []proxy.Certificate
+	certsAt *yaml.Node // nil when tls.certificates is not set
+	files   []string   // certificate and key files read
 }
 
 // topKeys are the keys of the file's top-level mapping.
-var topKeys = []string{"node", "zone", "admin", "listeners", "clientIP", "forwardedHeaders", "routes", "backends", "defaultBackend"}
+var topKeys = []string{"node", "zone", "admin", "listeners", "clientIP", "forwardedHeaders", "tls", "routes", "backends", "defaultBackend"}
 
 // ingressOnlyFromAPI are the top-level keys that Kubernetes mode takes from
 // Ingress resources instead of the file.
@@ -75,6 +79,9 @@ func (d *decoder) top(root *yaml.Node, opts Options) *parsed {
 	}
 	if n := f.value("forwardedHeaders"); n != nil {
 		d.forwardedHeaders(n, "forwardedHeaders", p)
+	}
+	if n := f.value("tls"); n != nil {
+		d.tlsSettings(n, p)
 	}
 	if opts.Ingress {
 		for _, k := range ingressOnlyFromAPI {
@@ -150,7 +157,9 @@ func (p *parsed) build() *Config {
 			ClientIP:       p.clientIP,
 			Headers:        p.headers,
 			DefaultBackend: p.defaultBackend,
+			Certificates:   p.certs,
 		},
+		Files: p.files,
 	}
 	for _, l := range p.listeners {
 		cfg.Listeners = append(cfg.Listeners, l.Listener)

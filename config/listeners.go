@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -18,6 +19,7 @@ type listenerAt struct {
 	addr   netip.AddrPort
 	modeAt *yaml.Node   // nil when mode is not set
 	cidrAt []*yaml.Node // one per ProxyProtocol.TrustedCIDRs entry
+	tlsAt  *yaml.Node   // nil when tls is not set
 }
 
 // listeners decodes the listeners list.
@@ -35,7 +37,8 @@ func (d *decoder) listeners(n *yaml.Node, path string, p *parsed) {
 
 // listener decodes one listener. ok is false when it has no usable name.
 func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
-	f, ok := d.mapping(n, path, "a listener", "name", "address", "proxyProtocol", "accessLog")
+	f, ok := d.mapping(n, path, "a listener", "name", "address", "proxyProtocol", "accessLog",
+		"tls", "h2c", "timeouts", "maxHeaderBytes", "http2")
 	if !ok {
 		return l, false
 	}
@@ -55,6 +58,33 @@ func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 	}
 	if v := f.value("accessLog"); v != nil {
 		l.AccessLog, _ = d.boolean(v, f.sub("accessLog"))
+	}
+	if v := f.value("tls"); v != nil {
+		l.TLS, _ = d.boolean(v, f.sub("tls"))
+		l.tlsAt = v
+	}
+	if v := f.value("h2c"); v != nil {
+		l.H2C, _ = d.boolean(v, f.sub("h2c"))
+		if l.H2C && l.TLS {
+			d.errorf(v, "%s: h2c is HTTP/2 without TLS; a TLS listener offers HTTP/2 by ALPN already", f.sub("h2c"))
+		}
+	}
+	if v := f.value("timeouts"); v != nil {
+		d.listenerTimeouts(v, f.sub("timeouts"), &l.Listener)
+	}
+	if v := f.value("maxHeaderBytes"); v != nil {
+		if n, ok := d.integer(v, f.sub("maxHeaderBytes"), 1024, 1<<20); ok {
+			l.MaxHeaderBytes = n
+		}
+	}
+	if v := f.value("http2"); v != nil {
+		if h, ok := d.mapping(v, f.sub("http2"), "HTTP/2 settings", "maxConcurrentStreams"); ok {
+			if m := h.value("maxConcurrentStreams"); m != nil {
+				if n, ok := d.integer(m, h.sub("maxConcurrentStreams"), 1, 10000); ok {
+					l.MaxConcurrentStreams = uint32(n)
+				}
+			}
+		}
 	}
 	v := f.value("name")
 	if v == nil {
@@ -121,4 +151,21 @@ func (d *decoder) prefixes(n *yaml.Node, path string) ([]netip.Prefix, []*yaml.N
 		at = append(at, item)
 	}
 	return out, at
+}
+
+// listenerTimeouts decodes a listener's timeouts mapping into l.
+func (d *decoder) listenerTimeouts(n *yaml.Node, path string, l *Listener) {
+	f, ok := d.mapping(n, path, "listener timeouts", "readHeader", "idle", "requestBody")
+	if !ok {
+		return
+	}
+	for key, dst := range map[string]*time.Duration{
+		"readHeader":  &l.ReadHeaderTimeout,
+		"idle":        &l.IdleTimeout,
+		"requestBody": &l.RequestBodyTimeout,
+	} {
+		if v := f.value(key); v != nil {
+			*dst, _ = d.duration(v, f.sub(key))
+		}
+	}
 }

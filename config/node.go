@@ -212,6 +212,24 @@ func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
 	return v, true
 }
 
+// integer returns the whole number written in n, which must lie in
+// [min, max].
+func (d *decoder) integer(n *yaml.Node, path string, min, max int) (int, bool) {
+	if !d.notAlias(n, path) {
+		return 0, false
+	}
+	var v int
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&v) != nil {
+		d.errorf(n, "%s: want a whole number, got %s", path, describe(n))
+		return 0, false
+	}
+	if v < min || v > max {
+		d.errorf(n, "%s: %d is out of range (%d to %d)", path, v, min, max)
+		return 0, false
+	}
+	return v, true
+}
+
 // list returns the items of the sequence n.
 func (d *decoder) list(n *yaml.Node, path, what string) ([]*yaml.Node, bool) {
 	if !d.notAlias(n, path) {

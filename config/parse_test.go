@@ -68,6 +68,7 @@ backends: [{name: b, endpoints: [{address: 127.0.0.1:9000}]}]
 				Endpoints: []proxy.Endpoint{{Addr: netip.MustParseAddrPort("127.0.0.1:9000")}},
 			}},
 		},
+		Files: []string{"defaults.yaml"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)
@@ -125,6 +126,7 @@ func TestFullFile(t *testing.T) {
 			},
 			DefaultBackend: "fallback",
 		},
+		Files: []string{"full.yaml"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", got, want)

@@ -69,7 +69,7 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 // routePath decodes one paths item. ok is false when its backend is
 // missing or bad; r.matchOK is false when its path or pathType is.
 func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
-	f, ok := d.mapping(n, path, "a path", "path", "pathType", "backend")
+	f, ok := d.mapping(n, path, "a path", "path", "pathType", "backend", "timeout")
 	if !ok {
 		return r, false
 	}
@@ -94,6 +94,9 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 		} else {
 			r.PathType = t
 		}
+	}
+	if v := f.value("timeout"); v != nil {
+		r.Timeout, _ = d.duration(v, f.sub("timeout"))
 	}
 	v := f.value("backend")
 	if v == nil {

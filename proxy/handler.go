@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -32,16 +33,23 @@ type handler struct {
 	lm        *listenerMetrics
 	tracing   *Tracing     // nil: no traces
 	accessLog *slog.Logger // nil: no access log
-	rp        *httputil.ReverseProxy
+	// upgrades tracks client connections tunnelled for WebSocket, for the
+	// drain to close at its deadline; nil: not tracked.
+	upgrades *connSet
+	// bodyTimeout bounds reading a request body; zero: no bound.
+	bodyTimeout time.Duration
+	rp          *httputil.ReverseProxy
 }
 
 // handlerOptions configure a handler beyond its table.
 type handlerOptions struct {
-	listener  string
-	log       *slog.Logger
-	metrics   *Metrics
-	tracing   *Tracing
-	accessLog *slog.Logger
+	listener    string
+	log         *slog.Logger
+	metrics     *Metrics
+	tracing     *Tracing
+	accessLog   *slog.Logger
+	upgrades    *connSet
+	bodyTimeout time.Duration
 }
 
 type stateKey struct{}
@@ -72,6 +80,7 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 	h := &handler{
 		listener: o.listener, table: table, log: o.log,
 		metrics: o.metrics, lm: o.metrics.forListener(o.listener), tracing: o.tracing, accessLog: o.accessLog,
+		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout,
 	}
 	h.rp = &httputil.ReverseProxy{
 		Rewrite:      h.rewrite,
@@ -147,13 +156,20 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	if clean != r.URL.Path {
 		st.cleanPath = clean
 	}
-	var b *backend
-	b, st.route = t.route(canonicalHost(r.Host), clean)
-	if b == nil {
+	host := canonicalHost(r.Host)
+	if r.TLS != nil && t.certs != nil && t.certs.lookup(host) != t.certs.lookup(canonicalHost(r.TLS.ServerName)) {
+		// The connection was set up for another name's certificate: the
+		// client must open a connection for this host (RFC 9110 15.5.20).
+		plainError(w, http.StatusMisdirectedRequest, "this connection's certificate does not cover the requested host")
+		return
+	}
+	rule := t.route(host, clean)
+	if rule == nil {
 		plainError(w, http.StatusNotFound, "no route for this host and path")
 		return
 	}
-	st.backend = b
+	b := rule.backend
+	st.backend, st.route = b, rule.label
 	st.endpoint, st.tier, ok = b.pick()
 	if !ok {
 		msg := fmt.Sprintf("backend %q has no available endpoint", b.name)
@@ -163,7 +179,50 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusServiceUnavailable, msg)
 		return
 	}
-	h.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	ctx := context.WithValue(r.Context(), stateKey{}, st)
+	if rule.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, rule.timeout)
+		defer cancel()
+	}
+	if h.bodyTimeout > 0 && r.ContentLength != 0 && r.ProtoMajor == 1 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout))
+	}
+	if upgrade := r.Header.Get("Upgrade"); upgrade != "" {
+		if !isWebSocketUpgrade(r) {
+			// Only WebSocket may switch protocols; anything else (h2c
+			// above all, a known way past a proxy's rules) is served as
+			// the plain HTTP/1.1 request it also is.
+			r.Header.Del("Upgrade")
+		} else if h.upgrades != nil {
+			if c, ok := listen.ConnFromContext(r.Context()); ok {
+				h.upgrades.add(c)
+				defer h.upgrades.remove(c)
+			}
+		}
+	}
+	h.rp.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// isWebSocketUpgrade reports whether r asks to switch to WebSocket: a GET
+// whose Connection names "upgrade" and whose Upgrade is "websocket".
+func isWebSocketUpgrade(r *http.Request) bool {
+	return r.Method == http.MethodGet &&
+		headerHasToken(r.Header["Connection"], "upgrade") &&
+		headerHasToken(r.Header["Upgrade"], "websocket")
+}
+
+// headerHasToken reports whether the comma-separated values contain token,
+// case-insensitively.
+func headerHasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (st *requestState) backendName() string {
@@ -206,7 +265,7 @@ func connOrigin(r *http.Request, info *listen.Info) (start netip.Addr, source cl
 func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 	st := pr.In.Context().Value(stateKey{}).(*requestState)
 	out := pr.Out
-	out.URL.Scheme = "http"
+	out.URL.Scheme = st.backend.scheme
 	out.URL.Host = st.endpoint.Addr.String()
 	if st.cleanPath != "" {
 		out.URL.Path = st.cleanPath
@@ -272,19 +331,21 @@ func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestSta
 // proxyError answers a request whose upstream exchange failed before any
 // response was written: 504 for a timeout, 502 otherwise.
 func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil {
+	st, _ := r.Context().Value(stateKey{}).(*requestState)
+	if ctxErr := r.Context().Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
 		// The client went away; there is nobody to answer. 499 is what
 		// logs and metrics call that, after nginx.
-		if st, ok := r.Context().Value(stateKey{}).(*requestState); ok {
+		if st != nil {
 			st.rec.status = 499
 		}
 		return
 	}
-	st, _ := r.Context().Value(stateKey{}).(*requestState)
 	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"
 	var ne net.Error
 	var oe *net.OpError
 	switch {
+	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+		status, msg, kind = http.StatusGatewayTimeout, "route timeout exceeded", "timeout"
 	case errors.As(err, &ne) && ne.Timeout():
 		status, msg, kind = http.StatusGatewayTimeout, "upstream timed out", "timeout"
 	case errors.As(err, &oe) && oe.Op == "dial":

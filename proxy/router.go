@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // router maps a request's host and path to a backend with Kubernetes Ingress
@@ -32,7 +33,8 @@ type pathRule struct {
 	backend *backend
 	// label names the route in metrics and logs: host (or "*"), path and
 	// type, as configured, so its values are bounded by the configuration.
-	label string
+	label   string
+	timeout time.Duration
 }
 
 func newRouter(routes []Route, backends map[string]*backend) *router {
@@ -48,7 +50,7 @@ func newRouter(routes []Route, backends map[string]*backend) *router {
 			host = "*"
 		}
 		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend],
-			label: host + r.Path + " " + r.PathType.String()})
+			label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout})
 	}
 	for _, s := range rt.exact {
 		s.sort()

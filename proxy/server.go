@@ -16,21 +16,7 @@ import (
 	"time"
 
 	"github.com/firsthop/firsthop/proxy/echo"
-	"github.com/firsthop/firsthop/proxy/listen"
 )
-
-// ListenerSpec is one traffic listener.
-type ListenerSpec struct {
-	// Name identifies the listener in logs and metrics.
-	Name string
-	// Address is host:port to bind; port 0 picks a free port.
-	Address string
-	// ProxyProtocol is the listener's PROXY protocol policy.
-	ProxyProtocol listen.Policy
-	// AccessLog turns on one JSON line per request, written to
-	// [Options.AccessLog].
-	AccessLog bool
-}
 
 // Options configure a [Server]. Only Listeners is required.
 type Options struct {
@@ -66,29 +52,26 @@ type Options struct {
 
 	// Pprof mounts net/http/pprof under /debug/pprof/ on the admin listener.
 	Pprof bool
-
-	// Limits of the client-facing HTTP servers; zero means the defaults
-	// below.
-	ReadHeaderTimeout time.Duration // default 10s
-	IdleTimeout       time.Duration // default 120s
-	MaxHeaderBytes    int           // default 64 KiB
 }
 
 // Server runs firsthop's listeners and admin endpoints over the routing
 // table most recently published. Its methods are safe for concurrent use.
 type Server struct {
-	opts  Options
-	log   *slog.Logger
-	table atomic.Pointer[Table]
+	opts      Options
+	log       *slog.Logger
+	accessLog *slog.Logger
+	table     atomic.Pointer[Table]
 
 	transports transportPool
+	upgrades   connSet // client connections tunnelled for an upgrade
 
 	mu         sync.Mutex
-	generation uint64         // of the last table published
-	echoAddr   netip.AddrPort // zero until the echo backend is first needed
+	generation uint64 // of the last table published
+	echoAddr   netip.AddrPort
 	echoSrv    *http.Server
-	bound      map[string]net.Listener // by listener name
+	listeners  map[string]*runningListener // by name; bound by Listen
 	adminLn    net.Listener
+	fatal      chan error // a listener's serve error; set by Listen
 	serving    atomic.Bool
 	draining   atomic.Bool
 	listening  bool
@@ -102,19 +85,10 @@ func NewServer(opts Options) *Server {
 	if opts.GracePeriod <= 0 {
 		opts.GracePeriod = 30 * time.Second
 	}
-	if opts.ReadHeaderTimeout <= 0 {
-		opts.ReadHeaderTimeout = 10 * time.Second
-	}
-	if opts.IdleTimeout <= 0 {
-		opts.IdleTimeout = 120 * time.Second
-	}
-	if opts.MaxHeaderBytes <= 0 {
-		opts.MaxHeaderBytes = 64 << 10
-	}
 	if opts.AccessLog == nil {
 		opts.AccessLog = os.Stdout
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, accessLog: slog.New(slog.NewJSONHandler(opts.AccessLog, nil))}
 	if err := opts.Metrics.observeTable(s.table.Load); err != nil {
 		s.log.Warn("table metrics unavailable", "error", err.Error())
 	}
@@ -144,7 +118,7 @@ func (s *Server) Apply(spec TableSpec) error {
 		return err
 	}
 	for _, b := range t.backends {
-		b.transport = s.transports.get(b.timeouts)
+		b.transport = s.transports.get(b.upstream)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,29 +162,19 @@ func (s *Server) Listen() error {
 	if s.listening {
 		return errors.New("proxy: Listen called twice")
 	}
-	bound := make(map[string]net.Listener, len(s.opts.Listeners))
+	bound := make(map[string]*runningListener, len(s.opts.Listeners))
 	closeAll := func() {
-		for _, l := range bound {
-			l.Close()
+		for _, rl := range bound {
+			rl.ln.Close()
 		}
 	}
 	for _, spec := range s.opts.Listeners {
-		l, err := net.Listen("tcp", spec.Address)
+		rl, err := s.bind(spec)
 		if err != nil {
 			closeAll()
-			return fmt.Errorf("listener %q: %w", spec.Name, err)
+			return err
 		}
-		pp := spec.ProxyProtocol
-		if m := s.opts.Metrics; m != nil {
-			name, observe := spec.Name, pp.Observe
-			pp.Observe = func(o listen.Outcome) {
-				m.proxyHeader(name, o)
-				if observe != nil {
-					observe(o)
-				}
-			}
-		}
-		bound[spec.Name] = listen.Wrap(l, pp)
+		bound[spec.Name] = rl
 	}
 	if s.opts.AdminAddress != "" {
 		l, err := net.Listen("tcp", s.opts.AdminAddress)
@@ -220,7 +184,8 @@ func (s *Server) Listen() error {
 		}
 		s.adminLn = l
 	}
-	s.bound = bound
+	s.listeners = bound
+	s.fatal = make(chan error, 1)
 	s.listening = true
 	return nil
 }
@@ -229,8 +194,8 @@ func (s *Server) Listen() error {
 func (s *Server) Addr(name string) net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l, ok := s.bound[name]; ok {
-		return l.Addr()
+	if rl, ok := s.listeners[name]; ok {
+		return rl.ln.Addr()
 	}
 	return nil
 }
@@ -264,8 +229,9 @@ func (s *Server) connStateHook(listener string) func(net.Conn, http.ConnState) {
 
 // Run binds the listeners (see [Server.Listen]) and serves until ctx is
 // done, then drains: /readyz fails at once, new work is still served for
-// DrainDelay, then in-flight requests get GracePeriod to finish. It returns
-// nil after a clean drain.
+// DrainDelay, then in-flight requests get GracePeriod to finish, and
+// connections tunnelled for WebSocket are closed at its end. It returns nil
+// after a drain that ctx started.
 func (s *Server) Run(ctx context.Context) error {
 	if err := s.Listen(); err != nil {
 		return err
@@ -281,64 +247,60 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.mu.Unlock()
 		return errors.New("proxy: Serve called before Listen")
 	}
-	bound, adminLn := s.bound, s.adminLn
+	for _, rl := range s.listeners {
+		s.start(rl, s.fatal)
+	}
+	adminLn, fatal := s.adminLn, s.fatal
+	s.serving.Store(true)
 	s.mu.Unlock()
 
-	errc := make(chan error, len(bound)+1)
-	var servers []*http.Server
-	accessLog := slog.New(slog.NewJSONHandler(s.opts.AccessLog, nil))
-	for _, spec := range s.opts.Listeners {
-		name, l := spec.Name, bound[spec.Name]
-		ho := handlerOptions{listener: name, log: s.log, metrics: s.opts.Metrics, tracing: s.opts.Tracing}
-		if spec.AccessLog {
-			ho.accessLog = accessLog
-		}
-		srv := &http.Server{
-			Handler:           newHandler(s.table.Load, ho),
-			ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
-			IdleTimeout:       s.opts.IdleTimeout,
-			MaxHeaderBytes:    s.opts.MaxHeaderBytes,
-			ConnContext:       listen.ConnContext,
-			ConnState:         s.connStateHook(name),
-			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		}
-		servers = append(servers, srv)
-		s.log.Info("listening", "listener", name, "address", l.Addr().String())
-		go func() { errc <- srv.Serve(l) }()
-	}
 	var admin *http.Server
+	adminDone := make(chan error, 1)
 	if adminLn != nil {
 		admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		s.log.Info("admin listening", "address", adminLn.Addr().String())
-		go func() { errc <- admin.Serve(adminLn) }()
+		go func() { adminDone <- admin.Serve(adminLn) }()
 	}
-	s.serving.Store(true)
 
 	var err error
 	select {
 	case <-ctx.Done():
-	case err = <-errc:
-		err = fmt.Errorf("serving: %w", err)
+	case err = <-fatal:
+	case err = <-adminDone:
+		err = fmt.Errorf("admin listener: %w", err)
 	}
-	s.draining.Store(true)
-	s.log.Info("draining", "drain_delay", s.opts.DrainDelay.String(), "grace_period", s.opts.GracePeriod.String())
-	if err == nil && s.opts.DrainDelay > 0 {
-		time.Sleep(s.opts.DrainDelay)
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.GracePeriod)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, srv := range servers {
-		wg.Go(func() {
-			if e := srv.Shutdown(shutdownCtx); e != nil {
-				s.log.Warn("grace period over; closing remaining connections", "error", e.Error())
-				srv.Close()
-			}
-		})
-	}
-	wg.Wait()
+	s.drain(err == nil)
 	if admin != nil {
 		admin.Close()
+	}
+	return err
+}
+
+// drain stops serving: readiness fails first, then (when delay) the drain
+// delay passes, then every listener shuts down within the grace period.
+func (s *Server) drain(delay bool) {
+	s.draining.Store(true)
+	s.log.Info("draining", "drain_delay", s.opts.DrainDelay.String(), "grace_period", s.opts.GracePeriod.String())
+	if delay && s.opts.DrainDelay > 0 {
+		time.Sleep(s.opts.DrainDelay)
+	}
+	deadline := time.Now().Add(s.opts.GracePeriod)
+	s.mu.Lock()
+	var stopped []<-chan struct{}
+	for _, rl := range s.listeners {
+		stopped = append(stopped, s.stop(rl, s.opts.GracePeriod))
+	}
+	s.mu.Unlock()
+	for _, c := range stopped {
+		<-c
+	}
+	// http.Server.Shutdown does not wait for hijacked connections: give
+	// WebSocket tunnels the rest of the grace period, then close them.
+	for s.upgrades.len() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := s.upgrades.closeAll(); n > 0 {
+		s.log.Info("closed upgraded connections at the end of the grace period", "count", n)
 	}
 	s.mu.Lock()
 	if s.echoSrv != nil {
@@ -347,5 +309,51 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Unlock()
 	s.transports.closeIdle()
 	s.serving.Store(false)
-	return err
+}
+
+// Reconfigure publishes a table built from spec and then brings the
+// listeners in line with listeners: an unchanged listener (same name and
+// settings) keeps its socket and connections; a changed one is closed and
+// bound anew, its open connections finishing within the grace period; a
+// new one is bound; a missing one is closed likewise. On a table error
+// nothing changes. It must be called while [Server.Serve] runs.
+func (s *Server) Reconfigure(listeners []ListenerSpec, spec TableSpec) error {
+	if err := s.Apply(spec); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.serving.Load() || s.draining.Load() {
+		return errors.New("proxy: Reconfigure while not serving")
+	}
+	want := make(map[string]bool, len(listeners))
+	var errs []error
+	for _, spec := range listeners {
+		want[spec.Name] = true
+		old := s.listeners[spec.Name]
+		if old != nil && sameListener(old.spec, spec.withDefaults()) {
+			continue
+		}
+		if old != nil {
+			s.log.Info("replacing listener", "listener", spec.Name)
+			s.stop(old, s.opts.GracePeriod)
+			delete(s.listeners, spec.Name)
+		}
+		rl, err := s.bind(spec)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.listeners[spec.Name] = rl
+		s.start(rl, s.fatal)
+	}
+	for name, rl := range s.listeners {
+		if !want[name] {
+			s.log.Info("removing listener", "listener", name)
+			s.stop(rl, s.opts.GracePeriod)
+			delete(s.listeners, name)
+		}
+	}
+	s.opts.Listeners = listeners
+	return errors.Join(errs...)
 }

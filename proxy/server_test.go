@@ -271,12 +271,15 @@ func TestUpstreamErrors(t *testing.T) {
 			{Host: "empty.test", Path: "/", Backend: "empty"},
 			{Host: "slow.test", Path: "/", Backend: "slow"},
 			{Host: "local.test", Path: "/", Backend: "local-only"},
+			{Host: "route-timeout.test", Path: "/", Backend: "slow-no-header-timeout", Timeout: 200 * time.Millisecond},
 		},
 		Node: "node-a",
 		Backends: []Backend{
 			{Name: "refused", Endpoints: []Endpoint{{Addr: closed}}},
 			{Name: "empty"},
 			{Name: "slow", ResponseHeaderTimeout: 200 * time.Millisecond,
+				Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort(slow.Listener.Addr().String())}}},
+			{Name: "slow-no-header-timeout",
 				Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort(slow.Listener.Addr().String())}}},
 			{Name: "local-only", Locality: LocalityLocal,
 				Endpoints: []Endpoint{{Addr: echoBackend(t), Node: "node-b"}}},
@@ -292,6 +295,7 @@ func TestUpstreamErrors(t *testing.T) {
 		{"empty.test", http.StatusServiceUnavailable, "no available endpoint"},
 		{"slow.test", http.StatusGatewayTimeout, "upstream timed out"},
 		{"local.test", http.StatusServiceUnavailable, "no endpoint on this node"},
+		{"route-timeout.test", http.StatusGatewayTimeout, "route timeout exceeded"},
 		{"unrouted.test", http.StatusNotFound, "no route"},
 	}
 	for _, tc := range tests {
@@ -357,3 +361,5 @@ func TestReadyz(t *testing.T) {
 		t.Errorf("/readyz = %d while serving, want 200", resp.StatusCode)
 	}
 }
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

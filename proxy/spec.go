@@ -36,6 +36,10 @@ type TableSpec struct {
 	// DefaultBackend names the backend for requests no route matches.
 	// Empty means such requests get 404.
 	DefaultBackend string
+
+	// Certificates are what TLS listeners serve, chosen by SNI; the first
+	// is the default for clients that send no (or an unknown) server name.
+	Certificates []Certificate
 }
 
 // Route maps one host and path to a backend, with Kubernetes Ingress
@@ -54,6 +58,12 @@ type Route struct {
 
 	// Backend is the name of a Backend in the same TableSpec.
 	Backend string
+
+	// Timeout bounds the whole exchange with the backend, response body
+	// included; past it the client gets 504 (or, once the response has
+	// started, a cut-off response). Zero means no bound beyond the
+	// backend's own timeouts.
+	Timeout time.Duration
 }
 
 // PathType says how a Route's Path is compared with the request path.
@@ -102,6 +112,57 @@ type Backend struct {
 	// headers after the request was written; past it the client gets 504.
 	// Zero means [DefaultResponseHeaderTimeout].
 	ResponseHeaderTimeout time.Duration
+
+	// Protocol is how firsthop speaks to the endpoints.
+	Protocol BackendProtocol
+
+	// TLSServerName is the name sent as SNI and verified in the endpoints'
+	// certificates when Protocol is ProtocolHTTPS. Empty means the
+	// endpoint's IP address.
+	TLSServerName string
+
+	// TLSInsecureSkipVerify accepts any certificate from the endpoints.
+	TLSInsecureSkipVerify bool
+}
+
+// BackendProtocol is the protocol spoken to a backend's endpoints.
+type BackendProtocol uint8
+
+const (
+	// ProtocolHTTP1 is HTTP/1.1 over TCP, the default.
+	ProtocolHTTP1 BackendProtocol = iota
+	// ProtocolH2C is HTTP/2 over TCP without TLS (prior knowledge), as gRPC
+	// servers speak it.
+	ProtocolH2C
+	// ProtocolHTTPS is TLS, with HTTP/2 or HTTP/1.1 chosen by ALPN.
+	ProtocolHTTPS
+)
+
+var backendProtocolNames = [...]string{ProtocolHTTP1: "http", ProtocolH2C: "h2c", ProtocolHTTPS: "https"}
+
+// String returns the configuration spelling of p.
+func (p BackendProtocol) String() string {
+	if int(p) < len(backendProtocolNames) {
+		return backendProtocolNames[p]
+	}
+	return fmt.Sprintf("BackendProtocol(%d)", uint8(p))
+}
+
+// ParseBackendProtocol parses "http", "h2c" or "https"; "grpc" is taken as
+// h2c and "grpcs" as https, the names Kubernetes users know.
+func ParseBackendProtocol(s string) (BackendProtocol, error) {
+	switch s {
+	case "grpc":
+		return ProtocolH2C, nil
+	case "grpcs":
+		return ProtocolHTTPS, nil
+	}
+	for p, name := range backendProtocolNames {
+		if s == name {
+			return BackendProtocol(p), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown backend protocol %q (want http, h2c, https, grpc or grpcs)", s)
 }
 
 // Defaults for the zero values of [Backend] timeouts.

@@ -15,14 +15,15 @@ import (
 //
 // A Table must not be modified after it has been published.
 type Table struct {
-	node, zone     string
-	clientIP       clientip.Policy
-	headers        ForwardedHeaders
-	router         *router
-	backends       map[string]*backend
-	defaultBackend *backend
-	spec           TableSpec
-	generation     uint64 // set by the Server when it publishes the table
+	node, zone  string
+	clientIP    clientip.Policy
+	headers     ForwardedHeaders
+	router      *router
+	backends    map[string]*backend
+	defaultRule *pathRule  // nil without a default backend
+	certs       *certStore // nil without certificates
+	spec        TableSpec
+	generation  uint64 // set by the Server when it publishes the table
 }
 
 // NewTable validates spec and compiles it. It fails when a route or the
@@ -74,10 +75,15 @@ func NewTable(spec TableSpec) (*Table, error) {
 		seen[k] = true
 	}
 	if spec.DefaultBackend != "" {
-		t.defaultBackend = t.backends[spec.DefaultBackend]
-		if t.defaultBackend == nil {
+		if b := t.backends[spec.DefaultBackend]; b != nil {
+			t.defaultRule = &pathRule{backend: b, label: "default"}
+		} else {
 			errs = append(errs, fmt.Sprintf("default backend %q is not defined", spec.DefaultBackend))
 		}
+	}
+	var err error
+	if t.certs, err = newCertStore(spec.Certificates); err != nil {
+		errs = append(errs, err.Error())
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid routing table: %s", strings.Join(errs, "; "))
@@ -112,24 +118,20 @@ func (t *Table) Spec() TableSpec { return t.spec }
 // and path, and whether there is one. host may carry a port and any case;
 // path must be a clean absolute path (see [CleanPath]).
 func (t *Table) Lookup(host, path string) (string, bool) {
-	b, _ := t.route(canonicalHost(host), path)
-	if b == nil {
+	r := t.route(canonicalHost(host), path)
+	if r == nil {
 		return "", false
 	}
-	return b.name, true
+	return r.backend.name, true
 }
 
-// route returns the backend for a canonical host and clean path, with the
-// label of the route that chose it: the matching route's, else the default
-// backend (label "default"), else nil.
-func (t *Table) route(host, path string) (*backend, string) {
+// route returns the rule for a canonical host and clean path: the matching
+// route's, else one for the default backend (label "default"), else nil.
+func (t *Table) route(host, path string) *pathRule {
 	if r := t.router.match(host, path); r != nil {
-		return r.backend, r.label
+		return r
 	}
-	if t.defaultBackend != nil {
-		return t.defaultBackend, "default"
-	}
-	return nil, ""
+	return t.defaultRule
 }
 
 // backend is a compiled [Backend]: its endpoints grouped by preference and
@@ -143,15 +145,23 @@ type backend struct {
 	tiers  []Tier
 	rr     atomic.Uint64
 
-	timeouts  upstreamTimeouts
+	upstream  upstreamKey
+	scheme    string            // "http" or "https"
 	transport http.RoundTripper // set by the Server before publishing
 }
 
 func newBackend(b *Backend, node, zone string) *backend {
 	nb := &backend{
-		name:     b.Name,
-		policy:   b.Locality,
-		timeouts: upstreamTimeouts{connect: b.ConnectTimeout, responseHeader: b.ResponseHeaderTimeout}.withDefaults(),
+		name:   b.Name,
+		policy: b.Locality,
+		upstream: upstreamKey{
+			connect: b.ConnectTimeout, responseHeader: b.ResponseHeaderTimeout,
+			protocol: b.Protocol, serverName: b.TLSServerName, insecure: b.TLSInsecureSkipVerify,
+		}.withDefaults(),
+		scheme: "http",
+	}
+	if b.Protocol == ProtocolHTTPS {
+		nb.scheme = "https"
 	}
 	nb.groups, nb.tiers = rankEndpoints(b.Endpoints, b.Locality, node, zone)
 	return nb

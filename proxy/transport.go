@@ -1,19 +1,23 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 )
 
-// upstreamTimeouts are the settings that need a transport of their own.
-type upstreamTimeouts struct {
+// upstreamKey holds the settings that need a transport of their own.
+type upstreamKey struct {
 	connect        time.Duration
 	responseHeader time.Duration
+	protocol       BackendProtocol
+	serverName     string
+	insecure       bool
 }
 
-func (u upstreamTimeouts) withDefaults() upstreamTimeouts {
+func (u upstreamKey) withDefaults() upstreamKey {
 	if u.connect <= 0 {
 		u.connect = DefaultConnectTimeout
 	}
@@ -28,18 +32,18 @@ func (u upstreamTimeouts) withDefaults() upstreamTimeouts {
 // publishing a new table keeps the upstream connections already open.
 type transportPool struct {
 	mu         sync.Mutex
-	transports map[upstreamTimeouts]*http.Transport
+	transports map[upstreamKey]*http.Transport
 }
 
 // get returns the transport for u, creating it on first use.
-func (p *transportPool) get(u upstreamTimeouts) *http.Transport {
+func (p *transportPool) get(u upstreamKey) *http.Transport {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if t, ok := p.transports[u]; ok {
 		return t
 	}
 	if p.transports == nil {
-		p.transports = make(map[upstreamTimeouts]*http.Transport)
+		p.transports = make(map[upstreamKey]*http.Transport)
 	}
 	t := newTransport(u)
 	p.transports[u] = t
@@ -58,8 +62,29 @@ func (p *transportPool) closeIdle() {
 // newTransport returns an upstream transport for u. It never consults
 // proxy environment variables, never asks for compression on the client's
 // behalf, and keeps enough idle connections per endpoint for a busy backend.
-func newTransport(u upstreamTimeouts) *http.Transport {
+func newTransport(u upstreamKey) *http.Transport {
 	d := &net.Dialer{Timeout: u.connect, KeepAlive: 30 * time.Second}
+	t := newHTTPTransport(u, d)
+	var protocols http.Protocols
+	switch u.protocol {
+	case ProtocolH2C:
+		protocols.SetUnencryptedHTTP2(true)
+	case ProtocolHTTPS:
+		protocols.SetHTTP1(true)
+		protocols.SetHTTP2(true)
+		t.TLSClientConfig = &tls.Config{
+			ServerName:         u.serverName,
+			InsecureSkipVerify: u.insecure, //nolint:gosec // explicit per-backend opt-in
+			MinVersion:         tls.VersionTLS12,
+		}
+	default:
+		protocols.SetHTTP1(true)
+	}
+	t.Protocols = &protocols
+	return t
+}
+
+func newHTTPTransport(u upstreamKey, d *net.Dialer) *http.Transport {
 	return &http.Transport{
 		Proxy:                  nil,
 		DialContext:            d.DialContext,

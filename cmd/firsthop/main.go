@@ -111,6 +111,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	drainDelay := fs.Duration("drain-delay", 0, "on SIGTERM, keep serving this long with /readyz failing before closing listeners")
 	grace := fs.Duration("grace-period", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	pprof := fs.Bool("pprof", false, "serve Go profiles under /debug/pprof/ on the admin listener")
+	watch := fs.Duration("watch-interval", 2*time.Second, "how often to check the config and certificate files for changes (0: only on SIGHUP)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -144,7 +145,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	defer shutdownTracing(tracing, log)
 	srv := proxy.NewServer(proxy.Options{
 		Logger:         log,
-		Listeners:      listenerSpecs(cfg.Listeners),
+		Listeners:      cfg.Listeners,
 		AdminAddress:   cfg.Admin.Address,
 		DrainDelay:     *drainDelay,
 		GracePeriod:    *grace,
@@ -158,21 +159,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("firsthop starting", "version", versionString(), "config", *configPath, "node", cfg.Node, "zone", cfg.Zone)
-	if err := srv.Run(ctx); err != nil {
+	if err := srv.Listen(); err != nil {
+		log.Error("binding listeners", "error", err.Error())
+		return 1
+	}
+	r := &reloader{path: *configPath, srv: srv, log: log, interval: *watch, files: cfg.Files}
+	go r.run(ctx)
+	if err := srv.Serve(ctx); err != nil {
 		log.Error("server stopped", "error", err.Error())
 		return 1
 	}
 	log.Info("firsthop stopped")
 	return 0
-}
-
-// listenerSpecs converts the config file's listeners for the proxy.
-func listenerSpecs(ls []config.Listener) []proxy.ListenerSpec {
-	out := make([]proxy.ListenerSpec, 0, len(ls))
-	for _, l := range ls {
-		out = append(out, proxy.ListenerSpec{Name: l.Name, Address: l.Address, ProxyProtocol: l.ProxyProtocol, AccessLog: l.AccessLog})
-	}
-	return out
 }
 
 // shutdownTracing flushes buffered spans, waiting at most five seconds.

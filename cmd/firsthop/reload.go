@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/firsthop/firsthop/config"
+	"github.com/firsthop/firsthop/proxy"
+)
+
+// reloader re-reads the config file on SIGHUP and when it (or a
+// certificate file it names) changes, and applies it to a running server.
+// An invalid file is reported and ignored: the running configuration stays.
+type reloader struct {
+	path     string
+	srv      *proxy.Server
+	log      *slog.Logger
+	interval time.Duration // 0: no polling, SIGHUP only
+	files    []string      // watched; replaced after every good reload
+
+	// reloaded, when non-nil, receives the result of every reload (tests).
+	reloaded chan<- error
+}
+
+// fileStamp is what polling compares to notice a change.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+	ok   bool
+}
+
+func stamp(path string) fileStamp {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{mod: fi.ModTime(), size: fi.Size(), ok: true}
+}
+
+func (r *reloader) stamps() []fileStamp {
+	out := make([]fileStamp, len(r.files))
+	for i, f := range r.files {
+		out[i] = stamp(f)
+	}
+	return out
+}
+
+// run reloads until ctx is done.
+func (r *reloader) run(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	var tick <-chan time.Time
+	if r.interval > 0 {
+		t := time.NewTicker(r.interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	seen := r.stamps()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			r.log.Info("SIGHUP: reloading the configuration", "config", r.path)
+		case <-tick:
+			now := r.stamps()
+			if slices.Equal(now, seen) {
+				continue
+			}
+			r.log.Info("configuration files changed: reloading", "config", r.path)
+		}
+		err := r.reload()
+		seen = r.stamps()
+		if r.reloaded != nil {
+			r.reloaded <- err
+		}
+	}
+}
+
+// reload loads, validates and applies the file once.
+func (r *reloader) reload() error {
+	cfg, err := config.Load(r.path, config.Options{})
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			for _, d := range errs {
+				r.log.Error("reload rejected: the running configuration stays", "error", d.String())
+			}
+		} else {
+			r.log.Error("reload rejected: the running configuration stays", "error", err.Error())
+		}
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		r.log.Warn("config lint", "warning", w.String())
+	}
+	if err := r.srv.Reconfigure(cfg.Listeners, cfg.Table); err != nil {
+		r.log.Error("reload applied with errors", "error", err.Error())
+		return err
+	}
+	r.files = cfg.Files
+	r.log.Info("configuration reloaded", "generation", r.srv.Table().Generation())
+	return nil
+}

@@ -1,0 +1,216 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/firsthop/firsthop/proxy/listen"
+)
+
+// ListenerSpec is one traffic listener.
+type ListenerSpec struct {
+	// Name identifies the listener in logs and metrics.
+	Name string
+	// Address is host:port to bind; port 0 picks a free port.
+	Address string
+	// ProxyProtocol is the listener's PROXY protocol policy.
+	ProxyProtocol listen.Policy
+	// AccessLog turns on one JSON line per request, written to
+	// [Options.AccessLog].
+	AccessLog bool
+
+	// TLS terminates TLS with the table's certificates, chosen by SNI;
+	// HTTP/2 is offered by ALPN.
+	TLS bool
+	// H2C accepts HTTP/2 without TLS (prior knowledge) on a plain listener.
+	H2C bool
+
+	// Limits; zero means the default named.
+	ReadHeaderTimeout    time.Duration // DefaultReadHeaderTimeout
+	IdleTimeout          time.Duration // DefaultIdleTimeout
+	RequestBodyTimeout   time.Duration // no bound beyond the route's timeout
+	MaxHeaderBytes       int           // DefaultMaxHeaderBytes
+	MaxConcurrentStreams uint32        // DefaultMaxConcurrentStreams, per HTTP/2 connection
+}
+
+// Listener defaults.
+const (
+	DefaultReadHeaderTimeout    = 10 * time.Second
+	DefaultIdleTimeout          = 120 * time.Second
+	DefaultMaxHeaderBytes       = 64 << 10
+	DefaultMaxConcurrentStreams = 250
+)
+
+func (l ListenerSpec) withDefaults() ListenerSpec {
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = DefaultIdleTimeout
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if l.MaxConcurrentStreams == 0 {
+		l.MaxConcurrentStreams = DefaultMaxConcurrentStreams
+	}
+	return l
+}
+
+// sameListener reports whether a and b configure the same listener, so a
+// reload can keep it (and its connections) as it is.
+func sameListener(a, b ListenerSpec) bool {
+	pa, pb := a.ProxyProtocol, b.ProxyProtocol
+	if pa.Mode != pb.Mode || pa.HeaderTimeout != pb.HeaderTimeout || !slices.Equal(pa.TrustedCIDRs, pb.TrustedCIDRs) {
+		return false
+	}
+	return a.Name == b.Name && a.Address == b.Address && a.AccessLog == b.AccessLog &&
+		a.TLS == b.TLS && a.H2C == b.H2C &&
+		a.ReadHeaderTimeout == b.ReadHeaderTimeout && a.IdleTimeout == b.IdleTimeout &&
+		a.RequestBodyTimeout == b.RequestBodyTimeout && a.MaxHeaderBytes == b.MaxHeaderBytes &&
+		a.MaxConcurrentStreams == b.MaxConcurrentStreams
+}
+
+// runningListener is a bound listener and the HTTP server on it.
+type runningListener struct {
+	spec ListenerSpec
+	ln   net.Listener
+	srv  *http.Server
+	done chan struct{} // closed when srv.Serve has returned
+}
+
+// bind opens the socket of spec, wrapped for its PROXY policy and TLS, and
+// the HTTP server that will serve it. Nothing is served until start.
+func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
+	spec = spec.withDefaults()
+	l, err := net.Listen("tcp", spec.Address)
+	if err != nil {
+		return nil, fmt.Errorf("listener %q: %w", spec.Name, err)
+	}
+	pp := spec.ProxyProtocol
+	if m := s.opts.Metrics; m != nil {
+		name, observe := spec.Name, pp.Observe
+		pp.Observe = func(o listen.Outcome) {
+			m.proxyHeader(name, o)
+			if observe != nil {
+				observe(o)
+			}
+		}
+	}
+	// The PROXY header comes before the TLS ClientHello, so TLS wraps the
+	// PROXY listener.
+	ln := listen.Wrap(l, pp)
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	if spec.TLS {
+		ln = tls.NewListener(ln, tlsConfig(s.table.Load, true))
+		protocols.SetHTTP2(true)
+	}
+	if spec.H2C {
+		protocols.SetUnencryptedHTTP2(true)
+	}
+	ho := handlerOptions{listener: spec.Name, log: s.log, metrics: s.opts.Metrics, tracing: s.opts.Tracing,
+		upgrades: &s.upgrades, bodyTimeout: spec.RequestBodyTimeout}
+	if spec.AccessLog {
+		ho.accessLog = s.accessLog
+	}
+	srv := &http.Server{
+		Handler:           newHandler(s.table.Load, ho),
+		ReadHeaderTimeout: spec.ReadHeaderTimeout,
+		IdleTimeout:       spec.IdleTimeout,
+		MaxHeaderBytes:    spec.MaxHeaderBytes,
+		Protocols:         &protocols,
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams: int(spec.MaxConcurrentStreams),
+			MaxReadFrameSize:     1 << 20,
+		},
+		ConnContext: listen.ConnContext,
+		ConnState:   s.connStateHook(spec.Name),
+		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	return &runningListener{spec: spec, ln: ln, srv: srv, done: make(chan struct{})}, nil
+}
+
+// start serves rl in the background. A serve error other than a close is
+// sent on fatal.
+func (s *Server) start(rl *runningListener, fatal chan<- error) {
+	s.log.Info("listening", "listener", rl.spec.Name, "address", rl.ln.Addr().String(),
+		"tls", rl.spec.TLS, "proxy_protocol", rl.spec.ProxyProtocol.Mode.String())
+	go func() {
+		defer close(rl.done)
+		err := rl.srv.Serve(rl.ln)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			select {
+			case fatal <- fmt.Errorf("listener %q: %w", rl.spec.Name, err):
+			default:
+			}
+		}
+	}()
+}
+
+// stop closes rl's socket at once and lets its connections finish within
+// grace, in the background; it returns a channel closed when they have.
+func (s *Server) stop(rl *runningListener, grace time.Duration) <-chan struct{} {
+	_ = rl.ln.Close()
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if err := rl.srv.Shutdown(ctx); err != nil {
+			s.log.Warn("grace period over; closing remaining connections", "listener", rl.spec.Name, "error", err.Error())
+			rl.srv.Close()
+		}
+		<-rl.done
+	}()
+	return finished
+}
+
+// connSet tracks connections that http.Server no longer does: those
+// hijacked for an upgrade (WebSocket), so a drain can close them at its
+// deadline.
+type connSet struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (cs *connSet) add(c net.Conn) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.conns == nil {
+		cs.conns = map[net.Conn]struct{}{}
+	}
+	cs.conns[c] = struct{}{}
+}
+
+func (cs *connSet) remove(c net.Conn) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	delete(cs.conns, c)
+}
+
+func (cs *connSet) len() int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return len(cs.conns)
+}
+
+// closeAll closes every tracked connection and returns how many there were.
+func (cs *connSet) closeAll() int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	n := len(cs.conns)
+	for c := range cs.conns {
+		c.Close()
+	}
+	clear(cs.conns)
+	return n
+}
