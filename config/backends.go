@@ -32,7 +32,8 @@ func (d *decoder) backends(n *yaml.Node, path string, p *parsed) {
 
 // backend decodes one backend. ok is false when it has no usable name.
 func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
-	f, ok := d.mapping(n, path, "a backend", "name", "locality", "endpoints", "echo", "timeouts", "protocol", "tls")
+	f, ok := d.mapping(n, path, "a backend", "name", "locality", "endpoints", "echo", "timeouts", "protocol", "tls",
+		"maxInflightPerEndpoint", "passiveHealth")
 	if !ok {
 		return b, false
 	}
@@ -66,6 +67,12 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 				b.Protocol = proto
 			}
 		}
+	}
+	if v := f.value("maxInflightPerEndpoint"); v != nil {
+		b.MaxInflightPerEndpoint, _ = d.integer(v, f.sub("maxInflightPerEndpoint"), 0, 1<<20)
+	}
+	if v := f.value("passiveHealth"); v != nil {
+		d.passiveHealth(v, f.sub("passiveHealth"), &b.PassiveHealth)
 	}
 	if v := f.value("tls"); v != nil {
 		d.backendTLS(v, f.sub("tls"), &b.Backend)
@@ -159,5 +166,22 @@ func (d *decoder) backendTLS(n *yaml.Node, path string, b *proxy.Backend) {
 	}
 	if v := f.value("insecureSkipVerify"); v != nil {
 		b.TLSInsecureSkipVerify, _ = d.boolean(v, f.sub("insecureSkipVerify"))
+	}
+}
+
+// passiveHealth decodes a backend's passiveHealth mapping into h.
+func (d *decoder) passiveHealth(n *yaml.Node, path string, h *proxy.PassiveHealth) {
+	f, ok := d.mapping(n, path, "passive health settings", "failures", "ejection", "maxEjection")
+	if !ok {
+		return
+	}
+	if v := f.value("failures"); v != nil {
+		h.Failures, _ = d.integer(v, f.sub("failures"), 1, 1000)
+	}
+	if v := f.value("ejection"); v != nil {
+		h.Ejection, _ = d.duration(v, f.sub("ejection"))
+	}
+	if v := f.value("maxEjection"); v != nil {
+		h.MaxEjection, _ = d.duration(v, f.sub("maxEjection"))
 	}
 }

@@ -40,6 +40,8 @@ routes: [{paths: [{path: /, backend: grpc, timeout: 10s}]}]
 backends:
   - name: grpc
     protocol: grpc
+    maxInflightPerEndpoint: 100
+    passiveHealth: {failures: 3, ejection: 2s, maxEjection: 1m}
     endpoints: [{address: 127.0.0.1:9000}]
   - name: secure
     protocol: https
@@ -70,6 +72,9 @@ defaultBackend: secure
 		t.Errorf("route timeout %v, want 10s", got)
 	}
 	b := cfg.Table.Backends
+	if b[0].MaxInflightPerEndpoint != 100 || b[0].PassiveHealth != (proxy.PassiveHealth{Failures: 3, Ejection: 2 * time.Second, MaxEjection: time.Minute}) {
+		t.Errorf("backend limits %+v", b[0])
+	}
 	if b[0].Protocol != proxy.ProtocolH2C || b[1].Protocol != proxy.ProtocolHTTPS || b[1].TLSServerName != "api.internal" {
 		t.Errorf("backends %+v", b)
 	}

@@ -11,6 +11,7 @@ import (
 //
 //	/healthz          200 while the process is up
 //	/readyz           200 while serving a table and not draining, else 503
+//	/healthz/local    200 when this node has a ready endpoint (of ?backend=NAME), else 503
 //	/metrics          Prometheus metrics, when Options.MetricsHandler is set
 //	/debug/table      the current routing table as JSON
 //	/debug/client-ip  what firsthop decides about a request's client IP, and why
@@ -32,6 +33,7 @@ func (s *Server) adminHandler() http.Handler {
 			writeText(w, http.StatusOK, "ready\n")
 		}
 	})
+	r.Get("/healthz/local", s.healthzLocal)
 	if s.opts.MetricsHandler != nil {
 		r.Method(http.MethodGet, "/metrics", s.opts.MetricsHandler)
 	}
@@ -52,4 +54,36 @@ func writeText(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
+}
+
+// healthzLocal answers 200 when this node has a ready endpoint — of the
+// backend named by ?backend=, or of any backend — so that a load balancer
+// in front can prefer nodes that serve locally (what healthCheckNodePort
+// tells kube-proxy's load balancers). It answers 503 while draining.
+func (s *Server) healthzLocal(w http.ResponseWriter, r *http.Request) {
+	t := s.table.Load()
+	if t == nil || s.draining.Load() {
+		writeText(w, http.StatusServiceUnavailable, "not serving\n")
+		return
+	}
+	name := r.URL.Query().Get("backend")
+	found := false
+	for i := range t.spec.Backends {
+		b := &t.spec.Backends[i]
+		if name != "" && b.Name != name {
+			continue
+		}
+		found = true
+		for _, ep := range b.Endpoints {
+			if ep.State == EndpointReady && onNode(ep, t.node) {
+				writeText(w, http.StatusOK, "local endpoint ready: "+b.Name+"\n")
+				return
+			}
+		}
+	}
+	if name != "" && !found {
+		writeText(w, http.StatusNotFound, "no such backend\n")
+		return
+	}
+	writeText(w, http.StatusServiceUnavailable, "no ready endpoint on this node\n")
 }

@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"time"
 )
 
 // Tier says how close to this proxy the endpoint that served a request was.
@@ -101,14 +103,72 @@ func inZone(ep Endpoint, zone string) bool {
 	return ep.Zone == zone
 }
 
-// pick returns the endpoint for the next request, round robin inside the
-// most preferred non-empty group, and its tier. ok is false when the backend
-// has no usable endpoint.
-func (b *backend) pick() (ep Endpoint, tier Tier, ok bool) {
-	if len(b.groups) == 0 {
-		return Endpoint{}, 0, false
+// upstream is an endpoint with its live state.
+type upstream struct {
+	Endpoint
+	state *endpointState
+}
+
+// pick returns the endpoint for the next request and its tier: power of two
+// choices on requests in flight inside the most preferred group that has a
+// usable endpoint — not ejected by passive health, under the in-flight cap,
+// and not among tried — spilling to the next group only when none is
+// usable. When no endpoint in any group is usable, it ignores health and the
+// cap (never tried) rather than fail the request. ok is false when the
+// backend has no endpoint (for Local: none on this node) or every one was
+// tried.
+func (b *backend) pick(tried []*endpointState) (u *upstream, tier Tier, ok bool) {
+	now := time.Now().UnixNano()
+	usable := func(u *upstream) bool {
+		return !u.state.ejected(now) && (b.maxInflight <= 0 || u.state.inflight.Load() < b.maxInflight) &&
+			!slices.Contains(tried, u.state)
 	}
-	g := b.groups[0]
-	n := b.rr.Add(1) - 1
-	return g[n%uint64(len(g))], b.tiers[0], true
+	for i, g := range b.groups {
+		if u := twoChoices(g, usable); u != nil {
+			return u, b.tiers[i], true
+		}
+	}
+	untried := func(u *upstream) bool { return !slices.Contains(tried, u.state) }
+	for i, g := range b.groups {
+		if u := twoChoices(g, untried); u != nil {
+			return u, b.tiers[i], true
+		}
+	}
+	return nil, 0, false
+}
+
+// twoChoices picks two random members of g and returns the usable one with
+// fewer requests in flight; when neither is usable it returns the first
+// usable member from a random start, or nil.
+func twoChoices(g []*upstream, usable func(*upstream) bool) *upstream {
+	n := len(g)
+	if n == 1 {
+		if usable(g[0]) {
+			return g[0]
+		}
+		return nil
+	}
+	i := rand.IntN(n)
+	j := rand.IntN(n - 1)
+	if j >= i {
+		j++
+	}
+	a, b := g[i], g[j]
+	switch ua, ub := usable(a), usable(b); {
+	case ua && ub:
+		if b.state.inflight.Load() < a.state.inflight.Load() {
+			return b
+		}
+		return a
+	case ua:
+		return a
+	case ub:
+		return b
+	}
+	for k := range n {
+		if u := g[(i+k)%n]; usable(u) {
+			return u
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestRankEndpoints(t *testing.T) {
@@ -74,21 +75,118 @@ func TestRankEndpoints(t *testing.T) {
 	}
 }
 
-func TestPickRoundRobinsInsideTheFirstGroup(t *testing.T) {
+// testBackend compiles a backend for a proxy on node-a / zone-1.
+func testBackend(b Backend) *backend {
+	return newBackend(&b, "node-a", "zone-1", &endpointStates{})
+}
+
+func ep4(last byte, node string) Endpoint {
+	return Endpoint{Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, last}), 80), Node: node, Zone: "zone-1"}
+}
+
+func TestPick(t *testing.T) {
 	t.Parallel()
-	a := Endpoint{Addr: netip.MustParseAddrPort("10.0.0.1:80"), Node: "n"}
-	b := Endpoint{Addr: netip.MustParseAddrPort("10.0.0.2:80"), Node: "n"}
-	far := Endpoint{Addr: netip.MustParseAddrPort("10.0.0.3:80"), Node: "m"}
-	be := newBackend(&Backend{Name: "x", Endpoints: []Endpoint{a, far, b}}, "n", "")
-	counts := map[netip.AddrPort]int{}
-	for range 100 {
-		ep, tier, ok := be.pick()
-		if !ok || tier != TierNode {
-			t.Fatalf("pick = %v %v %v, want a node-tier endpoint", ep, tier, ok)
+	local1, local2, remote := ep4(1, "node-a"), ep4(2, "node-a"), ep4(3, "node-b")
+
+	t.Run("stays in the local tier and uses both local endpoints", func(t *testing.T) {
+		be := testBackend(Backend{Name: "x", Endpoints: []Endpoint{local1, remote, local2}})
+		counts := map[netip.AddrPort]int{}
+		for range 200 {
+			u, tier, ok := be.pick(nil)
+			if !ok || tier != TierNode {
+				t.Fatalf("pick = %v %v %v, want a node-tier endpoint", u, tier, ok)
+			}
+			counts[u.Addr]++
 		}
-		counts[ep.Addr]++
+		if counts[local1.Addr] == 0 || counts[local2.Addr] == 0 || counts[remote.Addr] != 0 {
+			t.Errorf("picks %v, want both local endpoints and never the remote one", counts)
+		}
+	})
+	t.Run("power of two choices prefers fewer requests in flight", func(t *testing.T) {
+		be := testBackend(Backend{Name: "x", Endpoints: []Endpoint{local1, local2}})
+		be.groups[0][0].state.inflight.Store(10)
+		for range 50 {
+			if u, _, _ := be.pick(nil); u.Addr != local2.Addr {
+				t.Fatalf("picked the busier %v", u.Addr)
+			}
+		}
+	})
+	t.Run("spills to the next tier when every local endpoint is at its cap", func(t *testing.T) {
+		be := testBackend(Backend{Name: "x", MaxInflightPerEndpoint: 2, Endpoints: []Endpoint{local1, remote}})
+		be.groups[0][0].state.inflight.Store(2)
+		if u, tier, _ := be.pick(nil); u.Addr != remote.Addr || tier != TierZone {
+			t.Errorf("picked %v (%v), want the other node's endpoint in the zone tier", u.Addr, tier)
+		}
+		be.groups[0][0].state.inflight.Store(1)
+		if u, tier, _ := be.pick(nil); u.Addr != local1.Addr || tier != TierNode {
+			t.Errorf("under the cap picked %v (%v), want the local endpoint again", u.Addr, tier)
+		}
+	})
+	t.Run("skips ejected endpoints, per request", func(t *testing.T) {
+		be := testBackend(Backend{Name: "x", Endpoints: []Endpoint{local1, remote}})
+		be.groups[0][0].state.ejectedUntil.Store(time.Now().Add(time.Minute).UnixNano())
+		if u, _, _ := be.pick(nil); u.Addr != remote.Addr {
+			t.Errorf("picked ejected %v", u.Addr)
+		}
+	})
+	t.Run("all ejected: the most preferred tier is used rather than failing", func(t *testing.T) {
+		be := testBackend(Backend{Name: "x", Endpoints: []Endpoint{local1, remote}})
+		for _, g := range be.groups {
+			g[0].state.ejectedUntil.Store(time.Now().Add(time.Minute).UnixNano())
+		}
+		if u, tier, ok := be.pick(nil); !ok || u.Addr != local1.Addr || tier != TierNode {
+			t.Errorf("pick = %v %v %v, want the local endpoint despite ejection", u, tier, ok)
+		}
+	})
+	t.Run("endpoints already tried are skipped", func(t *testing.T) {
+		be := testBackend(Backend{Name: "x", Endpoints: []Endpoint{local1, local2}})
+		failed := be.groups[0][0].state
+		for range 50 {
+			if u, _, _ := be.pick([]*endpointState{failed}); u.state == failed {
+				t.Fatal("picked the endpoint already tried")
+			}
+		}
+		if _, _, ok := be.pick([]*endpointState{failed, be.groups[0][1].state}); ok {
+			t.Error("picked something with every endpoint tried")
+		}
+	})
+	t.Run("no endpoint: not ok", func(t *testing.T) {
+		be := testBackend(Backend{Name: "x", Locality: LocalityLocal, Endpoints: []Endpoint{remote}})
+		if _, _, ok := be.pick(nil); ok {
+			t.Error("Local with no local endpoint picked something")
+		}
+	})
+}
+
+func TestPassiveHealthBackoff(t *testing.T) {
+	t.Parallel()
+	h := PassiveHealth{Failures: 3, Ejection: time.Second, MaxEjection: 3 * time.Second}.withDefaults()
+	var s endpointState
+	now := time.Unix(1000, 0)
+	for i := 1; i <= 2; i++ {
+		if s.failed(h, now) {
+			t.Fatalf("ejected after %d failures, want 3", i)
+		}
 	}
-	if counts[a.Addr] != 50 || counts[b.Addr] != 50 || counts[far.Addr] != 0 {
-		t.Errorf("picks %v, want 50/50 over the two local endpoints", counts)
+	s.succeeded()
+	for i := 1; i <= 2; i++ {
+		s.failed(h, now)
+	}
+	if s.ejected(now.UnixNano()) {
+		t.Fatal("a success in between did not reset the count")
+	}
+	s.succeeded()
+	want := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 3 * time.Second}
+	for i, d := range want {
+		for range 2 {
+			s.failed(h, now)
+		}
+		if !s.failed(h, now) {
+			t.Fatalf("ejection %d: not ejected after 3 failures", i+1)
+		}
+		until := time.Unix(0, s.ejectedUntil.Load())
+		if got := until.Sub(now); got != d {
+			t.Errorf("ejection %d lasts %v, want %v", i+1, got, d)
+		}
 	}
 }

@@ -64,6 +64,7 @@ type requestState struct {
 	headers  ForwardedHeaders
 	route    string // the matched route's label, "" when none matched
 	backend  *backend
+	up       *upstream // the endpoint chosen, with its live state
 	endpoint Endpoint
 	tier     Tier
 	// forged counts the identity header fields an untrusted peer sent.
@@ -170,7 +171,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	}
 	b := rule.backend
 	st.backend, st.route = b, rule.label
-	st.endpoint, st.tier, ok = b.pick()
+	st.up, st.tier, ok = b.pick(nil)
 	if !ok {
 		msg := fmt.Sprintf("backend %q has no available endpoint", b.name)
 		if b.policy == LocalityLocal {
@@ -179,6 +180,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusServiceUnavailable, msg)
 		return
 	}
+	st.endpoint = st.up.Endpoint
+	st.up.state.inflight.Add(1)
+	defer func() { st.up.state.inflight.Add(-1) }()
 	ctx := context.WithValue(r.Context(), stateKey{}, st)
 	if rule.timeout > 0 {
 		var cancel context.CancelFunc
@@ -277,29 +281,79 @@ func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 
 func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
 	st := req.Context().Value(stateKey{}).(*requestState)
-	if h.tracing == nil {
-		return st.backend.transport.RoundTrip(req)
+	resp, err := h.attempt(req, st)
+	var tried [maxConnectRetries + 1]*endpointState
+	for n := 0; n < maxConnectRetries && err != nil && isConnectError(err) && req.Body == nil && req.Context().Err() == nil; n++ {
+		// Nothing reached the endpoint: try another one.
+		tried[n] = st.up.state
+		next, tier, ok := st.backend.pick(tried[:n+1])
+		if !ok {
+			break
+		}
+		h.log.Debug("retrying on another endpoint", "backend", st.backend.name,
+			"failed", st.endpoint.Addr.String(), "next", next.Addr.String(), "error", err.Error())
+		st.up.state.inflight.Add(-1)
+		next.state.inflight.Add(1)
+		st.up, st.endpoint, st.tier = next, next.Endpoint, tier
+		req.URL.Host = next.Addr.String()
+		resp, err = h.attempt(req, st)
 	}
-	ctx, span := h.tracing.tracer.Start(req.Context(), req.Method, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
-			attribute.String("server.address", st.endpoint.Addr.Addr().String()),
-			attribute.Int("server.port", int(st.endpoint.Addr.Port())),
-			attribute.String("firsthop.backend", st.backend.name),
-			attribute.String("firsthop.tier", st.tier.String()),
-		))
-	defer span.End()
-	h.tracing.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
-	resp, err := st.backend.transport.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, "upstream request failed")
+	return resp, err
+}
+
+// maxConnectRetries is how many other endpoints a request without a body
+// is retried on when connecting fails (so nothing reached the endpoint).
+const maxConnectRetries = 2
+
+// attempt sends req to st's endpoint once and records the outcome for
+// passive health (and, with tracing, in a client span).
+func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, error) {
+	var span trace.Span
+	if h.tracing != nil {
+		var ctx context.Context
+		ctx, span = h.tracing.tracer.Start(req.Context(), req.Method, trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(
+				attribute.String("server.address", st.endpoint.Addr.Addr().String()),
+				attribute.Int("server.port", int(st.endpoint.Addr.Port())),
+				attribute.String("firsthop.backend", st.backend.name),
+				attribute.String("firsthop.tier", st.tier.String()),
+			))
+		defer span.End()
+		h.tracing.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
+		req = req.WithContext(ctx)
+	}
+	resp, err := st.backend.transport.RoundTrip(req)
+	switch {
+	case err != nil:
+		if req.Context().Err() == nil && st.up.state.failed(st.backend.health, time.Now()) {
+			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "error", err.Error())
+		}
+		if span != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "upstream request failed")
+		}
 		return nil, err
+	case resp.StatusCode >= 500:
+		if st.up.state.failed(st.backend.health, time.Now()) {
+			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "status", resp.StatusCode)
+		}
+	default:
+		st.up.state.succeeded()
 	}
-	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
-	if resp.StatusCode >= 500 {
-		span.SetStatus(codes.Error, "")
+	if span != nil {
+		span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+		if resp.StatusCode >= 500 {
+			span.SetStatus(codes.Error, "")
+		}
 	}
 	return resp, nil
+}
+
+// isConnectError reports whether err is a failure to connect, so that
+// nothing of the request reached the endpoint.
+func isConnectError(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
 }
 
 // endServerSpan sets what the request's server span reports and ends it.
@@ -342,13 +396,12 @@ func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"
 	var ne net.Error
-	var oe *net.OpError
 	switch {
 	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
 		status, msg, kind = http.StatusGatewayTimeout, "route timeout exceeded", "timeout"
 	case errors.As(err, &ne) && ne.Timeout():
 		status, msg, kind = http.StatusGatewayTimeout, "upstream timed out", "timeout"
-	case errors.As(err, &oe) && oe.Op == "dial":
+	case isConnectError(err):
 		kind = "connect"
 	}
 	if st != nil {

@@ -63,6 +63,7 @@ type Server struct {
 	table     atomic.Pointer[Table]
 
 	transports transportPool
+	endpoints  endpointStates // shared by every table, by address
 	upgrades   connSet // client connections tunnelled for an upgrade
 
 	mu         sync.Mutex
@@ -112,7 +113,7 @@ func (s *Server) Apply(spec TableSpec) error {
 		b.Endpoints = []Endpoint{{Addr: addr, Node: spec.Node, Zone: spec.Zone}}
 	}
 	began := time.Now()
-	t, err := NewTable(spec)
+	t, err := newTable(spec, &s.endpoints)
 	s.opts.Metrics.tableBuild(time.Since(began), err)
 	if err != nil {
 		return err
@@ -125,6 +126,13 @@ func (s *Server) Apply(spec TableSpec) error {
 	s.generation++
 	t.generation = s.generation
 	s.table.Store(t)
+	live := map[netip.AddrPort]bool{}
+	for i := range spec.Backends {
+		for _, ep := range spec.Backends[i].Endpoints {
+			live[ep.Addr] = true
+		}
+	}
+	s.endpoints.keepOnly(live)
 	return nil
 }
 

@@ -123,6 +123,13 @@ type Backend struct {
 
 	// TLSInsecureSkipVerify accepts any certificate from the endpoints.
 	TLSInsecureSkipVerify bool
+
+	// MaxInflightPerEndpoint caps the requests in flight to one endpoint;
+	// past it requests spill to the next locality tier. Zero means no cap.
+	MaxInflightPerEndpoint int
+
+	// PassiveHealth says when failing endpoints are ejected.
+	PassiveHealth PassiveHealth
 }
 
 // BackendProtocol is the protocol spoken to a backend's endpoints.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
@@ -31,6 +30,11 @@ type Table struct {
 // the same host, path and path type, or when a value is out of range. The
 // spec's slices are not retained, except through [Table.Spec].
 func NewTable(spec TableSpec) (*Table, error) {
+	return newTable(spec, &endpointStates{})
+}
+
+// newTable is NewTable with endpoint state shared with other tables.
+func newTable(spec TableSpec, states *endpointStates) (*Table, error) {
 	t := &Table{
 		node:     spec.Node,
 		zone:     spec.Zone,
@@ -50,7 +54,7 @@ func NewTable(spec TableSpec) (*Table, error) {
 			errs = append(errs, fmt.Sprintf("backend %q is defined twice", b.Name))
 			continue
 		}
-		t.backends[b.Name] = newBackend(b, spec.Node, spec.Zone)
+		t.backends[b.Name] = newBackend(b, spec.Node, spec.Zone, states)
 	}
 	type routeKey struct {
 		host, path string
@@ -139,18 +143,19 @@ func (t *Table) route(host, path string) *pathRule {
 type backend struct {
 	name   string
 	policy Locality
-	// groups are the endpoint sets to try, most preferred first; a request
-	// uses the first non-empty one. Their tiers say what each group is.
-	groups [][]Endpoint
-	tiers  []Tier
-	rr     atomic.Uint64
+	// groups are the endpoint sets to try, most preferred first; tiers say
+	// what each group is (see [backend.pick]).
+	groups      [][]*upstream
+	tiers       []Tier
+	maxInflight int64
+	health      PassiveHealth
 
 	upstream  upstreamKey
 	scheme    string            // "http" or "https"
 	transport http.RoundTripper // set by the Server before publishing
 }
 
-func newBackend(b *Backend, node, zone string) *backend {
+func newBackend(b *Backend, node, zone string, states *endpointStates) *backend {
 	nb := &backend{
 		name:   b.Name,
 		policy: b.Locality,
@@ -163,6 +168,16 @@ func newBackend(b *Backend, node, zone string) *backend {
 	if b.Protocol == ProtocolHTTPS {
 		nb.scheme = "https"
 	}
-	nb.groups, nb.tiers = rankEndpoints(b.Endpoints, b.Locality, node, zone)
+	var groups [][]Endpoint
+	groups, nb.tiers = rankEndpoints(b.Endpoints, b.Locality, node, zone)
+	nb.maxInflight = int64(b.MaxInflightPerEndpoint)
+	nb.health = b.PassiveHealth.withDefaults()
+	for _, g := range groups {
+		ups := make([]*upstream, len(g))
+		for i, ep := range g {
+			ups[i] = &upstream{Endpoint: ep, state: states.get(ep.Addr)}
+		}
+		nb.groups = append(nb.groups, ups)
+	}
 	return nb
 }

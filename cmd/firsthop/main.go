@@ -109,6 +109,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	lf.register(fs)
 	configPath := fs.String("config", "", "path of the YAML config file (required)")
 	drainDelay := fs.Duration("drain-delay", 0, "on SIGTERM, keep serving this long with /readyz failing before closing listeners")
+	fs.DurationVar(drainDelay, "shutdown-grace", 0, "the same as --drain-delay")
 	grace := fs.Duration("grace-period", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	pprof := fs.Bool("pprof", false, "serve Go profiles under /debug/pprof/ on the admin listener")
 	watch := fs.Duration("watch-interval", 2*time.Second, "how often to check the config and certificate files for changes (0: only on SIGHUP)")

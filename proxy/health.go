@@ -1,0 +1,113 @@
+package proxy
+
+import (
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// PassiveHealth says when an endpoint is ejected for failing requests.
+// The zero value means the defaults below.
+type PassiveHealth struct {
+	// Failures is how many consecutive connection failures or 5xx
+	// responses eject an endpoint. Default 5.
+	Failures int
+	// Ejection is the first ejection's length; each ejection in a row
+	// doubles it. Default 5s.
+	Ejection time.Duration
+	// MaxEjection caps the ejection length. Default 2m.
+	MaxEjection time.Duration
+}
+
+func (h PassiveHealth) withDefaults() PassiveHealth {
+	if h.Failures <= 0 {
+		h.Failures = 5
+	}
+	if h.Ejection <= 0 {
+		h.Ejection = 5 * time.Second
+	}
+	if h.MaxEjection <= 0 {
+		h.MaxEjection = 2 * time.Minute
+	}
+	if h.MaxEjection < h.Ejection {
+		h.MaxEjection = h.Ejection
+	}
+	return h
+}
+
+// endpointState is what firsthop knows about one endpoint address across
+// tables: requests in flight and passive health. It lives outside the table
+// (see [endpointStates]) so that publishing a new table resets neither.
+type endpointState struct {
+	inflight     atomic.Int64
+	failures     atomic.Int32 // consecutive
+	ejections    atomic.Int32 // in a row, for the backoff
+	ejectedUntil atomic.Int64 // unix nanoseconds; 0 when not ejected
+}
+
+// ejected reports whether the endpoint is ejected at now.
+func (s *endpointState) ejected(now int64) bool {
+	until := s.ejectedUntil.Load()
+	return until != 0 && now < until
+}
+
+// succeeded records a request that got a non-5xx answer.
+func (s *endpointState) succeeded() {
+	if s.failures.Load() != 0 {
+		s.failures.Store(0)
+	}
+	if s.ejectedUntil.Load() != 0 && !s.ejected(time.Now().UnixNano()) {
+		s.ejectedUntil.Store(0)
+		s.ejections.Store(0)
+	}
+}
+
+// failed records a connection failure or 5xx answer and reports whether it
+// ejected the endpoint.
+func (s *endpointState) failed(h PassiveHealth, now time.Time) bool {
+	if int(s.failures.Add(1)) < h.Failures {
+		return false
+	}
+	s.failures.Store(0)
+	n := s.ejections.Add(1)
+	d := h.Ejection << min(n-1, 20)
+	if d > h.MaxEjection || d <= 0 {
+		d = h.MaxEjection
+	}
+	s.ejectedUntil.Store(now.Add(d).UnixNano())
+	return true
+}
+
+// endpointStates maps endpoint addresses to their state. Entries for
+// addresses no table uses any more are dropped when a table is published.
+type endpointStates struct {
+	mu     sync.Mutex
+	states map[netip.AddrPort]*endpointState
+}
+
+// get returns the state of addr, creating it on first use.
+func (e *endpointStates) get(addr netip.AddrPort) *endpointState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.states == nil {
+		e.states = map[netip.AddrPort]*endpointState{}
+	}
+	s := e.states[addr]
+	if s == nil {
+		s = &endpointState{}
+		e.states[addr] = s
+	}
+	return s
+}
+
+// keepOnly drops the states of addresses not in live.
+func (e *endpointStates) keepOnly(live map[netip.AddrPort]bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for addr := range e.states {
+		if !live[addr] {
+			delete(e.states, addr)
+		}
+	}
+}
