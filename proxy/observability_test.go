@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -361,4 +363,57 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestGrafanaDashboardUsesExportedMetrics checks that every metric the
+// example dashboard queries is one this package exports.
+func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../examples/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatal(err)
+	}
+	m, handler, err := NewPrometheusMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedAddr := netip.MustParseAddrPort(closed.Addr().String())
+	closed.Close()
+	spec := oneBackend(echoBackend(t))
+	spec.Routes = append(spec.Routes, Route{Host: "down.test", Path: "/", Backend: "down"})
+	spec.Backends = append(spec.Backends, Backend{Name: "down", Endpoints: []Endpoint{{Addr: closedAddr}}})
+	p := startProxyWith(t, spec, Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+		ProxyProtocol: listen.Policy{Mode: listen.ModeOptional}}}, Metrics: m, MetricsHandler: handler})
+	// One request of each kind, so every series the dashboard reads exists.
+	resp, err := rawRequest(t, p.addr, nil, "GET / HTTP/1.1\r\nHost: a\r\nX-Real-IP: 6.6.6.6\r\nConnection: close\r\n\r\n")
+	echoed(t, resp, err)
+	if resp, err := rawRequest(t, p.addr, nil, "GET / HTTP/1.1\r\nHost: down.test\r\nConnection: close\r\n\r\n"); err != nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("down backend: %v %v", resp, err)
+	}
+	exposition := scrape(t, p)
+	name := regexp.MustCompile(`\b(firsthop_[a-z_]+|http_server_request_duration_seconds_bucket)\b`)
+	n := 0
+	for _, panel := range dash.Panels {
+		for _, target := range panel.Targets {
+			for _, metric := range name.FindAllString(target.Expr, -1) {
+				n++
+				if !strings.Contains(exposition, metric) {
+					t.Errorf("panel %q queries %s, which /metrics does not export", panel.Title, metric)
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("found only %d metric references in the dashboard", n)
+	}
 }
