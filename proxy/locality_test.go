@@ -129,7 +129,7 @@ func TestSpillOverWhenLocalIsAtItsCap(t *testing.T) {
 func TestHealthzLocal(t *testing.T) {
 	t.Parallel()
 	p := startProxy(t, TableSpec{
-		Node: "node-a",
+		Node:   "node-a",
 		Routes: []Route{{Path: "/a", Backend: "has-local"}, {Path: "/b", Backend: "remote-only"}},
 		Backends: []Backend{
 			{Name: "has-local", Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort("10.0.0.1:80"), Node: "node-a"}}},

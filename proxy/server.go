@@ -64,7 +64,7 @@ type Server struct {
 
 	transports transportPool
 	endpoints  endpointStates // shared by every table, by address
-	upgrades   connSet // client connections tunnelled for an upgrade
+	upgrades   connSet        // client connections tunnelled for an upgrade
 
 	mu         sync.Mutex
 	generation uint64 // of the last table published
