@@ -1,0 +1,207 @@
+package config_test
+
+import (
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/firsthop/firsthop/config"
+	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/proxy/clientip"
+	"github.com/firsthop/firsthop/proxy/listen"
+)
+
+// examplesDir holds the example configuration files, relative to this
+// package.
+const examplesDir = "../examples"
+
+// loadExample loads an example as `firsthop validate` does: config.Load,
+// then proxy.NewTable. It fails t on an error or a lint warning.
+func loadExample(t *testing.T, path string) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(path, config.Options{})
+	if err != nil {
+		t.Fatalf("config.Load(%s): %v", path, err)
+	}
+	for _, w := range cfg.Warnings {
+		t.Errorf("lint warning: %s", w)
+	}
+	if _, err := proxy.NewTable(cfg.Table); err != nil {
+		t.Fatalf("proxy.NewTable(%s): %v", path, err)
+	}
+	return cfg
+}
+
+// TestExampleFiles loads every examples/*.yaml: each must give no error
+// and no lint warning, and a table the proxy accepts. A new example is
+// covered by being in the directory.
+func TestExampleFiles(t *testing.T) {
+	t.Parallel()
+	paths, err := filepath.Glob(filepath.Join(examplesDir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The glob must at least find these, so that a moved directory cannot
+	// make the test pass on nothing.
+	for _, want := range []string{"standalone.yaml", "standalone-nlb.yaml", "standalone-cdn.yaml", "standalone-direct.yaml"} {
+		if !slices.Contains(paths, filepath.Join(examplesDir, want)) {
+			t.Errorf("%s not found in %s (found %v)", want, examplesDir, paths)
+		}
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
+			cfg := loadExample(t, path)
+			if len(cfg.Listeners) == 0 || len(cfg.Table.Routes) == 0 {
+				t.Errorf("%d listeners, %d routes: an example should serve something", len(cfg.Listeners), len(cfg.Table.Routes))
+			}
+		})
+	}
+}
+
+// request is a connection and the forwarding headers it carries, as the
+// client-IP resolver sees them.
+type request struct {
+	name string
+	// start is the peer, or the PROXY header's source when viaProxy.
+	start    string
+	viaProxy bool
+	header   http.Header
+	want     string
+}
+
+// TestStandaloneExamplesTrust checks that each standalone-*.yaml example
+// does what its comments promise: who may send a PROXY header, whose
+// forwarding headers are believed, and the client IP the backend gets for
+// honest and forged requests.
+func TestStandaloneExamplesTrust(t *testing.T) {
+	t.Parallel()
+	forged := http.Header{"X-Forwarded-For": {"6.6.6.6"}, "Forwarded": {"for=6.6.6.6"}}
+	cases := []struct {
+		name string
+		file string
+		// mode is the PROXY protocol mode of every listener.
+		mode listen.Mode
+		// proxyFrom are addresses that may send a PROXY header; notProxyFrom
+		// may not.
+		proxyFrom, notProxyFrom []string
+		// trusted and untrusted are tested against clientIP.trustedProxies.
+		trusted, untrusted []string
+		headers            []clientip.Header
+		xff, forwarded     proxy.HeaderMode
+		requests           []request
+	}{
+		{
+			name:         "behind an NLB: PROXY v2 required from its subnet, nothing else trusted",
+			file:         "standalone-nlb.yaml",
+			mode:         listen.ModeRequired,
+			proxyFrom:    []string{"10.0.0.5", "10.0.255.254"},
+			notProxyFrom: []string{"10.1.0.5", "203.0.113.7", "::1"},
+			untrusted:    []string{"10.0.0.5", "203.0.113.7"},
+			headers:      []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor},
+			xff:          proxy.HeaderAppend,
+			forwarded:    proxy.HeaderAppend,
+			requests: []request{
+				{name: "client from the PROXY header", start: "203.0.113.7", viaProxy: true, want: "203.0.113.7"},
+				{name: "client's forged headers ignored", start: "203.0.113.7", viaProxy: true, header: forged, want: "203.0.113.7"},
+			},
+		},
+		{
+			name:         "behind a CDN: its ranges trusted, X-Forwarded-For only",
+			file:         "standalone-cdn.yaml",
+			mode:         listen.ModeOff,
+			notProxyFrom: []string{"198.51.100.20", "10.0.0.5"},
+			trusted:      []string{"198.51.100.20", "203.0.113.200", "2001:db8:cd12::1"},
+			untrusted:    []string{"192.0.2.7", "10.0.0.5", "2001:db8:ce00::1"},
+			headers:      []clientip.Header{clientip.HeaderXForwardedFor},
+			xff:          proxy.HeaderAppend,
+			forwarded:    proxy.HeaderAppend,
+			requests: []request{
+				{name: "client from the CDN's entry", start: "198.51.100.20",
+					header: http.Header{"X-Forwarded-For": {"6.6.6.6, 192.0.2.7"}}, want: "192.0.2.7"},
+				{name: "two CDN hops skipped", start: "198.51.100.20",
+					header: http.Header{"X-Forwarded-For": {"192.0.2.7, 203.0.113.200"}}, want: "192.0.2.7"},
+				{name: "Forwarded passed on by the CDN not read", start: "198.51.100.20",
+					header: http.Header{"Forwarded": {"for=6.6.6.6"}}, want: "198.51.100.20"},
+				{name: "client bypassing the CDN not believed", start: "192.0.2.7", header: forged, want: "192.0.2.7"},
+			},
+		},
+		{
+			name:         "internet-facing: nothing trusted, replace mode",
+			file:         "standalone-direct.yaml",
+			mode:         listen.ModeOff,
+			notProxyFrom: []string{"192.0.2.7", "127.0.0.1"},
+			untrusted:    []string{"192.0.2.7", "10.0.0.5", "127.0.0.1", "::1"},
+			headers:      []clientip.Header{},
+			xff:          proxy.HeaderReplace,
+			forwarded:    proxy.HeaderReplace,
+			requests: []request{
+				{name: "client is the peer", start: "192.0.2.7", want: "192.0.2.7"},
+				{name: "forged headers ignored", start: "192.0.2.7", header: forged, want: "192.0.2.7"},
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := loadExample(t, filepath.Join(examplesDir, tc.file))
+			for _, l := range cfg.Listeners {
+				pp := l.ProxyProtocol
+				if pp.Mode != tc.mode {
+					t.Errorf("listener %s: proxyProtocol.mode %v, want %v", l.Name, pp.Mode, tc.mode)
+				}
+				for _, a := range tc.proxyFrom {
+					if !inAny(pp.TrustedCIDRs, a) {
+						t.Errorf("listener %s: %s may not send a PROXY header (trustedCIDRs %v)", l.Name, a, pp.TrustedCIDRs)
+					}
+				}
+				for _, a := range tc.notProxyFrom {
+					if pp.Mode != listen.ModeOff && inAny(pp.TrustedCIDRs, a) {
+						t.Errorf("listener %s: %s may send a PROXY header (trustedCIDRs %v)", l.Name, a, pp.TrustedCIDRs)
+					}
+				}
+			}
+			policy := &cfg.Table.ClientIP
+			for _, a := range tc.trusted {
+				if !policy.Trusted(netip.MustParseAddr(a)) {
+					t.Errorf("%s not in trustedProxies %v", a, policy.TrustedProxies)
+				}
+			}
+			for _, a := range tc.untrusted {
+				if policy.Trusted(netip.MustParseAddr(a)) {
+					t.Errorf("%s in trustedProxies %v", a, policy.TrustedProxies)
+				}
+			}
+			if !slices.Equal(policy.Headers, tc.headers) {
+				t.Errorf("clientIP.sources %v, want %v", policy.Headers, tc.headers)
+			}
+			h := cfg.Table.Headers
+			if h.XForwardedFor != tc.xff || h.Forwarded != tc.forwarded || !h.XRealIP {
+				t.Errorf("forwardedHeaders %+v, want xForwardedFor %v, forwarded %v, xRealIP", h, tc.xff, tc.forwarded)
+			}
+			for _, r := range tc.requests {
+				source := clientip.SourcePeer
+				if r.viaProxy {
+					source = clientip.SourceProxyProtocol
+				}
+				got := policy.Resolve(netip.MustParseAddr(r.start), source, r.header, nil)
+				if got.Client != netip.MustParseAddr(r.want) {
+					t.Errorf("%s: client %v (from %v), want %s", r.name, got.Client, got.Source, r.want)
+				}
+			}
+		})
+	}
+}
+
+// inAny reports whether addr lies in one of prefixes.
+func inAny(prefixes []netip.Prefix, addr string) bool {
+	a := netip.MustParseAddr(addr)
+	for _, p := range prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
