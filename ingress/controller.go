@@ -1,0 +1,432 @@
+package ingress
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/firsthop/firsthop/proxy"
+)
+
+// Publisher receives each new routing table. *proxy.Server satisfies it.
+// Apply must not keep spec's slices for modification; an error leaves the
+// previous table in place.
+type Publisher interface {
+	Apply(spec proxy.TableSpec) error
+}
+
+var _ Publisher = (*proxy.Server)(nil)
+
+// Config configures a [Controller]. Client and Publisher are required; the
+// zero value of every other field has the meaning given.
+type Config struct {
+	// Client talks to the API server. The fake clientset of
+	// k8s.io/client-go/kubernetes/fake works.
+	Client kubernetes.Interface
+
+	// Publisher receives the tables.
+	Publisher Publisher
+
+	// Logger receives the controller's logs; nil means slog.Default().
+	Logger *slog.Logger
+
+	// Translate says how tables are built. Translate.Base.Node is this
+	// proxy's node: its Node object's topology.kubernetes.io/zone label,
+	// when readable, overrides Translate.Base.Zone. When AllowExternalName
+	// is set and Resolver is nil, names are resolved with the system
+	// resolver, each lookup bounded to two seconds.
+	Translate Options
+
+	// WatchNamespace limits the namespaced objects watched to one
+	// namespace. Empty means all namespaces.
+	WatchNamespace string
+
+	// PublishService is the Service whose addresses are written to the
+	// status of the Ingresses served: its status.loadBalancer.ingress,
+	// else its spec.externalIPs, else (type ClusterIP only) its cluster
+	// IPs. Zero means none.
+	PublishService types.NamespacedName
+
+	// PublishAddresses are literal IP addresses or DNS names written to
+	// the status of the Ingresses served; they win over PublishService.
+	// Empty means none. With neither, status is never written.
+	PublishAddresses []string
+
+	// ElectionID is the name of the coordination.k8s.io Lease used to
+	// elect the one replica that writes status and records Events. Empty
+	// means no election: this replica acts as the leader.
+	ElectionID string
+
+	// ElectionNamespace is the Lease's namespace. Empty means "firsthop".
+	ElectionNamespace string
+
+	// Identity names this replica in the Lease. Empty means the host name
+	// with a random suffix.
+	Identity string
+
+	// Recorder receives Events. Nil means Events are written to the API
+	// server through Client.
+	Recorder EventRecorder
+
+	// HoldOff is how long the build loop waits for more changes after
+	// one arrives; MaxHoldOff bounds the total wait while changes keep
+	// arriving. Zero means 50ms and 500ms.
+	HoldOff, MaxHoldOff time.Duration
+
+	// ExternalNameRefresh is how often the routes are rebuilt while an
+	// ExternalName backend is resolved through DNS. Zero means 30s.
+	ExternalNameRefresh time.Duration
+
+	// LeaseDuration, RenewDeadline and RetryPeriod tune the election (see
+	// k8s.io/client-go/tools/leaderelection). Zero means 15s, 10s and 2s.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+}
+
+// DefaultElectionNamespace is the Lease namespace when
+// Config.ElectionNamespace is empty.
+const DefaultElectionNamespace = "firsthop"
+
+// Stats count what a [Controller] did. Tests and logs use them.
+type Stats struct {
+	// Builds counts the tables computed, RouteBuilds those of them that
+	// rebuilt the routes (the others only recomputed endpoints).
+	Builds, RouteBuilds uint64
+	// Publishes counts the tables handed to the Publisher; a build equal to
+	// the table published last is not handed over.
+	Publishes uint64
+	// PublishErrors counts the tables the Publisher refused.
+	PublishErrors uint64
+	// StatusUpdates counts the Ingress status writes that succeeded.
+	StatusUpdates uint64
+}
+
+// Controller keeps a Publisher's routing table in step with the cluster.
+// Create it with [NewController]; call Run once.
+type Controller struct {
+	cfg      Config
+	log      *slog.Logger
+	client   kubernetes.Interface
+	pub      Publisher
+	topts    Options
+	identity string
+	lbStatic []networkingv1.IngressLoadBalancerIngress // from PublishAddresses
+
+	changes  *changes
+	reporter *reporter
+	leader   atomic.Bool
+	statusCh chan struct{}
+
+	lis        *listers
+	referenced atomic.Pointer[map[types.NamespacedName]bool]
+	accepted   atomic.Pointer[[]types.NamespacedName]
+
+	// Owned by the build loop.
+	plan        *plan
+	routesBuilt time.Time
+	eps         map[string][]proxy.Endpoint
+	last        proxy.TableSpec
+	published   bool
+
+	builds, routeBuilds, publishes, publishErrors, statusUpdates atomic.Uint64
+
+	runOnce sync.Once
+}
+
+// NewController checks cfg and returns a controller. Nothing talks to the
+// API server until [Controller.Run].
+func NewController(cfg Config) (*Controller, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("ingress: Config.Client is nil")
+	}
+	if cfg.Publisher == nil {
+		return nil, errors.New("ingress: Config.Publisher is nil")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HoldOff <= 0 {
+		cfg.HoldOff = 50 * time.Millisecond
+	}
+	if cfg.MaxHoldOff <= 0 {
+		cfg.MaxHoldOff = 500 * time.Millisecond
+	}
+	if cfg.MaxHoldOff < cfg.HoldOff {
+		cfg.MaxHoldOff = cfg.HoldOff
+	}
+	if cfg.ExternalNameRefresh <= 0 {
+		cfg.ExternalNameRefresh = 30 * time.Second
+	}
+	if cfg.LeaseDuration <= 0 {
+		cfg.LeaseDuration = 15 * time.Second
+	}
+	if cfg.RenewDeadline <= 0 {
+		cfg.RenewDeadline = 10 * time.Second
+	}
+	if cfg.RetryPeriod <= 0 {
+		cfg.RetryPeriod = 2 * time.Second
+	}
+	if cfg.ElectionID != "" && !(cfg.LeaseDuration > cfg.RenewDeadline && cfg.RenewDeadline > cfg.RetryPeriod) {
+		return nil, fmt.Errorf("ingress: election timing: want LeaseDuration (%v) > RenewDeadline (%v) > RetryPeriod (%v)",
+			cfg.LeaseDuration, cfg.RenewDeadline, cfg.RetryPeriod)
+	}
+	if cfg.ElectionNamespace == "" {
+		cfg.ElectionNamespace = DefaultElectionNamespace
+	}
+	if cfg.ElectionID != "" {
+		if errs := validation.IsDNS1123Subdomain(cfg.ElectionID); len(errs) > 0 {
+			return nil, fmt.Errorf("ingress: election ID %q: %s", cfg.ElectionID, errs[0])
+		}
+	}
+	lb, err := parsePublishAddresses(cfg.PublishAddresses)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.PublishService.Name != "" && cfg.PublishService.Namespace == "" {
+		return nil, fmt.Errorf("ingress: publish service %q has no namespace", cfg.PublishService.Name)
+	}
+	topts := cfg.Translate
+	if topts.AllowExternalName && topts.Resolver == nil {
+		topts.Resolver = dnsResolver{timeout: 2 * time.Second}
+	}
+	id := cfg.Identity
+	if id == "" {
+		id = defaultIdentity()
+	}
+	c := &Controller{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		client:   cfg.Client,
+		pub:      cfg.Publisher,
+		topts:    topts,
+		identity: id,
+		lbStatic: lb,
+		changes:  newChanges(),
+		statusCh: make(chan struct{}, 1),
+		eps:      make(map[string][]proxy.Endpoint),
+	}
+	c.reporter = &reporter{log: cfg.Logger, rec: cfg.Recorder}
+	return c, nil
+}
+
+// Stats returns what the controller did so far. Safe for concurrent use.
+func (c *Controller) Stats() Stats {
+	return Stats{
+		Builds:        c.builds.Load(),
+		RouteBuilds:   c.routeBuilds.Load(),
+		Publishes:     c.publishes.Load(),
+		PublishErrors: c.publishErrors.Load(),
+		StatusUpdates: c.statusUpdates.Load(),
+	}
+}
+
+// Run watches the cluster and publishes tables until ctx is done, then
+// returns nil. Nothing is built before the informer caches have synced,
+// so the Publisher gets no table (and a proxy.Server stays not ready)
+// until the cluster has been read whole. When the API server goes away
+// the last table stays published; the informers reconnect and relist by
+// themselves. Run may be called once; it returns an error when called
+// again or when the setup fails.
+func (c *Controller) Run(ctx context.Context) error {
+	first := false
+	c.runOnce.Do(func() { first = true })
+	if !first {
+		return errors.New("ingress: Controller.Run called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+
+	rec, stopEvents := c.eventRecorder(ctx)
+	defer stopEvents()
+	c.reporter.rec = rec
+
+	lis, err := c.startInformers(ctx)
+	if err != nil {
+		return err
+	}
+	defer lis.shutdown()
+	c.log.Info("waiting for the informer caches to sync")
+	if !lis.waitForSync(ctx) {
+		return nil // ctx done
+	}
+	c.lis = lis
+	c.log.Info("informer caches synced")
+
+	wg.Go(func() { c.statusLoop(ctx) })
+	if c.cfg.ElectionID == "" {
+		c.setLeader(true)
+	} else {
+		wg.Go(func() { c.campaign(ctx) })
+	}
+	c.loop(ctx)
+	return nil
+}
+
+// loop builds a table at once, then again after each burst of changes.
+// While a backend is resolved through DNS, the routes are also rebuilt
+// every ExternalNameRefresh.
+func (c *Controller) loop(ctx context.Context) {
+	c.build()
+	refresh := time.NewTimer(time.Hour)
+	refresh.Stop()
+	defer refresh.Stop()
+	for {
+		if c.plan.resolvesNames {
+			refresh.Reset(time.Until(c.routesBuilt.Add(c.cfg.ExternalNameRefresh)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.changes.signal:
+		case <-refresh.C:
+			c.changes.markRoutes()
+		}
+		refresh.Stop()
+		if !c.holdOff(ctx) {
+			return
+		}
+		c.build()
+	}
+}
+
+// holdOff waits until no change has arrived for HoldOff, or MaxHoldOff
+// after it started. It reports false when ctx is done.
+func (c *Controller) holdOff(ctx context.Context) bool {
+	start := time.Now()
+	t := time.NewTimer(c.cfg.HoldOff)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-c.changes.signal:
+			left := c.cfg.MaxHoldOff - time.Since(start)
+			if left <= 0 {
+				return true
+			}
+			t.Reset(min(c.cfg.HoldOff, left))
+		}
+	}
+}
+
+// build makes the table from the listers and publishes it when it
+// differs from the last one published. Only endpoint changes recompute the
+// endpoints of the Services concerned and nothing else.
+func (c *Controller) build() {
+	routes, services := c.changes.take()
+	base := c.topts.Base
+	base.Zone = c.lis.zone(base.Zone)
+	if routes || c.plan == nil {
+		c.rebuildRoutes()
+	} else {
+		for _, bp := range c.plan.backends {
+			if _, changed := services[bp.service]; changed && bp.fromSlices {
+				c.eps[bp.name] = bp.endpoints(c.lis.slicesOf(bp.service))
+			}
+		}
+	}
+	c.builds.Add(1)
+	spec := c.plan.spec(base, func(bp *backendPlan) []proxy.Endpoint { return c.eps[bp.name] })
+	if c.published && reflect.DeepEqual(spec, c.last) {
+		c.log.Debug("routing table unchanged", "full", routes)
+		return
+	}
+	if err := c.pub.Apply(spec); err != nil {
+		c.publishErrors.Add(1)
+		c.log.Error("publishing the routing table failed; the previous one stays in use", "error", err.Error())
+		return
+	}
+	c.publishes.Add(1)
+	c.last, c.published = spec, true
+	n := 0
+	for _, b := range spec.Backends {
+		n += len(b.Endpoints)
+	}
+	c.log.Info("routing table published", "routes", len(spec.Routes), "backends", len(spec.Backends),
+		"endpoints", n, "zone", spec.Zone, "routes_rebuilt", routes)
+}
+
+// rebuildRoutes makes a new plan from the listers and recomputes every
+// backend's endpoints.
+func (c *Controller) rebuildRoutes() {
+	c.routeBuilds.Add(1)
+	c.routesBuilt = time.Now()
+	snap := c.lis.snapshot()
+	c.plan = newPlan(snap.Ingresses, snap.IngressClasses, snap.Services, &c.topts)
+	c.eps = make(map[string][]proxy.Endpoint, len(c.plan.backends))
+	ref := make(map[types.NamespacedName]bool, len(c.plan.backends))
+	for _, bp := range c.plan.backends {
+		if bp.fromSlices {
+			ref[bp.service] = true
+			c.eps[bp.name] = bp.endpoints(c.lis.slicesOf(bp.service))
+		} else {
+			c.eps[bp.name] = bp.fixed
+		}
+	}
+	c.referenced.Store(&ref)
+	c.reporter.update(c.plan.problems)
+	if prev := c.accepted.Load(); prev == nil || !reflect.DeepEqual(*prev, c.plan.accepted) {
+		acc := c.plan.accepted
+		c.accepted.Store(&acc)
+		c.signalStatus()
+	}
+}
+
+// setLeader records whether this replica leads.
+func (c *Controller) setLeader(leader bool) {
+	if c.leader.Swap(leader) == leader {
+		return
+	}
+	if leader {
+		c.log.Info("leading: writing Ingress status and Events", "identity", c.identity)
+	} else {
+		c.log.Info("not leading", "identity", c.identity)
+	}
+	c.reporter.setLeader(leader)
+	c.signalStatus()
+}
+
+// isReferenced reports whether a backend uses the EndpointSlices of svc.
+func (c *Controller) isReferenced(svc types.NamespacedName) bool {
+	ref := c.referenced.Load()
+	return ref == nil || (*ref)[svc]
+}
+
+// dnsResolver resolves with the system resolver, bounded in time.
+type dnsResolver struct{ timeout time.Duration }
+
+func (d dnsResolver) Resolve(host string) ([]netip.Addr, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
+	defer cancel()
+	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+}
+
+// defaultIdentity is the host name with a random suffix, so that two
+// processes on one host never share an identity.
+func defaultIdentity() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "firsthop"
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return host + "_" + hex.EncodeToString(b[:])
+}

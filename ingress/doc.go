@@ -1,0 +1,78 @@
+// Package ingress is firsthop's Kubernetes ingress controller: it watches
+// Ingress, IngressClass, Service, EndpointSlice and its own Node with
+// client-go shared informers, turns them into a [proxy.TableSpec], and
+// hands each new table to the data plane (a [Publisher], such as
+// *proxy.Server).
+//
+// The translation is one pure function, [Translate]. [Controller] runs it
+// from the informer caches: events only mark what changed; one loop
+// debounces them, rebuilds from the listers, skips tables that did not
+// change, and publishes. A leader, elected with a coordination.k8s.io
+// Lease, writes the Ingresses' status.loadBalancer and records Events.
+//
+// # Which Ingresses
+//
+// An Ingress is ours when its spec.ingressClassName names an IngressClass
+// whose spec.controller is the controller name (default
+// "firsthop.io/ingress-controller"); else, when it has the deprecated
+// kubernetes.io/ingress.class annotation, when that names such a class;
+// else (no class at all) when one of our classes is annotated
+// ingressclass.kubernetes.io/is-default-class: "true", or with
+// Options.WatchIngressWithoutClass.
+//
+// # Routes
+//
+// Each rule's host is exact ("app.example.com") or a wildcard of exactly
+// one leading label ("*.example.com" matches "a.example.com", not
+// "example.com" nor "a.b.example.com"); hosts are compared lower case
+// without a trailing dot; an empty host matches any host. The most
+// specific host wins (exact, then wildcard, then any), and only that
+// host's paths are considered. Paths: Exact matches the path exactly;
+// Prefix matches whole path elements ("/foo" matches "/foo" and "/foo/bar",
+// not "/foobar"); ImplementationSpecific is treated as Prefix (it is never
+// a regular expression; one that looks like one is reported). The longest
+// matching path wins. Paths are percent-decoded and must be clean.
+// spec.defaultBackend serves requests that no route of any Ingress matches.
+//
+// # Conflicts and errors
+//
+// Ingresses are taken oldest first (creationTimestamp, then namespace,
+// then name). When two Ingresses route the same host, path and pathType
+// (or both set a default backend) to different backends, the older one
+// wins and the newer gets a RouteConflict problem; the rest of the newer
+// one is still served. The order does not depend on cache order, so every
+// replica decides the same.
+//
+// An Ingress with an invalid host, path, pathType or backend (a resource
+// backend, a Service backend without a usable port) is skipped whole and
+// reported; it never affects the others. A backend whose Service is
+// missing, has no such TCP port, or is an ExternalName Service (refused
+// unless Options.AllowExternalName) keeps its routes but answers 503, and
+// is reported, so that traffic does not fall through to a less specific
+// route.
+//
+// # Backends and endpoints
+//
+// A backend is named "namespace/service:port", the port as the Ingress
+// wrote it (a name or a number). The Ingress port is matched against the
+// Service's port numbers or names, and the Service port's name against the
+// EndpointSlice ports, so a targetPort given by name works. Endpoints come
+// from all EndpointSlices labelled kubernetes.io/service-name, merged, with
+// duplicates removed; FQDN slices are ignored. Ready endpoints are used;
+// serving-and-terminating ones only when no ready one is left; others
+// never. nodeName, zone and hints.forNodes / hints.forZones drive the
+// locality-aware picker.
+//
+// A backend's locality is, first found: the Service's firsthop.io/locality
+// annotation; the Ingress's firsthop.io/locality annotation; the Service's
+// spec.trafficDistribution (PreferSameNode: PreferLocal; PreferSameZone or
+// PreferClose: PreferZone); Options.DefaultLocality (PreferLocal unless
+// set). A bad annotation value is reported and passed over. When two
+// Ingresses ask for different localities for one backend, the older wins.
+//
+// # Endpoint churn
+//
+// An EndpointSlice change does not rebuild the routes: the controller
+// keeps the routes (a plan) and recomputes the endpoints of the Services
+// whose slices changed only.
+package ingress

@@ -1,0 +1,339 @@
+package ingress
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/informers"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	networkinglisters "k8s.io/client-go/listers/networking/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// listers reads the informer caches. Its methods are safe for concurrent
+// use once the caches have synced.
+type listers struct {
+	ingresses networkinglisters.IngressLister
+	classes   networkinglisters.IngressClassLister
+	services  corelisters.ServiceLister
+	slices    cache.Indexer
+
+	// publish finds the publish Service; nil when there is none.
+	publish corelisters.ServiceLister
+	// nodes finds this proxy's Node; nil when it is not watched.
+	nodes    corelisters.NodeLister
+	nodeName string
+
+	factories []informers.SharedInformerFactory
+	synced    []cache.InformerSynced
+}
+
+// sliceServiceIndex indexes EndpointSlices by "namespace/service".
+const sliceServiceIndex = "service"
+
+// lastAppliedAnnotation is kubectl's copy of the whole object, dropped
+// from cached objects to save memory.
+const lastAppliedAnnotation = corev1.LastAppliedConfigAnnotation
+
+// startInformers creates the informers, registers the event handlers and
+// starts them. Events only mark changes (see [changes]).
+func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
+	opts := []informers.SharedInformerOption{informers.WithTransform(stripForCache)}
+	if c.cfg.WatchNamespace != "" {
+		opts = append(opts, informers.WithNamespace(c.cfg.WatchNamespace))
+	}
+	f := informers.NewSharedInformerFactoryWithOptions(c.client, 0, opts...)
+	ing := f.Networking().V1().Ingresses()
+	class := f.Networking().V1().IngressClasses()
+	svc := f.Core().V1().Services()
+	slice := f.Discovery().V1().EndpointSlices()
+	if err := slice.Informer().AddIndexers(cache.Indexers{sliceServiceIndex: sliceServiceKey}); err != nil {
+		return nil, fmt.Errorf("ingress: indexing EndpointSlices: %w", err)
+	}
+	l := &listers{
+		ingresses: ing.Lister(),
+		classes:   class.Lister(),
+		services:  svc.Lister(),
+		slices:    slice.Informer().GetIndexer(),
+		factories: []informers.SharedInformerFactory{f},
+	}
+	pub := c.cfg.PublishService
+	add := func(inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
+		if _, err := inf.AddEventHandler(h); err != nil {
+			return fmt.Errorf("ingress: adding an event handler: %w", err)
+		}
+		l.synced = append(l.synced, inf.HasSynced)
+		return nil
+	}
+	err := add(ing.Informer(), cache.ResourceEventHandlerFuncs{
+		AddFunc: func(any) { c.changes.markRoutes() },
+		UpdateFunc: func(o, n any) {
+			old, cur := o.(*networkingv1.Ingress), n.(*networkingv1.Ingress)
+			if ingressChanged(old, cur) {
+				c.changes.markRoutes()
+			}
+			if !equality.Semantic.DeepEqual(old.Status, cur.Status) {
+				c.signalStatus()
+			}
+		},
+		DeleteFunc: func(any) { c.changes.markRoutes() },
+	})
+	if err == nil {
+		err = add(class.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: func(any) { c.changes.markRoutes() },
+			UpdateFunc: func(o, n any) {
+				old, cur := o.(*networkingv1.IngressClass), n.(*networkingv1.IngressClass)
+				if !equality.Semantic.DeepEqual(old.Spec, cur.Spec) || !maps.Equal(old.Annotations, cur.Annotations) {
+					c.changes.markRoutes()
+				}
+			},
+			DeleteFunc: func(any) { c.changes.markRoutes() },
+		})
+	}
+	watchesPublish := pub.Name != "" && (c.cfg.WatchNamespace == "" || c.cfg.WatchNamespace == pub.Namespace)
+	isPublish := func(obj any) bool {
+		m, err := meta.Accessor(tombstoneObject(obj))
+		return err == nil && watchesPublish && m.GetNamespace() == pub.Namespace && m.GetName() == pub.Name
+	}
+	if err == nil {
+		err = add(svc.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: func(obj any) {
+				c.changes.markRoutes()
+				if isPublish(obj) {
+					c.signalStatus()
+				}
+			},
+			UpdateFunc: func(o, n any) {
+				old, cur := o.(*corev1.Service), n.(*corev1.Service)
+				if !equality.Semantic.DeepEqual(old.Spec, cur.Spec) || !maps.Equal(old.Annotations, cur.Annotations) {
+					c.changes.markRoutes()
+				}
+				if isPublish(cur) {
+					c.signalStatus()
+				}
+			},
+			DeleteFunc: func(obj any) {
+				c.changes.markRoutes()
+				if isPublish(obj) {
+					c.signalStatus()
+				}
+			},
+		})
+	}
+	if err == nil {
+		err = add(slice.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: func(obj any) { c.sliceChanged(obj) },
+			UpdateFunc: func(o, n any) {
+				c.sliceChanged(o)
+				c.sliceChanged(n)
+			},
+			DeleteFunc: func(obj any) { c.sliceChanged(obj) },
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if watchesPublish {
+		l.publish = l.services
+	} else if pub.Name != "" {
+		pf := informers.NewSharedInformerFactoryWithOptions(c.client, 0,
+			informers.WithNamespace(pub.Namespace),
+			informers.WithTransform(stripForCache),
+			informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+				o.FieldSelector = fields.OneTermEqualSelector("metadata.name", pub.Name).String()
+			}))
+		inf := pf.Core().V1().Services()
+		signal := func(any) { c.signalStatus() }
+		if err := add(inf.Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc:    signal,
+			UpdateFunc: func(_, n any) { signal(n) },
+			DeleteFunc: signal,
+		}); err != nil {
+			return nil, err
+		}
+		l.publish = inf.Lister()
+		l.factories = append(l.factories, pf)
+	}
+	if err := c.watchNode(ctx, l, add); err != nil {
+		return nil, err
+	}
+	for _, f := range l.factories {
+		f.Start(ctx.Done())
+	}
+	return l, nil
+}
+
+// watchNode starts watching this proxy's own Node for its zone label,
+// unless there is no node name or reading Nodes is forbidden: then the
+// zone stays as configured, and that is logged once.
+func (c *Controller) watchNode(ctx context.Context, l *listers, add func(cache.SharedIndexInformer, cache.ResourceEventHandler) error) error {
+	node := c.topts.Base.Node
+	if node == "" {
+		c.log.Info("no node name (--node-name or NODE_NAME): endpoints on this node cannot be preferred", "zone", c.topts.Base.Zone)
+		return nil
+	}
+	getCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	_, err := c.client.CoreV1().Nodes().Get(getCtx, node, metav1.GetOptions{})
+	cancel()
+	switch {
+	case isForbidden(err):
+		c.log.Warn("cannot read this proxy's Node: its zone stays as configured", "node", node, "zone", c.topts.Base.Zone, "error", err.Error())
+		return nil
+	case err != nil:
+		c.log.Warn("reading this proxy's Node failed; watching for it", "node", node, "error", err.Error())
+	}
+	f := informers.NewSharedInformerFactoryWithOptions(c.client, 0,
+		informers.WithTransform(stripForCache),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", node).String()
+		}))
+	inf := f.Core().V1().Nodes()
+	if err := add(inf.Informer(), cache.ResourceEventHandlerFuncs{
+		AddFunc: func(any) { c.changes.markRoutes() },
+		UpdateFunc: func(o, n any) {
+			if o.(*corev1.Node).Labels[corev1.LabelTopologyZone] != n.(*corev1.Node).Labels[corev1.LabelTopologyZone] {
+				c.changes.markRoutes()
+			}
+		},
+		DeleteFunc: func(any) { c.changes.markRoutes() },
+	}); err != nil {
+		return err
+	}
+	l.nodes, l.nodeName = inf.Lister(), node
+	l.factories = append(l.factories, f)
+	return nil
+}
+
+// sliceChanged marks the Service of an EndpointSlice event, when a backend
+// uses it.
+func (c *Controller) sliceChanged(obj any) {
+	s, ok := tombstoneObject(obj).(*discoveryv1.EndpointSlice)
+	if !ok {
+		return
+	}
+	name := s.Labels[discoveryv1.LabelServiceName]
+	if name == "" {
+		return
+	}
+	key := types.NamespacedName{Namespace: s.Namespace, Name: name}
+	if c.isReferenced(key) {
+		c.changes.markEndpoints(key)
+	}
+}
+
+// waitForSync waits for every cache to sync. It reports false when ctx is
+// done first.
+func (l *listers) waitForSync(ctx context.Context) bool {
+	return cache.WaitForCacheSync(ctx.Done(), l.synced...)
+}
+
+// shutdown stops the informers and waits for them.
+func (l *listers) shutdown() {
+	for _, f := range l.factories {
+		f.Shutdown()
+	}
+}
+
+// snapshot lists the objects routes are built from. EndpointSlices are
+// read per Service (see slicesOf).
+func (l *listers) snapshot() Snapshot {
+	var s Snapshot
+	s.Ingresses, _ = l.ingresses.List(labels.Everything())
+	s.IngressClasses, _ = l.classes.List(labels.Everything())
+	s.Services, _ = l.services.List(labels.Everything())
+	return s
+}
+
+// slicesOf returns the EndpointSlices of a Service.
+func (l *listers) slicesOf(svc types.NamespacedName) []*discoveryv1.EndpointSlice {
+	objs, err := l.slices.ByIndex(sliceServiceIndex, svc.Namespace+"/"+svc.Name)
+	if err != nil {
+		return nil
+	}
+	out := make([]*discoveryv1.EndpointSlice, 0, len(objs))
+	for _, o := range objs {
+		if s, ok := o.(*discoveryv1.EndpointSlice); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// zone returns this proxy's Node's topology.kubernetes.io/zone label, or
+// fallback when the Node or its label is unknown.
+func (l *listers) zone(fallback string) string {
+	if l.nodes == nil {
+		return fallback
+	}
+	n, err := l.nodes.Get(l.nodeName)
+	if err != nil {
+		return fallback
+	}
+	if z := n.Labels[corev1.LabelTopologyZone]; z != "" {
+		return z
+	}
+	return fallback
+}
+
+// sliceServiceKey is the index function of sliceServiceIndex.
+func sliceServiceKey(obj any) ([]string, error) {
+	s, ok := obj.(*discoveryv1.EndpointSlice)
+	if !ok {
+		return nil, nil
+	}
+	name := s.Labels[discoveryv1.LabelServiceName]
+	if name == "" {
+		return nil, nil
+	}
+	return []string{s.Namespace + "/" + name}, nil
+}
+
+// ingressChanged reports whether an Ingress update matters for routing:
+// its spec, annotations (class, locality) or age (conflicts) changed.
+// Status-only updates, such as our own status writes, do not.
+func ingressChanged(old, cur *networkingv1.Ingress) bool {
+	return old.UID != cur.UID ||
+		!old.CreationTimestamp.Equal(&cur.CreationTimestamp) ||
+		!maps.Equal(old.Annotations, cur.Annotations) ||
+		!equality.Semantic.DeepEqual(old.Spec, cur.Spec)
+}
+
+// stripForCache drops what firsthop never reads from objects before they
+// are cached: managedFields and kubectl's last-applied-configuration
+// annotation, often the larger part of an object. Cached objects are
+// never written back whole (status is patched), so nothing is lost on
+// the server.
+func stripForCache(obj any) (any, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return obj, nil // a tombstone: left as it is
+	}
+	m.SetManagedFields(nil)
+	if a := m.GetAnnotations(); a != nil {
+		if _, ok := a[lastAppliedAnnotation]; ok {
+			a = maps.Clone(a)
+			delete(a, lastAppliedAnnotation)
+			m.SetAnnotations(a)
+		}
+	}
+	return obj, nil
+}
+
+// tombstoneObject returns the object a delete event is about.
+func tombstoneObject(obj any) any {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		return t.Obj
+	}
+	return obj
+}

@@ -1,0 +1,80 @@
+package ingress
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/firsthop/firsthop/proxy"
+)
+
+// routePath checks an Ingress path and its pathType and returns the route
+// path and type. Exact and Prefix keep their meaning; ImplementationSpecific
+// is treated as Prefix, and its empty path means "/". The path is
+// percent-decoded (the proxy matches decoded request paths) and must then
+// be clean: absolute, without "//", "." or ".." elements, control
+// characters, an encoded "/", a query or a fragment.
+//
+// regex reports whether an ImplementationSpecific path looks like a regular
+// expression (other controllers accept those); it is still served as a
+// literal prefix.
+func routePath(p string, t *networkingv1.PathType) (path string, typ proxy.PathType, regex bool, err error) {
+	if t == nil {
+		return "", 0, false, fmt.Errorf("path %q has no pathType", p)
+	}
+	switch *t {
+	case networkingv1.PathTypeExact:
+		typ = proxy.PathExact
+	case networkingv1.PathTypePrefix:
+		typ = proxy.PathPrefix
+	case networkingv1.PathTypeImplementationSpecific:
+		typ = proxy.PathPrefix
+		if p == "" {
+			p = "/"
+		}
+		regex = strings.ContainsAny(p, `^$()[]{}*+|\`)
+	default:
+		return "", 0, false, fmt.Errorf("path %q has unknown pathType %q (want Exact, Prefix or ImplementationSpecific)", p, *t)
+	}
+	if !strings.HasPrefix(p, "/") {
+		return "", 0, false, fmt.Errorf("path %q must start with \"/\"", p)
+	}
+	if strings.ContainsAny(p, "?#") {
+		return "", 0, false, fmt.Errorf("path %q contains a query or fragment", p)
+	}
+	if strings.Contains(p, "%2f") || strings.Contains(p, "%2F") {
+		return "", 0, false, fmt.Errorf("path %q contains an encoded \"/\"", p)
+	}
+	dec, uerr := url.PathUnescape(p)
+	if uerr != nil {
+		return "", 0, false, fmt.Errorf("path %q: bad percent-encoding", p)
+	}
+	for i := 0; i < len(dec); i++ {
+		if c := dec[i]; c < ' ' || c == 0x7f {
+			return "", 0, false, fmt.Errorf("path %q contains a control character", p)
+		}
+	}
+	if clean, _ := proxy.CleanPath(dec); clean != dec {
+		return "", 0, false, fmt.Errorf("path %q is not clean (it would never match a request): write %q", p, clean)
+	}
+	return dec, typ, regex, nil
+}
+
+// routeKey identifies what a route matches, for conflict detection: two
+// routes with the same key match the same requests. A Prefix path's
+// trailing "/" does not matter ("/foo/" matches what "/foo" matches).
+type routeKey struct {
+	host string
+	path string
+	typ  proxy.PathType
+}
+
+func keyOf(r proxy.Route) routeKey {
+	p := r.Path
+	if r.PathType == proxy.PathPrefix && p != "/" {
+		p = strings.TrimRight(p, "/")
+	}
+	return routeKey{host: r.Host, path: p, typ: r.PathType}
+}

@@ -1,0 +1,386 @@
+package ingress
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/firsthop/firsthop/proxy"
+)
+
+// Translate builds the routing table that the Ingresses of s describe, and
+// lists the problems met on the way. It is a pure function of its
+// arguments (apart from o.Resolver) and never modifies s.
+//
+// The result always passes [proxy.NewTable]: whatever the objects hold, an
+// Ingress that cannot be served is left out (or the part of it that cannot
+// be served is), and the problem says so. Routes are sorted by host, path
+// and type, backends by name, endpoints by address, so equal inputs give
+// [reflect.DeepEqual] results.
+//
+// The semantics are documented in the package comment.
+func Translate(s Snapshot, o Options) (proxy.TableSpec, []Problem) {
+	p := newPlan(s.Ingresses, s.IngressClasses, s.Services, &o)
+	bySvc := indexSlices(s.EndpointSlices)
+	spec := p.spec(o.Base, func(bp *backendPlan) []proxy.Endpoint { return bp.endpoints(bySvc[bp.service]) })
+	return spec, p.problems
+}
+
+// indexSlices groups EndpointSlices by the Service they belong to (their
+// kubernetes.io/service-name label). Slices without the label belong to no
+// Service and are left out.
+func indexSlices(all []*discoveryv1.EndpointSlice) map[types.NamespacedName][]*discoveryv1.EndpointSlice {
+	m := make(map[types.NamespacedName][]*discoveryv1.EndpointSlice)
+	for _, s := range all {
+		name := s.Labels[discoveryv1.LabelServiceName]
+		if name == "" {
+			continue
+		}
+		k := types.NamespacedName{Namespace: s.Namespace, Name: name}
+		m[k] = append(m[k], s)
+	}
+	return m
+}
+
+// plan is the part of a translation that depends on Ingresses,
+// IngressClasses and Services only: the routes, and for each backend where
+// its endpoints come from. Endpoint changes reuse it (see [plan.spec]).
+// A plan is not modified once built.
+type plan struct {
+	routes         []proxy.Route
+	defaultBackend string
+	backends       []*backendPlan // sorted by name
+
+	// accepted is the Ingresses served (ours and not skipped), sorted.
+	accepted []types.NamespacedName
+
+	// problems are in the order met, Ingresses oldest first, without
+	// duplicates.
+	problems []Problem
+
+	// resolvesNames reports whether an ExternalName backend was resolved
+	// through DNS, so that the plan goes stale as time passes.
+	resolvesNames bool
+}
+
+// spec returns the table of p, with the Node, Zone, ClientIP and Headers of
+// base and each backend's endpoints from eps.
+func (p *plan) spec(base proxy.TableSpec, eps func(*backendPlan) []proxy.Endpoint) proxy.TableSpec {
+	spec := proxy.TableSpec{
+		Node:           base.Node,
+		Zone:           base.Zone,
+		ClientIP:       base.ClientIP,
+		Headers:        base.Headers,
+		Routes:         p.routes,
+		DefaultBackend: p.defaultBackend,
+	}
+	if len(p.backends) > 0 {
+		spec.Backends = make([]proxy.Backend, len(p.backends))
+	}
+	for i, bp := range p.backends {
+		spec.Backends[i] = proxy.Backend{Name: bp.name, Locality: bp.locality, Endpoints: eps(bp)}
+	}
+	return spec
+}
+
+// planner holds the state of one translation while Ingresses are added,
+// oldest first.
+type planner struct {
+	plan
+	o        *Options
+	services map[types.NamespacedName]*corev1.Service
+
+	routeOwner   map[routeKey]claim
+	defaultOwner claim
+	backends     map[string]*backendPlan
+	external     map[string]externalResult // by externalName and port
+	reported     map[Problem]bool
+}
+
+// claim records which Ingress serves a route, and with which backend.
+type claim struct {
+	ingress types.NamespacedName
+	backend string
+}
+
+type externalResult struct {
+	eps []proxy.Endpoint
+	err error
+}
+
+// newPlan translates the Ingresses that belong to this controller, oldest
+// first (creationTimestamp, then namespace, then name), so that the oldest
+// wins every conflict whatever order the cache lists them in.
+func newPlan(ingresses []*networkingv1.Ingress, classes []*networkingv1.IngressClass, services []*corev1.Service, o *Options) *plan {
+	p := &planner{
+		o:          o,
+		services:   make(map[types.NamespacedName]*corev1.Service, len(services)),
+		routeOwner: make(map[routeKey]claim),
+		backends:   make(map[string]*backendPlan),
+		external:   make(map[string]externalResult),
+		reported:   make(map[Problem]bool),
+	}
+	for _, s := range services {
+		p.services[types.NamespacedName{Namespace: s.Namespace, Name: s.Name}] = s
+	}
+	sel := newClassSelector(classes, o.controllerName(), o.WatchWithoutClass)
+	var ours []*networkingv1.Ingress
+	for _, ing := range ingresses {
+		if sel.selects(ing) {
+			ours = append(ours, ing)
+		}
+	}
+	slices.SortFunc(ours, olderFirst)
+	for _, ing := range ours {
+		p.addIngress(ing)
+	}
+
+	slices.SortFunc(p.routes, func(a, b proxy.Route) int {
+		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Path, b.Path), cmp.Compare(a.PathType, b.PathType))
+	})
+	for _, bp := range p.backends {
+		p.plan.backends = append(p.plan.backends, bp)
+	}
+	slices.SortFunc(p.plan.backends, func(a, b *backendPlan) int { return cmp.Compare(a.name, b.name) })
+	slices.SortFunc(p.accepted, func(a, b types.NamespacedName) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return &p.plan
+}
+
+// olderFirst orders Ingresses by creationTimestamp, then namespace, then
+// name.
+func olderFirst(a, b *networkingv1.Ingress) int {
+	return cmp.Or(
+		a.CreationTimestamp.Time.Compare(b.CreationTimestamp.Time),
+		cmp.Compare(a.Namespace, b.Namespace),
+		cmp.Compare(a.Name, b.Name),
+	)
+}
+
+// candidate is one route (or the default backend) of an Ingress that
+// passed the shape checks.
+type candidate struct {
+	route     proxy.Route // Backend not set yet
+	isDefault bool
+	backend   *networkingv1.IngressServiceBackend
+	regex     bool
+}
+
+// addIngress adds the routes of ing. An Ingress with any invalid host,
+// path or backend is skipped whole: serving part of it could send its
+// traffic somewhere its author did not mean.
+func (p *planner) addIngress(ing *networkingv1.Ingress) {
+	self := types.NamespacedName{Namespace: ing.Namespace, Name: ing.Name}
+	var cands []candidate
+	var errs []Problem
+	invalid := func(reason, format string, args ...any) {
+		errs = append(errs, Problem{
+			Object:  ingressRef(ing),
+			Reason:  reason,
+			Message: fmt.Sprintf(format, args...) + "; the Ingress is not served",
+			Skipped: true,
+		})
+	}
+	if db := ing.Spec.DefaultBackend; db != nil {
+		if err := checkBackend(db); err != nil {
+			invalid(ReasonInvalidBackend, "defaultBackend: %v", err)
+		} else {
+			cands = append(cands, candidate{isDefault: true, backend: db.Service})
+		}
+	}
+	for i := range ing.Spec.Rules {
+		rule := &ing.Spec.Rules[i]
+		host, err := canonicalHost(rule.Host)
+		if err != nil {
+			invalid(ReasonInvalidHost, "rules[%d]: %v", i, err)
+			continue
+		}
+		if rule.HTTP == nil {
+			continue
+		}
+		for j := range rule.HTTP.Paths {
+			hp := &rule.HTTP.Paths[j]
+			path, typ, regex, err := routePath(hp.Path, hp.PathType)
+			if err != nil {
+				invalid(ReasonInvalidPath, "rules[%d].http.paths[%d]: %v", i, j, err)
+				continue
+			}
+			if err := checkBackend(&hp.Backend); err != nil {
+				invalid(ReasonInvalidBackend, "rules[%d].http.paths[%d]: %v", i, j, err)
+				continue
+			}
+			cands = append(cands, candidate{
+				route:   proxy.Route{Host: host, Path: path, PathType: typ},
+				backend: hp.Backend.Service,
+				regex:   regex,
+			})
+		}
+	}
+	if len(errs) > 0 {
+		p.report(errs...)
+		return
+	}
+	p.accepted = append(p.accepted, self)
+
+	for _, c := range cands {
+		name := backendName(ing.Namespace, c.backend)
+		mine := claim{ingress: self, backend: name}
+		if c.isDefault {
+			if prev := p.defaultOwner; prev.backend != "" {
+				if prev.backend != name {
+					p.report(conflict(ing, prev, "the default backend", name))
+				}
+				continue
+			}
+			p.defaultOwner = mine
+			p.defaultBackend = name
+		} else {
+			k := keyOf(c.route)
+			if prev, taken := p.routeOwner[k]; taken {
+				if prev.backend != name {
+					p.report(conflict(ing, prev, describeRoute(c.route), name))
+				}
+				continue
+			}
+			p.routeOwner[k] = mine
+			r := c.route
+			r.Backend = name
+			p.routes = append(p.routes, r)
+			if c.regex {
+				p.report(Problem{
+					Object: ingressRef(ing),
+					Reason: ReasonRegexPath,
+					Message: fmt.Sprintf("path %q looks like a regular expression; ImplementationSpecific paths are literal prefixes in firsthop",
+						c.route.Path),
+				})
+			}
+		}
+		p.useBackend(ing, name, c.backend)
+	}
+}
+
+// conflict is the problem of ing losing what to the claim prev.
+func conflict(ing *networkingv1.Ingress, prev claim, what, backend string) Problem {
+	by := "an older Ingress, " + prev.ingress.String()
+	if prev.ingress.Namespace == ing.Namespace && prev.ingress.Name == ing.Name {
+		by = "an earlier entry of this Ingress"
+	}
+	return Problem{
+		Object:  ingressRef(ing),
+		Reason:  ReasonRouteConflict,
+		Message: fmt.Sprintf("%s is already served by %s, with backend %s; backend %s is not used for it", what, by, prev.backend, backend),
+	}
+}
+
+func describeRoute(r proxy.Route) string {
+	host := r.Host
+	if host == "" {
+		host = "any host"
+	}
+	return fmt.Sprintf("%s path %s (%s)", host, r.Path, r.PathType)
+}
+
+// useBackend makes sure the backend name (Service backend sb of ing)
+// exists. The first Ingress to use a backend decides its locality; a later
+// one asking for another gets a problem.
+func (p *planner) useBackend(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend) {
+	bp, problems := p.resolve(ing, name, sb)
+	p.report(problems...)
+	prev, ok := p.backends[name]
+	if !ok {
+		p.backends[name] = bp
+		return
+	}
+	if prev.locality != bp.locality {
+		p.report(Problem{
+			Object: ingressRef(ing),
+			Reason: ReasonLocalityConflict,
+			Message: fmt.Sprintf("backend %s already has locality %s, set for an older Ingress; the %s this Ingress asks for is not used",
+				name, prev.locality, bp.locality),
+		})
+	}
+}
+
+// resolve finds where the endpoints of backend name (Service backend sb of
+// ing) come from, and its locality.
+func (p *planner) resolve(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend) (*backendPlan, []Problem) {
+	key := types.NamespacedName{Namespace: ing.Namespace, Name: sb.Name}
+	svc := p.services[key]
+	bp := &backendPlan{name: name}
+	var problems []Problem
+	bp.locality, problems = serviceLocality(svc, ing, p.o.DefaultLocality)
+	problem := func(reason, format string, args ...any) {
+		problems = append(problems, Problem{
+			Object:  ingressRef(ing),
+			Reason:  reason,
+			Message: fmt.Sprintf(format, args...) + "; backend " + name + " answers 503",
+		})
+	}
+	switch {
+	case svc == nil:
+		problem(ReasonServiceNotFound, "service %q not found", sb.Name)
+	case svc.Spec.Type == corev1.ServiceTypeExternalName:
+		if !p.o.AllowExternalName {
+			problem(ReasonExternalNameRefused, "service %q is of type ExternalName, which this controller does not allow", sb.Name)
+			break
+		}
+		port := sb.Port.Number
+		if sb.Port.Name != "" {
+			sp, ok := servicePort(svc, sb.Port)
+			if !ok {
+				problem(ReasonPortNotFound, "service %q has no TCP %s", sb.Name, portString(sb.Port))
+				break
+			}
+			port = sp.Port
+		}
+		if port < 1 || port > 65535 {
+			problem(ReasonPortNotFound, "service %q: port %d is out of range", sb.Name, port)
+			break
+		}
+		r := p.resolveExternal(svc.Spec.ExternalName, uint16(port))
+		if r.err != nil {
+			problem(ReasonExternalNameUnresolved, "service %q: %v", sb.Name, r.err)
+			break
+		}
+		bp.fixed = r.eps
+	default:
+		sp, ok := servicePort(svc, sb.Port)
+		if !ok {
+			problem(ReasonPortNotFound, "service %q has no TCP %s", sb.Name, portString(sb.Port))
+			break
+		}
+		bp.fromSlices, bp.service, bp.portName = true, key, sp.Name
+	}
+	return bp, problems
+}
+
+// resolveExternal resolves an ExternalName once per translation.
+func (p *planner) resolveExternal(name string, port uint16) externalResult {
+	k := fmt.Sprintf("%s:%d", name, port)
+	if r, ok := p.external[k]; ok {
+		return r
+	}
+	eps, err := resolveExternal(name, port, p.o.Resolver)
+	r := externalResult{eps: eps, err: err}
+	p.external[k] = r
+	if _, literal := parseIP(name); !literal && p.o.Resolver != nil {
+		p.resolvesNames = true
+	}
+	return r
+}
+
+// report records problems, each once.
+func (p *planner) report(problems ...Problem) {
+	for _, pr := range problems {
+		if !p.reported[pr] {
+			p.reported[pr] = true
+			p.problems = append(p.problems, pr)
+		}
+	}
+}

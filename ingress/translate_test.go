@@ -1,0 +1,336 @@
+package ingress
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/proxy/clientip"
+)
+
+// mapResolver resolves names from a map; other names fail.
+type mapResolver map[string][]netip.Addr
+
+func (m mapResolver) Resolve(host string) ([]netip.Addr, error) {
+	if a, ok := m[host]; ok {
+		return a, nil
+	}
+	return nil, fmt.Errorf("no such host %q", host)
+}
+
+// summary is what a test asserts about a Problem: the message is for
+// people and is only checked for being there.
+func summary(p Problem) string {
+	s := fmt.Sprintf("%s %s/%s %s", p.Object.Kind, p.Object.Namespace, p.Object.Name, p.Reason)
+	if p.Skipped {
+		s += " (skipped)"
+	}
+	return s
+}
+
+func TestTranslate(t *testing.T) {
+	t.Parallel()
+	web := func(ns string, port string, eps ...proxy.Endpoint) proxy.Backend {
+		return proxy.Backend{Name: ns + "/web:" + port, Endpoints: eps}
+	}
+	prefix := func(host, path, backend string) proxy.Route {
+		return proxy.Route{Host: host, Path: path, PathType: proxy.PathPrefix, Backend: backend}
+	}
+	exact := func(host, path, backend string) proxy.Route {
+		return proxy.Route{Host: host, Path: path, PathType: proxy.PathExact, Backend: backend}
+	}
+	base := proxy.TableSpec{
+		Node:     "node-a",
+		Zone:     "zone-1",
+		ClientIP: clientip.Policy{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}},
+		Headers:  proxy.ForwardedHeaders{XForwardedFor: proxy.HeaderReplace, XRealIP: true},
+		// Ignored: they come from the cluster.
+		Routes:         []proxy.Route{prefix("", "/", "file")},
+		Backends:       []proxy.Backend{{Name: "file"}},
+		DefaultBackend: "file",
+	}
+	classWeb := web("shop", "80", ep("10.1.0.5:8080", "node-a", "zone-1"))
+
+	tests := []struct {
+		name         string
+		fixture      string
+		opts         Options
+		want         proxy.TableSpec
+		wantProblems []string
+	}{
+		{
+			name:    "class filtering: spec class name and annotation naming our class",
+			fixture: "class-filtering",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("annotation.example.com", "/", "shop/web:80"),
+					prefix("class-name.example.com", "/", "shop/web:80"),
+				},
+				Backends: []proxy.Backend{classWeb},
+			},
+		},
+		{
+			name:    "class filtering: --watch-ingress-without-class adds Ingresses naming no class",
+			fixture: "class-filtering",
+			opts:    Options{WatchWithoutClass: true},
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("annotation.example.com", "/", "shop/web:80"),
+					prefix("class-name.example.com", "/", "shop/web:80"),
+					prefix("no-class.example.com", "/", "shop/web:80"),
+				},
+				Backends: []proxy.Backend{classWeb},
+			},
+		},
+		{
+			name:    "class filtering: another controller name sees other Ingresses",
+			fixture: "class-filtering",
+			opts:    Options{ControllerName: "k8s.io/ingress-nginx"},
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("no-class.example.com", "/", "shop/web:80"),
+					prefix("other-annotation.example.com", "/", "shop/web:80"),
+					prefix("other-class.example.com", "/", "shop/web:80"),
+					prefix("spec-wins.example.com", "/", "shop/web:80"),
+				},
+				Backends: []proxy.Backend{classWeb},
+			},
+		},
+		{
+			name:    "class filtering: our default class claims Ingresses naming no class",
+			fixture: "class-default",
+			want: proxy.TableSpec{
+				Routes:   []proxy.Route{prefix("no-class.example.com", "/", "shop/web:80")},
+				Backends: []proxy.Backend{web("shop", "80")},
+			},
+		},
+		{
+			name:    "default backend: the oldest Ingress's defaultBackend wins",
+			fixture: "default-backend",
+			want: proxy.TableSpec{
+				Routes:         []proxy.Route{prefix("shop.example.com", "/cart", "edge/fallback:80")},
+				Backends:       []proxy.Backend{{Name: "edge/fallback:80", Endpoints: []proxy.Endpoint{ep("10.2.0.7:8080", "", "")}}},
+				DefaultBackend: "edge/fallback:80",
+			},
+			wantProblems: []string{"Ingress edge/newer RouteConflict"},
+		},
+		{
+			name:    "wildcard hosts: exact, wildcard and any host, made canonical; a bad wildcard skips its Ingress",
+			fixture: "wildcard-hosts",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					exact("", "/any", "sites/web:80"),
+					prefix("*.example.com", "/", "sites/web:80"),
+					prefix("example.com", "/", "sites/web:80"),
+				},
+				Backends: []proxy.Backend{web("sites", "80", ep("10.3.0.1:8080", "", ""))},
+			},
+			wantProblems: []string{"Ingress sites/bad-wildcard InvalidHost (skipped)"},
+		},
+		{
+			name:    "port by name: Service port number or name, slice ports by the Service port's name",
+			fixture: "port-by-name",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("api.example.com", "/", "shop/api:http"),
+					prefix("api.example.com", "/gone", "shop/missing:80"),
+					exact("api.example.com", "/metrics", "shop/api:9090"),
+					prefix("api.example.com", "/nope", "shop/api:grpc"),
+					prefix("api.example.com", "/udp", "shop/api:53"),
+					prefix("api.example.com", "/v80", "shop/api:80"),
+				},
+				Backends: []proxy.Backend{
+					{Name: "shop/api:53"},
+					{Name: "shop/api:80", Endpoints: []proxy.Endpoint{ep("10.4.0.1:8080", "node-a", "zone-1"), ep("10.4.0.2:8081", "node-b", "zone-2")}},
+					{Name: "shop/api:9090", Endpoints: []proxy.Endpoint{ep("10.4.0.1:9090", "node-a", "zone-1")}},
+					{Name: "shop/api:grpc"},
+					{Name: "shop/api:http", Endpoints: []proxy.Endpoint{ep("10.4.0.1:8080", "node-a", "zone-1"), ep("10.4.0.2:8081", "node-b", "zone-2")}},
+					{Name: "shop/missing:80"},
+				},
+			},
+			wantProblems: []string{
+				"Ingress shop/api PortNotFound",
+				"Ingress shop/api PortNotFound",
+				"Ingress shop/api ServiceNotFound",
+			},
+		},
+		{
+			name:    "conflict resolution: the oldest Ingress wins, ties by namespace then name",
+			fixture: "conflict-resolution",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("app.example.com", "/", "team-a/blue:80"),
+					prefix("app.example.com", "/docs", "team-a/blue:80"),
+					exact("app.example.com", "/docs", "team-a/blue:80"),
+					prefix("app.example.com", "/only-newer", "team-b/green:80"),
+					exact("app.example.com", "/tie", "team-a/green:80"),
+				},
+				Backends: []proxy.Backend{{Name: "team-a/blue:80"}, {Name: "team-a/green:80"}, {Name: "team-b/green:80"}},
+			},
+			wantProblems: []string{
+				"Ingress team-a/tie RouteConflict",
+				"Ingress team-b/newer RouteConflict",
+				"Ingress team-b/newer RouteConflict",
+				"Ingress team-b/newer RouteConflict",
+			},
+		},
+		{
+			name:    "ExternalName refused: routes kept, backends answer 503",
+			fixture: "externalname",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("shop.example.com", "/meta", "shop/metadata:80"),
+					prefix("shop.example.com", "/partner", "shop/partner:https"),
+				},
+				Backends: []proxy.Backend{{Name: "shop/metadata:80"}, {Name: "shop/partner:https"}},
+			},
+			wantProblems: []string{"Ingress shop/partner ExternalNameRefused", "Ingress shop/partner ExternalNameRefused"},
+		},
+		{
+			name:    "ExternalName allowed: resolved, loopback and link-local refused",
+			fixture: "externalname",
+			opts: Options{AllowExternalName: true, Resolver: mapResolver{
+				"partner.example.net": {netip.MustParseAddr("2001:db8::10"), netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("192.0.2.10")},
+			}},
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("shop.example.com", "/meta", "shop/metadata:80"),
+					prefix("shop.example.com", "/partner", "shop/partner:https"),
+				},
+				Backends: []proxy.Backend{
+					{Name: "shop/metadata:80"},
+					{Name: "shop/partner:https", Endpoints: []proxy.Endpoint{ep("192.0.2.10:443", "", ""), ep("[2001:db8::10]:443", "", "")}},
+				},
+			},
+			wantProblems: []string{"Ingress shop/partner ExternalNameUnresolved"},
+		},
+		{
+			name:    "terminating endpoints: kept as terminating, not-serving left out",
+			fixture: "terminating-endpoints",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("", "/", "shop/web:http"),
+					prefix("", "/draining", "shop/draining:http"),
+				},
+				Backends: []proxy.Backend{
+					{Name: "shop/draining:http", Endpoints: []proxy.Endpoint{
+						terminating(ep("10.6.0.1:8080", "node-a", "")),
+						terminating(ep("10.6.0.2:8080", "", "")),
+					}},
+					{Name: "shop/web:http", Endpoints: []proxy.Endpoint{
+						ep("10.5.0.1:8080", "", ""),
+						ep("10.5.0.2:8080", "", ""),
+						terminating(ep("10.5.0.3:8080", "", "")),
+					}},
+				},
+			},
+		},
+		{
+			name:    "slices merged: duplicates removed, FQDN and foreign slices ignored, IPv6 kept, hints kept",
+			fixture: "slices-merged",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{prefix("", "/", "shop/web:80")},
+				Backends: []proxy.Backend{web("shop", "80",
+					proxy.Endpoint{Addr: netip.MustParseAddrPort("10.7.0.1:8080"), Node: "node-a", Zone: "zone-1", ForNodes: []string{"node-a"}, ForZones: []string{"zone-1"}},
+					ep("10.7.0.2:8080", "node-b", "zone-2"),
+					ep("[fd00:10:7::1]:8080", "node-c", "zone-3"),
+				)},
+			},
+		},
+		{
+			name:    "bad Ingresses are skipped whole, the good one is served",
+			fixture: "bad-ingress",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("good.example.com", "/", "shop/web:80"),
+					prefix("good.example.com", "/ok", "shop/web:80"),
+				},
+				Backends: []proxy.Backend{web("shop", "80")},
+			},
+			wantProblems: []string{
+				"Ingress shop/no-port InvalidBackend (skipped)",
+				"Ingress shop/resource-backend InvalidBackend (skipped)",
+				"Ingress shop/unclean-path InvalidPath (skipped)",
+			},
+		},
+		{
+			name:    "locality: Service annotation, Ingress annotation, trafficDistribution, default",
+			fixture: "locality",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("", "/annotated", "loc/annotated:80"),
+					prefix("", "/bad", "loc/bad-annotation:80"),
+					prefix("", "/close", "loc/close:80"),
+					prefix("", "/plain", "loc/plain:80"),
+					prefix("", "/same-node", "loc/same-node:80"),
+					prefix("", "/same-zone", "loc/same-zone:80"),
+					prefix("local.example.com", "/annotated", "loc/annotated:80"),
+					prefix("local.example.com", "/only-local", "loc/only-local:80"),
+					prefix("local.example.com", "/plain", "loc/plain:80"),
+				},
+				Backends: []proxy.Backend{
+					{Name: "loc/annotated:80", Locality: proxy.LocalityCluster},
+					{Name: "loc/bad-annotation:80", Locality: proxy.LocalityPreferZone},
+					{Name: "loc/close:80", Locality: proxy.LocalityPreferZone},
+					{Name: "loc/only-local:80", Locality: proxy.LocalityLocal},
+					{Name: "loc/plain:80", Locality: proxy.LocalityCluster},
+					{Name: "loc/same-node:80", Locality: proxy.LocalityPreferLocal},
+					{Name: "loc/same-zone:80", Locality: proxy.LocalityPreferZone},
+				},
+			},
+			opts: Options{DefaultLocality: proxy.LocalityCluster},
+			wantProblems: []string{
+				"Service loc/bad-annotation InvalidLocality",
+				"Ingress loc/wants-local LocalityConflict",
+			},
+		},
+		{
+			name:    "ImplementationSpecific is Prefix; regular expressions are literal and reported",
+			fixture: "implementation-specific",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("impl.example.com", "/", "shop/web:80"),
+					prefix("impl.example.com", "/api", "shop/web:80"),
+					exact("impl.example.com", "/café", "shop/web:80"),
+					prefix("impl.example.com", "/v1(/|$)(.*)", "shop/web:80"),
+				},
+				Backends: []proxy.Backend{web("shop", "80")},
+			},
+			wantProblems: []string{"Ingress shop/impl RegexPathNotSupported"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			snap := loadFixture(t, tc.fixture)
+			opts := tc.opts
+			opts.Base = base
+			got, problems := Translate(snap, opts)
+
+			want := tc.want
+			want.Node, want.Zone, want.ClientIP, want.Headers = base.Node, base.Zone, base.ClientIP, base.Headers
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("table:\n%s\nwant:\n%s", render(got), render(want))
+			}
+			var gotProblems []string
+			for _, p := range problems {
+				gotProblems = append(gotProblems, summary(p))
+				if p.Message == "" || p.Object.APIVersion == "" {
+					t.Errorf("problem without message or API version: %+v", p)
+				}
+			}
+			if !slices.Equal(gotProblems, tc.wantProblems) {
+				t.Errorf("problems:\n%q\nwant:\n%q", gotProblems, tc.wantProblems)
+				for _, p := range problems {
+					t.Logf("  %s", p)
+				}
+			}
+			if _, err := proxy.NewTable(got); err != nil {
+				t.Errorf("proxy.NewTable: %v", err)
+			}
+		})
+	}
+}
