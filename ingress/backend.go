@@ -21,6 +21,7 @@ type backendPlan struct {
 	// name is "namespace/service:port", port as the Ingress wrote it.
 	name     string
 	locality proxy.Locality
+	protocol proxy.BackendProtocol
 
 	// When fromSlices, endpoints come from the EndpointSlices of service,
 	// port portName. Otherwise they are fixed (ExternalName addresses, or

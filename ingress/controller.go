@@ -132,8 +132,10 @@ type Controller struct {
 	statusCh chan struct{}
 
 	lis        *listers
-	referenced atomic.Pointer[map[types.NamespacedName]bool]
+	referenced atomic.Pointer[map[types.NamespacedName]bool] // Services whose slices are used
+	secretRefs atomic.Pointer[map[types.NamespacedName]bool] // Secrets named in spec.tls
 	accepted   atomic.Pointer[[]types.NamespacedName]
+	certs      certCache
 
 	// Owned by the build loop.
 	plan        *plan
@@ -369,8 +371,9 @@ func (c *Controller) build() {
 func (c *Controller) rebuildRoutes() {
 	c.routeBuilds.Add(1)
 	c.routesBuilt = time.Now()
-	snap := c.lis.snapshot()
-	c.plan = newPlan(snap.Ingresses, snap.IngressClasses, snap.Services, &c.topts)
+	c.plan = newPlan(c.lis.snapshot(), &c.topts, c.certs.load)
+	c.certs.keepOnly(c.plan.secretRefs)
+	c.secretRefs.Store(&c.plan.secretRefs)
 	c.eps = make(map[string][]proxy.Endpoint, len(c.plan.backends))
 	ref := make(map[types.NamespacedName]bool, len(c.plan.backends))
 	for _, bp := range c.plan.backends {
@@ -408,6 +411,13 @@ func (c *Controller) setLeader(leader bool) {
 func (c *Controller) isReferenced(svc types.NamespacedName) bool {
 	ref := c.referenced.Load()
 	return ref == nil || (*ref)[svc]
+}
+
+// isSecretReferenced reports whether an Ingress served names the Secret
+// in spec.tls.
+func (c *Controller) isSecretReferenced(secret types.NamespacedName) bool {
+	ref := c.secretRefs.Load()
+	return ref == nil || (*ref)[secret]
 }
 
 // dnsResolver resolves with the system resolver, bounded in time.

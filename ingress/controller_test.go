@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -720,4 +721,65 @@ func TestServiceAddresses(t *testing.T) {
 // the right RBAC.
 func apiForbidden(resource string) error {
 	return apierrors.NewForbidden(schema.GroupResource{Resource: resource}, "", errors.New("RBAC: access denied"))
+}
+
+func TestControllerLoadsTLSSecrets(t *testing.T) {
+	t.Parallel()
+	crt, key := selfSigned(t, "shop-a", "a.example.com")
+	h := start(t, nil,
+		testClass("firsthop", false),
+		testService("shop", "web"),
+		withTLS(testIngress("shop", "web", "a.example.com", "/", "web", 0),
+			networkingv1.IngressTLS{Hosts: []string{"a.example.com"}, SecretName: "a"}),
+	)
+	h.waitTable("a table without the Secret", func(s proxy.TableSpec) string {
+		if len(s.Certificates) != 0 {
+			return "certificates before the Secret exists"
+		}
+		return ""
+	})
+	eventually(t, "the SecretNotFound event", func() (bool, string) {
+		select {
+		case e := <-h.rec.Events:
+			return strings.Contains(e, ReasonSecretNotFound), e
+		default:
+			return false, "no event"
+		}
+	})
+
+	// An unrelated TLS Secret does not rebuild the routes.
+	before := h.c.Stats().RouteBuilds
+	other := tlsSecret("shop", "unrelated", crt, key)
+	if _, err := h.client.CoreV1().Secrets("shop").Create(h.ctx, other, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the unrelated Secret in the cache", func() (bool, string) {
+		_, err := h.c.lis.secrets.Secrets("shop").Get("unrelated")
+		return err == nil, fmt.Sprint(err)
+	})
+	// The referenced one, created later, is picked up; it carries a CA
+	// bundle that the cache drops.
+	a := tlsSecret("shop", "a", crt, key)
+	a.Data["ca.crt"] = crt
+	if _, err := h.client.CoreV1().Secrets("shop").Create(h.ctx, a, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitTable("the certificate", func(s proxy.TableSpec) string {
+		if len(s.Certificates) != 1 || s.Certificates[0].Cert.Leaf.Subject.CommonName != "shop-a" {
+			return fmt.Sprintf("%d certificates", len(s.Certificates))
+		}
+		return ""
+	})
+	if n := h.c.Stats().RouteBuilds - before; n != 1 {
+		t.Errorf("%d route builds for one referenced and one unrelated Secret, want 1", n)
+	}
+
+	// Cached Secrets hold the certificate and key only.
+	sec, err := h.c.lis.secrets.Secrets("shop").Get("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sec.Data) != 2 {
+		t.Errorf("cached Secret keeps keys %v, want tls.crt and tls.key only", slices.Collect(maps.Keys(sec.Data)))
+	}
 }

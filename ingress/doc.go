@@ -1,5 +1,5 @@
 // Package ingress is firsthop's Kubernetes ingress controller: it watches
-// Ingress, IngressClass, Service, EndpointSlice and its own Node with
+// Ingress, IngressClass, Service, EndpointSlice, TLS Secret and its own Node with
 // client-go shared informers, turns them into a [proxy.TableSpec], and
 // hands each new table to the data plane (a [Publisher], such as
 // *proxy.Server).
@@ -69,6 +69,25 @@
 // PreferClose: PreferZone); Options.DefaultLocality (PreferLocal unless
 // set). A bad annotation value is reported and passed over. When two
 // Ingresses ask for different localities for one backend, the older wins.
+//
+// A backend's protocol is the Ingress's firsthop.io/backend-protocol
+// annotation (http, h2c, grpc, https, grpcs), else the Service port's
+// appProtocol (kubernetes.io/h2c, h2c or grpc: h2c; https or grpcs:
+// https), else HTTP/1.1. https backends are encrypted but their
+// certificates are not verified: pods rarely hold one for their address.
+//
+// # TLS
+//
+// Each spec.tls entry of an Ingress served loads the Secret it names from
+// the Ingress's own namespace; only Secrets of type kubernetes.io/tls are
+// watched, and only their tls.crt and tls.key are kept in memory. The
+// entry's hosts are the SNI names the certificate is chosen for (none:
+// the certificate's own DNS names). Certificates are ordered as their
+// Ingresses, oldest first, so the oldest wins a name two Ingresses claim;
+// certificates from the config file come before all of them, and the
+// first certificate is the default for clients that send no known name.
+// A missing or unparsable Secret is reported and its hosts get the
+// default certificate; the routes are served either way.
 //
 // # Endpoint churn
 //

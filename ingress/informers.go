@@ -1,9 +1,11 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -28,6 +30,7 @@ type listers struct {
 	classes   networkinglisters.IngressClassLister
 	services  corelisters.ServiceLister
 	slices    cache.Indexer
+	secrets   corelisters.SecretLister // of type kubernetes.io/tls only
 
 	// publish finds the publish Service; nil when there is none.
 	publish corelisters.ServiceLister
@@ -141,6 +144,9 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 			DeleteFunc: func(obj any) { c.sliceChanged(obj) },
 		})
 	}
+	if err == nil {
+		err = c.watchSecrets(l, add, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +178,38 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 		f.Start(ctx.Done())
 	}
 	return l, nil
+}
+
+// watchSecrets watches the Secrets of type kubernetes.io/tls (a field
+// selector: other Secrets never reach this process). A Secret event
+// rebuilds the routes only when an Ingress served names that Secret.
+func (c *Controller) watchSecrets(l *listers, add func(cache.SharedIndexInformer, cache.ResourceEventHandler) error, opts []informers.SharedInformerOption) error {
+	opts = append(slices.Clip(opts), informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("type", string(corev1.SecretTypeTLS)).String()
+	}))
+	f := informers.NewSharedInformerFactoryWithOptions(c.client, 0, opts...)
+	inf := f.Core().V1().Secrets()
+	changed := func(obj any) {
+		if m, err := meta.Accessor(tombstoneObject(obj)); err == nil &&
+			c.isSecretReferenced(types.NamespacedName{Namespace: m.GetNamespace(), Name: m.GetName()}) {
+			c.changes.markRoutes()
+		}
+	}
+	if err := add(inf.Informer(), cache.ResourceEventHandlerFuncs{
+		AddFunc: changed,
+		UpdateFunc: func(o, n any) {
+			old, cur := o.(*corev1.Secret), n.(*corev1.Secret)
+			if old.Type != cur.Type || !maps.EqualFunc(old.Data, cur.Data, bytes.Equal) {
+				changed(n)
+			}
+		},
+		DeleteFunc: changed,
+	}); err != nil {
+		return err
+	}
+	l.secrets = inf.Lister()
+	l.factories = append(l.factories, f)
+	return nil
 }
 
 // watchNode starts watching this proxy's own Node for its zone label,
@@ -252,6 +290,7 @@ func (l *listers) snapshot() Snapshot {
 	s.Ingresses, _ = l.ingresses.List(labels.Everything())
 	s.IngressClasses, _ = l.classes.List(labels.Everything())
 	s.Services, _ = l.services.List(labels.Everything())
+	s.Secrets, _ = l.secrets.List(labels.Everything())
 	return s
 }
 
@@ -310,14 +349,20 @@ func ingressChanged(old, cur *networkingv1.Ingress) bool {
 }
 
 // stripForCache drops what firsthop never reads from objects before they
-// are cached: managedFields and kubectl's last-applied-configuration
-// annotation, often the larger part of an object. Cached objects are
-// never written back whole (status is patched), so nothing is lost on
-// the server.
+// are cached: managedFields, kubectl's last-applied-configuration
+// annotation (often the larger part of an object), and every key of a
+// Secret but the certificate and key. Cached objects are never written
+// back whole (status is patched), so nothing is lost on the server.
 func stripForCache(obj any) (any, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return obj, nil // a tombstone: left as it is
+	}
+	if s, ok := obj.(*corev1.Secret); ok {
+		s.StringData = nil
+		maps.DeleteFunc(s.Data, func(k string, _ []byte) bool {
+			return k != corev1.TLSCertKey && k != corev1.TLSPrivateKeyKey
+		})
 	}
 	m.SetManagedFields(nil)
 	if a := m.GetAnnotations(); a != nil {

@@ -18,6 +18,9 @@ type Snapshot struct {
 	IngressClasses []*networkingv1.IngressClass
 	Services       []*corev1.Service
 	EndpointSlices []*discoveryv1.EndpointSlice
+	// Secrets may hold any Secrets; only those of type kubernetes.io/tls
+	// that an Ingress served names in spec.tls are read.
+	Secrets []*corev1.Secret
 }
 
 // Options say how [Translate] reads a [Snapshot]. The zero value serves
@@ -27,8 +30,10 @@ type Snapshot struct {
 // otherwise.
 type Options struct {
 	// Base holds what the table takes from elsewhere than Ingresses: Node,
-	// Zone, ClientIP and Headers are copied into the result. Its Routes,
-	// Backends and DefaultBackend are ignored.
+	// Zone, ClientIP and Headers are copied into the result, and its
+	// Certificates (from the config file) come before those of the
+	// Ingresses, so that its first one is the default certificate. Its
+	// Routes, Backends and DefaultBackend are ignored.
 	Base proxy.TableSpec
 
 	// ControllerName is the IngressClass spec.controller value this

@@ -73,6 +73,24 @@ const (
 	// ReasonRegexPath: an ImplementationSpecific path looks like a regular
 	// expression; firsthop treats it as a literal Prefix path.
 	ReasonRegexPath = "RegexPathNotSupported"
+	// ReasonInvalidProtocol: the firsthop.io/backend-protocol annotation
+	// has an unknown value; the Service port's appProtocol (or HTTP/1.1)
+	// is used instead.
+	ReasonInvalidProtocol = "InvalidBackendProtocol"
+	// ReasonProtocolConflict: two Ingresses ask for different protocols
+	// for the same backend; the older one's wins.
+	ReasonProtocolConflict = "BackendProtocolConflict"
+	// ReasonInvalidTLS: a spec.tls entry has an invalid host; the entry is
+	// not used (its hosts get the default certificate), the routes are
+	// served.
+	ReasonInvalidTLS = "InvalidTLS"
+	// ReasonSecretNotFound: a spec.tls entry names a Secret that does not
+	// exist or is not of type kubernetes.io/tls; its hosts get the
+	// default certificate until it does.
+	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonInvalidSecret: a spec.tls Secret holds no usable certificate
+	// and key; its hosts get the default certificate.
+	ReasonInvalidSecret = "InvalidSecret"
 )
 
 // ingressRef returns the object reference of ing, for Problems and Events.

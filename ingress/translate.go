@@ -25,7 +25,7 @@ import (
 //
 // The semantics are documented in the package comment.
 func Translate(s Snapshot, o Options) (proxy.TableSpec, []Problem) {
-	p := newPlan(s.Ingresses, s.IngressClasses, s.Services, &o)
+	p := newPlan(s, &o, loadTLSSecret)
 	bySvc := indexSlices(s.EndpointSlices)
 	spec := p.spec(o.Base, func(bp *backendPlan) []proxy.Endpoint { return bp.endpoints(bySvc[bp.service]) })
 	return spec, p.problems
@@ -63,13 +63,22 @@ type plan struct {
 	// duplicates.
 	problems []Problem
 
+	// certs are the certificates of the accepted Ingresses' spec.tls,
+	// Ingresses oldest first.
+	certs []proxy.Certificate
+
+	// secretRefs are the Secrets the accepted Ingresses name in spec.tls,
+	// found or not: a change to one of them needs a new plan.
+	secretRefs map[types.NamespacedName]bool
+
 	// resolvesNames reports whether an ExternalName backend was resolved
 	// through DNS, so that the plan goes stale as time passes.
 	resolvesNames bool
 }
 
 // spec returns the table of p, with the Node, Zone, ClientIP and Headers of
-// base and each backend's endpoints from eps.
+// base, base's certificates before the Ingresses' (so that the first of
+// base's is the default), and each backend's endpoints from eps.
 func (p *plan) spec(base proxy.TableSpec, eps func(*backendPlan) []proxy.Endpoint) proxy.TableSpec {
 	spec := proxy.TableSpec{
 		Node:           base.Node,
@@ -79,11 +88,23 @@ func (p *plan) spec(base proxy.TableSpec, eps func(*backendPlan) []proxy.Endpoin
 		Routes:         p.routes,
 		DefaultBackend: p.defaultBackend,
 	}
+	if len(base.Certificates)+len(p.certs) > 0 {
+		spec.Certificates = append(slices.Clip(base.Certificates), p.certs...)
+	}
 	if len(p.backends) > 0 {
 		spec.Backends = make([]proxy.Backend, len(p.backends))
 	}
 	for i, bp := range p.backends {
-		spec.Backends[i] = proxy.Backend{Name: bp.name, Locality: bp.locality, Endpoints: eps(bp)}
+		spec.Backends[i] = proxy.Backend{
+			Name:      bp.name,
+			Locality:  bp.locality,
+			Endpoints: eps(bp),
+			Protocol:  bp.protocol,
+			// Pods rarely hold a certificate for their own address:
+			// an https backend is encrypted, not verified (as with
+			// ingress-nginx's default).
+			TLSInsecureSkipVerify: bp.protocol == proxy.ProtocolHTTPS,
+		}
 	}
 	return spec
 }
@@ -94,6 +115,8 @@ type planner struct {
 	plan
 	o        *Options
 	services map[types.NamespacedName]*corev1.Service
+	secrets  map[types.NamespacedName]*corev1.Secret
+	loadCert CertLoader
 
 	routeOwner   map[routeKey]claim
 	defaultOwner claim
@@ -113,24 +136,33 @@ type externalResult struct {
 	err error
 }
 
-// newPlan translates the Ingresses that belong to this controller, oldest
-// first (creationTimestamp, then namespace, then name), so that the oldest
-// wins every conflict whatever order the cache lists them in.
-func newPlan(ingresses []*networkingv1.Ingress, classes []*networkingv1.IngressClass, services []*corev1.Service, o *Options) *plan {
+// newPlan translates the Ingresses of s that belong to this controller,
+// oldest first (creationTimestamp, then namespace, then name), so that the
+// oldest wins every conflict whatever order the cache lists them in. The
+// EndpointSlices of s are not read. load parses TLS Secrets.
+func newPlan(s Snapshot, o *Options, load CertLoader) *plan {
 	p := &planner{
 		o:          o,
-		services:   make(map[types.NamespacedName]*corev1.Service, len(services)),
+		services:   make(map[types.NamespacedName]*corev1.Service, len(s.Services)),
+		secrets:    make(map[types.NamespacedName]*corev1.Secret, len(s.Secrets)),
+		loadCert:   load,
 		routeOwner: make(map[routeKey]claim),
 		backends:   make(map[string]*backendPlan),
 		external:   make(map[string]externalResult),
 		reported:   make(map[Problem]bool),
 	}
-	for _, s := range services {
-		p.services[types.NamespacedName{Namespace: s.Namespace, Name: s.Name}] = s
+	p.secretRefs = make(map[types.NamespacedName]bool)
+	for _, svc := range s.Services {
+		p.services[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}] = svc
 	}
-	sel := newClassSelector(classes, o.controllerName(), o.WatchWithoutClass)
+	for _, sec := range s.Secrets {
+		if sec.Type == corev1.SecretTypeTLS {
+			p.secrets[types.NamespacedName{Namespace: sec.Namespace, Name: sec.Name}] = sec
+		}
+	}
+	sel := newClassSelector(s.IngressClasses, o.controllerName(), o.WatchWithoutClass)
 	var ours []*networkingv1.Ingress
-	for _, ing := range ingresses {
+	for _, ing := range s.Ingresses {
 		if sel.selects(ing) {
 			ours = append(ours, ing)
 		}
@@ -227,6 +259,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		return
 	}
 	p.accepted = append(p.accepted, self)
+	p.addTLS(ing)
 
 	for _, c := range cands {
 		name := backendName(ing.Namespace, c.backend)
@@ -305,6 +338,14 @@ func (p *planner) useBackend(ing *networkingv1.Ingress, name string, sb *network
 				name, prev.locality, bp.locality),
 		})
 	}
+	if prev.protocol != bp.protocol {
+		p.report(Problem{
+			Object: ingressRef(ing),
+			Reason: ReasonProtocolConflict,
+			Message: fmt.Sprintf("backend %s already has protocol %s, set for an older Ingress; the %s this Ingress asks for is not used",
+				name, prev.protocol, bp.protocol),
+		})
+	}
 }
 
 // resolve finds where the endpoints of backend name (Service backend sb of
@@ -315,6 +356,9 @@ func (p *planner) resolve(ing *networkingv1.Ingress, name string, sb *networking
 	bp := &backendPlan{name: name}
 	var problems []Problem
 	bp.locality, problems = serviceLocality(svc, ing, p.o.DefaultLocality)
+	var protoProblems []Problem
+	bp.protocol, protoProblems = backendProtocol(svc, sb.Port, ing)
+	problems = append(problems, protoProblems...)
 	problem := func(reason, format string, args ...any) {
 		problems = append(problems, Problem{
 			Object:  ingressRef(ing),

@@ -301,6 +301,27 @@ func TestTranslate(t *testing.T) {
 			},
 			wantProblems: []string{"Ingress shop/impl RegexPathNotSupported"},
 		},
+		{
+			name:    "backend protocol: the Ingress annotation, else the Service port's appProtocol, else HTTP/1.1",
+			fixture: "backend-protocol",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("annotated.example.com", "/", "shop/grpc:h2c"),
+					prefix("app.example.com", "/odd", "shop/grpc:81"),
+					prefix("app.example.com", "/tls", "shop/grpc:tls"),
+					prefix("conflict.example.com", "/", "shop/grpc:h2c"),
+				},
+				Backends: []proxy.Backend{
+					{Name: "shop/grpc:81"},
+					{Name: "shop/grpc:h2c", Protocol: proxy.ProtocolHTTPS, TLSInsecureSkipVerify: true},
+					{Name: "shop/grpc:tls", Protocol: proxy.ProtocolHTTPS, TLSInsecureSkipVerify: true},
+				},
+			},
+			wantProblems: []string{
+				"Ingress shop/conflicting InvalidBackendProtocol",
+				"Ingress shop/conflicting BackendProtocolConflict",
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
