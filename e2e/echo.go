@@ -19,6 +19,7 @@ type EchoReply struct {
 	Proto      string      `json:"proto"`
 	Host       string      `json:"host"`
 	RemoteAddr string      `json:"remote_addr"`
+	LocalAddr  string      `json:"local_addr"` // which backend answered
 	Headers    http.Header `json:"headers"`
 }
 

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	firsthop serve --config FILE       run the standalone edge proxy
+//	firsthop ingress [--config FILE]   run the Kubernetes ingress controller
 //	firsthop validate --config FILE    check a config file and lint its trust settings
 //	firsthop echo --listen ADDR        run the echo backend on its own
 //	firsthop version                   print the version
@@ -43,6 +44,7 @@ const usage = `firsthop hands every backend the real client IP, safely.
 
 Usage:
   firsthop serve --config FILE      run the standalone edge proxy
+  firsthop ingress [--config FILE]  run the Kubernetes ingress controller
   firsthop validate --config FILE   check a config file and lint its trust settings
   firsthop echo --listen ADDR       run the echo backend on its own
   firsthop version                  print the version
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stderr)
+	case "ingress":
+		return ingressCmd(ctx, rest, stderr)
 	case "validate":
 		return validate(rest, stdout, stderr)
 	case "echo":
@@ -107,11 +111,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var lf logFlags
 	lf.register(fs)
+	var sf serverFlags
+	sf.register(fs)
 	configPath := fs.String("config", "", "path of the YAML config file (required)")
-	drainDelay := fs.Duration("drain-delay", 0, "on SIGTERM, keep serving this long with /readyz failing before closing listeners")
-	fs.DurationVar(drainDelay, "shutdown-grace", 0, "the same as --drain-delay")
-	grace := fs.Duration("grace-period", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
-	pprof := fs.Bool("pprof", false, "serve Go profiles under /debug/pprof/ on the admin listener")
 	watch := fs.Duration("watch-interval", 2*time.Second, "how often to check the config and certificate files for changes (0: only on SIGHUP)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -133,28 +135,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		log.Warn("config lint", "warning", w.String())
 	}
-	metrics, metricsHandler, err := proxy.NewPrometheusMetrics()
+	dp, err := sf.newDataPlane(ctx, log, cfg)
 	if err != nil {
-		log.Error("setting up metrics", "error", err.Error())
+		log.Error("setting up the data plane", "error", err.Error())
 		return 1
 	}
-	tracing, err := proxy.TracingFromEnv(ctx, versionString())
-	if err != nil {
-		log.Error("setting up tracing from OTEL_* variables", "error", err.Error())
-		return 1
-	}
-	defer shutdownTracing(tracing, log)
-	srv := proxy.NewServer(proxy.Options{
-		Logger:         log,
-		Listeners:      cfg.Listeners,
-		AdminAddress:   cfg.Admin.Address,
-		DrainDelay:     *drainDelay,
-		GracePeriod:    *grace,
-		Metrics:        metrics,
-		MetricsHandler: metricsHandler,
-		Tracing:        tracing,
-		Pprof:          *pprof,
-	})
+	defer dp.close()
+	srv := dp.srv
 	if err := srv.Apply(cfg.Table); err != nil {
 		log.Error("building the routing table", "error", err.Error())
 		return 1
@@ -174,15 +161,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	return 0
 }
 
-// shutdownTracing flushes buffered spans, waiting at most five seconds.
-func shutdownTracing(t *proxy.Tracing, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := t.Shutdown(ctx); err != nil {
-		log.Warn("flushing traces", "error", err.Error())
-	}
-}
-
 func validate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -197,14 +175,7 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := config.Load(*configPath, config.Options{Ingress: *ingressMode})
 	if err != nil {
-		var errs config.Errors
-		if errors.As(err, &errs) {
-			for _, d := range errs {
-				fmt.Fprintln(stderr, "error:", d.String())
-			}
-		} else {
-			fmt.Fprintln(stderr, "error:", err)
-		}
+		printConfigError(stderr, err)
 		return 1
 	}
 	if !*ingressMode {

@@ -6,19 +6,23 @@ package echo
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"time"
 )
 
 // Request is the JSON body an echo server answers with.
 type Request struct {
-	Method     string      `json:"method"`
-	Path       string      `json:"path"`
-	Query      string      `json:"query"`
-	Proto      string      `json:"proto"`
-	Host       string      `json:"host"`
-	RemoteAddr string      `json:"remote_addr"`
-	Headers    http.Header `json:"headers"`
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	Query      string `json:"query"`
+	Proto      string `json:"proto"`
+	Host       string `json:"host"`
+	RemoteAddr string `json:"remote_addr"`
+	// LocalAddr is the address the request arrived at: which backend
+	// answered, when several run behind one proxy.
+	LocalAddr string      `json:"local_addr"`
+	Headers   http.Header `json:"headers"`
 }
 
 // maxBody bounds how much of a request body the echo server reads and
@@ -48,9 +52,18 @@ func Handler() http.Handler {
 			Proto:      r.Proto,
 			Host:       r.Host,
 			RemoteAddr: r.RemoteAddr,
+			LocalAddr:  localAddr(r),
 			Headers:    r.Header,
 		})
 	})
+}
+
+// localAddr returns the local address of r's connection, or "".
+func localAddr(r *http.Request) string {
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return a.String()
+	}
+	return ""
 }
 
 // NewServer returns an http.Server serving [Handler] with conservative

@@ -38,3 +38,23 @@ func TestHandlerEchoesRequest(t *testing.T) {
 		t.Errorf("X-Forwarded-For lines %q, want both in order", xff)
 	}
 }
+
+func TestServerReportsItsLocalAddress(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(Handler())
+	srv.Config = NewServer()
+	srv.Start()
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got Request
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := srv.Listener.Addr().String(); got.LocalAddr != want {
+		t.Errorf("local_addr %q, want %q", got.LocalAddr, want)
+	}
+}

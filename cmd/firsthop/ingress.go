@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+
+	"github.com/firsthop/firsthop/config"
+	"github.com/firsthop/firsthop/ingress"
+	"github.com/firsthop/firsthop/proxy"
+)
+
+// defaultIngressConfig is the configuration of `firsthop ingress` without
+// --config: one plain HTTP listener on every address, port 8080, nothing
+// trusted, the admin listener on loopback.
+const defaultIngressConfig = `listeners:
+  - name: http
+    address: 0.0.0.0:8080
+`
+
+// ingressFlags are the flags of `firsthop ingress`.
+type ingressFlags struct {
+	logFlags
+	serverFlags
+	kubeconfig        string
+	configPath        string
+	controllerName    string
+	withoutClass      bool
+	watchNamespace    string
+	publishService    string
+	publishAddress    string
+	electionID        string
+	electionNamespace string
+	nodeName          string
+	defaultLocality   string
+	allowExternalName bool
+}
+
+func (f *ingressFlags) register(fs *flag.FlagSet) {
+	f.logFlags.register(fs)
+	f.serverFlags.register(fs)
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "path of a kubeconfig file; empty: the in-cluster configuration")
+	fs.StringVar(&f.configPath, "config", "", "YAML file with listeners, clientIP, forwardedHeaders, tls and admin (no routes or backends); empty: one plain listener on 0.0.0.0:8080")
+	fs.StringVar(&f.controllerName, "controller-name", ingress.DefaultControllerName, "the IngressClass spec.controller this controller serves")
+	fs.BoolVar(&f.withoutClass, "watch-ingress-without-class", false, "also serve Ingresses that name no IngressClass")
+	fs.StringVar(&f.watchNamespace, "watch-namespace", "", "watch this namespace only; empty: all namespaces")
+	fs.StringVar(&f.publishService, "publish-service", "", "NAMESPACE/NAME of the Service whose addresses go into the Ingresses' status")
+	fs.StringVar(&f.publishAddress, "publish-address", "", "comma-separated IPs or host names for the Ingresses' status (wins over --publish-service)")
+	fs.StringVar(&f.electionID, "election-id", "firsthop-leader", "name of the Lease electing the replica that writes status and Events; empty: no election, this replica writes")
+	fs.StringVar(&f.electionNamespace, "election-namespace", "", "namespace of the Lease; empty: $POD_NAMESPACE, else "+ingress.DefaultElectionNamespace)
+	fs.StringVar(&f.nodeName, "node-name", "", "this proxy's node, for node-local routing; empty: $NODE_NAME")
+	fs.StringVar(&f.defaultLocality, "default-locality", proxy.LocalityPreferLocal.String(), "locality of backends whose Service and Ingress set none: Local, PreferLocal, PreferZone or Cluster")
+	fs.BoolVar(&f.allowExternalName, "allow-external-name", false, "allow ExternalName Services as backends (whoever can create a Service can then point the proxy at any host)")
+}
+
+// ingressOptions turns the flags into the controller's settings; base is
+// what the config file says.
+func (f *ingressFlags) ingressOptions(base proxy.TableSpec) (ingress.Config, error) {
+	loc, err := proxy.ParseLocality(f.defaultLocality)
+	if err != nil {
+		return ingress.Config{}, fmt.Errorf("--default-locality: %w", err)
+	}
+	cfg := ingress.Config{
+		Translate: ingress.Options{
+			Base:              base,
+			ControllerName:    f.controllerName,
+			WatchWithoutClass: f.withoutClass,
+			AllowExternalName: f.allowExternalName,
+			DefaultLocality:   loc,
+		},
+		WatchNamespace:    f.watchNamespace,
+		ElectionID:        f.electionID,
+		ElectionNamespace: f.electionNamespace,
+	}
+	if cfg.ElectionNamespace == "" {
+		cfg.ElectionNamespace = os.Getenv("POD_NAMESPACE")
+	}
+	if f.publishService != "" {
+		ns, name, ok := strings.Cut(f.publishService, "/")
+		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+			return ingress.Config{}, fmt.Errorf("--publish-service: want NAMESPACE/NAME, got %q", f.publishService)
+		}
+		cfg.PublishService = types.NamespacedName{Namespace: ns, Name: name}
+	}
+	if f.publishAddress != "" {
+		cfg.PublishAddresses = strings.Split(f.publishAddress, ",")
+	}
+	return cfg, nil
+}
+
+// restConfig returns the API server connection: from --kubeconfig, else
+// the in-cluster service account.
+func (f *ingressFlags) restConfig() (*rest.Config, error) {
+	var rc *rest.Config
+	var err error
+	if f.kubeconfig != "" {
+		rc, err = clientcmd.BuildConfigFromFlags("", f.kubeconfig)
+	} else {
+		rc, err = rest.InClusterConfig()
+	}
+	if err != nil {
+		return nil, err
+	}
+	rc.UserAgent = "firsthop/" + versionString()
+	// The informers list once and then watch: a higher rate only helps
+	// the first sync of a large cluster.
+	rc.QPS, rc.Burst = 50, 100
+	return rc, nil
+}
+
+// ingressCmd runs `firsthop ingress`: the data plane of `serve`, with its
+// routing table from the cluster.
+func ingressCmd(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ingress", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f ingressFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "firsthop ingress: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "firsthop ingress:", err)
+		return 2
+	}
+	// client-go logs through klog: send it to the same handler.
+	klog.SetSlogLogger(log)
+
+	nodeName := f.nodeName
+	if nodeName == "" {
+		nodeName = os.Getenv("NODE_NAME")
+	}
+	var cfg *config.Config
+	opts := config.Options{Ingress: true, NodeName: nodeName}
+	if f.configPath != "" {
+		cfg, err = config.Load(f.configPath, opts)
+	} else {
+		cfg, err = config.Parse("(built-in default)", []byte(defaultIngressConfig), opts)
+	}
+	if err != nil {
+		printConfigError(stderr, err)
+		return 1
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config lint", "warning", w.String())
+	}
+	if len(cfg.Listeners) == 0 {
+		fmt.Fprintf(stderr, "firsthop ingress: %s has no listeners\n", f.configPath)
+		return 1
+	}
+	icfg, err := f.ingressOptions(cfg.Table)
+	if err != nil {
+		fmt.Fprintln(stderr, "firsthop ingress:", err)
+		return 2
+	}
+	rc, err := f.restConfig()
+	if err != nil {
+		log.Error("connecting to the API server", "error", err.Error())
+		return 1
+	}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		log.Error("connecting to the API server", "error", err.Error())
+		return 1
+	}
+
+	dp, err := f.newDataPlane(ctx, log, cfg)
+	if err != nil {
+		log.Error("setting up the data plane", "error", err.Error())
+		return 1
+	}
+	defer dp.close()
+	icfg.Client = client
+	icfg.Publisher = dp.srv
+	icfg.Logger = log
+	icfg.Metrics = dp.metrics
+	ctrl, err := ingress.NewController(icfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "firsthop ingress:", err)
+		return 2
+	}
+	log.Info("firsthop ingress starting", "version", versionString(), "api_server", rc.Host,
+		"controller", f.controllerName, "node", cfg.Node, "zone", cfg.Zone, "namespace", f.watchNamespace)
+	if err := dp.srv.Listen(); err != nil {
+		log.Error("binding listeners", "error", err.Error())
+		return 1
+	}
+
+	// The controller stops with the server: on SIGTERM the server drains
+	// (not ready, then finishing in-flight requests) while the last table
+	// keeps serving; the controller is stopped once the drain is over.
+	// A controller that fails to start stops the server.
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	ctrlCtx, stopCtrl := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	var ctrlErr error
+	wg.Go(func() {
+		if ctrlErr = ctrl.Run(ctrlCtx); ctrlErr != nil {
+			stopServing()
+		}
+	})
+	serveErr := dp.srv.Serve(serveCtx)
+	stopCtrl()
+	wg.Wait()
+	if err := errors.Join(serveErr, ctrlErr); err != nil {
+		log.Error("stopped", "error", err.Error())
+		return 1
+	}
+	log.Info("firsthop stopped")
+	return 0
+}
+
+// printConfigError writes a config error, one problem per line.
+func printConfigError(w io.Writer, err error) {
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		for _, d := range errs {
+			fmt.Fprintln(w, "error:", d.String())
+		}
+		return
+	}
+	fmt.Fprintln(w, "error:", err)
+}
