@@ -53,7 +53,9 @@ type Cluster struct {
 	Etcd      *Proc
 	APIServer *Proc
 
-	client *http.Client
+	client  *http.Client
+	apiSpec ProcSpec   // to start kube-apiserver again
+	owner   testing.TB // the test whose cleanup stops the control plane
 }
 
 // StartCluster starts etcd and kube-apiserver (building them first if the
@@ -143,7 +145,7 @@ func StartCluster(t testing.TB, spec ClusterSpec) *Cluster {
 		// EndpointSlice validation refuses.
 		reconciler = "none"
 	}
-	c.APIServer = StartProc(t, ns, ProcSpec{
+	c.apiSpec = ProcSpec{
 		Name: "kube-apiserver",
 		Args: []string{bins.KubeAPIServer,
 			"--etcd-servers", etcdURL(etcdClient),
@@ -163,7 +165,30 @@ func StartCluster(t testing.TB, spec ClusterSpec) *Cluster {
 			"--v", "1",
 		},
 		StopTimeout: -1,
-	})
+	}
+	c.owner = t
+	c.StartAPIServer(t)
+	t.Logf("cluster ready at %s (netns %s) in %v", c.URL, ns, time.Since(start).Round(time.Millisecond))
+	t.Cleanup(c.client.CloseIdleConnections)
+	return c
+}
+
+// StopAPIServer kills kube-apiserver (etcd keeps running) and waits until
+// it is gone, so that clients lose the API server as in an outage.
+func (c *Cluster) StopAPIServer(t testing.TB) {
+	t.Helper()
+	if err := c.APIServer.Stop(); err != nil && !isSignalled(err) {
+		t.Logf("kube-apiserver: %v", err)
+	}
+	c.client.CloseIdleConnections()
+}
+
+// StartAPIServer starts kube-apiserver (again, after [Cluster.StopAPIServer])
+// on the same address and data, and waits until /readyz answers 200. It
+// runs until the test that started the cluster ends.
+func (c *Cluster) StartAPIServer(t testing.TB) {
+	t.Helper()
+	c.APIServer = StartProc(c.owner, c.Netns, c.apiSpec)
 	Eventually(t, ClusterReadyTimeout, "kube-apiserver /readyz", func() error {
 		if c.APIServer.Exited() {
 			return fmt.Errorf("kube-apiserver exited: %v", c.APIServer.ExitError())
@@ -177,9 +202,6 @@ func StartCluster(t testing.TB, spec ClusterSpec) *Cluster {
 		}
 		return nil
 	})
-	t.Logf("cluster ready at %s (netns %s) in %v", c.URL, ns, time.Since(start).Round(time.Millisecond))
-	t.Cleanup(c.client.CloseIdleConnections)
-	return c
 }
 
 // HTTPClient returns a client that trusts the cluster's CA and dials in the

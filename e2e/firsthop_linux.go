@@ -101,28 +101,44 @@ type Firsthop struct {
 // /readyz answers 200. The process is stopped by a cleanup on t.
 func (h *Host) Firsthop(t testing.TB, spec FirsthopSpec) *Firsthop {
 	t.Helper()
+	path := writeConfig(t, spec.Config, "validate", "--config")
+	return h.startFirsthop(t, "firsthop", append([]string{"serve", "--config", path}, spec.Args...), spec.Env, spec.Admin, path)
+}
+
+// writeConfig writes a config file and checks it with `firsthop
+// validateArgs... PATH`; it returns the file's path.
+func writeConfig(t testing.TB, text string, validateArgs ...string) string {
+	t.Helper()
 	bin := FirsthopBinary(t)
-	if spec.Admin == "" {
-		spec.Admin = DefaultAdmin
-	}
 	path := filepath.Join(t.TempDir(), "firsthop.yaml")
-	if err := os.WriteFile(path, []byte(spec.Config), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if out, err := exec.CommandContext(ctx, bin, "validate", "--config", path).CombinedOutput(); err != nil {
-		t.Fatalf("firsthop validate: %v\n%s\nconfig:\n%s", err, out, numbered(spec.Config))
+	if out, err := exec.CommandContext(ctx, bin, append(validateArgs, path)...).CombinedOutput(); err != nil {
+		t.Fatalf("firsthop %s: %v\n%s\nconfig:\n%s", strings.Join(validateArgs, " "), err, out, numbered(text))
 	}
-	args := append([]string{bin, "serve", "--config", path}, spec.Args...)
-	p := StartProc(t, h.Netns, ProcSpec{Name: "firsthop@" + h.Name, Args: args, Env: spec.Env})
-	f := &Firsthop{Proc: p, Host: h, ConfigPath: path, Admin: spec.Admin}
-	admin := h.HTTPClient(2 * time.Second)
-	Eventually(t, FirsthopReadyTimeout, "firsthop@"+h.Name+" /readyz", func() error {
+	return path
+}
+
+// startFirsthop starts the firsthop binary with args inside h, under the
+// process name name@host, and waits until admin (default [DefaultAdmin])
+// answers /readyz with 200.
+func (h *Host) startFirsthop(t testing.TB, name string, args, env []string, admin, configPath string) *Firsthop {
+	t.Helper()
+	if admin == "" {
+		admin = DefaultAdmin
+	}
+	argv := append([]string{FirsthopBinary(t)}, args...)
+	p := StartProc(t, h.Netns, ProcSpec{Name: name + "@" + h.Name, Args: argv, Env: env})
+	f := &Firsthop{Proc: p, Host: h, ConfigPath: configPath, Admin: admin}
+	c := h.HTTPClient(2 * time.Second)
+	Eventually(t, FirsthopReadyTimeout, name+"@"+h.Name+" /readyz", func() error {
 		if p.Exited() {
 			return fmt.Errorf("firsthop exited: %v\n%s", p.ExitError(), p.Output())
 		}
-		return expectGet(admin, "http://"+spec.Admin+"/readyz", 200, "")
+		return expectGet(c, "http://"+admin+"/readyz", 200, "")
 	})
 	return f
 }

@@ -1,0 +1,364 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// kube is the topology of the Kubernetes-mode scenarios:
+//
+//	client ─> haproxy 192.0.2.10:80 (send-proxy-v2) ─> node-a:8080 "l4" (PROXY required from haproxy)
+//	client ─> node-a:8081 "direct" (no PROXY, nothing trusted)
+//	node-a: firsthop ingress --kubeconfig (API server in cp) ─> pod-a, pod-b: firsthop echo :8080
+//	cp: etcd + kube-apiserver
+type kube struct {
+	fabric       *Fabric
+	cluster      *Cluster
+	cs           kubernetes.Interface
+	client       *Host
+	lb           *Host
+	haproxy      *LB
+	podA, podB   *Host
+	nodeA, nodeB *Host
+}
+
+// Names used by the Kubernetes scenarios.
+const (
+	kubeNS    = "shop"
+	kubeClass = "firsthop"
+	kubeSvc   = "web"
+	kubeSlice = "web-1"
+	kubeLBIP  = "192.0.2.10"
+)
+
+// newKube starts the control plane and the hosts; nothing Kubernetes
+// exists yet but the namespace, the IngressClass and the Service.
+func newKube(t *testing.T) *kube {
+	t.Helper()
+	RequireCommands(t, "haproxy", "curl")
+	f := NewFabric(t)
+	k := &kube{fabric: f}
+	k.cluster = StartCluster(t, ClusterSpec{Host: f.Infra(t, "cp")})
+	k.cs = k.cluster.Clientset(t)
+	k.client = f.Client(t, "client")
+	k.lb = f.AddHost(t, HostSpec{Name: "haproxy", Role: Infra, IPv4: netip.MustParseAddr(kubeLBIP)})
+	k.nodeA, k.nodeB = f.Node(t, "node-a"), f.Node(t, "node-b")
+	k.podA, k.podB = f.Pod(t, "pod-a"), f.Pod(t, "pod-b")
+	k.podA.Echo(t, echoPort)
+	k.podB.Echo(t, echoPort)
+
+	CreateNamespace(t, k.cs, kubeNS)
+	Must[*networkingv1.IngressClass](t, "creating the IngressClass")(
+		k.cs.NetworkingV1().IngressClasses().Create(Ctx(t), IngressClassObject(kubeClass, false), metav1.CreateOptions{}))
+	Must[*corev1.Service](t, "creating the Service")(
+		k.cs.CoreV1().Services(kubeNS).Create(Ctx(t), ServiceObject(kubeNS, kubeSvc), metav1.CreateOptions{}))
+	return k
+}
+
+// ingressConfig is the config file of `firsthop ingress` in the kube
+// topology: PROXY required from the LB on l4, nothing trusted on direct.
+func (k *kube) ingressConfig() string {
+	return fmt.Sprintf(`
+admin:
+  address: %s
+listeners:
+  - name: l4
+    address: "[::]:%d"
+    proxyProtocol:
+      mode: required
+      trustedCIDRs: [%s/32, %s/128]
+      headerTimeout: 30s
+  - name: direct
+    address: "[::]:%d"
+forwardedHeaders:
+  xForwardedFor: append
+  forwarded: append
+  xRealIP: true
+`, DefaultAdmin, l4Port, k.lb.IPv4, k.lb.IPv6, l7Port)
+}
+
+// endpoints returns the EndpointSlice endpoints of pods, each on the node
+// whose name is given next to it.
+func endpointsOn(pods ...any) []PodEndpoint {
+	var eps []PodEndpoint
+	for i := 0; i+1 < len(pods); i += 2 {
+		eps = append(eps, PodEndpoint{Addr: pods[i].(*Host).IPv4, Node: pods[i+1].(string)})
+	}
+	return eps
+}
+
+// setSlice creates or replaces the Service's one EndpointSlice.
+func (k *kube) setSlice(t testing.TB, eps ...PodEndpoint) {
+	t.Helper()
+	s := EndpointSliceObject(kubeNS, kubeSlice, kubeSvc, eps...)
+	api := k.cs.DiscoveryV1().EndpointSlices(kubeNS)
+	if cur, err := api.Get(Ctx(t), kubeSlice, metav1.GetOptions{}); err == nil {
+		s.ResourceVersion = cur.ResourceVersion
+		Must[any](t, "updating the EndpointSlice")(api.Update(Ctx(t), s, metav1.UpdateOptions{}))
+		return
+	}
+	Must[any](t, "creating the EndpointSlice")(api.Create(Ctx(t), s, metav1.CreateOptions{}))
+}
+
+// reply is one answer through firsthop: the status, and the echo reply
+// when the status is 200.
+type reply struct {
+	status int
+	echo   EchoReply
+	body   string
+}
+
+// get sends GET url with Host host from h, with a keep-alive client.
+func get(c *http.Client, url, host string) (reply, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return reply{}, err
+	}
+	req.Host = host
+	resp, err := c.Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return reply{}, err
+	}
+	r := reply{status: resp.StatusCode, body: string(b)}
+	if r.status == http.StatusOK {
+		if r.echo, err = ParseEchoReply(b); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// waitFor polls GET url (Host host) until want holds.
+func waitFor(t testing.TB, c *http.Client, what, url, host string, want func(reply) error) reply {
+	t.Helper()
+	var last reply
+	Eventually(t, 30*time.Second, what, func() error {
+		r, err := get(c, url, host)
+		if err != nil {
+			return err
+		}
+		last = r
+		return want(r)
+	})
+	return last
+}
+
+func servedBy(pod *Host) func(reply) error {
+	want := pod.Addr4(echoPort).String()
+	return func(r reply) error {
+		if r.status != http.StatusOK || r.echo.LocalAddr != want {
+			return fmt.Errorf("status %d from %q, want 200 from %s: %.200s", r.status, r.echo.LocalAddr, want, r.body)
+		}
+		return nil
+	}
+}
+
+func status(code int) func(reply) error {
+	return func(r reply) error {
+		if r.status != code {
+			return fmt.Errorf("status %d, want %d: %.200s", r.status, code, r.body)
+		}
+		return nil
+	}
+}
+
+// TestIngress runs the controller scenarios of issue #4 in order on one
+// cluster: each step builds on the state the one before left.
+func TestIngress(t *testing.T) {
+	k := newKube(t)
+	k.setSlice(t, endpointsOn(k.podA, "node-a")...)
+	fh := k.nodeA.FirsthopIngress(t, k.cluster, IngressSpec{
+		Config: k.ingressConfig(),
+		Args:   []string{"--publish-address", kubeLBIP, "--election-id", ""},
+	})
+	k.haproxy = k.lb.HAProxy(t, HAProxySpec{Servers: []netip.AddrPort{k.nodeA.Addr4(l4Port)}, SendProxyV2: true})
+	viaLB := k.haproxy.URL4("/")
+	direct := "http://" + k.nodeA.Addr4(l7Port).String() + "/"
+	c := k.client.HTTPClient(5 * time.Second)
+	ing := k.cs.NetworkingV1().Ingresses(kubeNS)
+
+	t.Run("no Ingress yet: 404", func(t *testing.T) {
+		waitFor(t, c, "404", direct, "app.example.com", status(http.StatusNotFound))
+	})
+
+	t.Run("an Ingress is served with the client's address", func(t *testing.T) {
+		Must[any](t, "creating the Ingress")(ing.Create(Ctx(t), IngressObject(kubeNS, "app", kubeClass,
+			IngressRoute{Host: "app.example.com", Path: "/", Service: kubeSvc}), metav1.CreateOptions{}))
+		r := waitFor(t, c, "app.example.com through the LB", viaLB, "app.example.com", servedBy(k.podA))
+		client := k.client.IPv4.String()
+		r.echo.WantXFF(t, client)
+		r.echo.WantForwardedFor(t, client)
+		r.echo.WantHeader(t, "X-Real-IP", client)
+		// Directly, with a forged header: not believed.
+		req, _ := http.NewRequest(http.MethodGet, direct, nil)
+		req.Host = "app.example.com"
+		req.Header.Set("X-Forwarded-For", "6.6.6.6")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		e, err := ParseEchoReply(b)
+		if err != nil {
+			t.Fatalf("%d %v: %s", resp.StatusCode, err, b)
+		}
+		e.WantXFF(t, client)
+		e.WantNowhere(t, "6.6.6.6")
+	})
+
+	t.Run("status is written with the published address", func(t *testing.T) {
+		Eventually(t, 30*time.Second, "status.loadBalancer of shop/app", func() error {
+			got := Must[*networkingv1.Ingress](t, "getting the Ingress")(ing.Get(Ctx(t), "app", metav1.GetOptions{}))
+			lb := got.Status.LoadBalancer.Ingress
+			if len(lb) != 1 || lb[0].IP != kubeLBIP {
+				return fmt.Errorf("status %+v, want IP %s", lb, kubeLBIP)
+			}
+			return nil
+		})
+	})
+
+	t.Run("an EndpointSlice change moves the traffic", func(t *testing.T) {
+		// Each round points the slice at the other pod and times the
+		// first request served by it, polling as fast as the client can.
+		var took []time.Duration
+		pods := []*Host{k.podB, k.podA}
+		for i := range 8 {
+			pod := pods[i%2]
+			k.setSlice(t, endpointsOn(pod, "node-a")...)
+			start := time.Now()
+			want := servedBy(pod)
+			Eventually(t, 30*time.Second, "traffic on "+pod.Name, func() error {
+				r, err := get(c, direct, "app.example.com")
+				if err != nil {
+					return err
+				}
+				return want(r)
+			})
+			took = append(took, time.Since(start))
+		}
+		slices.Sort(took)
+		t.Logf("EndpointSlice update to traffic on the new endpoint, %d rounds: median %v, min %v, max %v (controller hold-off 50ms)",
+			len(took), took[len(took)/2], took[0], took[len(took)-1])
+	})
+
+	t.Run("a bad Ingress is skipped and reported; the others are served", func(t *testing.T) {
+		// The API server validates Prefix and Exact paths, not
+		// ImplementationSpecific ones; firsthop wants every path clean.
+		bad := IngressObject(kubeNS, "bad", kubeClass, IngressRoute{Host: "bad.example.com", Path: "/a/../b", Service: kubeSvc})
+		is := networkingv1.PathTypeImplementationSpecific
+		bad.Spec.Rules[0].HTTP.Paths[0].PathType = &is
+		Must[any](t, "creating the bad Ingress")(ing.Create(Ctx(t), bad, metav1.CreateOptions{}))
+		Eventually(t, 30*time.Second, "a Warning Event on shop/bad", func() error {
+			evs := Must[*corev1.EventList](t, "listing Events")(k.cs.CoreV1().Events(kubeNS).List(Ctx(t), metav1.ListOptions{
+				FieldSelector: "involvedObject.kind=Ingress,involvedObject.name=bad",
+			}))
+			for _, e := range evs.Items {
+				if e.Type == corev1.EventTypeWarning && e.Reason == "InvalidPath" {
+					return nil
+				}
+			}
+			return fmt.Errorf("%d events, none InvalidPath", len(evs.Items))
+		})
+		waitFor(t, c, "bad.example.com not served", direct, "bad.example.com", status(http.StatusNotFound))
+		waitFor(t, c, "app.example.com still served", direct, "app.example.com", status(http.StatusOK))
+		if !fh.OutputContains(`"name":"bad"`) {
+			t.Errorf("the bad Ingress is not named in the log")
+		}
+	})
+
+	t.Run("losing the API server keeps the last table serving; a new Ingress is seen after it returns", func(t *testing.T) {
+		k.cluster.StopAPIServer(t)
+		deadline := time.Now().Add(3 * time.Second)
+		n := 0
+		for time.Now().Before(deadline) {
+			r, err := get(c, direct, "app.example.com")
+			if err != nil || r.status != http.StatusOK {
+				t.Fatalf("request %d without the API server: %v %d %.200s", n, err, r.status, r.body)
+			}
+			n++
+		}
+		t.Logf("%d requests served without the API server", n)
+		if r, err := get(c, "http://"+k.nodeA.Addr4(l7Port).String()+"/", "app.example.com"); err != nil || r.status != http.StatusOK {
+			t.Fatalf("after the outage window: %v %d", err, r.status)
+		}
+		k.cluster.StartAPIServer(t)
+		ing2 := IngressObject(kubeNS, "after", kubeClass, IngressRoute{Host: "after.example.com", Path: "/", Service: kubeSvc})
+		Eventually(t, 30*time.Second, "creating an Ingress after the restart", func() error {
+			_, err := ing.Create(Ctx(t), ing2, metav1.CreateOptions{})
+			return err
+		})
+		waitFor(t, c, "after.example.com served", direct, "after.example.com", status(http.StatusOK))
+	})
+
+	t.Run("deleting the Ingress gives 404", func(t *testing.T) {
+		if err := ing.Delete(Ctx(t), "app", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, c, "app.example.com gone", direct, "app.example.com", status(http.StatusNotFound))
+	})
+}
+
+// TestIngressLeaderElection runs two controllers with one election ID:
+// both serve, exactly one writes the status.
+func TestIngressLeaderElection(t *testing.T) {
+	k := newKube(t)
+	k.setSlice(t, endpointsOn(k.podA, "node-a", k.podB, "node-b")...)
+	args := []string{"--publish-address", kubeLBIP, "--election-id", "e2e-leader", "--election-namespace", kubeNS}
+	a := k.nodeA.FirsthopIngress(t, k.cluster, IngressSpec{Config: k.ingressConfig(), Args: args})
+	b := k.nodeB.FirsthopIngress(t, k.cluster, IngressSpec{Config: k.ingressConfig(), Args: args})
+	ing := k.cs.NetworkingV1().Ingresses(kubeNS)
+	Must[any](t, "creating the Ingress")(ing.Create(Ctx(t), IngressObject(kubeNS, "app", kubeClass,
+		IngressRoute{Host: "app.example.com", Path: "/", Service: kubeSvc}), metav1.CreateOptions{}))
+	c := k.client.HTTPClient(5 * time.Second)
+	for _, node := range []*Host{k.nodeA, k.nodeB} {
+		waitFor(t, c, "served by "+node.Name, "http://"+node.Addr4(l7Port).String()+"/", "app.example.com", status(http.StatusOK))
+	}
+	Eventually(t, 60*time.Second, "status written", func() error {
+		got := Must[*networkingv1.Ingress](t, "getting the Ingress")(ing.Get(Ctx(t), "app", metav1.GetOptions{}))
+		if lb := got.Status.LoadBalancer.Ingress; len(lb) != 1 || lb[0].IP != kubeLBIP {
+			return fmt.Errorf("status %+v", lb)
+		}
+		return nil
+	})
+	lease := Must[*coordinationv1.Lease](t, "getting the Lease")(k.cs.CoordinationV1().Leases(kubeNS).Get(Ctx(t), "e2e-leader", metav1.GetOptions{}))
+	if h := lease.Spec.HolderIdentity; h == nil || *h == "" {
+		t.Errorf("Lease e2e-leader has no holder")
+	}
+	const wrote = "Ingress status updated"
+	writers := 0
+	for _, p := range []*Firsthop{a, b} {
+		if p.OutputContains(wrote) {
+			writers++
+		}
+	}
+	if writers != 1 {
+		t.Errorf("%d controllers wrote the status, want exactly 1", writers)
+	}
+	leaders := 0
+	for _, p := range []*Firsthop{a, b} {
+		if strings.Contains(p.Output(), "leading: writing Ingress status") {
+			leaders++
+		}
+	}
+	if leaders != 1 {
+		t.Errorf("%d controllers lead, want exactly 1", leaders)
+	}
+}
