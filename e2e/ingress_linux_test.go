@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -36,6 +40,7 @@ type kube struct {
 
 // Names used by the Kubernetes scenarios.
 const (
+	tlsPort   = 8443 // firsthop TLS listener, certificates from Secrets
 	kubeNS    = "shop"
 	kubeClass = "firsthop"
 	kubeSvc   = "web"
@@ -82,11 +87,14 @@ listeners:
       headerTimeout: 30s
   - name: direct
     address: "[::]:%d"
+  - name: tls
+    address: "[::]:%d"
+    tls: true
 forwardedHeaders:
   xForwardedFor: append
   forwarded: append
   xRealIP: true
-`, DefaultAdmin, l4Port, k.lb.IPv4, k.lb.IPv6, l7Port)
+`, DefaultAdmin, l4Port, k.lb.IPv4, k.lb.IPv6, l7Port, tlsPort)
 }
 
 // endpoints returns the EndpointSlice endpoints of pods, each on the node
@@ -308,6 +316,10 @@ func TestIngress(t *testing.T) {
 		waitFor(t, c, "after.example.com served", direct, "after.example.com", status(http.StatusOK))
 	})
 
+	t.Run("TLS from Ingress Secrets: chosen by SNI, 421 on a mismatched Host, rotation picked up", func(t *testing.T) {
+		testIngressTLS(t, k)
+	})
+
 	t.Run("deleting the Ingress gives 404", func(t *testing.T) {
 		if err := ing.Delete(Ctx(t), "app", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
@@ -361,4 +373,94 @@ func TestIngressLeaderElection(t *testing.T) {
 	if leaders != 1 {
 		t.Errorf("%d controllers lead, want exactly 1", leaders)
 	}
+}
+
+// testIngressTLS serves two hosts over TLS from two Secrets of one
+// Ingress: an exact name and a wildcard.
+func testIngressTLS(t *testing.T, k *kube) {
+	ca := Must[*TestCA](t, "making a CA")(NewTestCA("e2e-ingress-ca"))
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, ca.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	secret := func(name, cn string, names ...string) *corev1.Secret {
+		crt, key, err := ca.Issue(cn, names, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: kubeNS, Name: name},
+			Type:       corev1.SecretTypeTLS,
+			Data:       map[string][]byte{corev1.TLSCertKey: crt, corev1.TLSPrivateKeyKey: key},
+		}
+	}
+	secrets := k.cs.CoreV1().Secrets(kubeNS)
+	Must[any](t, "creating Secret secure-tls")(secrets.Create(Ctx(t), secret("secure-tls", "secure-v1", "secure.example.com"), metav1.CreateOptions{}))
+	Must[any](t, "creating Secret wild-tls")(secrets.Create(Ctx(t), secret("wild-tls", "wild", "*.wild.example.com"), metav1.CreateOptions{}))
+	ing := IngressObject(kubeNS, "secure", kubeClass,
+		IngressRoute{Host: "secure.example.com", Path: "/", Service: kubeSvc},
+		IngressRoute{Host: "*.wild.example.com", Path: "/", Service: kubeSvc})
+	ing.Spec.TLS = []networkingv1.IngressTLS{
+		{Hosts: []string{"secure.example.com"}, SecretName: "secure-tls"},
+		{Hosts: []string{"*.wild.example.com"}, SecretName: "wild-tls"},
+	}
+	Must[any](t, "creating Ingress secure")(k.cs.NetworkingV1().Ingresses(kubeNS).Create(Ctx(t), ing, metav1.CreateOptions{}))
+
+	node := k.nodeA.IPv4.String()
+	curlTLS := func(name string, args ...string) CurlResult {
+		url := fmt.Sprintf("https://%s:%d/", name, tlsPort)
+		return k.client.Curl(t, url, append([]string{"--cacert", caFile, "--resolve", fmt.Sprintf("%s:%d:%s", name, tlsPort, node)}, args...)...)
+	}
+	for _, name := range []string{"secure.example.com", "a.wild.example.com", "b.wild.example.com"} {
+		var r CurlResult
+		Eventually(t, 30*time.Second, "https://"+name+" verified and served", func() error {
+			if r = curlTLS(name); r.ExitCode != 0 || r.Status != http.StatusOK {
+				return fmt.Errorf("%s", r)
+			}
+			return nil
+		})
+		e := r.Echo(t)
+		e.WantHeader(t, "X-Forwarded-Proto", "https")
+		if want := fmt.Sprintf("%s:%d", name, tlsPort); e.Host != want {
+			t.Errorf("backend saw Host %q, want %q (passed on as sent)", e.Host, want)
+		}
+	}
+	// SNI secure.example.com, Host of the wildcard's certificate.
+	if r := curlTLS("secure.example.com", "-H", "Host: a.wild.example.com"); r.Status != http.StatusMisdirectedRequest {
+		t.Errorf("SNI and Host with different certificates: %s, want 421", r)
+	}
+
+	// Rotation: a new certificate in the same Secret is served without a
+	// restart.
+	cur := Must[*corev1.Secret](t, "getting Secret secure-tls")(secrets.Get(Ctx(t), "secure-tls", metav1.GetOptions{}))
+	next := secret("secure-tls", "secure-v2", "secure.example.com")
+	cur.Data = next.Data
+	Must[any](t, "updating Secret secure-tls")(secrets.Update(Ctx(t), cur, metav1.UpdateOptions{}))
+	Eventually(t, 30*time.Second, "the rotated certificate", func() error {
+		cn, err := servedCertificate(k.client, k.nodeA.Addr4(tlsPort).String(), "secure.example.com")
+		if err != nil {
+			return err
+		}
+		if cn != "secure-v2" {
+			return fmt.Errorf("served %q", cn)
+		}
+		return nil
+	})
+}
+
+// servedCertificate returns the common name of the certificate served at
+// addr for SNI name, connecting from h.
+func servedCertificate(h *Host, addr, name string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	raw, err := h.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer raw.Close()
+	conn := tls.Client(raw, &tls.Config{ServerName: name, InsecureSkipVerify: true})
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return "", err
+	}
+	return conn.ConnectionState().PeerCertificates[0].Subject.CommonName, nil
 }
