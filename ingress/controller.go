@@ -83,6 +83,9 @@ type Config struct {
 	// server through Client.
 	Recorder EventRecorder
 
+	// Metrics, when non-nil, records the informer caches' sync state.
+	Metrics *proxy.Metrics
+
 	// HoldOff is how long the build loop waits for more changes after
 	// one arrives; MaxHoldOff bounds the total wait while changes keep
 	// arriving. Zero means 50ms and 500ms.
@@ -264,7 +267,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	defer lis.shutdown()
 	c.log.Info("waiting for the informer caches to sync")
-	if !lis.waitForSync(ctx) {
+	if !lis.waitForSync(ctx, c.cfg.Metrics) {
 		return nil // ctx done
 	}
 	c.lis = lis

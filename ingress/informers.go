@@ -21,6 +21,8 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/firsthop/firsthop/proxy"
 )
 
 // listers reads the informer caches. Its methods are safe for concurrent
@@ -40,6 +42,7 @@ type listers struct {
 
 	factories []informers.SharedInformerFactory
 	synced    []cache.InformerSynced
+	resources []string // what each of synced is about, for metrics
 }
 
 // sliceServiceIndex indexes EndpointSlices by "namespace/service".
@@ -72,14 +75,15 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 		factories: []informers.SharedInformerFactory{f},
 	}
 	pub := c.cfg.PublishService
-	add := func(inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
+	add := func(resource string, inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
 		if _, err := inf.AddEventHandler(h); err != nil {
 			return fmt.Errorf("ingress: adding an event handler: %w", err)
 		}
 		l.synced = append(l.synced, inf.HasSynced)
+		l.resources = append(l.resources, resource)
 		return nil
 	}
-	err := add(ing.Informer(), cache.ResourceEventHandlerFuncs{
+	err := add("ingresses", ing.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: func(any) { c.changes.markRoutes() },
 		UpdateFunc: func(o, n any) {
 			old, cur := o.(*networkingv1.Ingress), n.(*networkingv1.Ingress)
@@ -93,7 +97,7 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 		DeleteFunc: func(any) { c.changes.markRoutes() },
 	})
 	if err == nil {
-		err = add(class.Informer(), cache.ResourceEventHandlerFuncs{
+		err = add("ingressclasses", class.Informer(), cache.ResourceEventHandlerFuncs{
 			AddFunc: func(any) { c.changes.markRoutes() },
 			UpdateFunc: func(o, n any) {
 				old, cur := o.(*networkingv1.IngressClass), n.(*networkingv1.IngressClass)
@@ -110,7 +114,7 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 		return err == nil && watchesPublish && m.GetNamespace() == pub.Namespace && m.GetName() == pub.Name
 	}
 	if err == nil {
-		err = add(svc.Informer(), cache.ResourceEventHandlerFuncs{
+		err = add("services", svc.Informer(), cache.ResourceEventHandlerFuncs{
 			AddFunc: func(obj any) {
 				c.changes.markRoutes()
 				if isPublish(obj) {
@@ -135,7 +139,7 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 		})
 	}
 	if err == nil {
-		err = add(slice.Informer(), cache.ResourceEventHandlerFuncs{
+		err = add("endpointslices", slice.Informer(), cache.ResourceEventHandlerFuncs{
 			AddFunc: func(obj any) { c.sliceChanged(obj) },
 			UpdateFunc: func(o, n any) {
 				c.sliceChanged(o)
@@ -161,7 +165,7 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 			}))
 		inf := pf.Core().V1().Services()
 		signal := func(any) { c.signalStatus() }
-		if err := add(inf.Informer(), cache.ResourceEventHandlerFuncs{
+		if err := add("publish-service", inf.Informer(), cache.ResourceEventHandlerFuncs{
 			AddFunc:    signal,
 			UpdateFunc: func(_, n any) { signal(n) },
 			DeleteFunc: signal,
@@ -183,7 +187,7 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 // watchSecrets watches the Secrets of type kubernetes.io/tls (a field
 // selector: other Secrets never reach this process). A Secret event
 // rebuilds the routes only when an Ingress served names that Secret.
-func (c *Controller) watchSecrets(l *listers, add func(cache.SharedIndexInformer, cache.ResourceEventHandler) error, opts []informers.SharedInformerOption) error {
+func (c *Controller) watchSecrets(l *listers, add func(string, cache.SharedIndexInformer, cache.ResourceEventHandler) error, opts []informers.SharedInformerOption) error {
 	opts = append(slices.Clip(opts), informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 		o.FieldSelector = fields.OneTermEqualSelector("type", string(corev1.SecretTypeTLS)).String()
 	}))
@@ -195,7 +199,7 @@ func (c *Controller) watchSecrets(l *listers, add func(cache.SharedIndexInformer
 			c.changes.markRoutes()
 		}
 	}
-	if err := add(inf.Informer(), cache.ResourceEventHandlerFuncs{
+	if err := add("secrets", inf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: changed,
 		UpdateFunc: func(o, n any) {
 			old, cur := o.(*corev1.Secret), n.(*corev1.Secret)
@@ -215,7 +219,7 @@ func (c *Controller) watchSecrets(l *listers, add func(cache.SharedIndexInformer
 // watchNode starts watching this proxy's own Node for its zone label,
 // unless there is no node name or reading Nodes is forbidden: then the
 // zone stays as configured, and that is logged once.
-func (c *Controller) watchNode(ctx context.Context, l *listers, add func(cache.SharedIndexInformer, cache.ResourceEventHandler) error) error {
+func (c *Controller) watchNode(ctx context.Context, l *listers, add func(string, cache.SharedIndexInformer, cache.ResourceEventHandler) error) error {
 	node := c.topts.Base.Node
 	if node == "" {
 		c.log.Info("no node name (--node-name or NODE_NAME): endpoints on this node cannot be preferred", "zone", c.topts.Base.Zone)
@@ -237,7 +241,7 @@ func (c *Controller) watchNode(ctx context.Context, l *listers, add func(cache.S
 			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", node).String()
 		}))
 	inf := f.Core().V1().Nodes()
-	if err := add(inf.Informer(), cache.ResourceEventHandlerFuncs{
+	if err := add("node", inf.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc: func(any) { c.changes.markRoutes() },
 		UpdateFunc: func(o, n any) {
 			if o.(*corev1.Node).Labels[corev1.LabelTopologyZone] != n.(*corev1.Node).Labels[corev1.LabelTopologyZone] {
@@ -270,10 +274,17 @@ func (c *Controller) sliceChanged(obj any) {
 	}
 }
 
-// waitForSync waits for every cache to sync. It reports false when ctx is
-// done first.
-func (l *listers) waitForSync(ctx context.Context) bool {
-	return cache.WaitForCacheSync(ctx.Done(), l.synced...)
+// waitForSync waits for every cache to sync, recording each cache's state
+// in m (which may be nil). It reports false when ctx is done first.
+func (l *listers) waitForSync(ctx context.Context, m *proxy.Metrics) bool {
+	for _, r := range l.resources {
+		m.CacheSynced(r, false)
+	}
+	ok := cache.WaitForCacheSync(ctx.Done(), l.synced...)
+	for i, r := range l.resources {
+		m.CacheSynced(r, l.synced[i]())
+	}
+	return ok
 }
 
 // shutdown stops the informers and waits for them.
