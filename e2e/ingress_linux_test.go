@@ -73,8 +73,12 @@ func newKube(t *testing.T) *kube {
 }
 
 // ingressConfig is the config file of `firsthop ingress` in the kube
-// topology: PROXY required from the LB on l4, nothing trusted on direct.
-func (k *kube) ingressConfig() string {
+// topology: PROXY required from the LB on l4, nothing trusted on direct,
+// TLS with certificates from Secrets; the admin listener on loopback.
+func (k *kube) ingressConfig() string { return k.ingressConfigAdmin(DefaultAdmin) }
+
+// ingressConfigAdmin is ingressConfig with the admin listener on admin.
+func (k *kube) ingressConfigAdmin(admin string) string {
 	return fmt.Sprintf(`
 admin:
   address: %s
@@ -94,7 +98,7 @@ forwardedHeaders:
   xForwardedFor: append
   forwarded: append
   xRealIP: true
-`, DefaultAdmin, l4Port, k.lb.IPv4, k.lb.IPv6, l7Port, tlsPort)
+`, admin, l4Port, k.lb.IPv4, k.lb.IPv6, l7Port, tlsPort)
 }
 
 // endpoints returns the EndpointSlice endpoints of pods, each on the node
@@ -118,39 +122,6 @@ func (k *kube) setSlice(t testing.TB, eps ...PodEndpoint) {
 		return
 	}
 	Must[any](t, "creating the EndpointSlice")(api.Create(Ctx(t), s, metav1.CreateOptions{}))
-}
-
-// reply is one answer through firsthop: the status, and the echo reply
-// when the status is 200.
-type reply struct {
-	status int
-	echo   EchoReply
-	body   string
-}
-
-// get sends GET url with Host host from h, with a keep-alive client.
-func get(c *http.Client, url, host string) (reply, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		return reply{}, err
-	}
-	req.Host = host
-	resp, err := c.Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}, err
-	}
-	r := reply{status: resp.StatusCode, body: string(b)}
-	if r.status == http.StatusOK {
-		if r.echo, err = ParseEchoReply(b); err != nil {
-			return r, err
-		}
-	}
-	return r, nil
 }
 
 // waitFor polls GET url (Host host) until want holds.

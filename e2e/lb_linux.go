@@ -40,6 +40,13 @@ type HAProxySpec struct {
 	// protocol v2 header naming the client, as a cloud Layer 4 load
 	// balancer does.
 	SendProxyV2 bool
+	// CheckPath, when set, makes HAProxy health-check each server with
+	// HTTP GET CheckPath on CheckPort (firsthop's /readyz on its admin
+	// port, say) every 100ms: one failure takes a server out, two
+	// successes put it back. A connection to a server that refuses it is
+	// redispatched to another.
+	CheckPath string
+	CheckPort uint16
 }
 
 // HAProxy runs HAProxy (the Debian package) inside h in `mode tcp`: a
@@ -55,10 +62,16 @@ func (h *Host) HAProxy(t testing.TB, spec HAProxySpec) *LB {
 		t.Fatal("HAProxy: no servers")
 	}
 	var servers strings.Builder
+	if spec.CheckPath != "" {
+		fmt.Fprintf(&servers, "    option httpchk GET %s\n    http-check expect status 200\n    option redispatch\n    retries 3\n", spec.CheckPath)
+	}
 	for i, s := range spec.Servers {
 		fmt.Fprintf(&servers, "    server s%d %s", i, s)
 		if spec.SendProxyV2 {
 			servers.WriteString(" send-proxy-v2")
+		}
+		if spec.CheckPath != "" {
+			fmt.Fprintf(&servers, " check port %d inter 100ms fall 1 rise 2", spec.CheckPort)
 		}
 		servers.WriteString("\n")
 	}
