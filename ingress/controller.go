@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -334,39 +335,62 @@ func (c *Controller) holdOff(ctx context.Context) bool {
 
 // build makes the table from the listers and publishes it when it
 // differs from the last one published. Only endpoint changes recompute the
-// endpoints of the Services concerned and nothing else.
+// endpoints of the Services concerned and nothing else; the backends they
+// leave alone keep their endpoint slices, which tells the Publisher (a
+// proxy.Server) that they are unchanged.
 func (c *Controller) build() {
 	routes, services := c.changes.take()
 	base := c.topts.Base
 	base.Zone = c.lis.zone(base.Zone)
-	if routes || c.plan == nil {
+	full := routes || c.plan == nil
+	changed := !c.published || base.Zone != c.last.Zone
+	if full {
 		c.rebuildRoutes()
 	} else {
-		for _, bp := range c.plan.backends {
-			if _, changed := services[bp.service]; changed && bp.fromSlices {
-				c.eps[bp.name] = bp.endpoints(c.lis.slicesOf(bp.service))
+		for svc := range services {
+			for _, bp := range c.plan.byService[svc] {
+				eps := bp.endpoints(c.lis.slicesOf(svc))
+				if !slices.EqualFunc(eps, c.eps[bp.name], sameEndpoint) {
+					c.eps[bp.name] = eps
+					changed = true
+				}
 			}
 		}
 	}
 	c.builds.Add(1)
+	if !full && !changed {
+		c.log.Debug("routing table unchanged", "full", false)
+		return
+	}
 	spec := c.plan.spec(base, func(bp *backendPlan) []proxy.Endpoint { return c.eps[bp.name] })
-	if c.published && reflect.DeepEqual(spec, c.last) {
-		c.log.Debug("routing table unchanged", "full", routes)
+	if full && c.published && reflect.DeepEqual(spec, c.last) {
+		c.log.Debug("routing table unchanged", "full", true)
 		return
 	}
 	if err := c.pub.Apply(spec); err != nil {
 		c.publishErrors.Add(1)
+		c.published = false // the next build publishes whatever it finds
 		c.log.Error("publishing the routing table failed; the previous one stays in use", "error", err.Error())
 		return
 	}
 	c.publishes.Add(1)
 	c.last, c.published = spec, true
-	n := 0
-	for _, b := range spec.Backends {
-		n += len(b.Endpoints)
+	if full {
+		n := 0
+		for _, b := range spec.Backends {
+			n += len(b.Endpoints)
+		}
+		c.log.Info("routing table published", "routes", len(spec.Routes), "backends", len(spec.Backends),
+			"endpoints", n, "zone", spec.Zone, "routes_rebuilt", true)
+		return
 	}
-	c.log.Info("routing table published", "routes", len(spec.Routes), "backends", len(spec.Backends),
-		"endpoints", n, "zone", spec.Zone, "routes_rebuilt", routes)
+	c.log.Debug("routing table published", "services_changed", len(services), "routes_rebuilt", false)
+}
+
+// sameEndpoint reports whether two endpoints are equal.
+func sameEndpoint(a, b proxy.Endpoint) bool {
+	return a.Addr == b.Addr && a.Node == b.Node && a.Zone == b.Zone && a.State == b.State &&
+		slices.Equal(a.ForNodes, b.ForNodes) && slices.Equal(a.ForZones, b.ForZones)
 }
 
 // rebuildRoutes makes a new plan from the listers and recomputes every
@@ -377,15 +401,21 @@ func (c *Controller) rebuildRoutes() {
 	c.plan = newPlan(c.lis.snapshot(), &c.topts, c.certs.load)
 	c.certs.keepOnly(c.plan.secretRefs)
 	c.secretRefs.Store(&c.plan.secretRefs)
+	old := c.eps
 	c.eps = make(map[string][]proxy.Endpoint, len(c.plan.backends))
 	ref := make(map[types.NamespacedName]bool, len(c.plan.backends))
 	for _, bp := range c.plan.backends {
+		eps := bp.fixed
 		if bp.fromSlices {
 			ref[bp.service] = true
-			c.eps[bp.name] = bp.endpoints(c.lis.slicesOf(bp.service))
-		} else {
-			c.eps[bp.name] = bp.fixed
+			eps = bp.endpoints(c.lis.slicesOf(bp.service))
 		}
+		// An unchanged list keeps its old slice: the Publisher then
+		// knows that backend is unchanged.
+		if prev, ok := old[bp.name]; ok && slices.EqualFunc(prev, eps, sameEndpoint) {
+			eps = prev
+		}
+		c.eps[bp.name] = eps
 	}
 	c.referenced.Store(&ref)
 	c.reporter.update(c.plan.problems)

@@ -55,6 +55,9 @@ type plan struct {
 	routes         []proxy.Route
 	defaultBackend string
 	backends       []*backendPlan // sorted by name
+	// byService holds the backends whose endpoints come from each
+	// Service's EndpointSlices.
+	byService map[types.NamespacedName][]*backendPlan
 
 	// accepted is the Ingresses served (ours and not skipped), sorted.
 	accepted []types.NamespacedName
@@ -179,6 +182,12 @@ func newPlan(s Snapshot, o *Options, load CertLoader) *plan {
 		p.plan.backends = append(p.plan.backends, bp)
 	}
 	slices.SortFunc(p.plan.backends, func(a, b *backendPlan) int { return cmp.Compare(a.name, b.name) })
+	p.byService = make(map[types.NamespacedName][]*backendPlan)
+	for _, bp := range p.plan.backends {
+		if bp.fromSlices {
+			p.byService[bp.service] = append(p.byService[bp.service], bp)
+		}
+	}
 	slices.SortFunc(p.accepted, func(a, b types.NamespacedName) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})

@@ -101,6 +101,13 @@ func (e *endpointStates) get(addr netip.AddrPort) *endpointState {
 	return s
 }
 
+// len returns the number of addresses with a state.
+func (e *endpointStates) len() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.states)
+}
+
 // keepOnly drops the states of addresses not in live.
 func (e *endpointStates) keepOnly(live map[netip.AddrPort]bool) {
 	e.mu.Lock()

@@ -99,6 +99,12 @@ func NewServer(opts Options) *Server {
 // Apply builds a table from spec and publishes it. Backends marked Echo are
 // served by an echo server this process starts on a loopback port the first
 // time one is needed. On error the current table stays in place.
+//
+// The slices of spec must not be modified after the call. A later Apply
+// may be given the very same slices again (the same Routes, or a
+// backend's same Endpoints): those parts are then known to be unchanged
+// and are not compiled again, so that an update that touches a few
+// backends of a large table costs about what those backends cost.
 func (s *Server) Apply(spec TableSpec) error {
 	spec.Backends = slices.Clone(spec.Backends)
 	for i := range spec.Backends {
@@ -112,28 +118,46 @@ func (s *Server) Apply(spec TableSpec) error {
 		}
 		b.Endpoints = []Endpoint{{Addr: addr, Node: spec.Node, Zone: spec.Zone}}
 	}
+	// Tables are built one at a time, each from the one before (see
+	// newTable), so that a change to a few backends costs that much.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	began := time.Now()
-	t, err := newTable(spec, &s.endpoints)
+	t, err := newTable(spec, &s.endpoints, s.table.Load())
 	s.opts.Metrics.tableBuild(time.Since(began), err)
 	if err != nil {
 		return err
 	}
 	for _, b := range t.backends {
-		b.transport = s.transports.get(b.upstream)
+		if b.transport == nil {
+			b.transport = s.transports.get(b.upstream)
+		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.generation++
 	t.generation = s.generation
 	s.table.Store(t)
-	live := map[netip.AddrPort]bool{}
+	s.dropStaleEndpoints(spec)
+	return nil
+}
+
+// dropStaleEndpoints forgets the state of endpoints no backend of spec
+// has, once there are as many of those as live ones: a full sweep costs
+// as much as the table is large, and stale entries cost only memory.
+func (s *Server) dropStaleEndpoints(spec TableSpec) {
+	n := 0
+	for i := range spec.Backends {
+		n += len(spec.Backends[i].Endpoints)
+	}
+	if s.endpoints.len() <= 2*n+64 {
+		return
+	}
+	live := make(map[netip.AddrPort]bool, n)
 	for i := range spec.Backends {
 		for _, ep := range spec.Backends[i].Endpoints {
 			live[ep.Addr] = true
 		}
 	}
 	s.endpoints.keepOnly(live)
-	return nil
 }
 
 // Table returns the table in use, or nil before the first [Server.Apply].

@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/firsthop/firsthop/proxy/clientip"
@@ -30,11 +31,16 @@ type Table struct {
 // the same host, path and path type, or when a value is out of range. The
 // spec's slices are not retained, except through [Table.Spec].
 func NewTable(spec TableSpec) (*Table, error) {
-	return newTable(spec, &endpointStates{})
+	return newTable(spec, &endpointStates{}, nil)
 }
 
-// newTable is NewTable with endpoint state shared with other tables.
-func newTable(spec TableSpec, states *endpointStates) (*Table, error) {
+// newTable is NewTable with endpoint state shared with other tables. A
+// backend whose spec is the same as in prev (see [sameBackend]), in a table
+// for the same node and zone, is taken from prev as it was compiled, so
+// that a table that differs from the last in a few backends (an endpoint
+// change in a large cluster) costs little more than those few. prev may
+// be nil.
+func newTable(spec TableSpec, states *endpointStates, prev *Table) (*Table, error) {
 	t := &Table{
 		node:     spec.Node,
 		zone:     spec.Zone,
@@ -54,14 +60,30 @@ func newTable(spec TableSpec, states *endpointStates) (*Table, error) {
 			errs = append(errs, fmt.Sprintf("backend %q is defined twice", b.Name))
 			continue
 		}
+		if old := prev.reusable(b, spec.Node, spec.Zone); old != nil {
+			t.backends[b.Name] = old
+			continue
+		}
 		t.backends[b.Name] = newBackend(b, spec.Node, spec.Zone, states)
 	}
 	type routeKey struct {
 		host, path string
 		typ        PathType
 	}
-	seen := make(map[routeKey]bool, len(spec.Routes))
+	// Routes that are the very routes of prev were checked there; only
+	// their backends must still exist.
+	checked := prev != nil && sameSlice(prev.spec.Routes, spec.Routes)
+	var seen map[routeKey]bool
+	if !checked {
+		seen = make(map[routeKey]bool, len(spec.Routes))
+	}
 	for _, r := range spec.Routes {
+		if checked {
+			if _, ok := t.backends[r.Backend]; !ok {
+				errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
+			}
+			continue
+		}
 		if err := checkRoute(r); err != nil {
 			errs = append(errs, err.Error())
 			continue
@@ -138,9 +160,58 @@ func (t *Table) route(host, path string) *pathRule {
 	return t.defaultRule
 }
 
+// reusable returns t's compiled backend for b when it was compiled from
+// the same spec for the same node and zone, else nil. t may be nil.
+func (t *Table) reusable(b *Backend, node, zone string) *backend {
+	if t == nil || t.node != node || t.zone != zone || b.Echo {
+		return nil
+	}
+	old := t.backends[b.Name]
+	if old == nil || !sameBackend(&old.from, b) {
+		return nil
+	}
+	return old
+}
+
+// sameBackend reports whether a and b compile to the same backend. An
+// Endpoints slice that is the very same (same array, same length) is equal
+// without a look at its elements.
+func sameBackend(a, b *Backend) bool {
+	return a.Name == b.Name && a.Locality == b.Locality && a.Echo == b.Echo &&
+		a.ConnectTimeout == b.ConnectTimeout && a.ResponseHeaderTimeout == b.ResponseHeaderTimeout &&
+		a.Protocol == b.Protocol && a.TLSServerName == b.TLSServerName &&
+		a.TLSInsecureSkipVerify == b.TLSInsecureSkipVerify &&
+		a.MaxInflightPerEndpoint == b.MaxInflightPerEndpoint && a.PassiveHealth == b.PassiveHealth &&
+		sameEndpoints(a.Endpoints, b.Endpoints)
+}
+
+// sameSlice reports whether a and b are the same slice: the same array
+// and length.
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+func sameEndpoints(a, b []Endpoint) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.Addr != y.Addr || x.Node != y.Node || x.Zone != y.Zone || x.State != y.State ||
+			!slices.Equal(x.ForNodes, y.ForNodes) || !slices.Equal(x.ForZones, y.ForZones) {
+			return false
+		}
+	}
+	return true
+}
+
 // backend is a compiled [Backend]: its endpoints grouped by preference and
 // the transport that reaches them.
 type backend struct {
+	from   Backend // the spec it was compiled from
 	name   string
 	policy Locality
 	// groups are the endpoint sets to try, most preferred first; tiers say
@@ -157,6 +228,7 @@ type backend struct {
 
 func newBackend(b *Backend, node, zone string, states *endpointStates) *backend {
 	nb := &backend{
+		from:   *b,
 		name:   b.Name,
 		policy: b.Locality,
 		upstream: upstreamKey{

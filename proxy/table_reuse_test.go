@@ -1,0 +1,128 @@
+package proxy
+
+import (
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestApplyReusesUnchangedBackends(t *testing.T) {
+	t.Parallel()
+	eps := func(addrs ...string) []Endpoint {
+		var out []Endpoint
+		for _, a := range addrs {
+			out = append(out, Endpoint{Addr: netip.MustParseAddrPort(a), Node: "node-a"})
+		}
+		return out
+	}
+	a, b, c := eps("10.0.0.1:80"), eps("10.0.0.2:80"), eps("10.0.0.3:80")
+	spec := TableSpec{
+		Node:     "node-a",
+		Routes:   []Route{{Path: "/a", Backend: "a"}, {Path: "/b", Backend: "b"}, {Path: "/c", Backend: "c"}},
+		Backends: []Backend{{Name: "a", Endpoints: a}, {Name: "b", Endpoints: b}, {Name: "c", Endpoints: c}},
+	}
+	s := NewServer(Options{})
+	if err := s.Apply(spec); err != nil {
+		t.Fatal(err)
+	}
+	first := s.Table()
+
+	// b gets a new endpoint list, c an equal copy of its old one, a the
+	// very same slice.
+	next := spec
+	next.Backends = []Backend{{Name: "a", Endpoints: a}, {Name: "b", Endpoints: eps("10.0.0.9:80")}, {Name: "c", Endpoints: eps("10.0.0.3:80")}}
+	if err := s.Apply(next); err != nil {
+		t.Fatal(err)
+	}
+	second := s.Table()
+	if second.backends["a"] != first.backends["a"] || second.backends["c"] != first.backends["c"] {
+		t.Error("unchanged backends were compiled again")
+	}
+	if second.backends["b"] == first.backends["b"] {
+		t.Fatal("the changed backend was reused")
+	}
+	if got := second.backends["b"].groups[0][0].Addr.String(); got != "10.0.0.9:80" {
+		t.Errorf("changed backend has endpoint %s", got)
+	}
+	if r := second.route("", "/b"); r == nil || r.backend != second.backends["b"] {
+		t.Error("the route to the changed backend does not reach its new compiled form")
+	}
+
+	// A new node changes every ranking: nothing is reused.
+	moved := next
+	moved.Node = "node-b"
+	if err := s.Apply(moved); err != nil {
+		t.Fatal(err)
+	}
+	for name, be := range s.Table().backends {
+		if be == second.backends[name] {
+			t.Errorf("backend %s reused across a node change", name)
+		}
+	}
+}
+
+// TestSameBackendCoversEveryField changes each field of a Backend in turn:
+// sameBackend must notice every one, so that a field added later cannot be
+// forgotten there (and a changed setting be ignored by a table update).
+func TestSameBackendCoversEveryField(t *testing.T) {
+	t.Parallel()
+	base := Backend{
+		Name:      "x",
+		Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort("10.0.0.1:80"), ForNodes: []string{"n"}, ForZones: []string{"z"}}},
+	}
+	v := reflect.ValueOf(&base).Elem()
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		changed := base
+		changed.Endpoints = append([]Endpoint(nil), base.Endpoints...)
+		cv := reflect.ValueOf(&changed).Elem().Field(i)
+		switch cv.Kind() {
+		case reflect.String:
+			cv.SetString(cv.String() + "-changed")
+		case reflect.Bool:
+			cv.SetBool(!cv.Bool())
+		case reflect.Int, reflect.Int64, reflect.Uint8:
+			if cv.CanInt() {
+				cv.SetInt(cv.Int() + 1)
+			} else {
+				cv.SetUint(cv.Uint() + 1)
+			}
+		case reflect.Struct: // PassiveHealth
+			changed.PassiveHealth.Ejection += time.Second
+		case reflect.Slice: // Endpoints: each endpoint field
+			for j := range reflect.TypeOf(Endpoint{}).NumField() {
+				e := base.Endpoints[0]
+				ev := reflect.ValueOf(&e).Elem().Field(j)
+				switch ev.Kind() {
+				case reflect.String:
+					ev.SetString("changed")
+				case reflect.Uint8:
+					ev.SetUint(ev.Uint() + 1)
+				case reflect.Slice:
+					ev.Set(reflect.ValueOf([]string{"other"}))
+				case reflect.Struct: // Addr
+					e.Addr = netip.MustParseAddrPort("10.0.0.2:80")
+				default:
+					t.Fatalf("Endpoint.%s: kind %s not covered by this test", ev.Type().Field(j).Name, ev.Kind())
+				}
+				other := base
+				other.Endpoints = []Endpoint{e}
+				if sameBackend(&base, &other) {
+					t.Errorf("sameBackend ignores Endpoint.%s", reflect.TypeOf(Endpoint{}).Field(j).Name)
+				}
+			}
+			continue
+		default:
+			t.Fatalf("Backend.%s: kind %s not covered by this test", f.Name, cv.Kind())
+		}
+		if sameBackend(&base, &changed) {
+			t.Errorf("sameBackend ignores Backend.%s", f.Name)
+		}
+	}
+	same := base
+	same.Endpoints = append([]Endpoint(nil), base.Endpoints...)
+	if !sameBackend(&base, &same) {
+		t.Error("an equal copy is not the same")
+	}
+}
