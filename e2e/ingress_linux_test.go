@@ -224,17 +224,16 @@ func TestIngress(t *testing.T) {
 			k.setSlice(t, endpointsOn(pod, "node-a")...)
 			start := time.Now()
 			want := servedBy(pod)
-			Eventually(t, 30*time.Second, "traffic on "+pod.Name, func() error {
+			took = append(took, Elapsed(t, start, 30*time.Second, "traffic on "+pod.Name, func() error {
 				r, err := get(c, direct, "app.example.com")
 				if err != nil {
 					return err
 				}
 				return want(r)
-			})
-			took = append(took, time.Since(start))
+			}))
 		}
 		slices.Sort(took)
-		t.Logf("EndpointSlice update to traffic on the new endpoint, %d rounds: median %v, min %v, max %v (controller hold-off 50ms)",
+		t.Logf("EndpointSlice update to traffic on the new endpoint, %d rounds: median %v, min %v, max %v (controller hold-off 10ms)",
 			len(took), took[len(took)/2], took[0], took[len(took)-1])
 	})
 

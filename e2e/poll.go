@@ -40,3 +40,21 @@ func Poll(ctx context.Context, timeout time.Duration, cond func() error) error {
 		}
 	}
 }
+
+// Elapsed polls cond every millisecond until it returns nil and returns
+// how long that took from start, for measuring how fast something
+// converges; it fails t with what after timeout. cond must be cheap.
+func Elapsed(t testing.TB, start time.Time, timeout time.Duration, what string, cond func() error) time.Duration {
+	t.Helper()
+	deadline := start.Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return time.Since(start)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %v: %v", what, timeout, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -89,7 +89,8 @@ type Config struct {
 
 	// HoldOff is how long the build loop waits for more changes after
 	// one arrives; MaxHoldOff bounds the total wait while changes keep
-	// arriving. Zero means 50ms and 500ms.
+	// arriving. Zero means 10ms and 500ms: a lone change is served
+	// within about 10ms, a burst is built once.
 	HoldOff, MaxHoldOff time.Duration
 
 	// ExternalNameRefresh is how often the routes are rebuilt while an
@@ -166,7 +167,7 @@ func NewController(cfg Config) (*Controller, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.HoldOff <= 0 {
-		cfg.HoldOff = 50 * time.Millisecond
+		cfg.HoldOff = 10 * time.Millisecond
 	}
 	if cfg.MaxHoldOff <= 0 {
 		cfg.MaxHoldOff = 500 * time.Millisecond
