@@ -72,6 +72,10 @@ type requestState struct {
 	// cleanPath is the path to forward when it differs from the request's.
 	cleanPath string
 	hops      [4]clientip.Hop
+	// body wraps the request body, to tell the client's failures from the
+	// endpoint's; abort says the client is gone and gets no answer.
+	body  clientBody
+	abort bool
 }
 
 func newHandler(table func() *Table, o handlerOptions) *handler {
@@ -118,6 +122,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.accessLog != nil {
 		h.logAccess(r, st, time.Since(began))
+	}
+	if st.abort {
+		// Returning would make net/http answer 200 with an empty body.
+		panic(http.ErrAbortHandler)
 	}
 }
 
@@ -188,6 +196,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, rule.timeout)
 		defer cancel()
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		st.body.ReadCloser = r.Body
+		r.Body = &st.body
 	}
 	if h.bodyTimeout > 0 && r.ContentLength != 0 && r.ProtoMajor == 1 {
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout))
@@ -325,7 +337,7 @@ func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, 
 	resp, err := st.backend.transport.RoundTrip(req)
 	switch {
 	case err != nil:
-		if req.Context().Err() == nil && st.up.state.failed(st.backend.health, time.Now()) {
+		if req.Context().Err() == nil && !st.body.failed.Load() && st.up.state.failed(st.backend.health, time.Now()) {
 			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "error", err.Error())
 		}
 		if span != nil {
@@ -386,11 +398,20 @@ func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestSta
 // response was written: 504 for a timeout, 502 otherwise.
 func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	st, _ := r.Context().Value(stateKey{}).(*requestState)
+	switch {
+	case st != nil && st.body.timeout.Load():
+		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
+		return
+	case st != nil && st.body.failed.Load():
+		plainError(w, http.StatusBadRequest, "malformed request body")
+		return
+	}
 	if ctxErr := r.Context().Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
 		// The client went away; there is nobody to answer. 499 is what
 		// logs and metrics call that, after nginx.
 		if st != nil {
 			st.rec.status = 499
+			st.abort = true
 		}
 		return
 	}
