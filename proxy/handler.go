@@ -157,6 +157,12 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		st.forged = countIdentityHeaders(r.Header)
 	}
 
+	if !isToken(r.Method) {
+		// net/http checks the method of HTTP/1 requests only. An HTTP/2
+		// :method like "GET /x" would end up in an HTTP/1.1 request line.
+		plainError(w, http.StatusBadRequest, "invalid method")
+		return
+	}
 	clean, ok := CleanPath(r.URL.Path)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "request path must be absolute")
