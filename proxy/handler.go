@@ -179,6 +179,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		return
 	}
 	rule := t.route(host, clean)
+	if why := t.pathAmbiguity(host, clean, rule); why != "" {
+		plainError(w, http.StatusBadRequest, why)
+		return
+	}
 	if rule == nil {
 		plainError(w, http.StatusNotFound, "no route for this host and path")
 		return
