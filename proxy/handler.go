@@ -231,11 +231,13 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 }
 
 // isWebSocketUpgrade reports whether r asks to switch to WebSocket: a GET
-// whose Connection names "upgrade" and whose Upgrade is "websocket".
+// whose Connection names "upgrade" and whose Upgrade is "websocket" and
+// nothing else. An Upgrade that also offers another protocol ("websocket,
+// h2c") would be forwarded whole and could let the backend pick that one.
 func isWebSocketUpgrade(r *http.Request) bool {
-	return r.Method == http.MethodGet &&
-		headerHasToken(r.Header["Connection"], "upgrade") &&
-		headerHasToken(r.Header["Upgrade"], "websocket")
+	up := r.Header["Upgrade"]
+	return r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(up[0], "websocket") &&
+		headerHasToken(r.Header["Connection"], "upgrade")
 }
 
 // headerHasToken reports whether the comma-separated values contain token,
