@@ -163,6 +163,12 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusBadRequest, "invalid method")
 		return
 	}
+	if r.Method == http.MethodConnect {
+		// A reverse proxy has no tunnel to offer: forwarded, CONNECT would
+		// ask the backend for one, to wherever the client names.
+		plainError(w, http.StatusMethodNotAllowed, "CONNECT is not supported")
+		return
+	}
 	clean, ok := CleanPath(r.URL.Path)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "request path must be absolute")
