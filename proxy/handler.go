@@ -88,11 +88,12 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout,
 	}
 	h.rp = &httputil.ReverseProxy{
-		Rewrite:      h.rewrite,
-		Transport:    roundTripperFunc(h.roundTrip),
-		ErrorHandler: h.proxyError,
-		BufferPool:   &bufferPool{},
-		ErrorLog:     slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
+		Rewrite:        h.rewrite,
+		Transport:      roundTripperFunc(h.roundTrip),
+		ModifyResponse: checkSwitch,
+		ErrorHandler:   h.proxyError,
+		BufferPool:     &bufferPool{},
+		ErrorLog:       slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
 	}
 	return h
 }
