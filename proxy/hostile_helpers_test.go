@@ -41,6 +41,7 @@ type rawConn struct {
 	raw      bytes.Buffer  // every byte received, in order
 	requests []seenRequest // as parsed, in order
 	parseErr error         // the first error other than a clean end of stream
+	cutBody  bool          // parseErr is the last request's body ending early
 	tunneled []byte        // bytes received after a 101 answer
 	closed   bool          // the proxy closed (or reset) the connection
 }
@@ -117,7 +118,9 @@ func (b *rawBackend) serve(c net.Conn, rc *rawConn) {
 		rc.closed = true
 		b.mu.Unlock()
 	}()
-	_ = c.SetDeadline(time.Now().Add(hostileDeadline))
+	// Longer than settle waits: an upstream connection firsthop leaves
+	// open must fail the test, not end by this deadline.
+	_ = c.SetDeadline(time.Now().Add(3 * hostileDeadline))
 	br := bufio.NewReader(recordingReader{b: b, rc: rc, r: c})
 	for {
 		req, err := http.ReadRequest(br)
@@ -137,6 +140,9 @@ func (b *rawBackend) serve(c net.Conn, rc *rawConn) {
 		b.mu.Unlock()
 		if err != nil {
 			b.setErr(rc, fmt.Errorf("reading the body of %s %s: %w", req.Method, req.RequestURI, err))
+			b.mu.Lock()
+			rc.cutBody = true
+			b.mu.Unlock()
 			return
 		}
 		answer := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s",
@@ -187,7 +193,7 @@ func (b *rawBackend) snapshot() []rawConn {
 	defer b.mu.Unlock()
 	out := make([]rawConn, len(b.conns))
 	for i, c := range b.conns {
-		out[i] = rawConn{requests: slices.Clone(c.requests), parseErr: c.parseErr,
+		out[i] = rawConn{requests: slices.Clone(c.requests), parseErr: c.parseErr, cutBody: c.cutBody,
 			tunneled: slices.Clone(c.tunneled), closed: c.closed}
 		out[i].raw.Write(c.raw.Bytes())
 	}
