@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -354,24 +353,6 @@ func TestHostileFramingLines(t *testing.T) {
 	})
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers, for logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestHostileFramingBlame: a request body that turns out malformed or
 // stalls after firsthop began forwarding it is the client's doing. The
 // client is told so (4xx), and the endpoint is not held responsible:
@@ -399,7 +380,7 @@ func TestHostileFramingBlame(t *testing.T) {
 			b := startRawBackend(t, nil)
 			spec := oneBackend(b.addr)
 			spec.Backends[0].PassiveHealth = PassiveHealth{Failures: failures, Ejection: time.Hour}
-			logs := &syncBuffer{}
+			logs := &lockedBuffer{}
 			ls := c.listen
 			ls.Name, ls.Address = "public", "127.0.0.1:0"
 			p := startProxyWith(t, spec, Options{

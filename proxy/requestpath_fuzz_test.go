@@ -2,14 +2,12 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 )
 
 // FuzzRequestPath sends arbitrary request-targets through a running
@@ -47,23 +45,10 @@ func FuzzRequestPath(f *testing.F) {
 		{Host: "app.test", Path: "/admin", PathType: PathExact, Backend: "admin"},
 		{Host: "admin.test", Path: "/", Backend: "admin"},
 	}
-	srv := NewServer(Options{Logger: quietLogger(), GracePeriod: time.Second,
-		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
-	if err := srv.Apply(spec); err != nil {
-		f.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		f.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx) }()
-	f.Cleanup(func() {
-		// The drain closes the idle upstream connections.
-		cancel()
-		<-served
-	})
-	h := srv.listeners["public"].srv.Handler
+	p := startProxyWith(f, spec, Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
+	// Requests go to the listener's handler directly: no client
+	// connection is needed to judge a request-target.
+	h := p.srv.listeners["public"].srv.Handler
 
 	f.Fuzz(func(t *testing.T, target string) {
 		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader("GET " + target + " HTTP/1.1\r\nHost: app.test\r\n\r\n")))

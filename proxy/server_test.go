@@ -41,7 +41,7 @@ func startProxy(t *testing.T, spec TableSpec, pp listen.Policy) *testProxy {
 
 // startProxyWith is startProxy with the caller's options; loopback admin,
 // a quiet logger and a short grace period are filled in when unset.
-func startProxyWith(t *testing.T, spec TableSpec, opts Options) *testProxy {
+func startProxyWith(t testing.TB, spec TableSpec, opts Options) *testProxy {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

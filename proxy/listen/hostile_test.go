@@ -2,8 +2,6 @@ package listen
 
 import (
 	"bytes"
-	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"runtime"
@@ -46,20 +44,11 @@ func TestHostileMalformedV1(t *testing.T) {
 		{"family only", "PROXY TCP4\r\n"},
 		{"UNIX family", "PROXY UNIX /tmp/a /tmp/b 0 0\r\n"},
 	}
-	for _, mode := range []Mode{ModeOptional, ModeRequired} {
-		for _, c := range cases {
-			t.Run(mode.String()+"/"+c.name, func(t *testing.T) {
-				t.Parallel()
-				srv := startServer(t, "tcp4", Policy{Mode: mode, TrustedCIDRs: loopbackTrust})
-				conn := dial(t, "tcp4", srv.addr, netip.Addr{})
-				if _, err := conn.Write([]byte(c.line + request)); err != nil {
-					t.Fatal(err)
-				}
-				expectClosed(t, conn)
-				srv.rec.waitFor(t, OutcomeMalformed)
-			})
-		}
+	msgs := map[string][]byte{}
+	for _, c := range cases {
+		msgs[c.name] = []byte(c.line + request)
 	}
+	wantEachRefused(t, OutcomeMalformed, msgs)
 }
 
 // TestHostileSignatureLookAlikes: bytes that look like a signature but are
@@ -117,20 +106,11 @@ func TestHostileMalformedV2(t *testing.T) {
 		{"version and command 0x00", v2(0x00, 0x11, 12, make([]byte, 12))},
 		{"version and command 0xFF", v2(0xff, 0x11, 12, make([]byte, 12))},
 	}
-	for _, mode := range []Mode{ModeOptional, ModeRequired} {
-		for _, c := range cases {
-			t.Run(mode.String()+"/"+c.name, func(t *testing.T) {
-				t.Parallel()
-				srv := startServer(t, "tcp4", Policy{Mode: mode, TrustedCIDRs: loopbackTrust})
-				conn := dial(t, "tcp4", srv.addr, netip.Addr{})
-				if _, err := conn.Write(append(bytes.Clone(c.header), request...)); err != nil {
-					t.Fatal(err)
-				}
-				expectClosed(t, conn)
-				srv.rec.waitFor(t, OutcomeMalformed)
-			})
-		}
+	msgs := map[string][]byte{}
+	for _, c := range cases {
+		msgs[c.name] = append(bytes.Clone(c.header), request...)
 	}
+	wantEachRefused(t, OutcomeMalformed, msgs)
 }
 
 // TestHostileV2LengthNeverOverreads: a v2 header is exactly as long as its
@@ -273,12 +253,30 @@ func TestHostileBigV2DoesNotStall(t *testing.T) {
 // header: it cannot use the answer to probe the backend.
 func TestHostileRefusedConnectionGetsNoBytes(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, "tcp4", Policy{Mode: ModeOptional, TrustedCIDRs: loopbackTrust})
-	conn := dial(t, "tcp4", srv.addr, netip.Addr{})
-	msg := fmt.Sprintf("PROXY TCP4 203.0.113.7 192.0.2.1 99999 80\r\n%s%s", request, request)
-	if _, err := io.WriteString(conn, msg); err != nil {
-		t.Fatal(err)
+	wantEachRefused(t, OutcomeMalformed, map[string][]byte{
+		"pipelined requests after a bad port": []byte("PROXY TCP4 203.0.113.7 192.0.2.1 99999 80\r\n" + request + request),
+		"a request before the header ends":    []byte("PROXY TCP4 203.0.113.7 " + request),
+	})
+}
+
+// wantEachRefused sends each message (a header and what follows it) on a
+// new connection from a trusted peer, under optional and under required:
+// the connection must be closed without a byte of answer and reported as
+// outcome.
+func wantEachRefused(t *testing.T, outcome Outcome, messages map[string][]byte) {
+	t.Helper()
+	for _, mode := range []Mode{ModeOptional, ModeRequired} {
+		for name, msg := range messages {
+			t.Run(mode.String()+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				srv := startServer(t, "tcp4", Policy{Mode: mode, TrustedCIDRs: loopbackTrust})
+				conn := dial(t, "tcp4", srv.addr, netip.Addr{})
+				if _, err := conn.Write(msg); err != nil {
+					t.Fatal(err)
+				}
+				expectClosed(t, conn)
+				srv.rec.waitFor(t, outcome)
+			})
+		}
 	}
-	expectClosed(t, conn)
-	srv.rec.waitFor(t, OutcomeMalformed)
 }
