@@ -313,3 +313,45 @@ func TestHostileIdentityPeerForms(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileIdentityTrustedProto: a trusted proxy's X-Forwarded-Proto,
+// -Host and -Port are passed on, but a proxy that appends (a second line,
+// or ", value") leaves what its client wrote to the left; as for
+// X-Forwarded-For, only the right-most value is the trusted proxy's.
+func TestHostileIdentityTrustedProto(t *testing.T) {
+	t.Parallel()
+	trustLoopback := func(s *TableSpec) {
+		s.ClientIP = clientip.Policy{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	}
+	cases := []struct {
+		name, headers     string
+		proto, host, port string
+	}{
+		{"a trusted proxy's own values are passed on",
+			"X-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.test\r\nX-Forwarded-Port: 443\r\n", "https", "shop.test", "443"},
+		{"a client's line before the trusted proxy's is not believed",
+			"X-Forwarded-Proto: https\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: evil.test\r\nX-Forwarded-Host: shop.test\r\n" +
+				"X-Forwarded-Port: 1\r\nX-Forwarded-Port: 8443\r\n", "http", "shop.test", "8443"},
+		{"a client's value left of the trusted proxy's in one line is not believed",
+			"X-Forwarded-Proto: https, http\r\nX-Forwarded-Host: evil.test, shop.test\r\nX-Forwarded-Port: 1,8443\r\n", "http", "shop.test", "8443"},
+		{"an empty right-most value falls back to this hop's own",
+			"X-Forwarded-Proto: https,\r\nX-Forwarded-Host: evil.test, \r\n", "http", "app.test", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := hostileSetup{edit: trustLoopback}.run(t, forgedRequest+c.headers+"\r\n")
+			r.wantStatuses(t, http.StatusOK)
+			req := onlyRequest(t, r.conns)
+			port := c.port
+			if port == "" {
+				port = r.port
+			}
+			for k, want := range map[string]string{"X-Forwarded-Proto": c.proto, "X-Forwarded-Host": c.host, "X-Forwarded-Port": port} {
+				if v := req.Header[k]; len(v) != 1 || v[0] != want {
+					t.Errorf("%s = %q, want [%q]", k, v, want)
+				}
+			}
+		})
+	}
+}
