@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -354,4 +355,57 @@ func TestHostileIdentityTrustedProto(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHostileIdentityHostInjection: the Host a client sends is written
+// into Forwarded's host= parameter; sub-delimiters that Host may carry
+// (",", ";", "=") must not add an element or a parameter there. The
+// backend's Forwarded, read by firsthop's own parser as the next hop
+// would, holds one element, for this hop's client.
+func TestHostileIdentityHostInjection(t *testing.T) {
+	t.Parallel()
+	for _, h := range []string{"app.test,for=6.6.6.6", "app.test;for=6.6.6.6", "app.test;proto=https", "for=6.6.6.6", "app.test:80,for=6.6.6.6"} {
+		t.Run("Host "+h+" adds nothing to Forwarded", func(t *testing.T) {
+			t.Parallel()
+			r := hostileSetup{}.run(t, "GET / HTTP/1.1\r\nHost: "+h+"\r\nConnection: close\r\n\r\n")
+			r.wantStatuses(t, http.StatusOK)
+			req := onlyRequest(t, r.conns)
+			next := &clientip.Policy{
+				TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("192.0.2.0/24")},
+				Headers:        []clientip.Header{clientip.HeaderForwarded},
+			}
+			res := next.Resolve(netip.MustParseAddr("192.0.2.1"), clientip.SourcePeer, req.Header, nil)
+			if len(res.Chain) != 1 || res.Client != netip.MustParseAddr("127.0.0.1") {
+				t.Errorf("Forwarded %q reads as chain %+v, want one element for 127.0.0.1", req.Header["Forwarded"], res.Chain)
+			}
+			if got := forwardedParams(res.Chain[0].Element); !slices.Equal(got, []string{"for=127.0.0.1", "host", "proto=http"}) {
+				t.Errorf("Forwarded %q has parameters %q, want for, host and proto=http", req.Header["Forwarded"], got)
+			}
+		})
+	}
+}
+
+// forwardedParams splits a Forwarded element into its parameters outside
+// quoted strings, lower-casing names; a quoted value is left out.
+func forwardedParams(el string) []string {
+	var out []string
+	start, quoted := 0, false
+	for i := 0; i <= len(el); i++ {
+		switch {
+		case i < len(el) && quoted && el[i] == '\\':
+			i++
+		case i < len(el) && el[i] == '"':
+			quoted = !quoted
+		case i == len(el) || !quoted && el[i] == ';':
+			p := el[start:i]
+			if name, v, ok := strings.Cut(p, "="); ok && strings.HasPrefix(v, `"`) {
+				p = strings.ToLower(name)
+			} else {
+				p = strings.ToLower(name) + "=" + v
+			}
+			out = append(out, p)
+			start = i + 1
+		}
+	}
+	return out
 }
