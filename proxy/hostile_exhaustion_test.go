@@ -144,7 +144,7 @@ func attackerCount(t *testing.T, n int) int {
 // others are served.
 func TestHostileExhaustionSlowHeaders(t *testing.T) {
 	base := runtime.NumGoroutine()
-	b, p := exhaustionProxy(t, ListenerSpec{ReadHeaderTimeout: 300 * time.Millisecond}, nil)
+	b, p := exhaustionProxy(t, ListenerSpec{ReadHeaderTimeout: time.Second}, nil)
 	n := attackerCount(t, 200)
 
 	t.Run("connections that stall inside the request head are closed at the header timeout", func(t *testing.T) {
@@ -236,7 +236,7 @@ func TestHostileExhaustionSlowBodies(t *testing.T) {
 // are served meanwhile.
 func TestHostileExhaustionConnections(t *testing.T) {
 	base := runtime.NumGoroutine()
-	b, p := exhaustionProxy(t, ListenerSpec{ReadHeaderTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}, nil)
+	b, p := exhaustionProxy(t, ListenerSpec{ReadHeaderTimeout: time.Second, IdleTimeout: 300 * time.Millisecond}, nil)
 	n := attackerCount(t, 400)
 	t.Run("kept-alive connections left idle after a request are closed at the idle timeout", func(t *testing.T) {
 		conns := attackers(t, p.addr, n/4, "GET /keep HTTP/1.1\r\nHost: app.test\r\n\r\n")
