@@ -417,12 +417,8 @@ func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestSta
 // response was written: 504 for a timeout, 502 otherwise.
 func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	st, _ := r.Context().Value(stateKey{}).(*requestState)
-	switch {
-	case st != nil && st.body.timeout.Load():
+	if st != nil && st.body.timeout.Load() {
 		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
-		return
-	case st != nil && st.body.failed.Load():
-		plainError(w, http.StatusBadRequest, "malformed request body")
 		return
 	}
 	if ctxErr := r.Context().Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
@@ -432,6 +428,10 @@ func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 			st.rec.status = 499
 			st.abort = true
 		}
+		return
+	}
+	if st != nil && st.body.failed.Load() {
+		plainError(w, http.StatusBadRequest, "malformed request body")
 		return
 	}
 	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"
