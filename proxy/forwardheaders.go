@@ -107,10 +107,21 @@ func setForwardingHeaders(out http.Header, f ForwardedHeaders, c *forwardContext
 }
 
 // setFromTrustedOr sets header k to what a trusted peer sent, or else to v.
+// What the peer sent is the right-most value: a proxy that appends (a line
+// of its own, or ", value") leaves its client's words to the left, as in
+// X-Forwarded-For.
 func setFromTrustedOr(out http.Header, c *forwardContext, k, v string) {
-	if c.res.PeerTrusted {
-		if in := c.in[k]; len(in) > 0 && in[0] != "" {
-			out[k] = in[:1:1]
+	if in := c.in[k]; c.res.PeerTrusted && len(in) > 0 {
+		n := len(in)
+		line := in[n-1]
+		i := strings.LastIndexByte(line, ',')
+		switch last := strings.Trim(line[i+1:], " \t"); {
+		case last == "":
+		case i < 0:
+			out[k] = in[n-1 : n : n] // as received: no allocation
+			return
+		default:
+			out[k] = []string{last}
 			return
 		}
 	}

@@ -72,6 +72,10 @@ type requestState struct {
 	// cleanPath is the path to forward when it differs from the request's.
 	cleanPath string
 	hops      [4]clientip.Hop
+	// body wraps the request body, to tell the client's failures from the
+	// endpoint's; abort says the client is gone and gets no answer.
+	body  clientBody
+	abort bool
 }
 
 func newHandler(table func() *Table, o handlerOptions) *handler {
@@ -84,11 +88,12 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout,
 	}
 	h.rp = &httputil.ReverseProxy{
-		Rewrite:      h.rewrite,
-		Transport:    roundTripperFunc(h.roundTrip),
-		ErrorHandler: h.proxyError,
-		BufferPool:   &bufferPool{},
-		ErrorLog:     slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
+		Rewrite:        h.rewrite,
+		Transport:      roundTripperFunc(h.roundTrip),
+		ModifyResponse: checkSwitch,
+		ErrorHandler:   h.proxyError,
+		BufferPool:     &bufferPool{},
+		ErrorLog:       slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
 	}
 	return h
 }
@@ -118,6 +123,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.accessLog != nil {
 		h.logAccess(r, st, time.Since(began))
+	}
+	if st.abort {
+		// Returning would make net/http answer 200 with an empty body.
+		panic(http.ErrAbortHandler)
 	}
 }
 
@@ -149,6 +158,18 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		st.forged = countIdentityHeaders(r.Header)
 	}
 
+	if !isToken(r.Method) {
+		// net/http checks the method of HTTP/1 requests only. An HTTP/2
+		// :method like "GET /x" would end up in an HTTP/1.1 request line.
+		plainError(w, http.StatusBadRequest, "invalid method")
+		return
+	}
+	if r.Method == http.MethodConnect {
+		// A reverse proxy has no tunnel to offer: forwarded, CONNECT would
+		// ask the backend for one, to wherever the client names.
+		plainError(w, http.StatusMethodNotAllowed, "CONNECT is not supported")
+		return
+	}
 	clean, ok := CleanPath(r.URL.Path)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "request path must be absolute")
@@ -165,6 +186,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		return
 	}
 	rule := t.route(host, clean)
+	if why := t.pathAmbiguity(host, clean, rule); why != "" {
+		plainError(w, http.StatusBadRequest, why)
+		return
+	}
 	if rule == nil {
 		plainError(w, http.StatusNotFound, "no route for this host and path")
 		return
@@ -189,6 +214,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		ctx, cancel = context.WithTimeout(ctx, rule.timeout)
 		defer cancel()
 	}
+	if r.Body != nil && r.Body != http.NoBody {
+		st.body.ReadCloser = r.Body
+		r.Body = &st.body
+	}
 	if h.bodyTimeout > 0 && r.ContentLength != 0 && r.ProtoMajor == 1 {
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout))
 	}
@@ -209,11 +238,13 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 }
 
 // isWebSocketUpgrade reports whether r asks to switch to WebSocket: a GET
-// whose Connection names "upgrade" and whose Upgrade is "websocket".
+// whose Connection names "upgrade" and whose Upgrade is "websocket" and
+// nothing else. An Upgrade that also offers another protocol ("websocket,
+// h2c") would be forwarded whole and could let the backend pick that one.
 func isWebSocketUpgrade(r *http.Request) bool {
-	return r.Method == http.MethodGet &&
-		headerHasToken(r.Header["Connection"], "upgrade") &&
-		headerHasToken(r.Header["Upgrade"], "websocket")
+	up := r.Header["Upgrade"]
+	return r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(up[0], "websocket") &&
+		headerHasToken(r.Header["Connection"], "upgrade")
 }
 
 // headerHasToken reports whether the comma-separated values contain token,
@@ -325,7 +356,7 @@ func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, 
 	resp, err := st.backend.transport.RoundTrip(req)
 	switch {
 	case err != nil:
-		if req.Context().Err() == nil && st.up.state.failed(st.backend.health, time.Now()) {
+		if req.Context().Err() == nil && !st.body.failed.Load() && st.up.state.failed(st.backend.health, time.Now()) {
 			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "error", err.Error())
 		}
 		if span != nil {
@@ -386,12 +417,21 @@ func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestSta
 // response was written: 504 for a timeout, 502 otherwise.
 func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	st, _ := r.Context().Value(stateKey{}).(*requestState)
+	if st != nil && st.body.timeout.Load() {
+		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
+		return
+	}
 	if ctxErr := r.Context().Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
 		// The client went away; there is nobody to answer. 499 is what
 		// logs and metrics call that, after nginx.
 		if st != nil {
 			st.rec.status = 499
+			st.abort = true
 		}
+		return
+	}
+	if st != nil && st.body.failed.Load() {
+		plainError(w, http.StatusBadRequest, "malformed request body")
 		return
 	}
 	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,9 @@ import (
 type testProxy struct {
 	srv  *Server
 	addr string // the "public" listener
+	// stop drains the server and waits for Serve to return; it runs when
+	// the test ends and may be called before that.
+	stop func()
 }
 
 // startProxy starts a Server with one listener "public" on 127.0.0.1:0
@@ -37,7 +41,7 @@ func startProxy(t *testing.T, spec TableSpec, pp listen.Policy) *testProxy {
 
 // startProxyWith is startProxy with the caller's options; loopback admin,
 // a quiet logger and a short grace period are filled in when unset.
-func startProxyWith(t *testing.T, spec TableSpec, opts Options) *testProxy {
+func startProxyWith(t testing.TB, spec TableSpec, opts Options) *testProxy {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -58,7 +62,7 @@ func startProxyWith(t *testing.T, spec TableSpec, opts Options) *testProxy {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
+	stop := sync.OnceFunc(func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -69,7 +73,8 @@ func startProxyWith(t *testing.T, spec TableSpec, opts Options) *testProxy {
 			t.Error("Serve did not return after cancel")
 		}
 	})
-	return &testProxy{srv: srv, addr: srv.Addr(opts.Listeners[0].Name).String()}
+	t.Cleanup(stop)
+	return &testProxy{srv: srv, addr: srv.Addr(opts.Listeners[0].Name).String(), stop: stop}
 }
 
 // echoBackend starts an echo server and returns its address.
