@@ -109,7 +109,7 @@ func TestExamplesKubernetes(t *testing.T) {
 		// the cleanup is quick. Later flags win.
 		args = append(args[1:], "--kubeconfig", c.ServiceAccountKubeconfig(t, "firsthop", "firsthop"), "--drain-delay=0")
 		fh := node.startFirsthop(t, "firsthop-ingress", append([]string{"ingress"}, args...),
-			[]string{"NODE_NAME=" + node.Name, "POD_NAMESPACE=firsthop"}, DefaultAdmin, configPath)
+			[]string{"NODE_NAME=" + node.Name, "POD_NAMESPACE=firsthop", "POD_IPS=" + node.IPv4.String() + "," + node.IPv6.String()}, DefaultAdmin, configPath)
 
 		hc := client.HTTPClient(5 * time.Second)
 		r := waitFor(t, hc, "echo.example.com", "http://"+node.Addr4(8080).String()+"/", "echo.example.com", servedBy(pod))

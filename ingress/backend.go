@@ -30,6 +30,7 @@ type backendPlan struct {
 	service    types.NamespacedName
 	portName   string
 	fixed      []proxy.Endpoint
+	refused    refusedAddrs // the plan's
 }
 
 // endpoints returns bp's endpoints given the EndpointSlices of bp.service.
@@ -37,7 +38,7 @@ func (bp *backendPlan) endpoints(from []*discoveryv1.EndpointSlice) []proxy.Endp
 	if !bp.fromSlices {
 		return bp.fixed
 	}
-	return sliceEndpoints(from, bp.portName)
+	return sliceEndpoints(from, bp.portName, bp.refused)
 }
 
 // checkBackend checks the shape of an Ingress backend: a Service with a
@@ -96,9 +97,9 @@ func portString(p networkingv1.ServiceBackendPort) string {
 
 // resolveExternal returns the endpoints of an ExternalName Service name on
 // port: the name itself when it is an IP literal, else what r resolves it
-// to. Unusable addresses (see usableAddr) are dropped; none left is an
-// error.
-func resolveExternal(name string, port uint16, r Resolver) ([]proxy.Endpoint, error) {
+// to. Unusable addresses (see usableAddr) and refused ones are dropped; none
+// left is an error.
+func resolveExternal(name string, port uint16, r Resolver, refused refusedAddrs) ([]proxy.Endpoint, error) {
 	var addrs []netip.Addr
 	if a, err := netip.ParseAddr(name); err == nil {
 		addrs = []netip.Addr{a}
@@ -109,7 +110,7 @@ func resolveExternal(name string, port uint16, r Resolver) ([]proxy.Endpoint, er
 	}
 	var eps []proxy.Endpoint
 	for _, a := range addrs {
-		if !usableAddr(a) {
+		if !refused.allows(a) {
 			continue
 		}
 		ap := netip.AddrPortFrom(a.Unmap(), port)
@@ -118,7 +119,7 @@ func resolveExternal(name string, port uint16, r Resolver) ([]proxy.Endpoint, er
 		}
 	}
 	if len(eps) == 0 {
-		return nil, fmt.Errorf("externalName %q has no usable address (loopback, link-local, multicast and unspecified addresses are refused)", name)
+		return nil, fmt.Errorf("externalName %q has no usable address (loopback, link-local, multicast, unspecified and metadata addresses, cluster IPs and the API server are refused)", name)
 	}
 	slices.SortFunc(eps, func(a, b proxy.Endpoint) int { return a.Addr.Compare(b.Addr) })
 	return eps, nil

@@ -28,7 +28,7 @@ import (
 // EndpointTerminating; anything else is not serving and left out. An
 // address:port listed more than once (an endpoint moving between slices)
 // appears once, with its best state.
-func sliceEndpoints(from []*discoveryv1.EndpointSlice, portName string) []proxy.Endpoint {
+func sliceEndpoints(from []*discoveryv1.EndpointSlice, portName string, refused refusedAddrs) []proxy.Endpoint {
 	from = slices.Clone(from)
 	slices.SortFunc(from, func(a, b *discoveryv1.EndpointSlice) int { return cmp.Compare(a.Name, b.Name) })
 	byAddr := make(map[netip.AddrPort]int)
@@ -44,7 +44,7 @@ func sliceEndpoints(from []*discoveryv1.EndpointSlice, portName string) []proxy.
 				continue
 			}
 			addr, ok := sliceAddr(s.AddressType, e.Addresses[0])
-			if !ok {
+			if !ok || !refused.allows(addr) {
 				continue
 			}
 			state := endpointState(e.Conditions)
@@ -98,13 +98,34 @@ func sliceAddr(t discoveryv1.AddressType, s string) (netip.Addr, bool) {
 }
 
 // usableAddr reports whether a may be an upstream address: not zoned, not
-// unspecified, loopback, link-local or multicast. Loopback would reach the
-// proxy's own ports; link-local includes cloud metadata services.
+// unspecified, loopback, link-local or multicast, and not a cloud metadata
+// service. Loopback would reach the proxy's own ports; link-local holds
+// most metadata services, [metadataAddrs] the others.
 func usableAddr(a netip.Addr) bool {
 	a = a.Unmap()
 	return a.IsValid() && a.Zone() == "" && !a.IsUnspecified() && !a.IsLoopback() &&
-		!a.IsMulticast() && !a.IsLinkLocalUnicast() && !a.IsLinkLocalMulticast() && !a.IsInterfaceLocalMulticast()
+		!a.IsMulticast() && !a.IsLinkLocalUnicast() && !a.IsLinkLocalMulticast() && !a.IsInterfaceLocalMulticast() &&
+		!metadataAddrs[a]
 }
+
+// metadataAddrs are cloud instance metadata (and platform) services outside
+// the link-local ranges: whoever reaches them through the proxy may read
+// the node's credentials.
+var metadataAddrs = map[netip.Addr]bool{
+	netip.MustParseAddr("fd00:ec2::254"):   true, // AWS IMDS over IPv6
+	netip.MustParseAddr("100.100.100.200"): true, // Alibaba Cloud
+	netip.MustParseAddr("168.63.129.16"):   true, // Azure WireServer
+	netip.MustParseAddr("192.0.0.192"):     true, // Oracle Cloud (legacy)
+}
+
+// refusedAddrs are addresses no backend may have, beyond those usableAddr
+// refuses: the API server's own endpoints, every Service's cluster IP (an
+// endpoint is a pod, never a virtual IP), and what Options.RefusedAddrs
+// lists (the proxy's own pod addresses). nil refuses nothing more.
+type refusedAddrs map[netip.Addr]bool
+
+// allows reports whether a may be an endpoint address.
+func (r refusedAddrs) allows(a netip.Addr) bool { return usableAddr(a) && !r[a.Unmap()] }
 
 // endpointState maps EndpointSlice conditions to an endpoint state; nil
 // ready and serving count as true, nil terminating as false (API doc).

@@ -119,7 +119,7 @@ func TestSliceEndpoints(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := sliceEndpoints(tc.slices, tc.portName)
+			got := sliceEndpoints(tc.slices, tc.portName, nil)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v\nwant %+v", got, tc.want)
 			}

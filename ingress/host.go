@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
@@ -21,6 +22,9 @@ func canonicalHost(h string) (string, error) {
 	}
 	if c == "" || c == "*" {
 		return "", fmt.Errorf("host %q is not a DNS name (leave host empty to match any host)", h)
+	}
+	if _, err := netip.ParseAddr(c); err == nil {
+		return "", fmt.Errorf("host %q is an IP address, not a DNS name (the Ingress API refuses IP addresses as hosts)", h)
 	}
 	for i, label := range strings.Split(c, ".") {
 		if i == 0 && label == "*" {

@@ -269,6 +269,12 @@ func (c *Controller) sliceChanged(obj any) {
 		return
 	}
 	key := types.NamespacedName{Namespace: s.Namespace, Name: name}
+	if key == apiServerService {
+		// The API server's addresses are refused as endpoints of every
+		// backend: a new plan.
+		c.changes.markRoutes()
+		return
+	}
 	if c.isReferenced(key) {
 		c.changes.markEndpoints(key)
 	}
@@ -295,13 +301,15 @@ func (l *listers) shutdown() {
 }
 
 // snapshot lists the objects routes are built from. EndpointSlices are
-// read per Service (see slicesOf).
+// read per Service (see slicesOf); the snapshot holds only the API
+// server's.
 func (l *listers) snapshot() Snapshot {
 	var s Snapshot
 	s.Ingresses, _ = l.ingresses.List(labels.Everything())
 	s.IngressClasses, _ = l.classes.List(labels.Everything())
 	s.Services, _ = l.services.List(labels.Everything())
 	s.Secrets, _ = l.secrets.List(labels.Everything())
+	s.EndpointSlices = l.slicesOf(apiServerService) // for the refused addresses
 	return s
 }
 

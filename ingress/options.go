@@ -7,6 +7,9 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -21,6 +24,43 @@ type Snapshot struct {
 	// Secrets may hold any Secrets; only those of type kubernetes.io/tls
 	// that an Ingress served names in spec.tls are read.
 	Secrets []*corev1.Secret
+}
+
+// apiServerService is the Service whose endpoints are the API server's.
+var apiServerService = types.NamespacedName{Namespace: metav1.NamespaceDefault, Name: "kubernetes"}
+
+// newRefusedAddrs collects the addresses no endpoint may have: extra, the
+// cluster IPs of s's Services and the endpoints of the API server's
+// Service in s's EndpointSlices.
+func newRefusedAddrs(s Snapshot, extra []netip.Addr) refusedAddrs {
+	r := refusedAddrs{}
+	for _, a := range extra {
+		r[a.Unmap()] = true
+	}
+	for _, svc := range s.Services {
+		ips := svc.Spec.ClusterIPs
+		if len(ips) == 0 && svc.Spec.ClusterIP != "" {
+			ips = []string{svc.Spec.ClusterIP}
+		}
+		for _, ip := range ips {
+			if a, err := netip.ParseAddr(ip); err == nil {
+				r[a.Unmap()] = true
+			}
+		}
+	}
+	for _, sl := range s.EndpointSlices {
+		if sl.Namespace != apiServerService.Namespace || sl.Labels[discoveryv1.LabelServiceName] != apiServerService.Name {
+			continue
+		}
+		for _, e := range sl.Endpoints {
+			for _, ip := range e.Addresses {
+				if a, err := netip.ParseAddr(ip); err == nil {
+					r[a.Unmap()] = true
+				}
+			}
+		}
+	}
+	return r
 }
 
 // Options say how [Translate] reads a [Snapshot]. The zero value serves
@@ -55,6 +95,13 @@ type Options struct {
 	// not IP literals. Nil means such names are not resolved: their
 	// backends answer 503, with a problem reported.
 	Resolver Resolver
+
+	// RefusedAddrs are addresses no endpoint may have, on any port: the
+	// proxy's own pod addresses, so that no Service can point the proxy at
+	// its admin listener or at itself. The API server's endpoints (those
+	// of default/kubernetes) and every Service's cluster IPs are refused
+	// without being listed.
+	RefusedAddrs []netip.Addr
 
 	// DefaultLocality is the locality of backends whose Service and Ingress
 	// set none (see [AnnotationLocality]). The zero value is PreferLocal.

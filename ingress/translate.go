@@ -70,6 +70,9 @@ type plan struct {
 	// Ingresses oldest first.
 	certs []proxy.Certificate
 
+	// refused are the addresses no endpoint may have (see refusedAddrs).
+	refused refusedAddrs
+
 	// secretRefs are the Secrets the accepted Ingresses name in spec.tls,
 	// found or not: a change to one of them needs a new plan.
 	secretRefs map[types.NamespacedName]bool
@@ -158,6 +161,7 @@ func newPlan(s Snapshot, o *Options, load CertLoader) *plan {
 	for _, svc := range s.Services {
 		p.services[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}] = svc
 	}
+	p.refused = newRefusedAddrs(s, o.RefusedAddrs)
 	for _, sec := range s.Secrets {
 		if sec.Type == corev1.SecretTypeTLS {
 			p.secrets[types.NamespacedName{Namespace: sec.Namespace, Name: sec.Name}] = sec
@@ -362,7 +366,7 @@ func (p *planner) useBackend(ing *networkingv1.Ingress, name string, sb *network
 func (p *planner) resolve(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend) (*backendPlan, []Problem) {
 	key := types.NamespacedName{Namespace: ing.Namespace, Name: sb.Name}
 	svc := p.services[key]
-	bp := &backendPlan{name: name}
+	bp := &backendPlan{name: name, refused: p.refused}
 	var problems []Problem
 	bp.locality, problems = serviceLocality(svc, ing, p.o.DefaultLocality)
 	var protoProblems []Problem
@@ -419,7 +423,7 @@ func (p *planner) resolveExternal(name string, port uint16) externalResult {
 	if r, ok := p.external[k]; ok {
 		return r
 	}
-	eps, err := resolveExternal(name, port, p.o.Resolver)
+	eps, err := resolveExternal(name, port, p.o.Resolver, p.refused)
 	r := externalResult{eps: eps, err: err}
 	p.external[k] = r
 	if _, literal := parseIP(name); !literal && p.o.Resolver != nil {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -86,6 +88,11 @@ func (f *ingressFlags) ingressOptions(base proxy.TableSpec) (ingress.Config, err
 	if cfg.ElectionNamespace == "" {
 		cfg.ElectionNamespace = os.Getenv("POD_NAMESPACE")
 	}
+	own, err := podAddrs(cmp.Or(os.Getenv("POD_IPS"), os.Getenv("POD_IP")))
+	if err != nil {
+		return ingress.Config{}, err
+	}
+	cfg.Translate.RefusedAddrs = own
 	if f.publishService != "" {
 		ns, name, ok := strings.Cut(f.publishService, "/")
 		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
@@ -97,6 +104,23 @@ func (f *ingressFlags) ingressOptions(base proxy.TableSpec) (ingress.Config, err
 		cfg.PublishAddresses = strings.Split(f.publishAddress, ",")
 	}
 	return cfg, nil
+}
+
+// podAddrs parses the pod's own addresses as the downward API gives them
+// (status.podIPs: comma-separated). No backend may have one of them.
+func podAddrs(s string) ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("POD_IPS / POD_IP: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // restConfig returns the API server connection: from --kubeconfig, else

@@ -51,6 +51,17 @@ func TestIngressFlags(t *testing.T) {
 	}
 }
 
+func TestPodAddrs(t *testing.T) {
+	t.Parallel()
+	got, err := podAddrs(" 10.1.2.3, fd00::3 ,")
+	if err != nil || len(got) != 2 || got[0].String() != "10.1.2.3" || got[1].String() != "fd00::3" {
+		t.Errorf("podAddrs = %v, %v", got, err)
+	}
+	if _, err := podAddrs("10.1.2.300"); err == nil {
+		t.Error("a bad address is accepted")
+	}
+}
+
 func TestIngressRefusesBadSetups(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
