@@ -95,6 +95,8 @@ func TestCheckPath(t *testing.T) {
 		{name: "percent", in: "/a%2fb", want: "percent-encoding is not supported"},
 		{name: "space", in: "/a b", want: "contains a space"},
 		{name: "control", in: "/a\nb", want: "control character U+000A"},
+		{name: "path parameter", in: "/api;v=1", want: "could never be reached"},
+		{name: "backslash", in: `/a\b`, want: "could never be reached"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

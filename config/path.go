@@ -11,7 +11,10 @@ import (
 // checkPath checks a route path: it starts with "/", holds no spaces,
 // control characters, query, fragment or percent-encoding, and is clean
 // (no "//", "." or ".." elements), since such a path could never equal a
-// request path. A trailing "/" is kept.
+// request path. Nor may it hold ";" or "\": the proxy refuses request
+// paths that backends could read as another route's with those (see
+// SECURITY.md), so the route could never be reached. A trailing "/" is
+// kept.
 func checkPath(p string) error {
 	if !strings.HasPrefix(p, "/") {
 		return fmt.Errorf("path %q must start with \"/\"", p)
@@ -26,6 +29,8 @@ func checkPath(p string) error {
 			return fmt.Errorf("path %q contains %q: a route path has no query or fragment", p, r)
 		case r == '%':
 			return fmt.Errorf("path %q contains %%: percent-encoding is not supported, write the decoded path", p)
+		case r == ';' || r == '\\':
+			return fmt.Errorf("path %q contains %q, which backends read differently (path parameters, a separator); firsthop refuses such request paths, so this route could never be reached", p, r)
 		}
 	}
 	clean := path.Clean(p)

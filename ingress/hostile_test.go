@@ -216,6 +216,11 @@ func TestHostileIngressPaths(t *testing.T) {
 		{"bad percent-encoding", "/shop%zz", ""},
 		{"an unknown path type", "/shop", "Regex"},
 		{"an Exact dot segment", "/shop/.", networkingv1.PathTypeExact},
+		// Unreachable: the proxy refuses request paths with ";" or "\"
+		// that backends could read as another route's.
+		{"an nginx snippet", "/shop;}location /admin{", networkingv1.PathTypeImplementationSpecific},
+		{"path parameters", "/api/..;/admin", networkingv1.PathTypePrefix},
+		{"a backslash", `/shop\admin`, networkingv1.PathTypeImplementationSpecific},
 	}
 	for _, c := range refused {
 		t.Run("a path with "+c.name+" is refused", func(t *testing.T) {
@@ -237,7 +242,6 @@ func TestHostileIngressPaths(t *testing.T) {
 		{"10 kB", long, long, ""},
 		{"an encoded letter is decoded", "/sh%6Fp", "/shop", ""},
 		{"a regular expression is a literal prefix", "/shop/(.*)", "/shop/(.*)", networkingv1.PathTypeImplementationSpecific},
-		{"an nginx snippet is a literal prefix", "/shop;}location /admin{", "/shop;}location /admin{", networkingv1.PathTypeImplementationSpecific},
 	}
 	for _, c := range literal {
 		t.Run("a path with "+c.name+" is taken literally", func(t *testing.T) {

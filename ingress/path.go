@@ -15,7 +15,7 @@ import (
 // is treated as Prefix, and its empty path means "/". The path is
 // percent-decoded (the proxy matches decoded request paths) and must then
 // be clean: absolute, without "//", "." or ".." elements, control
-// characters, an encoded "/", a query or a fragment.
+// characters, an encoded "/", ";", "\", a query or a fragment.
 //
 // regex reports whether an ImplementationSpecific path looks like a regular
 // expression (other controllers accept those); it is still served as a
@@ -55,6 +55,9 @@ func routePath(p string, t *networkingv1.PathType) (path string, typ proxy.PathT
 		if c := dec[i]; c < ' ' || c == 0x7f {
 			return "", 0, false, fmt.Errorf("path %q contains a control character", p)
 		}
+	}
+	if strings.ContainsAny(dec, `;\`) {
+		return "", 0, false, fmt.Errorf(`path %q contains ";" or "\", which backends read differently (path parameters, a separator); firsthop refuses such request paths, so it could never match`, p)
 	}
 	if clean, _ := proxy.CleanPath(dec); clean != dec {
 		return "", 0, false, fmt.Errorf("path %q is not clean (it would never match a request): write %q", p, clean)
