@@ -203,6 +203,30 @@ func TestIngress(t *testing.T) {
 		e.WantNowhere(t, "6.6.6.6")
 	})
 
+	t.Run("metrics show the caches synced and the endpoints by tier", func(t *testing.T) {
+		admin := k.nodeA.HTTPClient(5 * time.Second)
+		resp, err := admin.Get("http://" + DefaultAdmin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		text := string(b)
+		for _, want := range []string{
+			`firsthop_kubernetes_cache_synced{resource="ingresses"} 1`,
+			`firsthop_kubernetes_cache_synced{resource="endpointslices"} 1`,
+			`firsthop_kubernetes_cache_synced{resource="secrets"} 1`,
+			`firsthop_endpoints{backend="shop/web:http",tier="node"} 1`,
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("/metrics has no line %s", want)
+			}
+		}
+		if t.Failed() {
+			t.Logf("/metrics:\n%s", grepLines(text, "firsthop_"))
+		}
+	})
+
 	t.Run("status is written with the published address", func(t *testing.T) {
 		Eventually(t, 30*time.Second, "status.loadBalancer of shop/app", func() error {
 			got := Must[*networkingv1.Ingress](t, "getting the Ingress")(ing.Get(Ctx(t), "app", metav1.GetOptions{}))
@@ -433,4 +457,15 @@ func servedCertificate(h *Host, addr, name string) (string, error) {
 		return "", err
 	}
 	return conn.ConnectionState().PeerCertificates[0].Subject.CommonName, nil
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
