@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -39,6 +39,7 @@ type handler struct {
 	// bodyTimeout bounds reading a request body; zero: no bound.
 	bodyTimeout time.Duration
 	rp          *httputil.ReverseProxy
+	ports       portStrings
 }
 
 // handlerOptions configure a handler beyond its table.
@@ -72,7 +73,18 @@ type requestState struct {
 	// cleanPath is the path to forward when it differs from the request's.
 	cleanPath string
 	hops      [4]clientip.Hop
+	// viaReverseProxy is set when the request went through
+	// httputil.ReverseProxy, whose hooks find this state in the request
+	// context: it is then not recycled.
+	viaReverseProxy bool
+	// x is the exchange of the lean path; scratch holds the forwarding
+	// header values it writes.
+	x       exchange
+	scratch [256]byte
 }
+
+// states recycles requestStates: a request on the lean path allocates none.
+var states = sync.Pool{New: func() any { return new(requestState) }}
 
 func newHandler(table func() *Table, o handlerOptions) *handler {
 	if o.log == nil {
@@ -87,7 +99,7 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 		Rewrite:      h.rewrite,
 		Transport:    roundTripperFunc(h.roundTrip),
 		ErrorHandler: h.proxyError,
-		BufferPool:   &bufferPool{},
+		BufferPool:   &copyBuffers,
 		ErrorLog:     slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
 	}
 	return h
@@ -95,7 +107,7 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
-	st := &requestState{}
+	st := states.Get().(*requestState) // zero: see the end
 	st.rec.ResponseWriter = w
 	var span trace.Span
 	if h.tracing != nil {
@@ -118,6 +130,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.accessLog != nil {
 		h.logAccess(r, st, time.Since(began))
+	}
+	if !st.viaReverseProxy {
+		*st = requestState{}
+		states.Put(st)
 	}
 }
 
@@ -142,7 +158,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		st.fwd.proto = "https"
 	}
 	if local.IsValid() {
-		st.fwd.port = strconv.Itoa(int(local.Port()))
+		st.fwd.port = h.ports.String(local.Port())
 	}
 	st.fwd.in = r.Header
 	if h.metrics != nil && !st.fwd.res.PeerTrusted {
@@ -183,27 +199,34 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	st.endpoint = st.up.Endpoint
 	st.up.state.inflight.Add(1)
 	defer func() { st.up.state.inflight.Add(-1) }()
+	if h.bodyTimeout > 0 && r.ContentLength != 0 && r.ProtoMajor == 1 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout))
+	}
+	webSocket := false
+	if upgrade := r.Header.Get("Upgrade"); upgrade != "" {
+		if webSocket = isWebSocketUpgrade(r); !webSocket {
+			// Only WebSocket may switch protocols; anything else (h2c
+			// above all, a known way past a proxy's rules) is served as
+			// the plain HTTP/1.1 request it also is.
+			r.Header.Del("Upgrade")
+		}
+	}
+	if b.lean && !webSocket {
+		h.forward(w, r, st, rule.timeout)
+		return
+	}
+	if webSocket && h.upgrades != nil {
+		if c, ok := listen.ConnFromContext(r.Context()); ok {
+			h.upgrades.add(c)
+			defer h.upgrades.remove(c)
+		}
+	}
+	st.viaReverseProxy = true
 	ctx := context.WithValue(r.Context(), stateKey{}, st)
 	if rule.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, rule.timeout)
 		defer cancel()
-	}
-	if h.bodyTimeout > 0 && r.ContentLength != 0 && r.ProtoMajor == 1 {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout))
-	}
-	if upgrade := r.Header.Get("Upgrade"); upgrade != "" {
-		if !isWebSocketUpgrade(r) {
-			// Only WebSocket may switch protocols; anything else (h2c
-			// above all, a known way past a proxy's rules) is served as
-			// the plain HTTP/1.1 request it also is.
-			r.Header.Del("Upgrade")
-		} else if h.upgrades != nil {
-			if c, ok := listen.ConnFromContext(r.Context()); ok {
-				h.upgrades.add(c)
-				defer h.upgrades.remove(c)
-			}
-		}
 	}
 	h.rp.ServeHTTP(w, r.WithContext(ctx))
 }
@@ -382,13 +405,21 @@ func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestSta
 	span.End()
 }
 
-// proxyError answers a request whose upstream exchange failed before any
-// response was written: 504 for a timeout, 502 otherwise.
+// proxyError answers a request whose upstream exchange through the
+// reverse proxy failed before any response was written (see
+// [handler.answerUpstreamError]).
 func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	st, _ := r.Context().Value(stateKey{}).(*requestState)
-	if ctxErr := r.Context().Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
-		// The client went away; there is nobody to answer. 499 is what
-		// logs and metrics call that, after nginx.
+	routeExpired := errors.Is(r.Context().Err(), context.DeadlineExceeded)
+	h.answerUpstreamError(w, st, err, r.Context().Err() != nil && !routeExpired, routeExpired)
+}
+
+// answerUpstreamError answers a request whose upstream exchange failed
+// with err before any response was written: nothing when the client went
+// away (499 in logs and metrics, after nginx), 504 for the route's timeout
+// or an upstream timeout, 502 otherwise. st may be nil.
+func (h *handler) answerUpstreamError(w http.ResponseWriter, st *requestState, err error, clientGone, routeExpired bool) {
+	if clientGone {
 		if st != nil {
 			st.rec.status = 499
 		}
@@ -397,7 +428,7 @@ func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"
 	var ne net.Error
 	switch {
-	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+	case routeExpired:
 		status, msg, kind = http.StatusGatewayTimeout, "route timeout exceeded", "timeout"
 	case errors.As(err, &ne) && ne.Timeout():
 		status, msg, kind = http.StatusGatewayTimeout, "upstream timed out", "timeout"

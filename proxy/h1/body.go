@@ -41,6 +41,18 @@ func (b *Body) reset(br *bufio.Reader, f Framing, n int64, maxTrailer int) {
 	}
 }
 
+// Buffered reports whether the rest of the body is already in the read
+// buffer, so that reading it needs nothing more from the socket.
+func (b *Body) Buffered() bool {
+	switch {
+	case b.err != nil:
+		return true
+	case b.framing == Length:
+		return int64(b.br.Buffered()) >= b.n
+	}
+	return false
+}
+
 // Done reports whether the body has been read to the end of its framing.
 func (b *Body) Done() bool { return b.err == io.EOF }
 

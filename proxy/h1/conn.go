@@ -35,9 +35,9 @@ type Conn struct {
 	exchanges int       // responses read to their end on this connection
 	broken    bool      // an exchange failed: the connection must be closed
 	idleSince time.Time // when it went into the pool
-	// deadlines is set while nc may have a deadline set, so that a
-	// connection leaving the pool has them cleared only when needed.
-	deadlines bool
+	// rdl and wdl are the deadlines last set on nc, so that clearing a
+	// deadline that is not set costs nothing.
+	rdl, wdl time.Time
 }
 
 // NewConn returns nc ready for its first exchange. Response heads (and
@@ -63,17 +63,26 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 
 // SetDeadlines sets nc's read and write deadlines; zero times clear them.
 func (c *Conn) SetDeadlines(read, write time.Time) {
-	_ = c.nc.SetReadDeadline(read)
-	_ = c.nc.SetWriteDeadline(write)
-	c.deadlines = !read.IsZero() || !write.IsZero()
+	c.SetReadDeadline(read)
+	c.SetWriteDeadline(write)
 }
 
-// SetReadDeadline sets nc's read deadline.
+// SetReadDeadline sets nc's read deadline; zero clears it.
 func (c *Conn) SetReadDeadline(t time.Time) {
-	_ = c.nc.SetReadDeadline(t)
-	if !t.IsZero() {
-		c.deadlines = true
+	if t.IsZero() && c.rdl.IsZero() {
+		return
 	}
+	_ = c.nc.SetReadDeadline(t)
+	c.rdl = t
+}
+
+// SetWriteDeadline sets nc's write deadline; zero clears it.
+func (c *Conn) SetWriteDeadline(t time.Time) {
+	if t.IsZero() && c.wdl.IsZero() {
+		return
+	}
+	_ = c.nc.SetWriteDeadline(t)
+	c.wdl = t
 }
 
 // Writer returns the buffered writer requests are written to. The caller
@@ -141,9 +150,9 @@ func (c *Conn) alive() bool {
 	if c.raw == nil {
 		return true
 	}
-	if c.deadlines {
-		// A deadline in the past would fail the check itself.
-		c.SetDeadlines(time.Time{}, time.Time{})
+	if !c.rdl.IsZero() && !time.Now().Before(c.rdl) {
+		// A read deadline that has passed would fail the check itself.
+		c.SetReadDeadline(time.Time{})
 	}
 	c.peekOK = false
 	if err := c.raw.Read(c.peekFn); err != nil {

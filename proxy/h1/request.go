@@ -11,20 +11,31 @@ import (
 // writing it would change the request's framing.
 var ErrInvalidRequest = errors.New("h1: request cannot be written: invalid method, target or header field")
 
-// WriteRequestLine writes "method target HTTP/1.1" and CRLF. method must be
-// a token and target must hold no space, control character or DEL.
-func WriteRequestLine(w *bufio.Writer, method, target string) error {
-	if !isTokenString(method) || target == "" {
+// WriteRequestLine writes "method target HTTP/1.1" and CRLF, the target
+// being the concatenation of parts (so that a path and a query need not be
+// joined first). method must be a token and the target non-empty, with no
+// space, control character or DEL.
+func WriteRequestLine(w *bufio.Writer, method string, target ...string) error {
+	if !isTokenString(method) {
 		return ErrInvalidRequest
 	}
-	for i := 0; i < len(target); i++ {
-		if c := target[i]; c <= ' ' || c == 0x7f {
-			return ErrInvalidRequest
+	n := 0
+	for _, part := range target {
+		n += len(part)
+		for i := 0; i < len(part); i++ {
+			if c := part[i]; c <= ' ' || c == 0x7f {
+				return ErrInvalidRequest
+			}
 		}
+	}
+	if n == 0 {
+		return ErrInvalidRequest
 	}
 	w.WriteString(method)
 	w.WriteByte(' ')
-	w.WriteString(target)
+	for _, part := range target {
+		w.WriteString(part)
+	}
 	_, err := w.WriteString(" HTTP/1.1\r\n")
 	return err
 }
