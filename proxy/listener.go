@@ -96,10 +96,10 @@ func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 		return nil, fmt.Errorf("listener %q: %w", spec.Name, err)
 	}
 	pp := spec.ProxyProtocol
-	if m := s.opts.Metrics; m != nil {
-		name, observe := spec.Name, pp.Observe
+	if lm := s.opts.Metrics.forListener(spec.Name); lm != nil {
+		observe := pp.Observe
 		pp.Observe = func(o listen.Outcome) {
-			m.proxyHeader(name, o)
+			lm.proxyHeader(o)
 			if observe != nil {
 				observe(o)
 			}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,9 +38,12 @@ type Metrics struct {
 	tableBuildTime    metric.Float64Histogram
 	cacheSynced       metric.Int64Gauge
 
-	// requestAttrs caches the measurement options of one request shape, so
-	// that a request does not build attribute sets.
-	requestAttrs sync.Map // requestKey -> *requestOpts
+	// requestAttrs caches the measurement options of each request shape,
+	// so that a request builds no attribute set and allocates nothing. It
+	// is copied on write (shapes are bounded by the configuration, and new
+	// ones are rare); requestMu serialises the writers.
+	requestAttrs atomic.Pointer[map[requestKey]*requestOpts]
+	requestMu    sync.Mutex
 }
 
 // NewMetrics creates the instruments on a meter from mp.
@@ -117,9 +121,11 @@ type requestKey struct {
 	routed                   bool
 }
 
+// requestOpts are the prepared measurement options of one request shape.
+// They are slices so that passing them allocates nothing.
 type requestOpts struct {
-	counter   metric.AddOption
-	histogram metric.RecordOption
+	counter   []metric.AddOption
+	histogram []metric.RecordOption
 }
 
 // request records one finished request.
@@ -128,34 +134,58 @@ func (m *Metrics) request(k requestKey, d time.Duration) {
 		return
 	}
 	k.method = knownMethod(k.method)
-	v, ok := m.requestAttrs.Load(k)
-	if !ok {
-		tier := ""
-		if k.routed {
-			tier = k.tier.String()
+	var o *requestOpts
+	if cache := m.requestAttrs.Load(); cache != nil {
+		o = (*cache)[k]
+	}
+	if o == nil {
+		o = m.newRequestOpts(k)
+	}
+	ctx := context.Background()
+	m.requests.Add(ctx, 1, o.counter...)
+	m.duration.Record(ctx, d.Seconds(), o.histogram...)
+}
+
+// newRequestOpts builds the options of a new request shape and publishes
+// them in a copy of the cache.
+func (m *Metrics) newRequestOpts(k requestKey) *requestOpts {
+	m.requestMu.Lock()
+	defer m.requestMu.Unlock()
+	old := m.requestAttrs.Load()
+	if old != nil {
+		if o := (*old)[k]; o != nil {
+			return o
 		}
-		counterSet := attribute.NewSet(
+	}
+	tier := ""
+	if k.routed {
+		tier = k.tier.String()
+	}
+	o := &requestOpts{
+		counter: []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("listener", k.listener),
 			attribute.String("route", k.route),
 			attribute.String("backend", k.backend),
 			attribute.String("status_class", statusClass(k.status)),
 			attribute.String("tier", tier),
-		)
-		histSet := attribute.NewSet(
+		))},
+		histogram: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("http.request.method", k.method),
 			attribute.Int("http.response.status_code", k.status),
 			attribute.String("listener", k.listener),
 			attribute.String("backend", k.backend),
-		)
-		v, _ = m.requestAttrs.LoadOrStore(k, &requestOpts{
-			counter:   metric.WithAttributeSet(counterSet),
-			histogram: metric.WithAttributeSet(histSet),
-		})
+		))},
 	}
-	o := v.(*requestOpts)
-	ctx := context.Background()
-	m.requests.Add(ctx, 1, o.counter)
-	m.duration.Record(ctx, d.Seconds(), o.histogram)
+	next := make(map[requestKey]*requestOpts, 1)
+	if old != nil {
+		next = make(map[requestKey]*requestOpts, len(*old)+1)
+		for key, v := range *old {
+			next[key] = v
+		}
+	}
+	next[k] = o
+	m.requestAttrs.Store(&next)
+	return o
 }
 
 // upstreamError records an upstream exchange that failed.
@@ -172,24 +202,31 @@ func (lm *listenerMetrics) connDelta(delta int64) {
 	if lm == nil {
 		return
 	}
-	lm.m.openConns.Add(context.Background(), delta, lm.listener)
+	lm.m.openConns.Add(context.Background(), delta, lm.listener...)
 }
 
 // proxyHeader records a PROXY protocol outcome.
-func (m *Metrics) proxyHeader(listener string, o listen.Outcome) {
-	if m == nil {
+func (lm *listenerMetrics) proxyHeader(o listen.Outcome) {
+	if lm == nil {
 		return
 	}
-	m.proxyHeaders.Add(context.Background(), 1, metric.WithAttributes(
-		attribute.String("listener", listener), attribute.String("outcome", o.String())))
+	if int(o) < len(lm.byOutcome) {
+		lm.m.proxyHeaders.Add(context.Background(), 1, lm.byOutcome[o]...)
+		return
+	}
+	lm.m.proxyHeaders.Add(context.Background(), 1, metric.WithAttributes(
+		attribute.String("listener", lm.name), attribute.String("outcome", o.String())))
 }
 
-// listenerMetrics holds the precomputed measurement options of one
-// listener, so that recording a request builds no attribute set.
+// listenerMetrics holds the prepared measurement options of one listener,
+// so that recording a request or a connection builds no attribute set and
+// allocates nothing.
 type listenerMetrics struct {
-	m        *Metrics
-	bySource [4]metric.AddOption // indexed by clientip.Source
-	listener metric.AddOption
+	m         *Metrics
+	name      string
+	bySource  [4][]metric.AddOption // indexed by clientip.Source
+	byOutcome [6][]metric.AddOption // indexed by listen.Outcome
+	listener  []metric.AddOption
 }
 
 // forListener returns the per-listener recorder of m, or nil for a nil m.
@@ -197,10 +234,15 @@ func (m *Metrics) forListener(listener string) *listenerMetrics {
 	if m == nil {
 		return nil
 	}
-	lm := &listenerMetrics{m: m, listener: metric.WithAttributes(attribute.String("listener", listener))}
+	opt := func(kv ...attribute.KeyValue) []metric.AddOption {
+		return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
+	}
+	lm := &listenerMetrics{m: m, name: listener, listener: opt(attribute.String("listener", listener))}
 	for src := range lm.bySource {
-		lm.bySource[src] = metric.WithAttributes(
-			attribute.String("listener", listener), attribute.String("source", clientip.Source(src).String()))
+		lm.bySource[src] = opt(attribute.String("listener", listener), attribute.String("source", clientip.Source(src).String()))
+	}
+	for o := range lm.byOutcome {
+		lm.byOutcome[o] = opt(attribute.String("listener", listener), attribute.String("outcome", listen.Outcome(o).String()))
 	}
 	return lm
 }
@@ -212,9 +254,9 @@ func (lm *listenerMetrics) clientIP(src clientip.Source, forged int) {
 		return
 	}
 	ctx := context.Background()
-	lm.m.clientIPDecisions.Add(ctx, 1, lm.bySource[src])
+	lm.m.clientIPDecisions.Add(ctx, 1, lm.bySource[src]...)
 	if forged > 0 {
-		lm.m.forgedRemoved.Add(ctx, int64(forged), lm.listener)
+		lm.m.forgedRemoved.Add(ctx, int64(forged), lm.listener...)
 	}
 }
 

@@ -112,6 +112,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.DurationVar(drainDelay, "shutdown-grace", 0, "the same as --drain-delay")
 	grace := fs.Duration("grace-period", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	pprof := fs.Bool("pprof", false, "serve Go profiles under /debug/pprof/ on the admin listener")
+	withMetrics := fs.Bool("metrics", true, "record metrics and serve them at /metrics on the admin listener")
 	watch := fs.Duration("watch-interval", 2*time.Second, "how often to check the config and certificate files for changes (0: only on SIGHUP)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -133,10 +134,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		log.Warn("config lint", "warning", w.String())
 	}
-	metrics, metricsHandler, err := proxy.NewPrometheusMetrics()
-	if err != nil {
-		log.Error("setting up metrics", "error", err.Error())
-		return 1
+	var metrics *proxy.Metrics
+	var metricsHandler http.Handler
+	if *withMetrics {
+		if metrics, metricsHandler, err = proxy.NewPrometheusMetrics(); err != nil {
+			log.Error("setting up metrics", "error", err.Error())
+			return 1
+		}
 	}
 	tracing, err := proxy.TracingFromEnv(ctx, versionString())
 	if err != nil {

@@ -35,6 +35,11 @@ type conn struct {
 	rest    []byte
 	hasRest atomic.Bool
 
+	// headerOver is set once the header phase has ended well, after
+	// which deadlines go straight to raw (net/http sets several per
+	// request).
+	headerOver atomic.Bool
+
 	// The caller's read deadline, kept so the header deadline can be
 	// clamped to it and it can be restored afterwards.
 	dlMu     sync.Mutex
@@ -52,6 +57,7 @@ func newConn(raw net.Conn, pol *policy, peer netip.AddrPort, trusted, done bool)
 	c.info = Info{Peer: peer, Source: peer}
 	if done {
 		c.once.Do(func() {})
+		c.headerOver.Store(true)
 	}
 	return c
 }
@@ -124,6 +130,9 @@ func (c *conn) SetDeadline(t time.Time) error {
 // the effective deadline is the earlier of t and the header deadline; t
 // alone applies afterwards.
 func (c *conn) SetReadDeadline(t time.Time) error {
+	if c.headerOver.Load() {
+		return c.raw.SetReadDeadline(t)
+	}
 	c.dlMu.Lock()
 	defer c.dlMu.Unlock()
 	c.readDL = t
@@ -159,6 +168,7 @@ func (c *conn) endHeader() {
 	c.inHeader = false
 	c.headerDL = time.Time{}
 	_ = c.raw.SetReadDeadline(c.readDL)
+	c.headerOver.Store(true)
 }
 
 // initialBuf is the first read's buffer size: room for any v1 header and a
