@@ -203,7 +203,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout))
 	}
 	webSocket := false
-	if upgrade := r.Header.Get("Upgrade"); upgrade != "" {
+	if len(r.Header["Upgrade"]) > 0 {
 		if webSocket = isWebSocketUpgrade(r); !webSocket {
 			// Only WebSocket may switch protocols; anything else (h2c
 			// above all, a known way past a proxy's rules) is served as

@@ -35,9 +35,14 @@ func isToken(b []byte) bool {
 
 // validValueByte reports whether c may appear in a field value: HTAB, SP,
 // visible ASCII and obs-text. CR, LF, NUL, DEL and other controls may not.
-func validValueByte(c byte) bool {
-	return c == '\t' || (c >= 0x20 && c != 0x7f)
-}
+func validValueByte(c byte) bool { return valueTable[c] }
+
+var valueTable = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c == '\t' || (c >= 0x20 && c != 0x7f)
+	}
+	return t
+}()
 
 // canonicalize rewrites the token b in place to canonical form: the first
 // letter and every letter after '-' upper case, the rest lower case.

@@ -34,6 +34,8 @@ type Response struct {
 	Framing Framing
 	// ContentLength is the Content-Length value, -1 without one.
 	ContentLength int64
+	// spans is ParseResponseHead's scratch, kept for reuse.
+	spans []span
 	// KeepAlive reports whether the head lets the connection carry another
 	// exchange after this response: HTTP/1.1 without "Connection: close",
 	// or HTTP/1.0 with "Connection: keep-alive", and never with a body
@@ -153,7 +155,7 @@ func cutLine(b []byte) (line, rest []byte, err error) {
 // to a request with method, into r (whose Fields slice is reused). head is
 // modified: field names are canonicalised in place.
 func ParseResponseHead(head []byte, method string, r *Response) error {
-	*r = Response{Fields: r.Fields[:0], ContentLength: -1}
+	*r = Response{Fields: r.Fields[:0], ContentLength: -1, spans: r.spans[:0]}
 	line, rest, err := cutLine(head)
 	if err != nil {
 		return err
@@ -161,9 +163,9 @@ func ParseResponseHead(head []byte, method string, r *Response) error {
 	if err := parseStatusLine(line, r); err != nil {
 		return err
 	}
-	// First pass: check every field line, canonicalise names, count.
-	n := 0
-	for p := rest; ; n++ {
+	// One pass over the field lines: check them, canonicalise names, and
+	// note where names and values lie (cap arithmetic gives offsets).
+	for p := rest; ; {
 		line, p, err = cutLine(p)
 		if err != nil {
 			return err
@@ -171,32 +173,26 @@ func ParseResponseHead(head []byte, method string, r *Response) error {
 		if len(line) == 0 {
 			break
 		}
-		if _, _, err := checkField(line); err != nil {
+		name, value, err := checkField(line)
+		if err != nil {
 			return err
 		}
+		ns, vs := cap(rest)-cap(name), cap(rest)-cap(value)
+		r.spans = append(r.spans, span{int32(ns), int32(ns + len(name)), int32(vs), int32(vs + len(value))})
 	}
-	// Second pass: one string for the whole head, fields sliced from it.
-	s := string(rest)
-	r.Fields = grow(r.Fields, n)
-	for range n {
-		i := indexByte(s, '\n')
-		line := s[:i]
-		s = s[i+1:]
-		if k := len(line); k > 0 && line[k-1] == '\r' {
-			line = line[:k-1]
-		}
-		colon := indexByte(line, ':')
-		r.Fields = append(r.Fields, Field{Name: line[:colon], Value: trimOWSString(line[colon+1:])})
+	// One string for the whole head, fields sliced from it.
+	str := string(rest)
+	if cap(r.Fields) < len(r.spans) {
+		r.Fields = make([]Field, 0, len(r.spans))
+	}
+	for _, sp := range r.spans {
+		r.Fields = append(r.Fields, Field{Name: str[sp.ns:sp.ne], Value: str[sp.vs:sp.ve]})
 	}
 	return r.frame(method)
 }
 
-func grow(f []Field, n int) []Field {
-	if cap(f) < n {
-		return make([]Field, 0, n)
-	}
-	return f[:0]
-}
+// span locates a field's name and value in a head.
+type span struct{ ns, ne, vs, ve int32 }
 
 func indexByte(s string, c byte) int {
 	for i := 0; i < len(s); i++ {

@@ -46,11 +46,7 @@ func WriteField(w *bufio.Writer, name, value string) error {
 	if !validField(name, value) {
 		return ErrInvalidRequest
 	}
-	w.WriteString(name)
-	w.WriteString(": ")
-	w.WriteString(value)
-	_, err := w.WriteString("\r\n")
-	return err
+	return writeField(w, name, value)
 }
 
 // WriteFieldBytes is [WriteField] with the value in a byte slice.
@@ -63,10 +59,24 @@ func WriteFieldBytes(w *bufio.Writer, name string, value []byte) error {
 			return ErrInvalidRequest
 		}
 	}
-	w.WriteString(name)
-	w.WriteString(": ")
-	w.Write(value)
-	_, err := w.WriteString("\r\n")
+	return writeField(w, name, value)
+}
+
+// writeField writes a checked field in one piece when it fits the buffer.
+func writeField[V string | []byte](w *bufio.Writer, name string, value V) error {
+	if w.Available() < len(name)+len(value)+4 {
+		w.WriteString(name)
+		w.WriteString(": ")
+		w.Write([]byte(value))
+		_, err := w.WriteString("\r\n")
+		return err
+	}
+	b := w.AvailableBuffer()
+	b = append(b, name...)
+	b = append(b, ": "...)
+	b = append(b, value...)
+	b = append(b, "\r\n"...)
+	_, err := w.Write(b)
 	return err
 }
 
