@@ -25,6 +25,9 @@ type conn struct {
 	peer    netip.AddrPort
 	trusted bool
 
+	// stackGrown is set by the first RemoteAddr.
+	stackGrown bool
+
 	once sync.Once
 	info Info
 	err  *HeaderError // non-nil when the header was refused
@@ -116,7 +119,16 @@ func (c *conn) LocalAddr() net.Addr { return c.raw.LocalAddr() }
 
 // RemoteAddr returns the socket peer's address (never the PROXY header's
 // source); it does not read the header. Use [InfoOf] for the source.
-func (c *conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
+//
+// The first call, from the connection's own goroutine, also grows that
+// goroutine's stack to its working size (see growStack).
+func (c *conn) RemoteAddr() net.Addr {
+	if !c.stackGrown {
+		c.stackGrown = true
+		growStack()
+	}
+	return c.raw.RemoteAddr()
+}
 
 // SetDeadline sets the read and write deadlines; see SetReadDeadline.
 func (c *conn) SetDeadline(t time.Time) error {
