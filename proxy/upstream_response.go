@@ -28,25 +28,45 @@ func copyResponseHeader(h http.Header, resp *h1.Response) (announced []string, e
 			n++
 		}
 	}
+	// h is a fresh response's header: a name is new unless an earlier
+	// field had it, which is cheaper to tell than a map lookup.
+	fresh := len(h) == 0
 	vals := make([]string, 0, n)
-	for _, f := range resp.Fields {
+	for i, f := range resp.Fields {
 		if f.Name == "Trailer" && resp.Framing == h1.Chunked {
 			if announced, err = appendTrailerNames(announced, f.Value); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if isHopHeader(f.Name) || conn && namedByConnectionField(resp.Fields, f.Name) {
+		if isHopHeader(f.Name) {
 			continue
 		}
-		if old, ok := h[f.Name]; ok {
-			h[f.Name] = append(old, f.Value)
+		// Only "close" and "keep-alive" listed: they name Close and the
+		// (hop-by-hop) Keep-Alive, so the full check is for other options.
+		if conn && (resp.ConnectionOptions || f.Name == "Close") && namedByConnectionField(resp.Fields, f.Name) {
 			continue
+		}
+		if !fresh || seenBefore(resp.Fields[:i], f.Name) {
+			if old, ok := h[f.Name]; ok {
+				h[f.Name] = append(old, f.Value)
+				continue
+			}
 		}
 		vals = append(vals, f.Value)
 		h[f.Name] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	return announced, nil
+}
+
+// seenBefore reports whether a field of fields is named name.
+func seenBefore(fields []h1.Field, name string) bool {
+	for _, f := range fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // namedByConnectionField reports whether one of the Connection fields

@@ -41,6 +41,9 @@ type Response struct {
 	// or HTTP/1.0 with "Connection: keep-alive", and never with a body
 	// delimited by the close.
 	KeepAlive bool
+	// ConnectionOptions reports whether a Connection field lists an option
+	// other than "close" and "keep-alive": field names a proxy must drop.
+	ConnectionOptions bool
 }
 
 // Get returns the value of the first field named name (canonical), or "".
@@ -302,6 +305,8 @@ func (r *Response) frame(method string) error {
 					closeConn = true
 				case EqualFoldASCII(tok, "keep-alive"):
 					keepAlive = true
+				case tok != "":
+					r.ConnectionOptions = true
 				}
 			}
 		}
