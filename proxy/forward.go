@@ -57,6 +57,9 @@ type exchange struct {
 	w  http.ResponseWriter
 	r  *http.Request
 	st *requestState
+	// began is when the request arrived; now is a recent clock reading,
+	// began until something (a dial, a retry) may have taken time.
+	began, now time.Time
 	// route is the route timeout's deadline; zero: none.
 	route time.Time
 	// headDeadline bounds the wait for the response head of a request
@@ -76,9 +79,9 @@ type exchange struct {
 // streams the response to w, which is st's status recorder.
 func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestState, timeout time.Duration) {
 	x := &st.x
-	*x = exchange{h: h, w: w, r: r, st: st}
+	*x = exchange{h: h, w: w, r: r, st: st, began: st.began, now: st.began}
 	if timeout > 0 {
-		x.route = time.Now().Add(timeout)
+		x.route = x.began.Add(timeout)
 	}
 	resp, err := x.attempt()
 	var tried [maxConnectRetries + 1]*endpointState
@@ -95,6 +98,7 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 		st.up.state.inflight.Add(-1)
 		next.state.inflight.Add(1)
 		st.up, st.endpoint, st.tier = next, next.Endpoint, tier
+		x.now = time.Now()
 		resp, err = x.attempt()
 	}
 	if err != nil {
@@ -169,12 +173,16 @@ func (x *exchange) startSpan() trace.Span {
 func (x *exchange) roundTrip() (*h1.Response, error) {
 	pool := &x.st.up.state.conns
 	for stale := 0; ; stale++ {
-		c := pool.Get()
+		if stale > 0 {
+			x.now = time.Now()
+		}
+		c := pool.Get(x.now)
 		if c == nil {
 			var err error
 			if c, err = x.dial(); err != nil {
 				return nil, err
 			}
+			x.now = time.Now()
 		}
 		x.conn = c
 		resp, err := x.send(c)
@@ -249,7 +257,7 @@ func (x *exchange) send(c *h1.Conn) (*h1.Response, error) {
 // without a body: the response-header timeout or the route's deadline,
 // and, until the watch of the client runs, headWatchAfter.
 func (x *exchange) setHeadDeadline(c *h1.Conn) {
-	now := time.Now()
+	now := x.now
 	d := now.Add(x.st.backend.upstream.responseHeader)
 	if !x.route.IsZero() && x.route.Before(d) {
 		d = x.route

@@ -73,6 +73,8 @@ type requestState struct {
 	// cleanPath is the path to forward when it differs from the request's.
 	cleanPath string
 	hops      [4]clientip.Hop
+	// began is when ServeHTTP started.
+	began time.Time
 	// viaReverseProxy is set when the request went through
 	// httputil.ReverseProxy, whose hooks find this state in the request
 	// context: it is then not recycled.
@@ -109,6 +111,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	began := time.Now()
 	st := states.Get().(*requestState) // zero: see the end
 	st.rec.ResponseWriter = w
+	st.began = began
 	var span trace.Span
 	if h.tracing != nil {
 		ctx := h.tracing.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))

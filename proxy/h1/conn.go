@@ -145,12 +145,12 @@ func (c *Conn) Close() error {
 
 // alive reports whether an idle c has neither been closed by the backend
 // nor received unsolicited bytes, as far as the socket tells without
-// blocking. Without a descriptor it assumes so.
-func (c *Conn) alive() bool {
+// blocking, at now. Without a descriptor it assumes so.
+func (c *Conn) alive(now time.Time) bool {
 	if c.raw == nil {
 		return true
 	}
-	if !c.rdl.IsZero() && !time.Now().Before(c.rdl) {
+	if !c.rdl.IsZero() && !now.Before(c.rdl) {
 		// A read deadline that has passed would fail the check itself.
 		c.SetReadDeadline(time.Time{})
 	}

@@ -158,7 +158,12 @@ func cutLine(b []byte) (line, rest []byte, err error) {
 // to a request with method, into r (whose Fields slice is reused). head is
 // modified: field names are canonicalised in place.
 func ParseResponseHead(head []byte, method string, r *Response) error {
-	*r = Response{Fields: r.Fields[:0], ContentLength: -1, spans: r.spans[:0]}
+	fields, spans := r.Fields[:0], r.spans[:0]
+	if cap(fields) > maxKeptFields {
+		// Do not keep a huge head's field list on a pooled connection.
+		fields, spans = nil, nil
+	}
+	*r = Response{Fields: fields, ContentLength: -1, spans: spans}
 	line, rest, err := cutLine(head)
 	if err != nil {
 		return err
@@ -193,6 +198,9 @@ func ParseResponseHead(head []byte, method string, r *Response) error {
 	}
 	return r.frame(method)
 }
+
+// maxKeptFields is the most fields whose list a Response keeps for reuse.
+const maxKeptFields = 128
 
 // span locates a field's name and value in a head.
 type span struct{ ns, ne, vs, ve int32 }

@@ -34,10 +34,11 @@ func (p *Pool) timeout() time.Duration {
 	return DefaultIdleTimeout
 }
 
-// Get returns an idle connection ready for an exchange, or nil when there
-// is none. A connection the backend closed, or that received bytes while
-// idle, is closed and skipped.
-func (p *Pool) Get() *Conn {
+// Get returns an idle connection ready for an exchange at now (the
+// caller's clock reading, to spare reading it again), or nil when there is
+// none. A connection idle for too long, closed by the backend, or that
+// received bytes while idle, is closed and skipped.
+func (p *Pool) Get(now time.Time) *Conn {
 	for {
 		p.mu.Lock()
 		n := len(p.idle)
@@ -49,7 +50,7 @@ func (p *Pool) Get() *Conn {
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()
-		if time.Since(c.idleSince) < p.timeout() && c.alive() {
+		if now.Sub(c.idleSince) < p.timeout() && c.alive(now) {
 			return c
 		}
 		c.Close()

@@ -88,7 +88,7 @@ func TestPoolReusesAFullyReadConnection(t *testing.T) {
 		t.Fatalf("body %q", got)
 	}
 	p.Put(c)
-	again := p.Get()
+	again := p.Get(time.Now())
 	if again != c {
 		t.Fatal("a connection read to its end was not reused")
 	}
@@ -173,7 +173,7 @@ func TestPoolSkipsIdleConnectionsTheBackendClosedOrWroteTo(t *testing.T) {
 			// The peer's FIN or bytes reach the socket shortly.
 			deadline := time.Now().Add(5 * time.Second)
 			for {
-				got := p.Get()
+				got := p.Get(time.Now())
 				if got == nil {
 					return
 				}
