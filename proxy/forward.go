@@ -255,7 +255,10 @@ func (x *exchange) send(c *h1.Conn) (*h1.Response, error) {
 
 // setHeadDeadline bounds the wait for the response head of a request
 // without a body: the response-header timeout or the route's deadline,
-// and, until the watch of the client runs, headWatchAfter.
+// and, until the watch of the client runs, headWatchAfter — for which a
+// deadline the connection already has will do when it falls in the last
+// four fifths of that window, since setting one for every request costs a
+// timer update.
 func (x *exchange) setHeadDeadline(c *h1.Conn) {
 	now := x.now
 	d := now.Add(x.st.backend.upstream.responseHeader)
@@ -265,6 +268,9 @@ func (x *exchange) setHeadDeadline(c *h1.Conn) {
 	x.headDeadline = d
 	if x.watch == nil {
 		if early := now.Add(headWatchAfter); early.Before(d) {
+			if cur := c.ReadDeadline(); !cur.Before(now.Add(headWatchAfter/5)) && !cur.After(early) {
+				return
+			}
 			d = early
 		}
 	}

@@ -76,6 +76,9 @@ func (c *Conn) SetReadDeadline(t time.Time) {
 	c.rdl = t
 }
 
+// ReadDeadline returns the read deadline last set; zero: none.
+func (c *Conn) ReadDeadline() time.Time { return c.rdl }
+
 // SetWriteDeadline sets nc's write deadline; zero clears it.
 func (c *Conn) SetWriteDeadline(t time.Time) {
 	if t.IsZero() && c.wdl.IsZero() {

@@ -39,14 +39,15 @@ type conn struct {
 	hasRest atomic.Bool
 
 	// headerOver is set once the header phase has ended well, after
-	// which deadlines go straight to raw (net/http sets several per
-	// request).
+	// which read deadlines go straight to raw (net/http sets six per
+	// request) unless they clear one that is not set (half of those).
 	headerOver atomic.Bool
 
 	// The caller's read deadline, kept so the header deadline can be
 	// clamped to it and it can be restored afterwards.
 	dlMu     sync.Mutex
 	readDL   time.Time // the caller's; zero means none
+	rawDL    bool      // after the header phase: a read deadline is set on raw
 	headerDL time.Time // non-zero while the header is being read
 	inHeader bool
 }
@@ -142,10 +143,17 @@ func (c *conn) SetDeadline(t time.Time) error {
 // the effective deadline is the earlier of t and the header deadline; t
 // alone applies afterwards.
 func (c *conn) SetReadDeadline(t time.Time) error {
-	if c.headerOver.Load() {
-		return c.raw.SetReadDeadline(t)
-	}
 	c.dlMu.Lock()
+	if c.headerOver.Load() {
+		if t.IsZero() && !c.rawDL {
+			c.dlMu.Unlock()
+			return nil
+		}
+		c.rawDL = !t.IsZero()
+		err := c.raw.SetReadDeadline(t)
+		c.dlMu.Unlock()
+		return err
+	}
 	defer c.dlMu.Unlock()
 	c.readDL = t
 	return c.raw.SetReadDeadline(c.effectiveReadDeadline())
@@ -180,6 +188,7 @@ func (c *conn) endHeader() {
 	c.inHeader = false
 	c.headerDL = time.Time{}
 	_ = c.raw.SetReadDeadline(c.readDL)
+	c.rawDL = !c.readDL.IsZero()
 	c.headerOver.Store(true)
 }
 
