@@ -106,11 +106,13 @@ func benchmarkHandler(b *testing.B, m *Metrics) {
 	}
 }
 
-// BenchmarkProxyRoundTrip measures one request over a keep-alive client
-// connection through a running Server to the fixed backend. allocs/op
-// includes the Go client's own allocations.
-func BenchmarkProxyRoundTrip(b *testing.B) {
-	srv := NewServer(Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
+// benchServer starts a Server with opts (one listener "public" on
+// loopback) in front of the fixed backend and returns the listener's
+// address; it stops when the benchmark ends.
+func benchServer(b *testing.B, opts Options) string {
+	b.Helper()
+	opts.Listeners = []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}
+	srv := NewServer(opts)
 	if err := srv.Apply(benchSpec(fixedBackend(b))); err != nil {
 		b.Fatal(err)
 	}
@@ -121,7 +123,14 @@ func BenchmarkProxyRoundTrip(b *testing.B) {
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx); close(done) }()
 	b.Cleanup(func() { cancel(); <-done })
-	c, err := net.Dial("tcp", srv.Addr("public").String())
+	return srv.Addr("public").String()
+}
+
+// BenchmarkProxyRoundTrip measures one request over a keep-alive client
+// connection through a running Server to the fixed backend. allocs/op
+// includes the Go client's own allocations.
+func BenchmarkProxyRoundTrip(b *testing.B) {
+	c, err := net.Dial("tcp", benchServer(b, Options{}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -167,7 +176,7 @@ func (w *discardResponseWriter) Write(p []byte) (int, error) {
 func BenchmarkServerRoundTrip(b *testing.B) {
 	for _, metrics := range []bool{false, true} {
 		b.Run(fmt.Sprintf("metrics=%v", metrics), func(b *testing.B) {
-			opts := Options{Logger: quietLogger(), Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}}
+			opts := Options{Logger: quietLogger()}
 			if metrics {
 				m, _, err := NewPrometheusMetrics()
 				if err != nil {
@@ -175,18 +184,7 @@ func BenchmarkServerRoundTrip(b *testing.B) {
 				}
 				opts.Metrics = m
 			}
-			srv := NewServer(opts)
-			if err := srv.Apply(benchSpec(fixedBackend(b))); err != nil {
-				b.Fatal(err)
-			}
-			if err := srv.Listen(); err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { _ = srv.Serve(ctx); close(done) }()
-			b.Cleanup(func() { cancel(); <-done })
-			c, err := net.Dial("tcp", srv.Addr("public").String())
+			c, err := net.Dial("tcp", benchServer(b, opts))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -87,17 +85,9 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 	var tried [maxConnectRetries + 1]*endpointState
 	for n := 0; n < maxConnectRetries && err != nil && isConnectError(err) && r.ContentLength == 0 &&
 		r.Context().Err() == nil && !x.routeExpired(); n++ {
-		// Nothing reached the endpoint: try another one.
-		tried[n] = st.up.state
-		next, tier, ok := st.backend.pick(tried[:n+1])
-		if !ok {
+		if !h.switchEndpoint(st, tried[:n+1], err) {
 			break
 		}
-		h.log.Debug("retrying on another endpoint", "backend", st.backend.name,
-			"failed", st.endpoint.Addr.String(), "next", next.Addr.String(), "error", err.Error())
-		st.up.state.inflight.Add(-1)
-		next.state.inflight.Add(1)
-		st.up, st.endpoint, st.tier = next, next.Endpoint, tier
 		x.now = time.Now()
 		resp, err = x.attempt()
 	}
@@ -117,53 +107,21 @@ func (x *exchange) routeExpired() bool {
 // response head with x.conn positioned at its body, and records the
 // outcome for passive health (and, with tracing, in a client span).
 func (x *exchange) attempt() (*h1.Response, error) {
-	st := x.st
 	var span trace.Span
 	if x.h.tracing != nil {
-		span = x.startSpan()
+		var ctx context.Context
+		ctx, span = x.h.startClientSpan(x.r.Context(), x.r.Method, x.st)
 		defer span.End()
+		x.extra = http.Header{}
+		x.h.tracing.propagator.Inject(ctx, propagation.HeaderCarrier(x.extra))
 	}
 	resp, err := x.roundTrip()
-	switch {
-	case err != nil:
-		if x.r.Context().Err() == nil && !x.routeExpired() && st.up.state.failed(st.backend.health, time.Now()) {
-			x.h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "error", err.Error())
-		}
-		if span != nil {
-			span.RecordError(err)
-			span.SetStatus(codes.Error, "upstream request failed")
-		}
+	if err != nil {
+		x.h.recordOutcome(x.st, span, err, 0, x.r.Context().Err() == nil && !x.routeExpired())
 		return nil, err
-	case resp.StatusCode >= 500:
-		if st.up.state.failed(st.backend.health, time.Now()) {
-			x.h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "status", resp.StatusCode)
-		}
-	default:
-		st.up.state.succeeded()
 	}
-	if span != nil {
-		span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
-		if resp.StatusCode >= 500 {
-			span.SetStatus(codes.Error, "")
-		}
-	}
+	x.h.recordOutcome(x.st, span, nil, resp.StatusCode, false)
 	return resp, nil
-}
-
-// startSpan starts the client span of an attempt and sets x.extra to the
-// trace context it propagates.
-func (x *exchange) startSpan() trace.Span {
-	st, t := x.st, x.h.tracing
-	ctx, span := t.tracer.Start(x.r.Context(), x.r.Method, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
-			attribute.String("server.address", st.endpoint.Addr.Addr().String()),
-			attribute.Int("server.port", int(st.endpoint.Addr.Port())),
-			attribute.String("firsthop.backend", st.backend.name),
-			attribute.String("firsthop.tier", st.tier.String()),
-		))
-	x.extra = http.Header{}
-	t.propagator.Inject(ctx, propagation.HeaderCarrier(x.extra))
-	return span
 }
 
 // roundTrip sends the request on a pooled connection to st's endpoint, or

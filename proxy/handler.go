@@ -310,21 +310,31 @@ func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := h.attempt(req, st)
 	var tried [maxConnectRetries + 1]*endpointState
 	for n := 0; n < maxConnectRetries && err != nil && isConnectError(err) && req.Body == nil && req.Context().Err() == nil; n++ {
-		// Nothing reached the endpoint: try another one.
-		tried[n] = st.up.state
-		next, tier, ok := st.backend.pick(tried[:n+1])
-		if !ok {
+		if !h.switchEndpoint(st, tried[:n+1], err) {
 			break
 		}
-		h.log.Debug("retrying on another endpoint", "backend", st.backend.name,
-			"failed", st.endpoint.Addr.String(), "next", next.Addr.String(), "error", err.Error())
-		st.up.state.inflight.Add(-1)
-		next.state.inflight.Add(1)
-		st.up, st.endpoint, st.tier = next, next.Endpoint, tier
-		req.URL.Host = next.Addr.String()
+		req.URL.Host = st.endpoint.Addr.String()
 		resp, err = h.attempt(req, st)
 	}
 	return resp, err
+}
+
+// switchEndpoint moves st, whose attempt on its endpoint failed to connect
+// with err (so nothing reached it), to another endpoint of its backend,
+// noting the failed one in tried (whose last slot is free), and reports
+// whether there was one left to try.
+func (h *handler) switchEndpoint(st *requestState, tried []*endpointState, err error) bool {
+	tried[len(tried)-1] = st.up.state
+	next, tier, ok := st.backend.pick(tried)
+	if !ok {
+		return false
+	}
+	h.log.Debug("retrying on another endpoint", "backend", st.backend.name,
+		"failed", st.endpoint.Addr.String(), "next", next.Addr.String(), "error", err.Error())
+	st.up.state.inflight.Add(-1)
+	next.state.inflight.Add(1)
+	st.up, st.endpoint, st.tier = next, next.Endpoint, tier
+	return true
 }
 
 // maxConnectRetries is how many other endpoints a request without a body
@@ -337,42 +347,59 @@ func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, 
 	var span trace.Span
 	if h.tracing != nil {
 		var ctx context.Context
-		ctx, span = h.tracing.tracer.Start(req.Context(), req.Method, trace.WithSpanKind(trace.SpanKindClient),
-			trace.WithAttributes(
-				attribute.String("server.address", st.endpoint.Addr.Addr().String()),
-				attribute.Int("server.port", int(st.endpoint.Addr.Port())),
-				attribute.String("firsthop.backend", st.backend.name),
-				attribute.String("firsthop.tier", st.tier.String()),
-			))
+		ctx, span = h.startClientSpan(req.Context(), req.Method, st)
 		defer span.End()
 		h.tracing.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
 		req = req.WithContext(ctx)
 	}
 	resp, err := st.backend.transport.RoundTrip(req)
+	if err != nil {
+		h.recordOutcome(st, span, err, 0, req.Context().Err() == nil)
+		return nil, err
+	}
+	h.recordOutcome(st, span, nil, resp.StatusCode, false)
+	return resp, nil
+}
+
+// startClientSpan starts the client span of an attempt on st's endpoint.
+func (h *handler) startClientSpan(ctx context.Context, method string, st *requestState) (context.Context, trace.Span) {
+	return h.tracing.tracer.Start(ctx, method, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("server.address", st.endpoint.Addr.Addr().String()),
+			attribute.Int("server.port", int(st.endpoint.Addr.Port())),
+			attribute.String("firsthop.backend", st.backend.name),
+			attribute.String("firsthop.tier", st.tier.String()),
+		))
+}
+
+// recordOutcome records an attempt's outcome on st's endpoint for passive
+// health and in span (nil without tracing): the failure err, counted
+// against the endpoint when blame is set (not when the client left or the
+// route timed out), or the response status, 5xx counting as a failure.
+func (h *handler) recordOutcome(st *requestState, span trace.Span, err error, status int, blame bool) {
 	switch {
 	case err != nil:
-		if req.Context().Err() == nil && st.up.state.failed(st.backend.health, time.Now()) {
+		if blame && st.up.state.failed(st.backend.health, time.Now()) {
 			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "error", err.Error())
 		}
 		if span != nil {
 			span.RecordError(err)
 			span.SetStatus(codes.Error, "upstream request failed")
 		}
-		return nil, err
-	case resp.StatusCode >= 500:
+		return
+	case status >= 500:
 		if st.up.state.failed(st.backend.health, time.Now()) {
-			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "status", resp.StatusCode)
+			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "status", status)
 		}
 	default:
 		st.up.state.succeeded()
 	}
 	if span != nil {
-		span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
-		if resp.StatusCode >= 500 {
+		span.SetAttributes(attribute.Int("http.response.status_code", status))
+		if status >= 500 {
 			span.SetStatus(codes.Error, "")
 		}
 	}
-	return resp, nil
 }
 
 // isConnectError reports whether err is a failure to connect, so that
