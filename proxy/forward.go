@@ -84,7 +84,7 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 	resp, err := x.attempt()
 	var tried [maxConnectRetries + 1]*endpointState
 	for n := 0; n < maxConnectRetries && err != nil && isConnectError(err) && r.ContentLength == 0 &&
-		r.Context().Err() == nil && !x.routeExpired(); n++ {
+		!st.clientGone(r) && !x.routeExpired(); n++ {
 		if !h.switchEndpoint(st, tried[:n+1], err) {
 			break
 		}
@@ -92,7 +92,7 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 		resp, err = x.attempt()
 	}
 	if err != nil {
-		h.answerUpstreamError(w, st, err, r.Context().Err() != nil, x.routeExpired())
+		h.answerUpstreamError(w, st, err, st.clientGone(r), x.routeExpired())
 		return
 	}
 	x.stream(resp)
@@ -117,7 +117,7 @@ func (x *exchange) attempt() (*h1.Response, error) {
 	}
 	resp, err := x.roundTrip()
 	if err != nil {
-		x.h.recordOutcome(x.st, span, err, 0, x.r.Context().Err() == nil && !x.routeExpired())
+		x.h.recordOutcome(x.st, span, err, 0, !x.st.clientGone(x.r) && !x.routeExpired())
 		return nil, err
 	}
 	x.h.recordOutcome(x.st, span, nil, resp.StatusCode, false)
@@ -148,7 +148,7 @@ func (x *exchange) roundTrip() (*h1.Response, error) {
 			return resp, nil
 		}
 		retry := c.Reused() && !c.ResponseStarted() && isStale(err) && stale < 2 &&
-			x.replayable() && x.r.Context().Err() == nil
+			x.replayable() && !x.st.clientGone(x.r)
 		x.abandon()
 		if !retry {
 			return nil, err
@@ -241,7 +241,7 @@ func (x *exchange) readHead(c *h1.Conn) (*h1.Response, error) {
 	for {
 		resp, err := c.ReadResponse(x.r.Method)
 		if err != nil {
-			if x.watch == nil && isTimeout(err) && time.Now().Before(x.headDeadline) && x.r.Context().Err() == nil {
+			if x.watch == nil && isTimeout(err) && time.Now().Before(x.headDeadline) && !x.st.clientGone(x.r) {
 				// A slow backend: from now on, leave if the client does.
 				x.startWatch(c)
 				c.SetReadDeadline(x.headDeadline)
@@ -282,10 +282,17 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// startWatch makes the client's leaving fail c's pending I/O at once.
+// startWatch makes the client's leaving fail c's pending I/O at once: the
+// request context's end under net/http, the fast loop's watch of its
+// connection otherwise.
 func (x *exchange) startWatch(c *h1.Conn) {
 	nc := c.NetConn()
-	x.watch = context.AfterFunc(x.r.Context(), func() { _ = nc.SetDeadline(aLongTimeAgo) })
+	poison := func() { _ = nc.SetDeadline(aLongTimeAgo) }
+	if fc := x.st.fast; fc != nil {
+		x.watch = fc.watchClient(poison)
+		return
+	}
+	x.watch = context.AfterFunc(x.r.Context(), poison)
 }
 
 // stopWatch ends the watch; a watch that already fired has spoilt c's

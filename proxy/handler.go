@@ -75,6 +75,9 @@ type requestState struct {
 	hops      [4]clientip.Hop
 	// began is when ServeHTTP started.
 	began time.Time
+	// fast is the fast loop's connection the request came from; nil for
+	// net/http's.
+	fast *fastConn
 	// viaReverseProxy is set when the request went through
 	// httputil.ReverseProxy, whose hooks find this state in the request
 	// context: it is then not recycled.
@@ -107,18 +110,29 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 	return h
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handle(w, r, nil) }
+
+// handle serves r, which came from net/http's server or (fc not nil) from
+// the fast loop's connection fc. For fc it returns false, having written
+// and recorded nothing, when the request must go to net/http after all:
+// its route is one the fast loop does not serve (see serve).
+func (h *handler) handle(w http.ResponseWriter, r *http.Request, fc *fastConn) bool {
 	began := time.Now()
 	st := states.Get().(*requestState) // zero: see the end
 	st.rec.ResponseWriter = w
 	st.began = began
+	st.fast = fc
 	var span trace.Span
 	if h.tracing != nil {
 		ctx := h.tracing.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx, span = h.tracing.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer))
 		r = r.WithContext(ctx)
 	}
-	h.serve(&st.rec, r, st)
+	if !h.serve(&st.rec, r, st) {
+		*st = requestState{}
+		states.Put(st)
+		return false
+	}
 	if h.metrics != nil {
 		if st.fwd.res.Client.IsValid() {
 			h.lm.clientIP(st.fwd.res.Source, st.forged)
@@ -138,20 +152,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		*st = requestState{}
 		states.Put(st)
 	}
+	return true
 }
 
-// serve does the work of ServeHTTP, writing to w.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState) {
+// serve does the work of handle, writing to w. It returns false only for
+// a request from the fast loop (st.fast) whose route it does not serve —
+// one through httputil.ReverseProxy, or a WebSocket upgrade — before
+// writing anything.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState) bool {
 	t := h.table()
 	if t == nil {
 		plainError(w, http.StatusServiceUnavailable, "no routing table has been loaded yet")
-		return
+		return true
 	}
 	st.headers = t.headers
-	start, source, local, ok := connOrigin(r, &st.conn)
+	start, source, local, ok := st.origin(r)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "cannot determine the client address")
-		return
+		return true
 	}
 	st.fwd.res = t.clientIP.Resolve(start, source, r.Header, st.hops[:0])
 	st.fwd.start = clientip.Normalize(start)
@@ -171,7 +189,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	clean, ok := CleanPath(r.URL.Path)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "request path must be absolute")
-		return
+		return true
 	}
 	if clean != r.URL.Path {
 		st.cleanPath = clean
@@ -181,14 +199,17 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		// The connection was set up for another name's certificate: the
 		// client must open a connection for this host (RFC 9110 15.5.20).
 		plainError(w, http.StatusMisdirectedRequest, "this connection's certificate does not cover the requested host")
-		return
+		return true
 	}
 	rule := t.route(host, clean)
 	if rule == nil {
 		plainError(w, http.StatusNotFound, "no route for this host and path")
-		return
+		return true
 	}
 	b := rule.backend
+	if st.fast != nil && !b.lean {
+		return false // the fast loop's requests have no Upgrade
+	}
 	st.backend, st.route = b, rule.label
 	st.up, st.tier, ok = b.pick(nil)
 	if !ok {
@@ -197,7 +218,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 			msg = fmt.Sprintf("backend %q has no endpoint on this node (locality Local)", b.name)
 		}
 		plainError(w, http.StatusServiceUnavailable, msg)
-		return
+		return true
 	}
 	st.endpoint = st.up.Endpoint
 	st.up.state.inflight.Add(1)
@@ -216,7 +237,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	}
 	if b.lean && !webSocket {
 		h.forward(w, r, st, rule.timeout)
-		return
+		return true
 	}
 	if webSocket && h.upgrades != nil {
 		if c, ok := listen.ConnFromContext(r.Context()); ok {
@@ -232,6 +253,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		defer cancel()
 	}
 	h.rp.ServeHTTP(w, r.WithContext(ctx))
+	return true
 }
 
 // isWebSocketUpgrade reports whether r asks to switch to WebSocket: a GET
@@ -260,6 +282,32 @@ func (st *requestState) backendName() string {
 		return ""
 	}
 	return st.backend.name
+}
+
+// origin fills st.conn with where r's connection came from and returns
+// where the resolver starts, its source and the local address (see
+// connOrigin); from the fast loop, it asks the loop's connection.
+func (st *requestState) origin(r *http.Request) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
+	if st.fast == nil {
+		return connOrigin(r, &st.conn)
+	}
+	info, local, err := st.fast.origin()
+	if err != nil {
+		return netip.Addr{}, 0, netip.AddrPort{}, false
+	}
+	st.conn = info
+	if info.ViaProxy {
+		return info.Source.Addr(), clientip.SourceProxyProtocol, local, true
+	}
+	return info.Peer.Addr(), clientip.SourcePeer, local, true
+}
+
+// clientGone reports whether the client of st's request has gone away.
+func (st *requestState) clientGone(r *http.Request) bool {
+	if st.fast != nil {
+		return st.fast.clientGone()
+	}
+	return r.Context().Err() != nil
 }
 
 // connOrigin fills info with where r's connection came from and returns
