@@ -72,19 +72,19 @@ func (w *fastResponse) WriteHeader(code int) {
 	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
 		// An informational response goes out at once, with the header as
 		// it is (RFC 8297: it is not cleared).
-		w.writeStatusLine(code)
-		w.writeHeader(w.header, excludedNoBody)
+		w.bw.Write(appendStatusLine(w.bw.AvailableBuffer(), code))
+		w.writeHeader(w.header, omitTE|omitCL)
 		w.bw.WriteString("\r\n")
 		w.fail(w.bw.Flush())
 		return
 	}
 	w.wroteHeader = true
 	w.status = code
-	if cl := w.header.Get("Content-Length"); cl != "" {
-		if v, err := strconv.ParseInt(cl, 10, 64); err == nil && v >= 0 {
+	if cl := w.header["Content-Length"]; len(cl) > 0 && cl[0] != "" {
+		if v, err := strconv.ParseInt(cl[0], 10, 64); err == nil && v >= 0 {
 			w.clen = v
 		} else {
-			w.header.Del("Content-Length")
+			delete(w.header, "Content-Length")
 		}
 	}
 	w.trailers = w.trailers[:0]
@@ -238,13 +238,43 @@ func (w *fastResponse) fail(err error) {
 	}
 }
 
-// Headers net/http leaves out of responses that have no body.
-var (
-	excludedNoBody = map[string]bool{"Content-Length": true, "Transfer-Encoding": true}
-	excluded304    = map[string]bool{"Content-Type": true, "Content-Length": true, "Transfer-Encoding": true}
-	excludedTE     = map[string]bool{"Transfer-Encoding": true}
-	excludedTECL   = map[string]bool{"Transfer-Encoding": true, "Content-Length": true}
+// omit is a set of header fields a response leaves out: framing fields
+// net/http drops for a status or a framing, and a handler's Connection it
+// replaces.
+type omit uint8
+
+const (
+	omitTE         omit = 1 << iota // Transfer-Encoding (firsthop writes its own)
+	omitCL                          // Content-Length
+	omitCT                          // Content-Type
+	omitConnection                  // Connection
 )
+
+func (o omit) has(k string) bool {
+	switch k {
+	case "Transfer-Encoding":
+		return o&omitTE != 0
+	case "Content-Length":
+		return o&omitCL != 0
+	case "Content-Type":
+		return o&omitCT != 0
+	case "Connection":
+		return o&omitConnection != 0
+	}
+	return false
+}
+
+// omitFor returns what a response with status leaves out (net/http's
+// suppressedHeaders): 1xx and 204 no length, 304 no type and length.
+func omitFor(status int) omit {
+	switch {
+	case status == http.StatusNotModified:
+		return omitTE | omitCL | omitCT
+	case !bodyAllowedForStatus(status):
+		return omitTE | omitCL
+	}
+	return omitTE
+}
 
 // emit writes the status line and header, with what net/http's server
 // adds to a handler's header (chunkWriter.writeHeader): a Content-Length
@@ -256,71 +286,62 @@ func (w *fastResponse) emit(first []byte, done bool) {
 	h := w.header
 	code := w.status
 	isHEAD := w.req.Method == http.MethodHead
-	hasTrailers := len(w.trailers) > 0 || w.hasPrefixedTrailers()
+	var small [16]headerField
+	fields, prefixedTrailers := sortedFields(h, small[:0])
+	hasTrailers := len(w.trailers) > 0 || prefixedTrailers
 	var contentLength, contentType, date string
 	if done && !hasTrailers && bodyAllowedForStatus(code) && w.clen < 0 && (!isHEAD || len(first) > 0) {
 		w.clen = int64(len(first))
 		contentLength = strconv.Itoa(len(first))
 	}
-	exclude := excludedTE
+	leave := omitFor(code)
 	if bodyAllowedForStatus(code) {
 		_, haveType := h["Content-Type"]
-		if !haveType && h.Get("Content-Encoding") == "" && len(first) > 0 {
+		if ce := h["Content-Encoding"]; !haveType && (len(ce) == 0 || ce[0] == "") && len(first) > 0 {
 			contentType = http.DetectContentType(first)
 		}
-	} else if code == http.StatusNotModified {
-		exclude = excluded304
-	} else {
-		exclude = excludedNoBody
 	}
 	if _, ok := h["Date"]; !ok {
 		date = httpDate()
 	}
 	if !isHEAD && bodyAllowedForStatus(code) && w.clen < 0 {
 		w.chunking = true
-		exclude = excludedTECL
+		leave |= omitCL
 	}
-	closeListed := httpguts.HeaderValuesContainsToken(h["Connection"], "close")
+	conn := h["Connection"]
+	closeListed := len(conn) > 0 && httpguts.HeaderValuesContainsToken(conn, "close")
 	if w.fc.fs.draining.Load() || closeListed {
 		w.closeAfter = true
 	}
-	if w.closeAfter && !closeListed && len(h["Connection"]) > 0 {
+	if w.closeAfter && !closeListed && len(conn) > 0 {
 		// net/http replaces the handler's Connection with "close".
-		ex := map[string]bool{"Connection": true}
-		for k := range exclude {
-			ex[k] = true
-		}
-		exclude = ex
+		leave |= omitConnection
 		w.snapped = false
 	}
-	w.writeStatusLine(code)
+	b := w.bw.AvailableBuffer()
+	b = appendStatusLine(b, code)
 	if w.snapped {
-		w.bw.Write(w.snapshot)
+		b = append(b, w.snapshot...)
 	} else {
-		w.writeHeader(h, exclude)
+		b = appendFields(b, fields, leave)
 	}
 	if contentLength != "" {
-		w.bw.WriteString("Content-Length: ")
-		w.bw.WriteString(contentLength)
-		w.bw.WriteString("\r\n")
+		b = append(append(append(b, "Content-Length: "...), contentLength...), "\r\n"...)
 	}
 	if contentType != "" {
-		w.bw.WriteString("Content-Type: ")
-		w.bw.WriteString(contentType)
-		w.bw.WriteString("\r\n")
+		b = append(append(append(b, "Content-Type: "...), contentType...), "\r\n"...)
 	}
 	if date != "" {
-		w.bw.WriteString("Date: ")
-		w.bw.WriteString(date)
-		w.bw.WriteString("\r\n")
+		b = append(append(append(b, "Date: "...), date...), "\r\n"...)
 	}
 	if w.chunking {
-		w.bw.WriteString("Transfer-Encoding: chunked\r\n")
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
 	}
-	if w.closeAfter && !httpguts.HeaderValuesContainsToken(h["Connection"], "close") {
-		w.bw.WriteString("Connection: close\r\n")
+	if w.closeAfter && !closeListed {
+		b = append(b, "Connection: close\r\n"...)
 	}
-	_, err := w.bw.WriteString("\r\n")
+	b = append(b, "\r\n"...)
+	_, err := w.bw.Write(b)
 	w.fail(err)
 }
 
@@ -329,44 +350,67 @@ func (w *fastResponse) emit(first []byte, done bool) {
 // the trailer values. (A Content-Length it holds stays; it has none when
 // the response ends up chunked.)
 func (w *fastResponse) appendHeader(dst []byte) []byte {
-	var sb strings.Builder
-	w.writeHeaderTo(&sb, w.header, excludedTE)
-	return append(dst, sb.String()...)
+	var small [16]headerField
+	fields, _ := sortedFields(w.header, small[:0])
+	return appendFields(dst, fields, omitTE)
 }
 
-// writeHeader writes h to bw in net/http's form (sorted keys, newlines in
-// values turned to spaces), leaving out the exclude keys and trailer
-// values.
-func (w *fastResponse) writeHeader(h http.Header, exclude map[string]bool) {
-	w.writeHeaderTo(w.bw, h, exclude)
+// writeHeader writes h but the fields in leave to bw.
+func (w *fastResponse) writeHeader(h http.Header, leave omit) {
+	var small [16]headerField
+	fields, _ := sortedFields(h, small[:0])
+	w.bw.Write(appendFields(w.bw.AvailableBuffer(), fields, leave))
 }
 
-func (w *fastResponse) writeHeaderTo(dst interface {
-	WriteString(string) (int, error)
-	Write([]byte) (int, error)
-}, h http.Header, exclude map[string]bool) {
-	if w.hasPrefixedTrailers() {
-		ex := make(map[string]bool, len(exclude)+1)
-		for k := range exclude {
-			ex[k] = true
-		}
-		for k := range h {
-			if strings.HasPrefix(k, http.TrailerPrefix) {
-				ex[k] = true
-			}
-		}
-		exclude = ex
-	}
-	_ = h.WriteSubset(dst, exclude)
+// headerField is one key of a header with its values.
+type headerField struct {
+	key    string
+	values []string
 }
 
-func (w *fastResponse) hasPrefixedTrailers() bool {
-	for k := range w.header {
+// sortedFields appends h's fields to dst sorted by key, as net/http writes
+// them, leaving out those set with http.TrailerPrefix, which it reports.
+func sortedFields(h http.Header, dst []headerField) (fields []headerField, prefixedTrailers bool) {
+	for k, vv := range h {
 		if strings.HasPrefix(k, http.TrailerPrefix) {
-			return true
+			prefixedTrailers = true
+			continue
+		}
+		dst = append(dst, headerField{k, vv})
+	}
+	for i := 1; i < len(dst); i++ { // a handful of keys: insertion sort
+		for j := i; j > 0 && dst[j].key < dst[j-1].key; j-- {
+			dst[j], dst[j-1] = dst[j-1], dst[j]
 		}
 	}
-	return false
+	return dst, prefixedTrailers
+}
+
+// appendFields appends fields but those in leave in net/http's form,
+// newlines in values turned to spaces.
+func appendFields(dst []byte, fields []headerField, leave omit) []byte {
+	for _, f := range fields {
+		if leave != 0 && leave.has(f.key) {
+			continue
+		}
+		for _, v := range f.values {
+			dst = append(dst, f.key...)
+			dst = append(dst, ": "...)
+			if strings.IndexByte(v, '\r') < 0 && strings.IndexByte(v, '\n') < 0 {
+				dst = append(dst, v...)
+			} else {
+				for i := 0; i < len(v); i++ {
+					c := v[i]
+					if c == '\r' || c == '\n' {
+						c = ' '
+					}
+					dst = append(dst, c)
+				}
+			}
+			dst = append(dst, "\r\n"...)
+		}
+	}
+	return dst
 }
 
 // finalTrailers returns the trailer fields, as net/http's finalTrailers
@@ -392,18 +436,16 @@ func (w *fastResponse) finalTrailers() http.Header {
 	return t
 }
 
-// writeStatusLine writes "HTTP/1.1 code text".
-func (w *fastResponse) writeStatusLine(code int) {
-	w.bw.WriteString("HTTP/1.1 ")
-	w.bw.Write(strconv.AppendInt(w.bw.AvailableBuffer(), int64(code), 10))
+// appendStatusLine appends "HTTP/1.1 code text" and CRLF.
+func appendStatusLine(dst []byte, code int) []byte {
+	dst = append(dst, "HTTP/1.1 "...)
+	dst = strconv.AppendInt(dst, int64(code), 10)
 	if text := http.StatusText(code); text != "" {
-		w.bw.WriteByte(' ')
-		w.bw.WriteString(text)
+		dst = append(append(dst, ' '), text...)
 	} else {
-		w.bw.WriteString(" status code ")
-		w.bw.Write(strconv.AppendInt(w.bw.AvailableBuffer(), int64(code), 10))
+		dst = strconv.AppendInt(append(dst, " status code "...), int64(code), 10)
 	}
-	w.bw.WriteString("\r\n")
+	return append(dst, "\r\n"...)
 }
 
 // bodyAllowedForStatus reports whether a response with status may have a

@@ -299,25 +299,38 @@ func fastEligible(req *http.Request) bool {
 	}
 	// http.ReadRequest has taken Host out of the header into req.Host,
 	// refusing several: one non-empty valid Host is what is left to check.
-	h := req.Header
-	if h["Expect"] != nil || h["Upgrade"] != nil || req.Host == "" || !httpguts.ValidHostHeader(req.Host) {
+	if req.Host == "" || !httpguts.ValidHostHeader(req.Host) {
 		return false
 	}
-	for _, v := range h["Connection"] {
-		for v != "" {
-			tok, rest, _ := strings.Cut(v, ",")
-			v = rest
-			if tok = strings.TrimSpace(tok); tok != "" && !h1.EqualFoldASCII(tok, "keep-alive") && !h1.EqualFoldASCII(tok, "close") {
+	for k, vv := range req.Header {
+		switch k {
+		case "Expect", "Upgrade":
+			return false
+		case "Connection":
+			if !onlyKeepAliveOrClose(vv) {
 				return false
 			}
 		}
-	}
-	for k, vv := range h {
 		if !httpguts.ValidHeaderFieldName(k) {
 			return false
 		}
 		for _, v := range vv {
 			if !httpguts.ValidHeaderFieldValue(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// onlyKeepAliveOrClose reports whether the Connection values list no
+// option but keep-alive and close.
+func onlyKeepAliveOrClose(vv []string) bool {
+	for _, v := range vv {
+		for v != "" {
+			tok, rest, _ := strings.Cut(v, ",")
+			v = rest
+			if tok = strings.TrimSpace(tok); tok != "" && !h1.EqualFoldASCII(tok, "keep-alive") && !h1.EqualFoldASCII(tok, "close") {
 				return false
 			}
 		}
