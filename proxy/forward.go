@@ -47,10 +47,10 @@ const expectContinueTimeout = time.Second
 // aLongTimeAgo is a deadline that has passed: setting it fails pending I/O.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// exchange is the state of one request forwarded on the lean path. It
+// upstreamExchange is the state of one request forwarded on the lean path. It
 // lives in the pooled requestState and is not safe for concurrent use,
 // except as bodyCopy describes.
-type exchange struct {
+type upstreamExchange struct {
 	h  *handler
 	w  http.ResponseWriter
 	r  *http.Request
@@ -71,13 +71,16 @@ type exchange struct {
 	watch func() bool
 	// body copies a request body; nil for a request without one.
 	body *bodyCopy
+	// clientBodyErr is the failure reading the client's body that ended
+	// an attempt (see clientBodyError); nil when there was none.
+	clientBodyErr error
 }
 
 // forward sends r to st's endpoint (another one when connecting fails) and
 // streams the response to w, which is st's status recorder.
 func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestState, timeout time.Duration) {
 	x := &st.x
-	*x = exchange{h: h, w: w, r: r, st: st, began: st.began, now: st.began}
+	*x = upstreamExchange{h: h, w: w, r: r, st: st, began: st.began, now: st.began}
 	if timeout > 0 {
 		x.route = x.began.Add(timeout)
 	}
@@ -92,6 +95,15 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 		resp, err = x.attempt()
 	}
 	if err != nil {
+		if x.clientBodyErr != nil {
+			h.answerClientBodyError(w, st, x.clientBodyErr)
+			return
+		}
+		if unsendable(err) {
+			h.log.Debug("request cannot be forwarded", "listener", h.listener, "backend", st.backend.name, "error", err.Error())
+			plainError(w, http.StatusBadRequest, "request cannot be forwarded as HTTP/1.1")
+			return
+		}
 		h.answerUpstreamError(w, st, err, st.clientGone(r), x.routeExpired())
 		return
 	}
@@ -99,14 +111,14 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 }
 
 // routeExpired reports whether the route's deadline has passed.
-func (x *exchange) routeExpired() bool {
+func (x *upstreamExchange) routeExpired() bool {
 	return !x.route.IsZero() && !time.Now().Before(x.route)
 }
 
 // attempt sends the request to st's endpoint once, returning the final
 // response head with x.conn positioned at its body, and records the
 // outcome for passive health (and, with tracing, in a client span).
-func (x *exchange) attempt() (*h1.Response, error) {
+func (x *upstreamExchange) attempt() (*h1.Response, error) {
 	var span trace.Span
 	if x.h.tracing != nil {
 		var ctx context.Context
@@ -117,7 +129,8 @@ func (x *exchange) attempt() (*h1.Response, error) {
 	}
 	resp, err := x.roundTrip()
 	if err != nil {
-		x.h.recordOutcome(x.st, span, err, 0, !x.st.clientGone(x.r) && !x.routeExpired())
+		blame := !x.st.clientGone(x.r) && !x.routeExpired() && x.clientBodyErr == nil && !unsendable(err)
+		x.h.recordOutcome(x.st, span, err, 0, blame)
 		return nil, err
 	}
 	x.h.recordOutcome(x.st, span, nil, resp.StatusCode, false)
@@ -128,7 +141,7 @@ func (x *exchange) attempt() (*h1.Response, error) {
 // a new one, and reads the final response head. A pooled connection the
 // backend turns out to have closed before reading the request is replaced,
 // for a request that may be sent twice.
-func (x *exchange) roundTrip() (*h1.Response, error) {
+func (x *upstreamExchange) roundTrip() (*h1.Response, error) {
 	pool := &x.st.up.state.conns
 	for stale := 0; ; stale++ {
 		if stale > 0 {
@@ -157,7 +170,7 @@ func (x *exchange) roundTrip() (*h1.Response, error) {
 }
 
 // dial opens a new connection to st's endpoint.
-func (x *exchange) dial() (*h1.Conn, error) {
+func (x *upstreamExchange) dial() (*h1.Conn, error) {
 	b := x.st.backend
 	d := net.Dialer{Timeout: b.upstream.connect, KeepAlive: 30 * time.Second, Deadline: x.route}
 	nc, err := d.DialContext(x.r.Context(), "tcp", x.st.endpoint.Addr.String())
@@ -165,6 +178,14 @@ func (x *exchange) dial() (*h1.Conn, error) {
 		return nil, err
 	}
 	return h1.NewConn(nc, maxResponseHeadBytes), nil
+}
+
+// unsendable reports whether err says the request itself cannot be
+// written as HTTP/1.1 (a method, target, Host or field an HTTP/2 client
+// could send but HTTP/1.1 cannot carry): the client's error, not the
+// endpoint's.
+func unsendable(err error) bool {
+	return errors.Is(err, h1.ErrInvalidRequest) || errors.Is(err, errInvalidHost)
 }
 
 // isStale reports whether err, on a reused connection from which no byte
@@ -176,7 +197,7 @@ func isStale(err error) bool {
 
 // replayable reports whether the request may be sent again: it has no
 // body and is idempotent (http.Transport's rule).
-func (x *exchange) replayable() bool {
+func (x *upstreamExchange) replayable() bool {
 	if x.r.ContentLength != 0 {
 		return false
 	}
@@ -190,7 +211,7 @@ func (x *exchange) replayable() bool {
 
 // send writes the request on c (its body from a goroutine of its own) and
 // reads the final response head, passing 1xx responses to the client.
-func (x *exchange) send(c *h1.Conn) (*h1.Response, error) {
+func (x *upstreamExchange) send(c *h1.Conn) (*h1.Response, error) {
 	r := x.r
 	bw := c.Writer()
 	if err := writeUpstreamHead(bw, r, x.st, x.extra); err != nil {
@@ -217,7 +238,7 @@ func (x *exchange) send(c *h1.Conn) (*h1.Response, error) {
 // deadline the connection already has will do when it falls in the last
 // four fifths of that window, since setting one for every request costs a
 // timer update.
-func (x *exchange) setHeadDeadline(c *h1.Conn) {
+func (x *upstreamExchange) setHeadDeadline(c *h1.Conn) {
 	now := x.now
 	d := now.Add(x.st.backend.upstream.responseHeader)
 	if !x.route.IsZero() && x.route.Before(d) {
@@ -236,7 +257,7 @@ func (x *exchange) setHeadDeadline(c *h1.Conn) {
 }
 
 // readHead reads response heads until the final one, forwarding 1xx.
-func (x *exchange) readHead(c *h1.Conn) (*h1.Response, error) {
+func (x *upstreamExchange) readHead(c *h1.Conn) (*h1.Response, error) {
 	n1xx := 0
 	for {
 		resp, err := c.ReadResponse(x.r.Method)
@@ -285,7 +306,7 @@ func isTimeout(err error) bool {
 // startWatch makes the client's leaving fail c's pending I/O at once: the
 // request context's end under net/http, the fast loop's watch of its
 // connection otherwise.
-func (x *exchange) startWatch(c *h1.Conn) {
+func (x *upstreamExchange) startWatch(c *h1.Conn) {
 	nc := c.NetConn()
 	poison := func() { _ = nc.SetDeadline(aLongTimeAgo) }
 	if fc := x.st.fast; fc != nil {
@@ -297,7 +318,7 @@ func (x *exchange) startWatch(c *h1.Conn) {
 
 // stopWatch ends the watch; a watch that already fired has spoilt c's
 // deadlines, so c must not be reused.
-func (x *exchange) stopWatch(c *h1.Conn) {
+func (x *upstreamExchange) stopWatch(c *h1.Conn) {
 	if x.watch != nil && !x.watch() {
 		c.Break()
 	}
@@ -307,7 +328,7 @@ func (x *exchange) stopWatch(c *h1.Conn) {
 // stream hands the response whose head is resp to the client: header,
 // body, trailers. A failure once the header is sent can only cut the
 // response short, as httputil.ReverseProxy does, by aborting the handler.
-func (x *exchange) stream(resp *h1.Response) {
+func (x *upstreamExchange) stream(resp *h1.Response) {
 	c, w := x.conn, x.w
 	announced, err := copyResponseHeader(w.Header(), resp)
 	if err != nil {
@@ -344,11 +365,11 @@ func (x *exchange) stream(resp *h1.Response) {
 
 // release ends the exchange on x.conn and gives the connection back to the
 // endpoint's pool, which keeps it only if it can carry another.
-func (x *exchange) release() {
+func (x *upstreamExchange) release() {
 	c := x.conn
 	x.stopWatch(c)
 	if x.body != nil {
-		x.body.finish(c, x.w)
+		_ = x.body.finish(c, x.w, false)
 		x.body = nil
 	}
 	x.st.up.state.conns.Put(c)
@@ -356,13 +377,13 @@ func (x *exchange) release() {
 }
 
 // abandon ends a failed exchange on x.conn and closes the connection.
-func (x *exchange) abandon() {
+func (x *upstreamExchange) abandon() {
 	c := x.conn
 	c.Break()
 	x.stopWatch(c)
 	_ = c.Close()
 	if x.body != nil {
-		x.body.finish(c, x.w)
+		x.clientBodyErr = x.body.clientBodyError(x.body.finish(c, x.w, x.st.clientGone(x.r)))
 		x.body = nil
 	}
 	x.conn = nil

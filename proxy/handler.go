@@ -75,6 +75,9 @@ type requestState struct {
 	hops      [4]clientip.Hop
 	// began is when ServeHTTP started.
 	began time.Time
+	// abort says the client left before an answer: the handler ends by
+	// aborting the connection rather than letting net/http answer.
+	abort bool
 	// fast is the fast loop's connection the request came from; nil for
 	// net/http's.
 	fast *fastConn
@@ -84,7 +87,7 @@ type requestState struct {
 	viaReverseProxy bool
 	// x is the exchange of the lean path; scratch holds the forwarding
 	// header values it writes.
-	x       exchange
+	x       upstreamExchange
 	scratch [256]byte
 }
 
@@ -148,9 +151,15 @@ func (h *handler) handle(w http.ResponseWriter, r *http.Request, fc *fastConn) b
 	if h.accessLog != nil {
 		h.logAccess(r, st, time.Since(began))
 	}
+	abort := st.abort
 	if !st.viaReverseProxy {
 		*st = requestState{}
 		states.Put(st)
+	}
+	if abort {
+		// The client is gone and got no answer: returning would have
+		// net/http send an empty 200 in its place.
+		panic(http.ErrAbortHandler)
 	}
 	return true
 }
@@ -500,6 +509,7 @@ func (h *handler) answerUpstreamError(w http.ResponseWriter, st *requestState, e
 	if clientGone {
 		if st != nil {
 			st.rec.status = 499
+			st.abort = true
 		}
 		return
 	}
@@ -519,6 +529,19 @@ func (h *handler) answerUpstreamError(w http.ResponseWriter, st *requestState, e
 			"endpoint", st.endpoint.Addr.String(), "status", status, "error", err.Error())
 	}
 	plainError(w, status, msg)
+}
+
+// answerClientBodyError answers a request whose body could not be read
+// (err, from clientBodyError): 408 when it stalled past the body timeout,
+// 400 when it was malformed or cut short. The client is to blame, not the
+// endpoint, so nothing is recorded against it.
+func (h *handler) answerClientBodyError(w http.ResponseWriter, st *requestState, err error) {
+	h.log.Debug("request body failed", "listener", h.listener, "backend", st.backend.name, "error", err.Error())
+	if isTimeout(err) {
+		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
+		return
+	}
+	plainError(w, http.StatusBadRequest, "malformed request body")
 }
 
 // plainError writes a short plain-text error body.

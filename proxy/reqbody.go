@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -32,6 +34,10 @@ type bodyCopy struct {
 	// handler, which sets the body's once the head is read.
 	mu       sync.Mutex
 	headDone bool
+
+	// stopped is set when finish stops a copy that is still running, by
+	// making the client's body fail with a deadline (see clientBodyError).
+	stopped atomic.Bool
 }
 
 // errBodyNotSent is the copy's result when the backend answered before
@@ -43,7 +49,7 @@ type errClientBody struct{ error }
 
 // startBody starts copying r's body to c and watches the client, since the
 // body may take long.
-func (x *exchange) startBody(c *h1.Conn) {
+func (x *upstreamExchange) startBody(c *h1.Conn) {
 	if x.watch == nil {
 		x.startWatch(c)
 	}
@@ -180,24 +186,41 @@ func copyChunked(w *bufio.Writer, r *http.Request, buf []byte) error {
 	return w.Flush()
 }
 
-// finish ends the copy when the exchange ends. A copy still running means
-// the backend answered without reading the whole body: c is closed, so
-// that the rest cannot be taken for a next request, and the client's body
-// is made to fail so the copy stops reading it before the handler returns.
-func (b *bodyCopy) finish(c *h1.Conn, w http.ResponseWriter) {
+// finish ends the copy when the exchange ends and returns its result. A
+// copy still running means the backend answered (or failed) without
+// reading the whole body: c is closed, so that the rest cannot be taken
+// for a next request, and, unless the client has gone (clientGone: then
+// reading its body already fails, and how it failed is the answer), the
+// client's body is made to fail so the copy stops reading it before the
+// handler returns.
+func (b *bodyCopy) finish(c *h1.Conn, w http.ResponseWriter, clientGone bool) error {
 	b.proceed(false)
 	select {
 	case err := <-b.done:
 		if err != nil {
 			c.Break()
 		}
-		return
+		return err
 	default:
 	}
 	c.Break()
 	_ = c.Close()
-	_ = http.NewResponseController(w).SetReadDeadline(aLongTimeAgo)
-	if err := <-b.done; err != nil {
-		c.Break()
+	if !clientGone {
+		b.stopped.Store(true)
+		_ = http.NewResponseController(w).SetReadDeadline(aLongTimeAgo)
 	}
+	return <-b.done
+}
+
+// clientBodyError returns the failure reading the client's body that
+// ended the copy, whose result (from finish) is err, or nil: a malformed
+// or cut-short body, or one that stalled past the body timeout. Such a
+// failure is the client's, not the endpoint's — unless it is the deadline
+// finish set to stop the copy.
+func (b *bodyCopy) clientBodyError(err error) error {
+	var cb errClientBody
+	if !errors.As(err, &cb) || b.stopped.Load() && errors.Is(cb.error, os.ErrDeadlineExceeded) {
+		return nil
+	}
+	return cb.error
 }
