@@ -583,3 +583,60 @@ func TestLeanPathHeaders(t *testing.T) {
 		t.Errorf("query %q, want the unparsable parameter dropped as httputil.ReverseProxy does", r.URL.RawQuery)
 	}
 }
+
+// TestLeanPathClientBodyFailures: a body the client botches is its error:
+// 400 (or 408 past the body timeout), and no count against the endpoint,
+// which stays in use however many times it happens.
+func TestLeanPathClientBodyFailures(t *testing.T) {
+	t.Parallel()
+	sb := startScriptBackend(t, func(c net.Conn, _ *bufio.Reader, r *http.Request, body []byte) {
+		okAnswer(c, nil, r, nil)
+	})
+	spec := oneBackend(sb.addr)
+	spec.Backends[0].PassiveHealth = PassiveHealth{Failures: 2, Ejection: time.Hour}
+	p := startProxyWith(t, spec, Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+		RequestBodyTimeout: 200 * time.Millisecond}}})
+	tests := map[string]struct {
+		raw    string
+		status int
+	}{
+		"chunk longer than its size": {"POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n", 400},
+		"bad chunk size line":        {"POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400},
+		"stalls past the timeout":    {"POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nsome", 408},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			for range 3 {
+				resp, err := rawRequest(t, p.addr, nil, tc.raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if resp.StatusCode != tc.status {
+					t.Fatalf("got %d, want %d", resp.StatusCode, tc.status)
+				}
+			}
+		})
+	}
+	if resp, body := do(t, p, "GET /after HTTP/1.1\r\nHost: a\r\n\r\n"); resp.StatusCode != 200 || body != "path=/after" {
+		t.Errorf("after the client's failures the endpoint answered %d %q: it was held against it", resp.StatusCode, body)
+	}
+}
+
+// TestLeanPathClientGoneGetsNoFabricatedAnswer: a client that half-closes
+// inside its body is never told 200 by firsthop itself.
+func TestLeanPathClientGoneGetsNoFabricatedAnswer(t *testing.T) {
+	t.Parallel()
+	sb := startScriptBackend(t, okAnswer)
+	p := leanProxy(t, sb.addr)
+	c, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello")
+	c.(*net.TCPConn).CloseWrite()
+	if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil && resp.StatusCode == http.StatusOK {
+		t.Errorf("got a 200 the backend never sent")
+	}
+}
