@@ -118,10 +118,17 @@ type upstream struct {
 // backend has no endpoint (for Local: none on this node) or every one was
 // tried.
 func (b *backend) pick(tried []*endpointState) (u *upstream, tier Tier, ok bool) {
-	now := time.Now().UnixNano()
+	var now int64 // read once, and only when some endpoint has been ejected
 	usable := func(u *upstream) bool {
-		return !u.state.ejected(now) && (b.maxInflight <= 0 || u.state.inflight.Load() < b.maxInflight) &&
-			!slices.Contains(tried, u.state)
+		if u.state.ejectedUntil.Load() != 0 {
+			if now == 0 {
+				now = time.Now().UnixNano()
+			}
+			if u.state.ejected(now) {
+				return false
+			}
+		}
+		return (b.maxInflight <= 0 || u.state.inflight.Load() < b.maxInflight) && !slices.Contains(tried, u.state)
 	}
 	for i, g := range b.groups {
 		if u := twoChoices(g, usable); u != nil {

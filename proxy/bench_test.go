@@ -2,7 +2,10 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -103,11 +106,13 @@ func benchmarkHandler(b *testing.B, m *Metrics) {
 	}
 }
 
-// BenchmarkProxyRoundTrip measures one request over a keep-alive client
-// connection through a running Server to the fixed backend. allocs/op
-// includes the Go client's own allocations.
-func BenchmarkProxyRoundTrip(b *testing.B) {
-	srv := NewServer(Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
+// benchServer starts a Server with opts (one listener "public" on
+// loopback) in front of the fixed backend and returns the listener's
+// address; it stops when the benchmark ends.
+func benchServer(b *testing.B, opts Options) string {
+	b.Helper()
+	opts.Listeners = []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}
+	srv := NewServer(opts)
 	if err := srv.Apply(benchSpec(fixedBackend(b))); err != nil {
 		b.Fatal(err)
 	}
@@ -118,7 +123,14 @@ func BenchmarkProxyRoundTrip(b *testing.B) {
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx); close(done) }()
 	b.Cleanup(func() { cancel(); <-done })
-	c, err := net.Dial("tcp", srv.Addr("public").String())
+	return srv.Addr("public").String()
+}
+
+// BenchmarkProxyRoundTrip measures one request over a keep-alive client
+// connection through a running Server to the fixed backend. allocs/op
+// includes the Go client's own allocations.
+func BenchmarkProxyRoundTrip(b *testing.B) {
+	c, err := net.Dial("tcp", benchServer(b, Options{}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -156,4 +168,71 @@ func (w *discardResponseWriter) Write(p []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	return len(p), nil
+}
+
+// BenchmarkServerRoundTrip is BenchmarkProxyRoundTrip with a client that
+// allocates nothing (raw bytes out, a Content-Length reader in), so that
+// allocs/op counts only the server side: net/http's server and firsthop.
+func BenchmarkServerRoundTrip(b *testing.B) {
+	for _, metrics := range []bool{false, true} {
+		b.Run(fmt.Sprintf("metrics=%v", metrics), func(b *testing.B) {
+			opts := Options{Logger: quietLogger()}
+			if metrics {
+				m, _, err := NewPrometheusMetrics()
+				if err != nil {
+					b.Fatal(err)
+				}
+				opts.Metrics = m
+			}
+			c, err := net.Dial("tcp", benchServer(b, opts))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			req := []byte("GET / HTTP/1.1\r\nHost: bench.local\r\nUser-Agent: bench\r\n\r\n")
+			br := bufio.NewReaderSize(c, 8<<10)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				if err := discardResponse(br); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// discardResponse reads one 200 response with a Content-Length body
+// without allocating.
+func discardResponse(br *bufio.Reader) error {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+		return fmt.Errorf("status line %q", line)
+	}
+	n := -1
+	for {
+		line, err = br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) <= 2 {
+			break
+		}
+		if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+			n = 0
+			for _, c := range bytes.TrimSpace(v) {
+				n = n*10 + int(c-'0')
+			}
+		}
+	}
+	if n < 0 {
+		return errors.New("response without Content-Length")
+	}
+	_, err = br.Discard(n)
+	return err
 }

@@ -2,18 +2,28 @@ package proxy
 
 import "sync"
 
-// bufferPool recycles the buffers the reverse proxy copies bodies with, so
-// a request does not allocate a fresh 32 KiB.
+// bufferPool recycles the buffers bodies are copied with, so a request does
+// not allocate a fresh 32 KiB. Get and Put serve httputil.ReverseProxy;
+// get and put, which keep the pointer, serve the lean path without an
+// allocation.
 type bufferPool struct{ p sync.Pool }
 
 const copyBufferSize = 32 << 10
 
-func (b *bufferPool) Get() []byte {
+// copyBuffers is the pool every handler shares.
+var copyBuffers bufferPool
+
+func (b *bufferPool) get() *[]byte {
 	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
+		return v
 	}
-	return make([]byte, copyBufferSize)
+	buf := make([]byte, copyBufferSize)
+	return &buf
 }
+
+func (b *bufferPool) put(buf *[]byte) { b.p.Put(buf) }
+
+func (b *bufferPool) Get() []byte { return *b.get() }
 
 func (b *bufferPool) Put(buf []byte) {
 	if cap(buf) != copyBufferSize {

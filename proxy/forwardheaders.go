@@ -13,27 +13,53 @@ import (
 // untrusted peer they are all removed; their underscore spellings are
 // removed from every peer, since no proxy sends those and some frameworks
 // (CGI, WSGI, PHP) read X_Forwarded_For and X-Forwarded-For alike.
-var identityHeaders = map[string]bool{
-	"forwarded":                true,
-	"x-real-ip":                true,
-	"x-client-ip":              true,
-	"true-client-ip":           true,
-	"x-cluster-client-ip":      true,
-	"cf-connecting-ip":         true,
-	"fastly-client-ip":         true,
-	"x-original-forwarded-for": true,
-	"client-ip":                true,
+var identityHeaders = [...]string{
+	"forwarded",
+	"x-real-ip",
+	"x-client-ip",
+	"true-client-ip",
+	"x-cluster-client-ip",
+	"cf-connecting-ip",
+	"fastly-client-ip",
+	"x-original-forwarded-for",
+	"client-ip",
 }
 
 // isIdentityHeader reports whether the header key k is an identity header
 // (any X-Forwarded-* included), and whether it is spelled with underscores.
+// It runs for every request header and does not allocate.
 func isIdentityHeader(k string) (identity, underscore bool) {
 	underscore = strings.IndexByte(k, '_') >= 0
-	n := strings.ToLower(k)
-	if underscore {
-		n = strings.ReplaceAll(n, "_", "-")
+	if len(k) > len("x-forwarded-") && identityFold(k[:len("x-forwarded-")], "x-forwarded-") {
+		return true, underscore
 	}
-	return strings.HasPrefix(n, "x-forwarded-") || identityHeaders[n], underscore
+	for _, name := range identityHeaders {
+		if identityFold(k, name) {
+			return true, underscore
+		}
+	}
+	return false, underscore
+}
+
+// identityFold reports whether k equals the lower-case name ignoring ASCII
+// case, with "_" in k matching "-" in name.
+func identityFold(k, name string) bool {
+	if len(k) != len(name) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // stripIdentityHeaders deletes from h what a client may not claim: every
@@ -72,143 +98,165 @@ type forwardContext struct {
 	in http.Header
 }
 
+// forwardingHeaderNames are the headers firsthop owns on the way out, in
+// the order it writes them: whatever the client sent under these names is
+// replaced by firsthop's value or removed.
+var forwardingHeaderNames = [...]string{
+	"X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
+}
+
+// isForwardingHeader reports whether the canonical key k is one of
+// forwardingHeaderNames.
+func isForwardingHeader(k string) bool {
+	for _, name := range forwardingHeaderNames {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+// appendForwardingValue appends to dst the value firsthop sends for
+// forwardingHeaderNames[i] under f, and reports whether it sends that
+// header at all.
+func appendForwardingValue(dst []byte, i int, f ForwardedHeaders, c *forwardContext) ([]byte, bool) {
+	switch i {
+	case 0:
+		switch f.XForwardedFor {
+		case HeaderAppend:
+			return appendXFF(dst, c), true
+		case HeaderReplace:
+			return c.res.Client.AppendTo(dst), true
+		}
+	case 1:
+		switch f.Forwarded {
+		case HeaderAppend:
+			return appendForwarded(dst, c), true
+		case HeaderReplace:
+			return appendForwardedElement(dst, c.res.Client, c.host, c.proto), true
+		}
+	case 2:
+		if f.XRealIP {
+			return c.res.Client.AppendTo(dst), true
+		}
+	case 3:
+		return appendFromTrustedOr(dst, c, forwardingHeaderNames[i], c.proto)
+	case 4:
+		return appendFromTrustedOr(dst, c, forwardingHeaderNames[i], c.host)
+	case 5:
+		return appendFromTrustedOr(dst, c, forwardingHeaderNames[i], c.port)
+	}
+	return dst, false
+}
+
 // setForwardingHeaders writes X-Forwarded-For, Forwarded, X-Real-IP and
 // X-Forwarded-Proto/Host/Port to out according to f. It replaces any value
 // out already holds for those headers, so it must run after hop-by-hop
 // headers (and those a Connection header names) have been removed: then a
 // client cannot make firsthop's own headers disappear.
 func setForwardingHeaders(out http.Header, f ForwardedHeaders, c *forwardContext) {
-	switch f.XForwardedFor {
-	case HeaderAppend:
-		out["X-Forwarded-For"] = []string{appendXFF(c)}
-	case HeaderReplace:
-		out["X-Forwarded-For"] = []string{c.res.Client.String()}
-	default:
-		delete(out, "X-Forwarded-For")
+	var buf [128]byte
+	for i, name := range forwardingHeaderNames {
+		if v, ok := appendForwardingValue(buf[:0], i, f, c); ok {
+			out[name] = []string{string(v)}
+		} else {
+			delete(out, name)
+		}
 	}
-	switch f.Forwarded {
-	case HeaderAppend:
-		out["Forwarded"] = []string{appendForwarded(c)}
-	case HeaderReplace:
-		var b strings.Builder
-		writeForwardedElement(&b, c.res.Client, c.host, c.proto)
-		out["Forwarded"] = []string{b.String()}
-	default:
-		delete(out, "Forwarded")
-	}
-	if f.XRealIP {
-		out["X-Real-Ip"] = []string{c.res.Client.String()}
-	} else {
-		delete(out, "X-Real-Ip")
-	}
-	setFromTrustedOr(out, c, "X-Forwarded-Proto", c.proto)
-	setFromTrustedOr(out, c, "X-Forwarded-Host", c.host)
-	setFromTrustedOr(out, c, "X-Forwarded-Port", c.port)
 }
 
-// setFromTrustedOr sets header k to what a trusted peer sent, or else to v.
-// What the peer sent is the right-most value: a proxy that appends (a line
-// of its own, or ", value") leaves its client's words to the left, as in
-// X-Forwarded-For.
-func setFromTrustedOr(out http.Header, c *forwardContext, k, v string) {
+// appendFromTrustedOr appends what a trusted peer sent as header k, or else
+// v; it reports false when that is empty. What the peer sent is the
+// right-most value: a proxy that appends (a line of its own, or ", value")
+// leaves its client's words to the left, as in X-Forwarded-For.
+func appendFromTrustedOr(dst []byte, c *forwardContext, k, v string) ([]byte, bool) {
 	if in := c.in[k]; c.res.PeerTrusted && len(in) > 0 {
-		n := len(in)
-		line := in[n-1]
+		line := in[len(in)-1]
 		i := strings.LastIndexByte(line, ',')
-		switch last := strings.Trim(line[i+1:], " \t"); {
-		case last == "":
-		case i < 0:
-			out[k] = in[n-1 : n : n] // as received: no allocation
-			return
-		default:
-			out[k] = []string{last}
-			return
+		if last := strings.Trim(line[i+1:], " \t"); last != "" {
+			return append(dst, last...), true
 		}
 	}
 	if v == "" {
-		delete(out, k)
-		return
+		return dst, false
 	}
-	out[k] = []string{v}
+	return append(dst, v...), true
 }
 
-// appendXFF returns the trusted chain (client first) followed by start.
-func appendXFF(c *forwardContext) string {
-	if len(c.res.Chain) == 0 {
-		return c.start.String()
-	}
-	var b strings.Builder
+// appendXFF appends the trusted chain (client first) followed by start.
+func appendXFF(dst []byte, c *forwardContext) []byte {
 	for _, hop := range c.res.Chain {
-		b.WriteString(hop.Addr.String())
-		b.WriteString(", ")
+		dst = hop.Addr.AppendTo(dst)
+		dst = append(dst, ", "...)
 	}
-	b.WriteString(c.start.String())
-	return b.String()
+	return c.start.AppendTo(dst)
 }
 
-// appendForwarded returns the trusted chain's Forwarded elements (as they
+// appendForwarded appends the trusted chain's Forwarded elements (as they
 // were received, when they came from a Forwarded header) followed by this
 // hop's own element.
-func appendForwarded(c *forwardContext) string {
-	var b strings.Builder
+func appendForwarded(dst []byte, c *forwardContext) []byte {
 	for _, hop := range c.res.Chain {
 		if hop.Element != "" {
-			b.WriteString(hop.Element)
+			dst = append(dst, hop.Element...)
 		} else {
-			b.WriteString("for=")
-			writeForwardedNode(&b, hop.Addr)
+			dst = append(dst, "for="...)
+			dst = appendForwardedNode(dst, hop.Addr)
 		}
-		b.WriteString(", ")
+		dst = append(dst, ", "...)
 	}
-	writeForwardedElement(&b, c.start, c.host, c.proto)
-	return b.String()
+	return appendForwardedElement(dst, c.start, c.host, c.proto)
 }
 
-// writeForwardedElement writes `for=ADDR;host=HOST;proto=PROTO`, leaving out
-// an empty host.
-func writeForwardedElement(b *strings.Builder, addr netip.Addr, host, proto string) {
-	b.WriteString("for=")
-	writeForwardedNode(b, addr)
+// appendForwardedElement appends `for=ADDR;host=HOST;proto=PROTO`, leaving
+// out an empty host.
+func appendForwardedElement(dst []byte, addr netip.Addr, host, proto string) []byte {
+	dst = append(dst, "for="...)
+	dst = appendForwardedNode(dst, addr)
 	if host != "" {
-		b.WriteString(";host=")
-		writeForwardedValue(b, host)
+		dst = append(dst, ";host="...)
+		dst = appendForwardedValue(dst, host)
 	}
-	b.WriteString(";proto=")
-	b.WriteString(proto)
+	dst = append(dst, ";proto="...)
+	return append(dst, proto...)
 }
 
-// writeForwardedNode writes an RFC 7239 node: IPv4 bare, IPv6 quoted and
+// appendForwardedNode appends an RFC 7239 node: IPv4 bare, IPv6 quoted and
 // bracketed ("[2001:db8::1]").
-func writeForwardedNode(b *strings.Builder, a netip.Addr) {
+func appendForwardedNode(dst []byte, a netip.Addr) []byte {
 	if a.Is4() {
-		b.WriteString(a.String())
-		return
+		return a.AppendTo(dst)
 	}
-	b.WriteString(`"[`)
-	b.WriteString(a.String())
-	b.WriteString(`]"`)
+	dst = append(dst, `"[`...)
+	dst = a.AppendTo(dst)
+	return append(dst, `]"`...)
 }
 
-// writeForwardedValue writes v as an RFC 7230 token when it is one, else as
-// a quoted-string with '"' and '\' escaped and control characters dropped.
+// writeForwardedValue writes v as [appendForwardedValue] does.
 func writeForwardedValue(b *strings.Builder, v string) {
+	var buf [64]byte
+	b.Write(appendForwardedValue(buf[:0], v))
+}
+
+// appendForwardedValue appends v as an RFC 7230 token when it is one, else
+// as a quoted-string with '"' and '\' escaped and control characters
+// dropped.
+func appendForwardedValue(dst []byte, v string) []byte {
 	if isToken(v) {
-		b.WriteString(v)
-		return
+		return append(dst, v...)
 	}
-	b.WriteByte('"')
+	dst = append(dst, '"')
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
 		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
+			dst = append(dst, '\\', c)
 		case c < 0x20 || c == 0x7f:
 			// Go's server refuses such hosts; drop rather than forward.
 		default:
-			b.WriteByte(c)
+			dst = append(dst, c)
 		}
 	}
-	b.WriteByte('"')
+	return append(dst, '"')
 }
 
 // isToken reports whether v is a non-empty RFC 7230 token.

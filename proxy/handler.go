@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -39,6 +39,7 @@ type handler struct {
 	// bodyTimeout bounds reading a request body; zero: no bound.
 	bodyTimeout time.Duration
 	rp          *httputil.ReverseProxy
+	ports       portStrings
 }
 
 // handlerOptions configure a handler beyond its table.
@@ -72,11 +73,29 @@ type requestState struct {
 	// cleanPath is the path to forward when it differs from the request's.
 	cleanPath string
 	hops      [4]clientip.Hop
-	// body wraps the request body, to tell the client's failures from the
-	// endpoint's; abort says the client is gone and gets no answer.
-	body  clientBody
+	// began is when ServeHTTP started.
+	began time.Time
+	// abort says the client left before an answer: the handler ends by
+	// aborting the connection rather than letting net/http answer.
 	abort bool
+	// body wraps the request body on the reverse proxy's path, to tell the
+	// client's failures from the endpoint's.
+	body clientBody
+	// fast is the fast loop's connection the request came from; nil for
+	// net/http's.
+	fast *fastConn
+	// viaReverseProxy is set when the request went through
+	// httputil.ReverseProxy, whose hooks find this state in the request
+	// context: it is then not recycled.
+	viaReverseProxy bool
+	// x is the exchange of the lean path; scratch holds the forwarding
+	// header values it writes.
+	x       upstreamExchange
+	scratch [256]byte
 }
+
+// states recycles requestStates: a request on the lean path allocates none.
+var states = sync.Pool{New: func() any { return new(requestState) }}
 
 func newHandler(table func() *Table, o handlerOptions) *handler {
 	if o.log == nil {
@@ -92,23 +111,35 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 		Transport:      roundTripperFunc(h.roundTrip),
 		ModifyResponse: checkSwitch,
 		ErrorHandler:   h.proxyError,
-		BufferPool:     &bufferPool{},
+		BufferPool:     &copyBuffers,
 		ErrorLog:       slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
 	}
 	return h
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handle(w, r, nil) }
+
+// handle serves r, which came from net/http's server or (fc not nil) from
+// the fast loop's connection fc. For fc it returns false, having written
+// and recorded nothing, when the request must go to net/http after all:
+// its route is one the fast loop does not serve (see serve).
+func (h *handler) handle(w http.ResponseWriter, r *http.Request, fc *fastConn) bool {
 	began := time.Now()
-	st := &requestState{}
+	st := states.Get().(*requestState) // zero: see the end
 	st.rec.ResponseWriter = w
+	st.began = began
+	st.fast = fc
 	var span trace.Span
 	if h.tracing != nil {
 		ctx := h.tracing.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx, span = h.tracing.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer))
 		r = r.WithContext(ctx)
 	}
-	h.serve(&st.rec, r, st)
+	if !h.serve(&st.rec, r, st) {
+		*st = requestState{}
+		states.Put(st)
+		return false
+	}
 	if h.metrics != nil {
 		if st.fwd.res.Client.IsValid() {
 			h.lm.clientIP(st.fwd.res.Source, st.forged)
@@ -124,24 +155,34 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.accessLog != nil {
 		h.logAccess(r, st, time.Since(began))
 	}
-	if st.abort {
-		// Returning would make net/http answer 200 with an empty body.
+	abort := st.abort
+	if !st.viaReverseProxy {
+		*st = requestState{}
+		states.Put(st)
+	}
+	if abort {
+		// The client is gone and got no answer: returning would have
+		// net/http send an empty 200 in its place.
 		panic(http.ErrAbortHandler)
 	}
+	return true
 }
 
-// serve does the work of ServeHTTP, writing to w.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState) {
+// serve does the work of handle, writing to w. It returns false only for
+// a request from the fast loop (st.fast) whose route it does not serve —
+// one through httputil.ReverseProxy, or a WebSocket upgrade — before
+// writing anything.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState) bool {
 	t := h.table()
 	if t == nil {
 		plainError(w, http.StatusServiceUnavailable, "no routing table has been loaded yet")
-		return
+		return true
 	}
 	st.headers = t.headers
-	start, source, local, ok := connOrigin(r, &st.conn)
+	start, source, local, ok := st.origin(r)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "cannot determine the client address")
-		return
+		return true
 	}
 	st.fwd.res = t.clientIP.Resolve(start, source, r.Header, st.hops[:0])
 	st.fwd.start = clientip.Normalize(start)
@@ -151,7 +192,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		st.fwd.proto = "https"
 	}
 	if local.IsValid() {
-		st.fwd.port = strconv.Itoa(int(local.Port()))
+		st.fwd.port = h.ports.String(local.Port())
 	}
 	st.fwd.in = r.Header
 	if h.metrics != nil && !st.fwd.res.PeerTrusted {
@@ -162,18 +203,18 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		// net/http checks the method of HTTP/1 requests only. An HTTP/2
 		// :method like "GET /x" would end up in an HTTP/1.1 request line.
 		plainError(w, http.StatusBadRequest, "invalid method")
-		return
+		return true
 	}
 	if r.Method == http.MethodConnect {
 		// A reverse proxy has no tunnel to offer: forwarded, CONNECT would
 		// ask the backend for one, to wherever the client names.
 		plainError(w, http.StatusMethodNotAllowed, "CONNECT is not supported")
-		return
+		return true
 	}
 	clean, ok := CleanPath(r.URL.Path)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "request path must be absolute")
-		return
+		return true
 	}
 	if clean != r.URL.Path {
 		st.cleanPath = clean
@@ -183,18 +224,21 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		// The connection was set up for another name's certificate: the
 		// client must open a connection for this host (RFC 9110 15.5.20).
 		plainError(w, http.StatusMisdirectedRequest, "this connection's certificate does not cover the requested host")
-		return
+		return true
 	}
 	rule := t.route(host, clean)
 	if why := t.pathAmbiguity(host, clean, rule); why != "" {
 		plainError(w, http.StatusBadRequest, why)
-		return
+		return true
 	}
 	if rule == nil {
 		plainError(w, http.StatusNotFound, "no route for this host and path")
-		return
+		return true
 	}
 	b := rule.backend
+	if st.fast != nil && !b.lean {
+		return false // the fast loop's requests have no Upgrade
+	}
 	st.backend, st.route = b, rule.label
 	st.up, st.tier, ok = b.pick(nil)
 	if !ok {
@@ -203,38 +247,46 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 			msg = fmt.Sprintf("backend %q has no endpoint on this node (locality Local)", b.name)
 		}
 		plainError(w, http.StatusServiceUnavailable, msg)
-		return
+		return true
 	}
 	st.endpoint = st.up.Endpoint
 	st.up.state.inflight.Add(1)
 	defer func() { st.up.state.inflight.Add(-1) }()
+	if h.bodyTimeout > 0 && r.ContentLength != 0 && r.ProtoMajor == 1 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout))
+	}
+	webSocket := false
+	if len(r.Header["Upgrade"]) > 0 {
+		if webSocket = isWebSocketUpgrade(r); !webSocket {
+			// Only WebSocket may switch protocols; anything else (h2c
+			// above all, a known way past a proxy's rules) is served as
+			// the plain HTTP/1.1 request it also is.
+			r.Header.Del("Upgrade")
+		}
+	}
+	if b.lean && !webSocket {
+		h.forward(w, r, st, rule.timeout)
+		return true
+	}
+	if webSocket && h.upgrades != nil {
+		if c, ok := listen.ConnFromContext(r.Context()); ok {
+			h.upgrades.add(c)
+			defer h.upgrades.remove(c)
+		}
+	}
+	st.viaReverseProxy = true
+	if r.Body != nil && r.Body != http.NoBody {
+		st.body.ReadCloser = r.Body
+		r.Body = &st.body
+	}
 	ctx := context.WithValue(r.Context(), stateKey{}, st)
 	if rule.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, rule.timeout)
 		defer cancel()
 	}
-	if r.Body != nil && r.Body != http.NoBody {
-		st.body.ReadCloser = r.Body
-		r.Body = &st.body
-	}
-	if h.bodyTimeout > 0 && r.ContentLength != 0 && r.ProtoMajor == 1 {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.bodyTimeout))
-	}
-	if upgrade := r.Header.Get("Upgrade"); upgrade != "" {
-		if !isWebSocketUpgrade(r) {
-			// Only WebSocket may switch protocols; anything else (h2c
-			// above all, a known way past a proxy's rules) is served as
-			// the plain HTTP/1.1 request it also is.
-			r.Header.Del("Upgrade")
-		} else if h.upgrades != nil {
-			if c, ok := listen.ConnFromContext(r.Context()); ok {
-				h.upgrades.add(c)
-				defer h.upgrades.remove(c)
-			}
-		}
-	}
 	h.rp.ServeHTTP(w, r.WithContext(ctx))
+	return true
 }
 
 // isWebSocketUpgrade reports whether r asks to switch to WebSocket: a GET
@@ -265,6 +317,32 @@ func (st *requestState) backendName() string {
 		return ""
 	}
 	return st.backend.name
+}
+
+// origin fills st.conn with where r's connection came from and returns
+// where the resolver starts, its source and the local address (see
+// connOrigin); from the fast loop, it asks the loop's connection.
+func (st *requestState) origin(r *http.Request) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
+	if st.fast == nil {
+		return connOrigin(r, &st.conn)
+	}
+	info, local, err := st.fast.origin()
+	if err != nil {
+		return netip.Addr{}, 0, netip.AddrPort{}, false
+	}
+	st.conn = info
+	if info.ViaProxy {
+		return info.Source.Addr(), clientip.SourceProxyProtocol, local, true
+	}
+	return info.Peer.Addr(), clientip.SourcePeer, local, true
+}
+
+// clientGone reports whether the client of st's request has gone away.
+func (st *requestState) clientGone(r *http.Request) bool {
+	if st.fast != nil {
+		return st.fast.clientGone()
+	}
+	return r.Context().Err() != nil
 }
 
 // connOrigin fills info with where r's connection came from and returns
@@ -315,21 +393,31 @@ func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := h.attempt(req, st)
 	var tried [maxConnectRetries + 1]*endpointState
 	for n := 0; n < maxConnectRetries && err != nil && isConnectError(err) && req.Body == nil && req.Context().Err() == nil; n++ {
-		// Nothing reached the endpoint: try another one.
-		tried[n] = st.up.state
-		next, tier, ok := st.backend.pick(tried[:n+1])
-		if !ok {
+		if !h.switchEndpoint(st, tried[:n+1], err) {
 			break
 		}
-		h.log.Debug("retrying on another endpoint", "backend", st.backend.name,
-			"failed", st.endpoint.Addr.String(), "next", next.Addr.String(), "error", err.Error())
-		st.up.state.inflight.Add(-1)
-		next.state.inflight.Add(1)
-		st.up, st.endpoint, st.tier = next, next.Endpoint, tier
-		req.URL.Host = next.Addr.String()
+		req.URL.Host = st.endpoint.Addr.String()
 		resp, err = h.attempt(req, st)
 	}
 	return resp, err
+}
+
+// switchEndpoint moves st, whose attempt on its endpoint failed to connect
+// with err (so nothing reached it), to another endpoint of its backend,
+// noting the failed one in tried (whose last slot is free), and reports
+// whether there was one left to try.
+func (h *handler) switchEndpoint(st *requestState, tried []*endpointState, err error) bool {
+	tried[len(tried)-1] = st.up.state
+	next, tier, ok := st.backend.pick(tried)
+	if !ok {
+		return false
+	}
+	h.log.Debug("retrying on another endpoint", "backend", st.backend.name,
+		"failed", st.endpoint.Addr.String(), "next", next.Addr.String(), "error", err.Error())
+	st.up.state.inflight.Add(-1)
+	next.state.inflight.Add(1)
+	st.up, st.endpoint, st.tier = next, next.Endpoint, tier
+	return true
 }
 
 // maxConnectRetries is how many other endpoints a request without a body
@@ -342,42 +430,59 @@ func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, 
 	var span trace.Span
 	if h.tracing != nil {
 		var ctx context.Context
-		ctx, span = h.tracing.tracer.Start(req.Context(), req.Method, trace.WithSpanKind(trace.SpanKindClient),
-			trace.WithAttributes(
-				attribute.String("server.address", st.endpoint.Addr.Addr().String()),
-				attribute.Int("server.port", int(st.endpoint.Addr.Port())),
-				attribute.String("firsthop.backend", st.backend.name),
-				attribute.String("firsthop.tier", st.tier.String()),
-			))
+		ctx, span = h.startClientSpan(req.Context(), req.Method, st)
 		defer span.End()
 		h.tracing.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
 		req = req.WithContext(ctx)
 	}
 	resp, err := st.backend.transport.RoundTrip(req)
+	if err != nil {
+		h.recordOutcome(st, span, err, 0, req.Context().Err() == nil && !st.body.failed.Load())
+		return nil, err
+	}
+	h.recordOutcome(st, span, nil, resp.StatusCode, false)
+	return resp, nil
+}
+
+// startClientSpan starts the client span of an attempt on st's endpoint.
+func (h *handler) startClientSpan(ctx context.Context, method string, st *requestState) (context.Context, trace.Span) {
+	return h.tracing.tracer.Start(ctx, method, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("server.address", st.endpoint.Addr.Addr().String()),
+			attribute.Int("server.port", int(st.endpoint.Addr.Port())),
+			attribute.String("firsthop.backend", st.backend.name),
+			attribute.String("firsthop.tier", st.tier.String()),
+		))
+}
+
+// recordOutcome records an attempt's outcome on st's endpoint for passive
+// health and in span (nil without tracing): the failure err, counted
+// against the endpoint when blame is set (not when the client left or the
+// route timed out), or the response status, 5xx counting as a failure.
+func (h *handler) recordOutcome(st *requestState, span trace.Span, err error, status int, blame bool) {
 	switch {
 	case err != nil:
-		if req.Context().Err() == nil && !st.body.failed.Load() && st.up.state.failed(st.backend.health, time.Now()) {
+		if blame && st.up.state.failed(st.backend.health, time.Now()) {
 			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "error", err.Error())
 		}
 		if span != nil {
 			span.RecordError(err)
 			span.SetStatus(codes.Error, "upstream request failed")
 		}
-		return nil, err
-	case resp.StatusCode >= 500:
+		return
+	case status >= 500:
 		if st.up.state.failed(st.backend.health, time.Now()) {
-			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "status", resp.StatusCode)
+			h.log.Warn("endpoint ejected", "backend", st.backend.name, "endpoint", st.endpoint.Addr.String(), "status", status)
 		}
 	default:
 		st.up.state.succeeded()
 	}
 	if span != nil {
-		span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
-		if resp.StatusCode >= 500 {
+		span.SetAttributes(attribute.Int("http.response.status_code", status))
+		if status >= 500 {
 			span.SetStatus(codes.Error, "")
 		}
 	}
-	return resp, nil
 }
 
 // isConnectError reports whether err is a failure to connect, so that
@@ -413,31 +518,40 @@ func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestSta
 	span.End()
 }
 
-// proxyError answers a request whose upstream exchange failed before any
-// response was written: 504 for a timeout, 502 otherwise.
+// proxyError answers a request whose upstream exchange through the
+// reverse proxy failed before any response was written (see
+// [handler.answerUpstreamError]).
 func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	st, _ := r.Context().Value(stateKey{}).(*requestState)
 	if st != nil && st.body.timeout.Load() {
 		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
 		return
 	}
-	if ctxErr := r.Context().Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
-		// The client went away; there is nobody to answer. 499 is what
-		// logs and metrics call that, after nginx.
+	routeExpired := errors.Is(r.Context().Err(), context.DeadlineExceeded)
+	clientGone := r.Context().Err() != nil && !routeExpired
+	if st != nil && st.body.failed.Load() && !clientGone {
+		plainError(w, http.StatusBadRequest, "malformed request body")
+		return
+	}
+	h.answerUpstreamError(w, st, err, clientGone, routeExpired)
+}
+
+// answerUpstreamError answers a request whose upstream exchange failed
+// with err before any response was written: nothing when the client went
+// away (499 in logs and metrics, after nginx), 504 for the route's timeout
+// or an upstream timeout, 502 otherwise. st may be nil.
+func (h *handler) answerUpstreamError(w http.ResponseWriter, st *requestState, err error, clientGone, routeExpired bool) {
+	if clientGone {
 		if st != nil {
 			st.rec.status = 499
 			st.abort = true
 		}
 		return
 	}
-	if st != nil && st.body.failed.Load() {
-		plainError(w, http.StatusBadRequest, "malformed request body")
-		return
-	}
 	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"
 	var ne net.Error
 	switch {
-	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+	case routeExpired:
 		status, msg, kind = http.StatusGatewayTimeout, "route timeout exceeded", "timeout"
 	case errors.As(err, &ne) && ne.Timeout():
 		status, msg, kind = http.StatusGatewayTimeout, "upstream timed out", "timeout"
@@ -450,6 +564,19 @@ func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 			"endpoint", st.endpoint.Addr.String(), "status", status, "error", err.Error())
 	}
 	plainError(w, status, msg)
+}
+
+// answerClientBodyError answers a request whose body could not be read
+// (err, from clientBodyError): 408 when it stalled past the body timeout,
+// 400 when it was malformed or cut short. The client is to blame, not the
+// endpoint, so nothing is recorded against it.
+func (h *handler) answerClientBodyError(w http.ResponseWriter, st *requestState, err error) {
+	h.log.Debug("request body failed", "listener", h.listener, "backend", st.backend.name, "error", err.Error())
+	if isTimeout(err) {
+		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
+		return
+	}
+	plainError(w, http.StatusBadRequest, "malformed request body")
 }
 
 // plainError writes a short plain-text error body.

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/firsthop/firsthop/proxy/h1"
 )
 
 // PassiveHealth says when an endpoint is ejected for failing requests.
@@ -44,6 +46,9 @@ type endpointState struct {
 	failures     atomic.Int32 // consecutive
 	ejections    atomic.Int32 // in a row, for the backoff
 	ejectedUntil atomic.Int64 // unix nanoseconds; 0 when not ejected
+	// conns are the idle HTTP/1.1 connections of the lean path to this
+	// address, shared by every backend and table that uses it.
+	conns h1.Pool
 }
 
 // ejected reports whether the endpoint is ejected at now.
@@ -108,13 +113,24 @@ func (e *endpointStates) len() int {
 	return len(e.states)
 }
 
-// keepOnly drops the states of addresses not in live.
+// keepOnly drops the states of addresses not in live, closing their idle
+// connections.
 func (e *endpointStates) keepOnly(live map[netip.AddrPort]bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for addr := range e.states {
+	for addr, s := range e.states {
 		if !live[addr] {
+			s.conns.Close()
 			delete(e.states, addr)
 		}
+	}
+}
+
+// closeIdle closes the idle connections of every endpoint.
+func (e *endpointStates) closeIdle() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.states {
+		s.conns.CloseIdle()
 	}
 }

@@ -84,7 +84,10 @@ type runningListener struct {
 	spec ListenerSpec
 	ln   net.Listener
 	srv  *http.Server
-	done chan struct{} // closed when srv.Serve has returned
+	// fast, when not nil, serves the connections of ln first, and srv
+	// serves those it hands over (see fastServer).
+	fast *fastServer
+	done chan struct{} // closed when srv.Serve (and the fast loop) have returned
 }
 
 // bind opens the socket of spec, wrapped for its PROXY policy and TLS, and
@@ -96,10 +99,10 @@ func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 		return nil, fmt.Errorf("listener %q: %w", spec.Name, err)
 	}
 	pp := spec.ProxyProtocol
-	if m := s.opts.Metrics; m != nil {
-		name, observe := spec.Name, pp.Observe
+	if lm := s.opts.Metrics.forListener(spec.Name); lm != nil {
+		observe := pp.Observe
 		pp.Observe = func(o listen.Outcome) {
-			m.proxyHeader(name, o)
+			lm.proxyHeader(o)
 			if observe != nil {
 				observe(o)
 			}
@@ -122,8 +125,9 @@ func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 	if spec.AccessLog {
 		ho.accessLog = s.accessLog
 	}
+	h := newHandler(s.table.Load, ho)
 	srv := &http.Server{
-		Handler:           newHandler(s.table.Load, ho),
+		Handler:           h,
 		ReadHeaderTimeout: spec.ReadHeaderTimeout,
 		IdleTimeout:       spec.IdleTimeout,
 		MaxHeaderBytes:    spec.MaxHeaderBytes,
@@ -136,7 +140,14 @@ func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 		ConnState:   s.connStateHook(spec.Name),
 		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	return &runningListener{spec: spec, ln: ln, srv: srv, done: make(chan struct{})}, nil
+	rl := &runningListener{spec: spec, ln: ln, srv: srv, done: make(chan struct{})}
+	if !spec.TLS && !spec.H2C && s.opts.Tracing == nil {
+		// Plain HTTP/1.1 without traces: the fast loop serves the common
+		// requests and hands net/http the rest.
+		rl.fast = &fastServer{h: h, handoff: newHandoffListener(ln.Addr()), lm: s.opts.Metrics.forListener(spec.Name),
+			log: s.log, readHeaderTimeout: spec.ReadHeaderTimeout, idleTimeout: spec.IdleTimeout}
+	}
+	return rl, nil
 }
 
 // start serves rl in the background. A serve error other than a close is
@@ -144,15 +155,36 @@ func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 func (s *Server) start(rl *runningListener, fatal chan<- error) {
 	s.log.Info("listening", "listener", rl.spec.Name, "address", rl.ln.Addr().String(),
 		"tls", rl.spec.TLS, "proxy_protocol", rl.spec.ProxyProtocol.Mode.String())
-	go func() {
-		defer close(rl.done)
-		err := rl.srv.Serve(rl.ln)
+	report := func(err error) {
 		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			select {
 			case fatal <- fmt.Errorf("listener %q: %w", rl.spec.Name, err):
 			default:
 			}
 		}
+	}
+	if rl.fast == nil {
+		go func() {
+			defer close(rl.done)
+			report(rl.srv.Serve(rl.ln))
+		}()
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { report(rl.srv.Serve(rl.fast.handoff)) })
+	wg.Go(func() {
+		for {
+			c, err := rl.ln.Accept()
+			if err != nil {
+				report(err)
+				return
+			}
+			go rl.fast.serve(c)
+		}
+	})
+	go func() {
+		wg.Wait()
+		close(rl.done)
 	}()
 }
 
@@ -165,8 +197,18 @@ func (s *Server) stop(rl *runningListener, grace time.Duration) <-chan struct{} 
 		defer close(finished)
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
-		if err := rl.srv.Shutdown(ctx); err != nil {
-			s.log.Warn("grace period over; closing remaining connections", "listener", rl.spec.Name, "error", err.Error())
+		var fastErr error
+		fastDone := make(chan struct{})
+		go func() {
+			defer close(fastDone)
+			if rl.fast != nil {
+				fastErr = rl.fast.shutdown(ctx)
+			}
+		}()
+		err := rl.srv.Shutdown(ctx)
+		<-fastDone
+		if err != nil || fastErr != nil {
+			s.log.Warn("grace period over; closing remaining connections", "listener", rl.spec.Name, "error", errors.Join(err, fastErr).Error())
 			rl.srv.Close()
 		}
 		<-rl.done

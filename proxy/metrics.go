@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,20 +27,26 @@ import (
 type Metrics struct {
 	meter metric.Meter
 
-	requests          metric.Int64Counter
-	duration          metric.Float64Histogram
-	upstreamErrors    metric.Int64Counter
-	openConns         metric.Int64UpDownCounter
-	proxyHeaders      metric.Int64Counter
-	clientIPDecisions metric.Int64Counter
-	forgedRemoved     metric.Int64Counter
-	tableBuilds       metric.Int64Counter
-	tableBuildTime    metric.Float64Histogram
-	cacheSynced       metric.Int64Gauge
+	hot            hotCounters // per request and per connection
+	duration       metric.Float64Histogram
+	upstreamErrors metric.Int64Counter
+	tableBuilds    metric.Int64Counter
+	tableBuildTime metric.Float64Histogram
+	cacheSynced    metric.Int64Gauge
 
-	// requestAttrs caches the measurement options of one request shape, so
-	// that a request does not build attribute sets.
-	requestAttrs sync.Map // requestKey -> *requestOpts
+	// requestAttrs caches the measurement options of each request shape,
+	// so that a request builds no attribute set and allocates nothing. It
+	// is copied on write (shapes are bounded by the configuration, and new
+	// ones are rare); requestMu serialises the writers and guards
+	// requestCounts, the series of firsthop.requests by attribute set.
+	requestAttrs  atomic.Pointer[map[requestKey]*requestOpts]
+	requestMu     sync.Mutex
+	requestCounts map[attribute.Distinct]*counter
+
+	// listeners holds each listener's recorder, so that its series exist
+	// once however many parts record for it.
+	listenersMu sync.Mutex
+	listeners   map[string]*listenerMetrics
 }
 
 // NewMetrics creates the instruments on a meter from mp.
@@ -51,28 +58,14 @@ func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
 			err = e
 		}
 	}
+	check(m.hot.register(m.meter))
 	var e error
-	m.requests, e = m.meter.Int64Counter("firsthop.requests",
-		metric.WithDescription("Requests served, by listener, route, backend, status class and locality tier."))
-	check(e)
 	m.duration, e = m.meter.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
 		metric.WithDescription("Duration of HTTP server requests."),
 		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 	check(e)
 	m.upstreamErrors, e = m.meter.Int64Counter("firsthop.upstream.errors",
 		metric.WithDescription("Upstream exchanges that failed before a response, by backend and kind (connect, timeout, other)."))
-	check(e)
-	m.openConns, e = m.meter.Int64UpDownCounter("firsthop.connections.open",
-		metric.WithDescription("Client connections open, by listener."))
-	check(e)
-	m.proxyHeaders, e = m.meter.Int64Counter("firsthop.proxy_protocol.headers",
-		metric.WithDescription("PROXY protocol outcomes per connection, by listener and outcome."))
-	check(e)
-	m.clientIPDecisions, e = m.meter.Int64Counter("firsthop.client_ip.decisions",
-		metric.WithDescription("Client-IP decisions, by listener and the source the client IP came from."))
-	check(e)
-	m.forgedRemoved, e = m.meter.Int64Counter("firsthop.client_ip.forged_headers_removed",
-		metric.WithDescription("Identity header fields (X-Forwarded-*, Forwarded, X-Real-IP, ...) removed from requests of untrusted peers, by listener."))
 	check(e)
 	m.tableBuilds, e = m.meter.Int64Counter("firsthop.table.builds",
 		metric.WithDescription("Routing-table builds, by result (ok, error)."))
@@ -117,9 +110,11 @@ type requestKey struct {
 	routed                   bool
 }
 
+// requestOpts are the prepared measurement options of one request shape.
+// They are slices so that passing them allocates nothing.
 type requestOpts struct {
-	counter   metric.AddOption
-	histogram metric.RecordOption
+	count     *counter // shared by the shapes with the same counter attributes
+	histogram []metric.RecordOption
 }
 
 // request records one finished request.
@@ -128,34 +123,67 @@ func (m *Metrics) request(k requestKey, d time.Duration) {
 		return
 	}
 	k.method = knownMethod(k.method)
-	v, ok := m.requestAttrs.Load(k)
-	if !ok {
-		tier := ""
-		if k.routed {
-			tier = k.tier.String()
+	var o *requestOpts
+	if cache := m.requestAttrs.Load(); cache != nil {
+		o = (*cache)[k]
+	}
+	if o == nil {
+		o = m.newRequestOpts(k)
+	}
+	o.count.add(1)
+	m.duration.Record(context.Background(), d.Seconds(), o.histogram...)
+}
+
+// newRequestOpts builds the options of a new request shape and publishes
+// them in a copy of the cache.
+func (m *Metrics) newRequestOpts(k requestKey) *requestOpts {
+	m.requestMu.Lock()
+	defer m.requestMu.Unlock()
+	old := m.requestAttrs.Load()
+	if old != nil {
+		if o := (*old)[k]; o != nil {
+			return o
 		}
-		counterSet := attribute.NewSet(
-			attribute.String("listener", k.listener),
-			attribute.String("route", k.route),
-			attribute.String("backend", k.backend),
-			attribute.String("status_class", statusClass(k.status)),
-			attribute.String("tier", tier),
-		)
-		histSet := attribute.NewSet(
+	}
+	tier := ""
+	if k.routed {
+		tier = k.tier.String()
+	}
+	counterAttrs := []attribute.KeyValue{
+		attribute.String("listener", k.listener),
+		attribute.String("route", k.route),
+		attribute.String("backend", k.backend),
+		attribute.String("status_class", statusClass(k.status)),
+		attribute.String("tier", tier),
+	}
+	set := attribute.NewSet(counterAttrs...)
+	count := m.requestCounts[set.Equivalent()]
+	if count == nil {
+		count = m.hot.requestSeries.newCounter(counterAttrs...)
+		if m.requestCounts == nil {
+			m.requestCounts = map[attribute.Distinct]*counter{}
+		}
+		m.requestCounts[set.Equivalent()] = count
+	}
+	o := &requestOpts{
+		count: count,
+		histogram: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("http.request.method", k.method),
 			attribute.Int("http.response.status_code", k.status),
 			attribute.String("listener", k.listener),
 			attribute.String("backend", k.backend),
-		)
-		v, _ = m.requestAttrs.LoadOrStore(k, &requestOpts{
-			counter:   metric.WithAttributeSet(counterSet),
-			histogram: metric.WithAttributeSet(histSet),
-		})
+		))},
 	}
-	o := v.(*requestOpts)
-	ctx := context.Background()
-	m.requests.Add(ctx, 1, o.counter)
-	m.duration.Record(ctx, d.Seconds(), o.histogram)
+	next := make(map[requestKey]*requestOpts, 1)
+	if old != nil {
+		next = make(map[requestKey]*requestOpts, len(*old)+1)
+		for key, v := range *old {
+			next[key] = v
+		}
+	}
+	next[k] = o
+	m.requestAttrs.Store(&next)
+	return o
 }
 
 // upstreamError records an upstream exchange that failed.
@@ -172,36 +200,72 @@ func (lm *listenerMetrics) connDelta(delta int64) {
 	if lm == nil {
 		return
 	}
-	lm.m.openConns.Add(context.Background(), delta, lm.listener)
+	lm.conns.add(delta)
 }
 
 // proxyHeader records a PROXY protocol outcome.
-func (m *Metrics) proxyHeader(listener string, o listen.Outcome) {
-	if m == nil {
+func (lm *listenerMetrics) proxyHeader(o listen.Outcome) {
+	if lm == nil {
 		return
 	}
-	m.proxyHeaders.Add(context.Background(), 1, metric.WithAttributes(
-		attribute.String("listener", listener), attribute.String("outcome", o.String())))
+	if int(o) < len(lm.byOutcome) {
+		lm.byOutcome[o].add(1)
+		return
+	}
+	// An outcome newer than byOutcome: a series of its own, made once.
+	lm.mu.Lock()
+	c := lm.otherOutcomes[o]
+	if c == nil {
+		c = lm.m.hot.headerSeries.newCounter(attribute.String("listener", lm.name), attribute.String("outcome", o.String()))
+		if lm.otherOutcomes == nil {
+			lm.otherOutcomes = map[listen.Outcome]*counter{}
+		}
+		lm.otherOutcomes[o] = c
+	}
+	lm.mu.Unlock()
+	c.add(1)
 }
 
-// listenerMetrics holds the precomputed measurement options of one
-// listener, so that recording a request builds no attribute set.
+// listenerMetrics holds the series of one listener, so that recording a
+// request or a connection is an atomic add.
 type listenerMetrics struct {
-	m        *Metrics
-	bySource [4]metric.AddOption // indexed by clientip.Source
-	listener metric.AddOption
+	m         *Metrics
+	name      string
+	bySource  [4]*counter // decisions, indexed by clientip.Source
+	byOutcome [6]*counter // PROXY outcomes, indexed by listen.Outcome
+	conns     *counter
+	forged    *counter
+
+	mu            sync.Mutex
+	otherOutcomes map[listen.Outcome]*counter
 }
 
-// forListener returns the per-listener recorder of m, or nil for a nil m.
+// forListener returns the recorder of listener, the same one every time
+// for the same name, or nil for a nil m.
 func (m *Metrics) forListener(listener string) *listenerMetrics {
 	if m == nil {
 		return nil
 	}
-	lm := &listenerMetrics{m: m, listener: metric.WithAttributes(attribute.String("listener", listener))}
-	for src := range lm.bySource {
-		lm.bySource[src] = metric.WithAttributes(
-			attribute.String("listener", listener), attribute.String("source", clientip.Source(src).String()))
+	m.listenersMu.Lock()
+	defer m.listenersMu.Unlock()
+	if lm := m.listeners[listener]; lm != nil {
+		return lm
 	}
+	name := attribute.String("listener", listener)
+	lm := &listenerMetrics{m: m, name: listener,
+		conns:  m.hot.connSeries.newCounter(name),
+		forged: m.hot.forgedSeries.newCounter(name),
+	}
+	for src := range lm.bySource {
+		lm.bySource[src] = m.hot.decisionSeries.newCounter(name, attribute.String("source", clientip.Source(src).String()))
+	}
+	for o := range lm.byOutcome {
+		lm.byOutcome[o] = m.hot.headerSeries.newCounter(name, attribute.String("outcome", listen.Outcome(o).String()))
+	}
+	if m.listeners == nil {
+		m.listeners = map[string]*listenerMetrics{}
+	}
+	m.listeners[listener] = lm
 	return lm
 }
 
@@ -211,10 +275,9 @@ func (lm *listenerMetrics) clientIP(src clientip.Source, forged int) {
 	if lm == nil || int(src) >= len(lm.bySource) {
 		return
 	}
-	ctx := context.Background()
-	lm.m.clientIPDecisions.Add(ctx, 1, lm.bySource[src])
+	lm.bySource[src].add(1)
 	if forged > 0 {
-		lm.m.forgedRemoved.Add(ctx, int64(forged), lm.listener)
+		lm.forged.add(int64(forged))
 	}
 }
 

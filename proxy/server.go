@@ -340,6 +340,7 @@ func (s *Server) drain(delay bool) {
 	}
 	s.mu.Unlock()
 	s.transports.closeIdle()
+	s.endpoints.closeIdle()
 	s.serving.Store(false)
 }
 

@@ -224,6 +224,9 @@ type backend struct {
 	upstream  upstreamKey
 	scheme    string            // "http" or "https"
 	transport http.RoundTripper // set by the Server before publishing
+	// lean is set for HTTP/1.1 backends, served by [handler.forward]
+	// except for WebSocket upgrades.
+	lean bool
 }
 
 func newBackend(b *Backend, node, zone string, states *endpointStates) *backend {
@@ -236,6 +239,7 @@ func newBackend(b *Backend, node, zone string, states *endpointStates) *backend 
 			protocol: b.Protocol, serverName: b.TLSServerName, insecure: b.TLSInsecureSkipVerify,
 		}.withDefaults(),
 		scheme: "http",
+		lean:   b.Protocol == ProtocolHTTP1,
 	}
 	if b.Protocol == ProtocolHTTPS {
 		nb.scheme = "https"

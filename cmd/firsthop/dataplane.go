@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/firsthop/firsthop/config"
@@ -16,6 +17,7 @@ type serverFlags struct {
 	drainDelay time.Duration
 	grace      time.Duration
 	pprof      bool
+	metrics    bool
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -23,6 +25,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.drainDelay, "shutdown-grace", 0, "the same as --drain-delay")
 	fs.DurationVar(&f.grace, "grace-period", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve Go profiles under /debug/pprof/ on the admin listener")
+	fs.BoolVar(&f.metrics, "metrics", true, "record metrics and serve them at /metrics on the admin listener")
 }
 
 // dataPlane is a proxy server with its metrics and tracing.
@@ -34,12 +37,16 @@ type dataPlane struct {
 }
 
 // newDataPlane makes the server for cfg's listeners and admin address,
-// with Prometheus metrics and tracing from the OTEL_* variables. Nothing is
-// bound yet; call close when done.
+// with Prometheus metrics (unless --metrics=false) and tracing from the
+// OTEL_* variables. Nothing is bound yet; call close when done.
 func (f *serverFlags) newDataPlane(ctx context.Context, log *slog.Logger, cfg *config.Config) (*dataPlane, error) {
-	metrics, metricsHandler, err := proxy.NewPrometheusMetrics()
-	if err != nil {
-		return nil, fmt.Errorf("setting up metrics: %w", err)
+	var metrics *proxy.Metrics
+	var metricsHandler http.Handler
+	if f.metrics {
+		var err error
+		if metrics, metricsHandler, err = proxy.NewPrometheusMetrics(); err != nil {
+			return nil, fmt.Errorf("setting up metrics: %w", err)
+		}
 	}
 	tracing, err := proxy.TracingFromEnv(ctx, versionString())
 	if err != nil {

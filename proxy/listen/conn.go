@@ -25,6 +25,9 @@ type conn struct {
 	peer    netip.AddrPort
 	trusted bool
 
+	// stackGrown is set by the first RemoteAddr.
+	stackGrown bool
+
 	once sync.Once
 	info Info
 	err  *HeaderError // non-nil when the header was refused
@@ -35,10 +38,16 @@ type conn struct {
 	rest    []byte
 	hasRest atomic.Bool
 
+	// headerOver is set once the header phase has ended well, after
+	// which read deadlines go straight to raw (net/http sets six per
+	// request) unless they clear one that is not set (half of those).
+	headerOver atomic.Bool
+
 	// The caller's read deadline, kept so the header deadline can be
 	// clamped to it and it can be restored afterwards.
 	dlMu     sync.Mutex
 	readDL   time.Time // the caller's; zero means none
+	rawDL    bool      // after the header phase: a read deadline is set on raw
 	headerDL time.Time // non-zero while the header is being read
 	inHeader bool
 }
@@ -52,6 +61,7 @@ func newConn(raw net.Conn, pol *policy, peer netip.AddrPort, trusted, done bool)
 	c.info = Info{Peer: peer, Source: peer}
 	if done {
 		c.once.Do(func() {})
+		c.headerOver.Store(true)
 	}
 	return c
 }
@@ -110,7 +120,16 @@ func (c *conn) LocalAddr() net.Addr { return c.raw.LocalAddr() }
 
 // RemoteAddr returns the socket peer's address (never the PROXY header's
 // source); it does not read the header. Use [InfoOf] for the source.
-func (c *conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
+//
+// The first call, from the connection's own goroutine, also grows that
+// goroutine's stack to its working size (see growStack).
+func (c *conn) RemoteAddr() net.Addr {
+	if !c.stackGrown {
+		c.stackGrown = true
+		growStack()
+	}
+	return c.raw.RemoteAddr()
+}
 
 // SetDeadline sets the read and write deadlines; see SetReadDeadline.
 func (c *conn) SetDeadline(t time.Time) error {
@@ -125,6 +144,16 @@ func (c *conn) SetDeadline(t time.Time) error {
 // alone applies afterwards.
 func (c *conn) SetReadDeadline(t time.Time) error {
 	c.dlMu.Lock()
+	if c.headerOver.Load() {
+		if t.IsZero() && !c.rawDL {
+			c.dlMu.Unlock()
+			return nil
+		}
+		c.rawDL = !t.IsZero()
+		err := c.raw.SetReadDeadline(t)
+		c.dlMu.Unlock()
+		return err
+	}
 	defer c.dlMu.Unlock()
 	c.readDL = t
 	return c.raw.SetReadDeadline(c.effectiveReadDeadline())
@@ -159,6 +188,8 @@ func (c *conn) endHeader() {
 	c.inHeader = false
 	c.headerDL = time.Time{}
 	_ = c.raw.SetReadDeadline(c.readDL)
+	c.rawDL = !c.readDL.IsZero()
+	c.headerOver.Store(true)
 }
 
 // initialBuf is the first read's buffer size: room for any v1 header and a

@@ -25,6 +25,14 @@ var (
 // error, as is a v2 header whose TLV block does not split into whole TLVs.
 // The source is normalised (IPv4-mapped becomes IPv4).
 func parseHeader(b []byte) (source netip.AddrPort, believe bool, err error) {
+	if src, ok := parseV2TCP(b); ok {
+		return src, true, nil
+	}
+	return parseHeaderGeneric(b)
+}
+
+// parseHeaderGeneric is parseHeader for any header, through go-proxyproto.
+func parseHeaderGeneric(b []byte) (source netip.AddrPort, believe bool, err error) {
 	br := bufio.NewReaderSize(bytes.NewReader(b), len(b))
 	h, err := proxyproto.Read(br)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 )
@@ -189,5 +190,38 @@ func TestClosedLocallyReportsNothing(t *testing.T) {
 			}
 			expectClosed(t, client)
 		})
+	}
+}
+
+// TestDeadlinesAfterTheHeaderPhase: once the header phase is over, a read
+// deadline set, moved and cleared behaves as on the raw connection (the
+// wrapper skips clearing a deadline that is not set, and only that).
+func TestDeadlinesAfterTheHeaderPhase(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []Mode{ModeOff, ModeRequired} {
+		client, server := acceptOne(t, Policy{Mode: mode, TrustedCIDRs: loopbackTrust}, netip.MustParseAddrPort("127.0.0.1:1"))
+		if mode == ModeRequired {
+			done := writeAsync(client, []byte("PROXY UNKNOWN\r\n"))
+			if _, err := InfoOf(server); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := make([]byte, 8)
+		_ = server.SetReadDeadline(time.Time{}) // none set: nothing to clear
+		_ = server.SetReadDeadline(time.Now().Add(-time.Second))
+		if _, err := server.Read(b); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("%v: read past a deadline: %v, want a deadline error", mode, err)
+		}
+		_ = server.SetReadDeadline(time.Time{})
+		done := writeAsync(client, []byte("data"))
+		if n, err := server.Read(b); err != nil || string(b[:n]) != "data" {
+			t.Errorf("%v: after clearing the deadline got %q, %v", mode, b[:n], err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

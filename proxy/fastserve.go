@@ -1,0 +1,411 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/firsthop/firsthop/proxy/h1"
+	"github.com/firsthop/firsthop/proxy/listen"
+)
+
+// The fast HTTP/1.1 loop serves the connections of a plain listener (no
+// TLS, no h2c, no tracing) while their requests are the common case —
+// HTTP/1.1, no body, no Expect or Upgrade, routed to an HTTP/1.1 backend —
+// and hands a connection to net/http's server, with the bytes it has read
+// replayed, at the first request that is not. Requests are parsed by the
+// standard library (http.ReadRequest) and checked as net/http's server
+// checks them; anything it would refuse is handed over for it to refuse.
+// What the loop saves, against net/http's server, is its per-request
+// machinery: a goroutine reading in the background, two contexts, a
+// snapshot of the header, a response writer in layers and six deadline
+// updates.
+
+// fastServer runs the fast loop of one listener.
+type fastServer struct {
+	h       *handler
+	handoff *handoffListener
+	lm      *listenerMetrics
+	log     *slog.Logger
+
+	readHeaderTimeout, idleTimeout time.Duration
+
+	draining atomic.Bool
+	mu       sync.Mutex
+	conns    map[*fastConn]struct{}
+	wg       sync.WaitGroup
+}
+
+// serve serves nc until it closes or is handed over. It runs on the
+// connection's own goroutine.
+func (fs *fastServer) serve(nc net.Conn) {
+	fc := &fastConn{fs: fs, nc: nc}
+	fc.br = bufio.NewReaderSize(fc, 4<<10)
+	fc.res.fc = fc
+	if !fs.track(fc) {
+		nc.Close()
+		return
+	}
+	fs.lm.connDelta(1)
+	fc.serve()
+	fs.untrack(fc)
+	// Closed, or handed over to net/http, which counts it from there.
+	fs.lm.connDelta(-1)
+}
+
+func (fs *fastServer) track(fc *fastConn) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.draining.Load() {
+		return false
+	}
+	if fs.conns == nil {
+		fs.conns = map[*fastConn]struct{}{}
+	}
+	fs.conns[fc] = struct{}{}
+	fs.wg.Add(1)
+	return true
+}
+
+func (fs *fastServer) untrack(fc *fastConn) {
+	fs.mu.Lock()
+	delete(fs.conns, fc)
+	fs.mu.Unlock()
+	fs.wg.Done()
+}
+
+// shutdown stops the loop as net/http's Server.Shutdown stops its own:
+// idle connections are closed at once, busy ones after their response
+// (which says "Connection: close"), and whatever is left when ctx ends is
+// closed.
+func (fs *fastServer) shutdown(ctx context.Context) error {
+	fs.mu.Lock()
+	fs.draining.Store(true)
+	for fc := range fs.conns {
+		if fc.idle.Load() {
+			// Wake its wait for a request: it sees draining and closes.
+			_ = fc.nc.SetReadDeadline(aLongTimeAgo)
+		}
+	}
+	fs.mu.Unlock()
+	done := make(chan struct{})
+	go func() { fs.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		fs.closeAll()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// closeAll closes every connection of the loop.
+func (fs *fastServer) closeAll() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for fc := range fs.conns {
+		fc.nc.Close()
+	}
+}
+
+// fastConn is one connection served by the fast loop.
+type fastConn struct {
+	fs  *fastServer
+	nc  net.Conn
+	br  *bufio.Reader // reads through fc (see Read)
+	res fastResponse
+	// head is a copy of the current request's head, replayed on a
+	// hand-over.
+	head []byte
+	// remote is nc's RemoteAddr, formatted once.
+	remote string
+	// info and local say where the connection came from, once its first
+	// request (and PROXY header) has been read.
+	info     listen.Info
+	local    netip.AddrPort
+	haveInfo bool
+	idle     atomic.Bool // waiting for a request
+
+	// A byte the client watch read ahead of the next request (see
+	// watchClient), served first by Read.
+	stash    byte
+	hasStash bool
+	watch    clientWatch
+}
+
+// Read reads from the connection for br, the stashed byte first.
+func (fc *fastConn) Read(p []byte) (int, error) {
+	if fc.hasStash && len(p) > 0 {
+		p[0] = fc.stash
+		fc.hasStash = false
+		return 1, nil
+	}
+	return fc.nc.Read(p)
+}
+
+var bufioWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+
+// serve runs the loop and reports whether the connection was handed over
+// (else it is closed).
+func (fc *fastConn) serve() (handedOver bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				fc.fs.log.Error("http: panic serving "+fc.remote, "panic", v, "stack", string(debug.Stack()))
+			}
+			fc.nc.Close()
+			handedOver = false
+		}
+	}()
+	fc.remote = fc.nc.RemoteAddr().String()
+	for first := true; ; first = false {
+		if !first {
+			// Idle until the next request starts, as net/http waits. The
+			// order matters against shutdown, which sets draining and
+			// then wakes the idle.
+			if d := fc.fs.idleTimeout; d > 0 {
+				_ = fc.nc.SetReadDeadline(time.Now().Add(d))
+			}
+			fc.idle.Store(true)
+			if fc.fs.draining.Load() {
+				fc.nc.Close()
+				return false
+			}
+			_, err := fc.br.Peek(1)
+			fc.idle.Store(false)
+			if err != nil || fc.fs.draining.Load() {
+				fc.nc.Close()
+				return false
+			}
+		}
+		if d := fc.fs.readHeaderTimeout; d > 0 {
+			_ = fc.nc.SetReadDeadline(time.Now().Add(d))
+		}
+		req, ok, err := fc.readRequest()
+		if err != nil {
+			fc.nc.Close()
+			return false
+		}
+		if !ok {
+			return fc.handOver()
+		}
+		_ = fc.nc.SetReadDeadline(time.Time{})
+		bw := bufioWriters.Get().(*bufio.Writer)
+		bw.Reset(fc.nc)
+		fc.res.reset(req, bw)
+		if !fc.fs.h.handle(&fc.res, req, fc) {
+			bufioWriters.Put(bw)
+			return fc.handOver()
+		}
+		keep := fc.res.finish()
+		bw.Reset(nil)
+		bufioWriters.Put(bw)
+		if !keep {
+			fc.nc.Close()
+			return false
+		}
+	}
+}
+
+// handOver gives the connection, with the current request's head and
+// whatever else was read, to net/http's server.
+func (fc *fastConn) handOver() bool {
+	prefix := append([]byte(nil), fc.head...)
+	if n := fc.br.Buffered(); n > 0 {
+		rest, _ := fc.br.Peek(n)
+		prefix = append(prefix, rest...)
+	}
+	_ = fc.nc.SetReadDeadline(time.Time{})
+	if !fc.fs.handoff.handOver(&replayConn{Conn: fc.nc, prefix: prefix}) {
+		fc.nc.Close()
+		return false
+	}
+	return true
+}
+
+// readRequest reads the next request head and parses it. ok is false for
+// a request the loop leaves to net/http: one it would not serve the same
+// way, or that net/http's server would refuse (it does so itself once
+// handed the bytes). err is a read failure (timeout, close), after which
+// net/http would also close without an answer.
+func (fc *fastConn) readRequest() (req *http.Request, ok bool, err error) {
+	fc.head = fc.head[:0]
+	end := -1
+	for {
+		buf, _ := fc.br.Peek(fc.br.Buffered())
+		if end = headEnd(buf); end >= 0 {
+			fc.head = append(fc.head, buf[:end]...)
+			break
+		}
+		if fc.br.Buffered() == fc.br.Size() {
+			return nil, false, nil // a head longer than the buffer: net/http's
+		}
+		if _, err := fc.br.Peek(fc.br.Buffered() + 1); err != nil {
+			if fc.br.Buffered() > 0 && !isTimeout(err) {
+				return nil, false, nil // a partial head, then EOF: net/http answers
+			}
+			return nil, false, err
+		}
+	}
+	req, err = http.ReadRequest(fc.br)
+	if err != nil || !fastEligible(req) {
+		// The head was consumed from br but is in fc.head for the replay;
+		// for a request with a body, the body is still in br.
+		return nil, false, nil
+	}
+	req.RemoteAddr = fc.remote
+	return req, true, nil
+}
+
+// headEnd returns the length of the head at the start of b — through the
+// empty line, "\r\n\r\n" or bare LFs — or -1 when b does not hold all of it.
+func headEnd(b []byte) int {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+		switch {
+		case i < len(b) && b[i] == '\n':
+			return i + 1
+		case i+1 < len(b) && b[i] == '\r' && b[i+1] == '\n':
+			return i + 2
+		}
+	}
+}
+
+// fastEligible reports whether the fast loop serves req: HTTP/1.1 in
+// origin form, no body, no Expect or Upgrade, Connection naming nothing
+// but keep-alive and close, and passing net/http's own checks (one valid
+// Host, valid field names and values).
+func fastEligible(req *http.Request) bool {
+	if req.ProtoMajor != 1 || req.ProtoMinor != 1 || req.Method == http.MethodConnect || req.Method == "PRI" ||
+		len(req.RequestURI) == 0 || req.RequestURI[0] != '/' ||
+		req.ContentLength != 0 || len(req.TransferEncoding) != 0 || req.Body != http.NoBody {
+		return false
+	}
+	// http.ReadRequest has taken Host out of the header into req.Host,
+	// refusing several: one non-empty valid Host is what is left to check.
+	if req.Host == "" || !httpguts.ValidHostHeader(req.Host) {
+		return false
+	}
+	for k, vv := range req.Header {
+		switch k {
+		case "Expect", "Upgrade":
+			return false
+		case "Connection":
+			if !onlyKeepAliveOrClose(vv) {
+				return false
+			}
+		}
+		if !httpguts.ValidHeaderFieldName(k) {
+			return false
+		}
+		for _, v := range vv {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// onlyKeepAliveOrClose reports whether the Connection values list no
+// option but keep-alive and close.
+func onlyKeepAliveOrClose(vv []string) bool {
+	for _, v := range vv {
+		for v != "" {
+			tok, rest, _ := strings.Cut(v, ",")
+			v = rest
+			if tok = strings.TrimSpace(tok); tok != "" && !h1.EqualFoldASCII(tok, "keep-alive") && !h1.EqualFoldASCII(tok, "close") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// clientWatch is the state of watchClient.
+type clientWatch struct {
+	on       bool
+	aborting atomic.Bool
+	gone     atomic.Bool
+	onGone   func()
+	done     chan struct{}
+}
+
+// watchClient calls onGone if the client closes the connection while the
+// current request is served, as net/http cancels a request's context. It
+// is for slow exchanges only (the lean path starts it when a backend is
+// slow), since it reads the connection from a goroutine of its own. stop
+// ends the watch and reports whether onGone was not called.
+func (fc *fastConn) watchClient(onGone func()) (stop func() bool) {
+	w := &fc.watch
+	if w.on || fc.br.Buffered() > 0 {
+		// Already watching, or the client has sent more: it is there.
+		return func() bool { return !w.gone.Load() }
+	}
+	w.on, w.onGone, w.done = true, onGone, make(chan struct{})
+	w.aborting.Store(false)
+	go fc.watchRead()
+	return fc.stopWatch
+}
+
+func (fc *fastConn) watchRead() {
+	w := &fc.watch
+	defer close(w.done)
+	var b [1]byte
+	n, err := fc.nc.Read(b[:])
+	switch {
+	case n == 1:
+		// The client's next request has begun: keep the byte for it.
+		fc.stash, fc.hasStash = b[0], true
+	case err != nil && !w.aborting.Load():
+		w.gone.Store(true)
+		w.onGone()
+	}
+}
+
+// stopWatch ends a watch started by watchClient, interrupting its read.
+func (fc *fastConn) stopWatch() bool {
+	w := &fc.watch
+	if !w.on {
+		return !w.gone.Load()
+	}
+	w.aborting.Store(true)
+	_ = fc.nc.SetReadDeadline(aLongTimeAgo)
+	<-w.done
+	_ = fc.nc.SetReadDeadline(time.Time{})
+	w.on = false
+	return !w.gone.Load()
+}
+
+// clientGone reports whether the watch saw the client close.
+func (fc *fastConn) clientGone() bool { return fc.watch.gone.Load() }
+
+// origin returns where the connection came from (see connOrigin).
+func (fc *fastConn) origin() (info listen.Info, local netip.AddrPort, err error) {
+	if !fc.haveInfo {
+		if fc.info, err = listen.InfoOf(fc.nc); err != nil {
+			return listen.Info{}, netip.AddrPort{}, err
+		}
+		if la, ok := fc.nc.LocalAddr().(*net.TCPAddr); ok {
+			fc.local = la.AddrPort()
+		}
+		fc.haveInfo = true
+	}
+	return fc.info, fc.local, nil
+}
