@@ -18,6 +18,8 @@ type serverFlags struct {
 	grace      time.Duration
 	pprof      bool
 	metrics    bool
+	// gcFloorMiB is the heap size below which GOGC is raised (tuneGC).
+	gcFloorMiB uint64
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
@@ -26,6 +28,7 @@ func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.grace, "grace-period", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	fs.BoolVar(&f.pprof, "pprof", false, "serve Go profiles under /debug/pprof/ on the admin listener")
 	fs.BoolVar(&f.metrics, "metrics", true, "record metrics and serve them at /metrics on the admin listener")
+	fs.Uint64Var(&f.gcFloorMiB, "gc-heap-floor", 64, "MiB of heap the garbage collector may use before collecting when the live heap is smaller (0: the Go default; ignored when GOGC is set)")
 }
 
 // dataPlane is a proxy server with its metrics and tracing.
@@ -38,8 +41,10 @@ type dataPlane struct {
 
 // newDataPlane makes the server for cfg's listeners and admin address,
 // with Prometheus metrics (unless --metrics=false) and tracing from the
-// OTEL_* variables. Nothing is bound yet; call close when done.
+// OTEL_* variables, and starts tuning the garbage collector (tuneGC)
+// until ctx is done. Nothing is bound yet; call close when done.
 func (f *serverFlags) newDataPlane(ctx context.Context, log *slog.Logger, cfg *config.Config) (*dataPlane, error) {
+	tuneGC(ctx, log, f.gcFloorMiB<<20, time.Second)
 	var metrics *proxy.Metrics
 	var metricsHandler http.Handler
 	if f.metrics {
