@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -62,6 +63,64 @@ func newRouter(routes []Route, backends map[string]*backend) *router {
 		rt.anyHost.sort()
 	}
 	return rt
+}
+
+// rebind returns a router for the same routes with each rule pointing at
+// the backend of its name in backends, which must hold every name rt's rules
+// use. Path sets whose backends are all unchanged are shared with rt (which
+// is never modified), and rt itself is returned when nothing changed: a
+// table whose routes are those of the last one but with a few backends
+// recompiled costs a walk over the rules, not a new router.
+func (rt *router) rebind(backends map[string]*backend) *router {
+	exact, c1 := rebindSets(rt.exact, backends)
+	wildcard, c2 := rebindSets(rt.wildcard, backends)
+	anyHost, c3 := rebindSet(rt.anyHost, backends)
+	if !c1 && !c2 && !c3 {
+		return rt
+	}
+	return &router{exact: exact, wildcard: wildcard, anyHost: anyHost}
+}
+
+// rebindSets returns sets with each path set rebound (see rebindSet) and
+// whether any changed; the map is copied only then.
+func rebindSets(sets map[string]*pathSet, backends map[string]*backend) (map[string]*pathSet, bool) {
+	out, copied := sets, false
+	for k, s := range sets {
+		n, changed := rebindSet(s, backends)
+		if !changed {
+			continue
+		}
+		if !copied {
+			out, copied = maps.Clone(sets), true
+		}
+		out[k] = n
+	}
+	return out, copied
+}
+
+// rebindSet returns s, or when a rule of s has a backend other than the
+// one of its name in backends, a copy pointing at those, and whether it
+// copied. s may be nil.
+func rebindSet(s *pathSet, backends map[string]*backend) (*pathSet, bool) {
+	if s == nil || !s.pointsElsewhere(backends) {
+		return s, false
+	}
+	n := &pathSet{paths: slices.Clone(s.paths)}
+	for i := range n.paths {
+		n.paths[i].backend = backends[n.paths[i].backend.name]
+	}
+	return n, true
+}
+
+// pointsElsewhere reports whether a rule of s has a backend other than the
+// one of its name in backends.
+func (s *pathSet) pointsElsewhere(backends map[string]*backend) bool {
+	for i := range s.paths {
+		if b := s.paths[i].backend; backends[b.name] != b {
+			return true
+		}
+	}
+	return false
 }
 
 // setFor returns the path set of a route host, creating it when missing.

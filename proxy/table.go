@@ -114,7 +114,11 @@ func newTable(spec TableSpec, states *endpointStates, prev *Table) (*Table, erro
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid routing table: %s", strings.Join(errs, "; "))
 	}
-	t.router = newRouter(spec.Routes, t.backends)
+	if checked && prev.router != nil {
+		t.router = prev.router.rebind(t.backends)
+	} else {
+		t.router = newRouter(spec.Routes, t.backends)
+	}
 	return t, nil
 }
 

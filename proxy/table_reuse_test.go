@@ -126,3 +126,59 @@ func TestSameBackendCoversEveryField(t *testing.T) {
 		t.Error("an equal copy is not the same")
 	}
 }
+
+func TestApplyRebindsTheRouterOfUnchangedRoutes(t *testing.T) {
+	t.Parallel()
+	ep := func(a string) []Endpoint { return []Endpoint{{Addr: netip.MustParseAddrPort(a)}} }
+	spec := TableSpec{
+		Routes: []Route{
+			{Host: "a.example", Path: "/", Backend: "a"},
+			{Host: "a.example", Path: "/b", Backend: "b"},
+			{Host: "*.w.example", Path: "/", Backend: "b"},
+			{Host: "c.example", Path: "/", Backend: "c"},
+			{Path: "/any", Backend: "b"},
+		},
+		Backends: []Backend{{Name: "a", Endpoints: ep("10.0.0.1:80")}, {Name: "b", Endpoints: ep("10.0.0.2:80")}, {Name: "c", Endpoints: ep("10.0.0.3:80")}},
+	}
+	s := NewServer(Options{})
+	if err := s.Apply(spec); err != nil {
+		t.Fatal(err)
+	}
+	first := s.Table()
+
+	// The same routes and backends: the router itself is kept.
+	if err := s.Apply(spec); err != nil {
+		t.Fatal(err)
+	}
+	if s.Table().router != first.router {
+		t.Error("an unchanged table got a new router")
+	}
+
+	// b changes: every rule naming it follows, and only its path sets
+	// are new.
+	next := spec
+	next.Backends = []Backend{spec.Backends[0], {Name: "b", Endpoints: ep("10.0.0.9:80")}, spec.Backends[2]}
+	if err := s.Apply(next); err != nil {
+		t.Fatal(err)
+	}
+	second := s.Table()
+	b := second.backends["b"]
+	for _, req := range []struct{ host, path, backend string }{
+		{"a.example", "/b/x", "b"}, {"a.example", "/", "a"}, {"x.w.example", "/", "b"},
+		{"c.example", "/", "c"}, {"other.example", "/any", "b"},
+	} {
+		r := second.route(req.host, req.path)
+		if r == nil || r.backend != second.backends[req.backend] {
+			t.Errorf("%s%s: does not reach backend %s as compiled now", req.host, req.path, req.backend)
+		}
+	}
+	if b == first.backends["b"] {
+		t.Fatal("the changed backend was reused")
+	}
+	if second.router.exact["c.example"] != first.router.exact["c.example"] {
+		t.Error("a path set without the changed backend was copied")
+	}
+	if first.route("x.w.example", "/").backend != first.backends["b"] || first.route("", "/any").backend != first.backends["b"] {
+		t.Error("rebinding modified the previous table's router")
+	}
+}
