@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -220,20 +221,35 @@ func (fc *fastConn) serve() (handedOver bool) {
 }
 
 // handOver gives the connection, with the current request's head and
-// whatever else was read, to net/http's server.
+// whatever else was read (in br, then a byte the client watch read after
+// it), to net/http's server. Once that server has shut down (a drain), the
+// request gets a 503 with Connection: close instead: net/http would still
+// have answered a connection this new, and the client may retry elsewhere.
 func (fc *fastConn) handOver() bool {
 	prefix := append([]byte(nil), fc.head...)
 	if n := fc.br.Buffered(); n > 0 {
 		rest, _ := fc.br.Peek(n)
 		prefix = append(prefix, rest...)
 	}
+	if fc.hasStash {
+		prefix = append(prefix, fc.stash)
+		fc.hasStash = false
+	}
 	_ = fc.nc.SetReadDeadline(time.Time{})
 	if !fc.fs.handoff.handOver(&replayConn{Conn: fc.nc, prefix: prefix}) {
+		_ = fc.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = io.WriteString(fc.nc, drainingAnswer)
 		fc.nc.Close()
 		return false
 	}
 	return true
 }
+
+// drainingAnswer is what a request the fast loop cannot serve itself gets
+// once net/http's server has shut down.
+const drainingAnswer = "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 31\r\n\r\n" +
+	"firsthop: shutting down, retry\n"
 
 // readRequest reads the next request head and parses it. ok is false for
 // a request the loop leaves to net/http: one it would not serve the same
@@ -354,10 +370,16 @@ type clientWatch struct {
 // ends the watch and reports whether onGone was not called.
 func (fc *fastConn) watchClient(onGone func()) (stop func() bool) {
 	w := &fc.watch
-	if w.on || fc.br.Buffered() > 0 {
-		// Already watching, or the client has sent more: it is there.
+	if w.on || fc.hasStash {
+		// Already watching, or the watch has seen the client send more:
+		// it is there.
 		return func() bool { return !w.gone.Load() }
 	}
+	// With a pipelined request already in br the watch still reads the
+	// connection, below br, as net/http's background read does: a byte
+	// it gets comes after those (see Read), and a close it sees is the
+	// client leaving, which must end a quiet exchange (and lets a drain
+	// finish).
 	w.on, w.onGone, w.done = true, onGone, make(chan struct{})
 	w.aborting.Store(false)
 	go fc.watchRead()

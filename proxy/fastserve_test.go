@@ -283,3 +283,47 @@ func TestFastLoopDrain(t *testing.T) {
 func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
+
+func TestFastLoopDrainAnswersWhatItCannotHandOver(t *testing.T) {
+	t.Parallel()
+	backend := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
+	srv := NewServer(Options{Logger: quietLogger(), GracePeriod: 5 * time.Second,
+		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
+	if err := srv.Apply(oneBackend(backend)); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := contextWithCancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	c, err := net.Dial("tcp", srv.Addr("public").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(50 * time.Millisecond) // accepted, its first request not yet sent
+	cancel()
+	time.Sleep(100 * time.Millisecond) // net/http's server has shut down
+	// A request with a body is net/http's to serve, which has stopped:
+	// the client is told to go elsewhere rather than cut off.
+	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi")
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer during the drain: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || !resp.Close || string(body) != "firsthop: shutting down, retry\n" {
+		t.Errorf("got %d %q (close %v), want 503 and a closing connection", resp.StatusCode, body, resp.Close)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+}

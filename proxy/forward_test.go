@@ -651,3 +651,36 @@ func TestLeanPathClientGoneGetsNoFabricatedAnswer(t *testing.T) {
 		t.Errorf("got a 200 the backend never sent")
 	}
 }
+
+func TestLeanPathAbandonsTheExchangeWhenAPipeliningClientLeaves(t *testing.T) {
+	t.Parallel()
+	closed := make(chan struct{})
+	sb := startScriptBackend(t, func(c net.Conn, br *bufio.Reader, r *http.Request, _ []byte) {
+		// One chunk, then quiet; report when firsthop closes.
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n")
+		_, _ = br.ReadByte()
+		close(closed)
+	})
+	p := leanProxy(t, sb.addr)
+	c, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first byte of a next request arrives with this one: it sits in
+	// firsthop's buffer, and the client's close must still be seen.
+	io.WriteString(c, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\nG")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resp.Body.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upstream connection stayed open after the client left")
+	}
+}
