@@ -229,18 +229,7 @@ func TestFastLoopDrain(t *testing.T) {
 		}
 		io.WriteString(w, "done")
 	}))
-	srv := NewServer(Options{Logger: quietLogger(), GracePeriod: 5 * time.Second,
-		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
-	if err := srv.Apply(oneBackend(slow)); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := contextWithCancel()
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	addr := srv.Addr("public").String()
+	addr, cancel, done := serveForDrain(t, slow)
 	idle, _ := net.Dial("tcp", addr)
 	defer idle.Close()
 	io.WriteString(idle, "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -280,13 +269,11 @@ func TestFastLoopDrain(t *testing.T) {
 	}
 }
 
-func contextWithCancel() (context.Context, context.CancelFunc) {
-	return context.WithCancel(context.Background())
-}
-
-func TestFastLoopDrainAnswersWhatItCannotHandOver(t *testing.T) {
-	t.Parallel()
-	backend := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
+// serveForDrain serves one plain listener proxying to backend, with a
+// grace period of 5 s; cancel starts the drain, and done receives what
+// Serve returns.
+func serveForDrain(t *testing.T, backend netip.AddrPort) (addr string, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
 	srv := NewServer(Options{Logger: quietLogger(), GracePeriod: 5 * time.Second,
 		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
 	if err := srv.Apply(oneBackend(backend)); err != nil {
@@ -295,10 +282,18 @@ func TestFastLoopDrainAnswersWhatItCannotHandOver(t *testing.T) {
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := contextWithCancel()
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	c, err := net.Dial("tcp", srv.Addr("public").String())
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	return srv.Addr("public").String(), cancel, served
+}
+
+func TestFastLoopDrainAnswersWhatItCannotHandOver(t *testing.T) {
+	t.Parallel()
+	backend := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
+	addr, cancel, done := serveForDrain(t, backend)
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
