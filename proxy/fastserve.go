@@ -138,6 +138,9 @@ type fastConn struct {
 	local    netip.AddrPort
 	haveInfo bool
 	idle     atomic.Bool // waiting for a request
+	// headerDeadline is when the current request's head must be in (zero:
+	// no bound); a hand-over keeps it (see replayConn).
+	headerDeadline time.Time
 
 	// A byte the client watch read ahead of the next request (see
 	// watchClient), served first by Read.
@@ -191,8 +194,10 @@ func (fc *fastConn) serve() (handedOver bool) {
 				return false
 			}
 		}
+		fc.headerDeadline = time.Time{}
 		if d := fc.fs.readHeaderTimeout; d > 0 {
-			_ = fc.nc.SetReadDeadline(time.Now().Add(d))
+			fc.headerDeadline = time.Now().Add(d)
+			_ = fc.nc.SetReadDeadline(fc.headerDeadline)
 		}
 		req, ok, err := fc.readRequest()
 		if err != nil {
@@ -236,7 +241,7 @@ func (fc *fastConn) handOver() bool {
 		fc.hasStash = false
 	}
 	_ = fc.nc.SetReadDeadline(time.Time{})
-	if !fc.fs.handoff.handOver(&replayConn{Conn: fc.nc, prefix: prefix}) {
+	if !fc.fs.handoff.handOver(&replayConn{Conn: fc.nc, prefix: prefix, headerDeadline: fc.headerDeadline}) {
 		_ = fc.nc.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = io.WriteString(fc.nc, drainingAnswer)
 		fc.nc.Close()

@@ -322,3 +322,39 @@ func TestFastLoopDrainAnswersWhatItCannotHandOver(t *testing.T) {
 		t.Fatal("Serve did not return")
 	}
 }
+
+// TestFastLoopHandOverKeepsTheHeaderDeadline: a head longer than the fast
+// loop's buffer goes to net/http once the buffer is full; the read-header
+// timeout still counts from its first byte, not again from the hand-over.
+func TestFastLoopHandOverKeepsTheHeaderDeadline(t *testing.T) {
+	t.Parallel()
+	const timeout = time.Second
+	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+		ReadHeaderTimeout: timeout}}})
+	c, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\nX-Long: "+strings.Repeat("a", 3950))
+	time.Sleep(timeout * 8 / 10)
+	// Fill the fast loop's buffer (4 KiB), so net/http reads on, and
+	// trickle the rest of a head that never ends.
+	io.WriteString(c, strings.Repeat("a", 200))
+	for time.Since(start) < 4*timeout {
+		if _, err := c.Write([]byte("a")); err != nil {
+			break
+		}
+		_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue // still open
+			}
+		}
+		break // closed, or answered (a 431 or 408 and then closed)
+	}
+	if d := time.Since(start); d > timeout*16/10 {
+		t.Errorf("a trickled head outlived the read-header timeout of %v: open for %v", timeout, d.Round(10*time.Millisecond))
+	}
+}

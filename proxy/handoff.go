@@ -3,6 +3,7 @@ package proxy
 import (
 	"net"
 	"sync"
+	"time"
 )
 
 // handoffListener is the net.Listener net/http's server accepts the
@@ -54,9 +55,36 @@ func (l *handoffListener) Addr() net.Addr { return l.addr }
 // Read returns them (prefix) before reading the connection again. NetConn
 // returns the connection, so that the listen package finds its PROXY
 // protocol information (listen.InfoOf) through it.
+//
+// headerDeadline, when set, is when the head of the request being replayed
+// had to be in, counted from its first byte as the fast loop read it: the
+// first read deadline net/http's server sets (its own read-header timeout,
+// counted anew) is brought forward to it, so that a head trickled past the
+// fast loop's buffer gets one timeout, not two.
 type replayConn struct {
 	net.Conn
-	prefix []byte
+	prefix         []byte
+	headerDeadline time.Time
+}
+
+// SetReadDeadline sets the connection's read deadline, the first non-zero
+// one no later than headerDeadline.
+func (c *replayConn) SetReadDeadline(t time.Time) error {
+	if hd := c.headerDeadline; !hd.IsZero() && !t.IsZero() {
+		c.headerDeadline = time.Time{}
+		if t.After(hd) {
+			t = hd
+		}
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline sets both deadlines, the read one as SetReadDeadline does.
+func (c *replayConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.Conn.SetWriteDeadline(t)
 }
 
 func (c *replayConn) Read(p []byte) (int, error) {
