@@ -103,16 +103,20 @@ func TestMetricsCountKnownTraffic(t *testing.T) {
 		`firsthop_table_builds_total{result="ok"}`: "1",
 		`http_server_request_duration_seconds_count{backend="b",http_request_method="GET",http_response_status_code="200",listener="public"}`: "2",
 	}
-	// The connection counter settles once the server has seen every close.
+	// The counters settle once the server has seen every close (the
+	// refused PROXY header is counted as its connection ends).
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		got = scrape(t, p)
-		if metricValue(got, `firsthop_connections_open{listener="public"}`) == "0" || time.Now().After(deadline) {
+		settled := metricValue(got, `firsthop_connections_open{listener="public"}`) == "0" &&
+			metricValue(got, `firsthop_connections_open{listener="lb"}`) == "0"
+		if settled || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	want[`firsthop_connections_open{listener="public"}`] = "0"
+	want[`firsthop_connections_open{listener="lb"}`] = "0"
 	for series, v := range want {
 		if g := metricValue(got, series); g != v {
 			t.Errorf("%s = %q, want %q", series, g, v)
