@@ -134,6 +134,14 @@ func (b *bodyCopy) copy(c *h1.Conn) error {
 func copyLength(w *bufio.Writer, body io.Reader, n int64, buf []byte) error {
 	for n > 0 {
 		k, err := body.Read(buf[:min(int64(len(buf)), n)])
+		if err != nil && err != io.EOF {
+			// The body is cut short and c will be closed: the bytes of
+			// this read are not worth sending, and a failure sending
+			// them (the client watch may already have stopped c, seeing
+			// net/http cancel the request for this very error) must not
+			// hide that the client's body failed.
+			return errClientBody{err}
+		}
 		if k > 0 {
 			n -= int64(k)
 			if _, werr := w.Write(buf[:k]); werr != nil {
@@ -143,11 +151,8 @@ func copyLength(w *bufio.Writer, body io.Reader, n int64, buf []byte) error {
 				return werr
 			}
 		}
-		switch {
-		case err == io.EOF && n > 0:
+		if err == io.EOF && n > 0 {
 			return errClientBody{io.ErrUnexpectedEOF}
-		case err != nil && err != io.EOF:
-			return errClientBody{err}
 		}
 	}
 	return nil
@@ -159,6 +164,9 @@ func copyChunked(w *bufio.Writer, r *http.Request, buf []byte) error {
 	cw := h1.ChunkedWriter{W: w}
 	for {
 		k, err := r.Body.Read(buf)
+		if err != nil && err != io.EOF {
+			return errClientBody{err} // as in copyLength
+		}
 		if k > 0 {
 			if _, werr := cw.Write(buf[:k]); werr != nil {
 				return werr
@@ -169,9 +177,6 @@ func copyChunked(w *bufio.Writer, r *http.Request, buf []byte) error {
 		}
 		if err == io.EOF {
 			break
-		}
-		if err != nil {
-			return errClientBody{err}
 		}
 	}
 	var trailer []h1.Field
