@@ -126,11 +126,13 @@ func (e *endpointStates) keepOnly(live map[netip.AddrPort]bool) {
 	}
 }
 
-// closeIdle closes the idle connections of every endpoint.
-func (e *endpointStates) closeIdle() {
+// close closes the idle connections of every endpoint, and those that
+// exchanges still running (such as an HTTP/2 stream net/http's shutdown
+// did not wait for) give back later: for the end of serving.
+func (e *endpointStates) close() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, s := range e.states {
-		s.conns.CloseIdle()
+		s.conns.Close()
 	}
 }

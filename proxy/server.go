@@ -340,7 +340,7 @@ func (s *Server) drain(delay bool) {
 	}
 	s.mu.Unlock()
 	s.transports.closeIdle()
-	s.endpoints.closeIdle()
+	s.endpoints.close()
 	s.serving.Store(false)
 }
 
