@@ -223,11 +223,11 @@ func (x *upstreamExchange) send(c *h1.Conn) (*h1.Response, error) {
 		x.startBody(c)
 	} else {
 		c.SetWriteDeadline(x.route)
-		if err := bw.Flush(); err != nil {
+		x.setHeadDeadline(c)
+		if err := c.FlushAwait(); err != nil {
 			c.Break()
 			return nil, err
 		}
-		x.setHeadDeadline(c)
 	}
 	return x.readHead(c)
 }

@@ -38,6 +38,12 @@ type Conn struct {
 	// rdl and wdl are the deadlines last set on nc, so that clearing a
 	// deadline that is not set costs nothing.
 	rdl, wdl time.Time
+
+	// awaiting routes the next write of bw to writeAwait (see FlushAwait);
+	// await is that write's state and awaitFn its raw-read callback.
+	awaiting bool
+	await    awaitState
+	awaitFn  func(fd uintptr) bool
 }
 
 // NewConn returns nc ready for its first exchange. Response heads (and
@@ -46,13 +52,14 @@ func NewConn(nc net.Conn, maxHead int) *Conn {
 	c := &Conn{
 		nc:      nc,
 		br:      bufio.NewReaderSize(nc, readBufferSize),
-		bw:      bufio.NewWriterSize(nc, writeBufferSize),
 		maxHead: maxHead,
 	}
+	c.bw = bufio.NewWriterSize(awaitWriter{c}, writeBufferSize)
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.raw = raw
 			c.peekFn = c.peek
+			c.awaitFn = c.awaitCallback
 		}
 	}
 	return c

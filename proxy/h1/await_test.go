@@ -1,0 +1,224 @@
+package h1
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// writeGet buffers a GET on c, for FlushAwait to send.
+func writeGet(c *Conn) {
+	_ = WriteRequestLine(c.Writer(), "GET", "/")
+	_ = WriteField(c.Writer(), "Host", "x")
+	c.Writer().WriteString("\r\n")
+}
+
+func TestFlushAwaitReturnsOnceTheResponseBegins(t *testing.T) {
+	t.Parallel()
+	const delay = 80 * time.Millisecond
+	addr := rawServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for waitRequest(br) {
+			time.Sleep(delay)
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	c := dial(t, addr)
+	for i := range 3 {
+		writeGet(c)
+		start := time.Now()
+		if err := c.FlushAwait(); err != nil {
+			t.Fatal(err)
+		}
+		// The server answers only after the delay: a FlushAwait that did
+		// not wait (a plain Flush) returns at once.
+		if waited := time.Since(start); waited < delay/2 {
+			t.Fatalf("exchange %d: FlushAwait returned after %v, before the response was sent", i, waited)
+		}
+		if _, err := c.ReadResponse("GET"); err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(c.Body())
+		if err != nil || string(body) != "ok" {
+			t.Fatalf("exchange %d: body %q, %v", i, body, err)
+		}
+		if !c.finish() {
+			t.Fatalf("exchange %d: the connection cannot carry another", i)
+		}
+	}
+}
+
+func TestFlushAwaitMissesNoFastResponse(t *testing.T) {
+	t.Parallel()
+	// The backend answers as soon as it can; a readiness the wait missed
+	// would leave the exchange to the read deadline.
+	addr := rawServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for waitRequest(br) {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	c := dial(t, addr)
+	for i := range 2000 {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		writeGet(c)
+		if err := c.FlushAwait(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ReadResponse("GET"); err != nil {
+			t.Fatalf("exchange %d: %v", i, err)
+		}
+		if _, err := io.Copy(io.Discard, c.Body()); err != nil {
+			t.Fatal(err)
+		}
+		if !c.finish() {
+			t.Fatalf("exchange %d: the connection cannot carry another", i)
+		}
+	}
+}
+
+func TestFlushAwaitEndsAtTheReadDeadline(t *testing.T) {
+	t.Parallel()
+	got := make(chan []byte, 1)
+	addr := rawServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		var head bytes.Buffer
+		for {
+			line, err := br.ReadString('\n')
+			head.WriteString(line)
+			if err != nil || line == "\r\n" {
+				break
+			}
+		}
+		got <- head.Bytes()
+		io.Copy(io.Discard, c) // never answers
+	})
+	c := dial(t, addr)
+	c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	writeGet(c)
+	done := make(chan error, 1)
+	go func() { done <- c.FlushAwait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("FlushAwait: %v (the write succeeded; the deadline is the read's to report)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("FlushAwait outlived the read deadline")
+	}
+	if head := <-got; string(head) != "GET / HTTP/1.1\r\nHost: x\r\n\r\n" {
+		t.Errorf("the backend got %q", head)
+	}
+	_, err := c.ReadResponse("GET")
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("ReadResponse after the deadline: %v, want a timeout", err)
+	}
+}
+
+func TestFlushAwaitReturnsWhenTheBackendCloses(t *testing.T) {
+	t.Parallel()
+	addr := rawServer(t, func(c net.Conn) {
+		waitRequest(bufio.NewReader(c)) // then closes
+	})
+	c := dial(t, addr)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	writeGet(c)
+	if err := c.FlushAwait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReadResponse("GET"); err != io.EOF {
+		t.Errorf("ReadResponse: %v, want io.EOF (closed before a byte of a response)", err)
+	}
+}
+
+func TestFlushAwaitReportsAWriteErrorAsConnWriteDoes(t *testing.T) {
+	t.Parallel()
+	dialed, reset := make(chan struct{}), make(chan struct{})
+	addr := rawServer(t, func(c net.Conn) {
+		<-dialed
+		c.(*net.TCPConn).SetLinger(0) // close with a reset
+		c.Close()
+		close(reset)
+	})
+	c := dial(t, addr)
+	close(dialed)
+	<-reset
+	// Until the reset has arrived a write still succeeds; the first
+	// write after it fails.
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); err == nil && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		writeGet(c)
+		err = c.FlushAwait()
+	}
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "write" {
+		t.Fatalf("FlushAwait on a reset connection: %v, want a *net.OpError of a write", err)
+	}
+	if !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("FlushAwait on a reset connection: %v, want EPIPE or ECONNRESET", err)
+	}
+}
+
+func TestWriteAwaitFinishesAShortWrite(t *testing.T) {
+	t.Parallel()
+	// More than the socket buffers take at once: the non-blocking write is
+	// short and nc's Write sends the rest.
+	payload := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
+	got := make(chan int, 1)
+	addr := rawServer(t, func(c net.Conn) {
+		time.Sleep(50 * time.Millisecond) // let the sender fill the buffers
+		n, _ := io.CopyN(io.Discard, c, int64(len(payload)))
+		got <- int(n)
+		io.WriteString(c, "HTTP/1.1 204 No Content\r\n\r\n")
+		io.Copy(io.Discard, c)
+	})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.(*net.TCPConn).SetWriteBuffer(64 << 10)
+	c := NewConn(nc, 1<<16)
+	c.SetDeadlines(time.Now().Add(10*time.Second), time.Now().Add(10*time.Second))
+	n, err := c.writeAwait(payload)
+	if err != nil || n != len(payload) {
+		t.Fatalf("writeAwait: %d of %d bytes, %v", n, len(payload), err)
+	}
+	if got := <-got; got != len(payload) {
+		t.Fatalf("the backend got %d of %d bytes", got, len(payload))
+	}
+	if _, err := c.ReadResponse("GET"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFlushAwaitWithoutADescriptorIsFlush(t *testing.T) {
+	t.Parallel()
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	go func() {
+		br := bufio.NewReader(b)
+		if waitRequest(br) {
+			io.WriteString(b, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	}()
+	c := NewConn(a, 1<<16)
+	writeGet(c)
+	if err := c.FlushAwait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReadResponse("GET"); err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := io.ReadAll(c.Body()); string(body) != "ok" {
+		t.Errorf("body %q", body)
+	}
+}
