@@ -141,12 +141,26 @@ type fastConn struct {
 	// headerDeadline is when the current request's head must be in (zero:
 	// no bound); a hand-over keeps it (see replayConn).
 	headerDeadline time.Time
+	// rdl is the read deadline the connection's goroutine last set on nc
+	// (zero: none), so that clearing one that is not set costs nothing.
+	// Shutdown's wake-up of an idle connection is not in it.
+	rdl time.Time
 
 	// A byte the client watch read ahead of the next request (see
 	// watchClient), served first by Read.
 	stash    byte
 	hasStash bool
 	watch    clientWatch
+}
+
+// setReadDeadline sets nc's read deadline (zero clears it) unless it is
+// the one last set.
+func (fc *fastConn) setReadDeadline(t time.Time) {
+	if t.Equal(fc.rdl) {
+		return
+	}
+	_ = fc.nc.SetReadDeadline(t)
+	fc.rdl = t
 }
 
 // Read reads from the connection for br, the stashed byte first.
@@ -180,7 +194,9 @@ func (fc *fastConn) serve() (handedOver bool) {
 			// order matters against shutdown, which sets draining and
 			// then wakes the idle.
 			if d := fc.fs.idleTimeout; d > 0 {
-				_ = fc.nc.SetReadDeadline(time.Now().Add(d))
+				fc.setReadDeadline(time.Now().Add(d))
+			} else {
+				fc.setReadDeadline(time.Time{})
 			}
 			fc.idle.Store(true)
 			if fc.fs.draining.Load() {
@@ -197,7 +213,14 @@ func (fc *fastConn) serve() (handedOver bool) {
 		fc.headerDeadline = time.Time{}
 		if d := fc.fs.readHeaderTimeout; d > 0 {
 			fc.headerDeadline = time.Now().Add(d)
-			_ = fc.nc.SetReadDeadline(fc.headerDeadline)
+			// A head already in br needs no read, so no deadline: the
+			// idle one may stay armed while the request is served, since
+			// nothing reads the connection then but the client watch,
+			// which clears it (a deadline update is a timer update, and
+			// most heads come whole with the read that ended the wait).
+			if buf, _ := fc.br.Peek(fc.br.Buffered()); headEnd(buf) < 0 {
+				fc.setReadDeadline(fc.headerDeadline)
+			}
 		}
 		req, ok, err := fc.readRequest()
 		if err != nil {
@@ -207,7 +230,6 @@ func (fc *fastConn) serve() (handedOver bool) {
 		if !ok {
 			return fc.handOver()
 		}
-		_ = fc.nc.SetReadDeadline(time.Time{})
 		bw := bufioWriters.Get().(*bufio.Writer)
 		bw.Reset(fc.nc)
 		fc.res.reset(req, bw)
@@ -240,7 +262,7 @@ func (fc *fastConn) handOver() bool {
 		prefix = append(prefix, fc.stash)
 		fc.hasStash = false
 	}
-	_ = fc.nc.SetReadDeadline(time.Time{})
+	fc.setReadDeadline(time.Time{})
 	if !fc.fs.handoff.handOver(&replayConn{Conn: fc.nc, prefix: prefix, headerDeadline: fc.headerDeadline}) {
 		_ = fc.nc.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = io.WriteString(fc.nc, drainingAnswer)
@@ -387,6 +409,9 @@ func (fc *fastConn) watchClient(onGone func()) (stop func() bool) {
 	// finish).
 	w.on, w.onGone, w.done = true, onGone, make(chan struct{})
 	w.aborting.Store(false)
+	// The loop may have left a deadline armed (see serve): the watch
+	// waits as long as the exchange takes.
+	fc.setReadDeadline(time.Time{})
 	go fc.watchRead()
 	return fc.stopWatch
 }
@@ -415,7 +440,8 @@ func (fc *fastConn) stopWatch() bool {
 	w.aborting.Store(true)
 	_ = fc.nc.SetReadDeadline(aLongTimeAgo)
 	<-w.done
-	_ = fc.nc.SetReadDeadline(time.Time{})
+	fc.rdl = aLongTimeAgo
+	fc.setReadDeadline(time.Time{})
 	w.on = false
 	return !w.gone.Load()
 }

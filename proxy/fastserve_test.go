@@ -358,3 +358,60 @@ func TestFastLoopHandOverKeepsTheHeaderDeadline(t *testing.T) {
 		t.Errorf("a trickled head outlived the read-header timeout of %v: open for %v", timeout, d.Round(10*time.Millisecond))
 	}
 }
+
+// TestFastLoopDeadlinesLeftArmed: the loop leaves a read deadline armed
+// while a request is served when the head needed no read (see
+// fastConn.serve). Neither may end a connection or an exchange before its
+// own timeout: the first request's header deadline must not bound the
+// idle wait that follows, and the idle deadline must not cut off a
+// backend slower than it.
+func TestFastLoopDeadlinesLeftArmed(t *testing.T) {
+	t.Parallel()
+	const short = 150 * time.Millisecond
+	get := func(t *testing.T, c net.Conn, br *bufio.Reader) {
+		t.Helper()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("no response: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	dial := func(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
+	t.Run("idle for longer than the header timeout", func(t *testing.T) {
+		t.Parallel()
+		p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+			ReadHeaderTimeout: short, IdleTimeout: 10 * time.Second}}})
+		c, br := dial(t, p.addr)
+		get(t, c, br)
+		time.Sleep(3 * short) // idle for longer than the header timeout
+		get(t, c, br)
+	})
+	t.Run("backend slower than the idle timeout", func(t *testing.T) {
+		t.Parallel()
+		slow := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(4 * short)
+			io.WriteString(w, "late")
+		}))
+		p := startProxyWith(t, oneBackend(slow), Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+			IdleTimeout: short}}})
+		c, br := dial(t, p.addr)
+		get(t, c, br) // the idle deadline is armed from here on
+		get(t, c, br)
+	})
+}
