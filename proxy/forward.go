@@ -147,7 +147,12 @@ func (x *upstreamExchange) roundTrip() (*h1.Response, error) {
 		if stale > 0 {
 			x.now = time.Now()
 		}
-		c := pool.Get(x.now)
+		var c *h1.Conn
+		if x.r.ContentLength == 0 {
+			c = pool.GetUnchecked(x.now) // checked as send flushes
+		} else {
+			c = pool.Get(x.now)
+		}
 		if c == nil {
 			var err error
 			if c, err = x.dial(); err != nil {
@@ -159,6 +164,13 @@ func (x *upstreamExchange) roundTrip() (*h1.Response, error) {
 		resp, err := x.send(c)
 		if err == nil {
 			return resp, nil
+		}
+		if errors.Is(err, h1.ErrIdleUnfit) {
+			// Nothing was sent: the next idle connection, as Get would
+			// have skipped this one.
+			x.abandon()
+			stale--
+			continue
 		}
 		retry := c.Reused() && !c.ResponseStarted() && isStale(err) && stale < 2 &&
 			x.replayable() && !x.st.clientGone(x.r)

@@ -546,6 +546,31 @@ func TestLeanPathReplacesConnectionsTheBackendClosed(t *testing.T) {
 	}
 }
 
+// TestLeanPathSkipsIdleConnectionsTheBackendHalfClosed: a backend that
+// ends an idle connection with a lingering close (FIN, then still reading)
+// gets no request on it: the connection is checked as the request is
+// written and skipped, as Pool.Get skips it, also for a request that may
+// not be sent twice.
+func TestLeanPathSkipsIdleConnectionsTheBackendHalfClosed(t *testing.T) {
+	t.Parallel()
+	sb := startScriptBackend(t, func(c net.Conn, br *bufio.Reader, r *http.Request, body []byte) {
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(r.Method)+len(r.URL.Path), r.Method+r.URL.Path)
+		c.(*net.TCPConn).CloseWrite()
+		time.Sleep(2 * time.Second) // still reading, never answering again
+	})
+	p := leanProxy(t, sb.addr)
+	for i, method := range []string{"GET", "POST", "DELETE", "PATCH"} {
+		time.Sleep(30 * time.Millisecond)
+		raw := fmt.Sprintf("%s /r%d HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", method, i)
+		start := time.Now()
+		resp, got := do(t, p, raw)
+		if want := fmt.Sprintf("%s/r%d", method, i); resp.StatusCode != 200 || got != want {
+			t.Errorf("%s after the backend half-closed the pooled connection: %d %q after %v, want 200 %q",
+				method, resp.StatusCode, got, time.Since(start), want)
+		}
+	}
+}
+
 func TestLeanPathAbandonsTheExchangeWhenTheClientLeaves(t *testing.T) {
 	t.Parallel()
 	closed := make(chan struct{})

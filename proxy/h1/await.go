@@ -1,9 +1,11 @@
 package h1
 
 import (
+	"errors"
 	"net"
 	"os"
 	"syscall"
+	"time"
 )
 
 // The read that follows a request's write almost always comes too early:
@@ -31,16 +33,30 @@ func (w awaitWriter) Write(p []byte) (int, error) {
 	return c.writeAwait(p)
 }
 
+// ErrIdleUnfit is FlushAwait's error for a connection from
+// [Pool.GetUnchecked] that the backend closed, or sent bytes on, while it
+// was idle. Nothing was written on it; it is broken.
+var ErrIdleUnfit = errors.New("h1: idle connection closed or written to by the backend")
+
 // FlushAwait flushes the buffered rest of a request after which nothing is
 // written (no body follows) and returns once the response has begun to
 // arrive, the read deadline has passed, or the connection has been closed
 // or has failed: the read that follows finds out which, and reports it.
-// A write error is returned as nc's Write would return it. Without a
-// descriptor to read and write raw, FlushAwait is Flush.
+// A write error is returned as nc's Write would return it. For a
+// connection from Pool.GetUnchecked it first checks the socket as
+// Pool.Get does, failing with ErrIdleUnfit. Without a descriptor to read
+// and write raw, FlushAwait is Flush.
 func (c *Conn) FlushAwait() error {
 	c.awaiting = rawWrites && c.raw != nil && c.bw.Buffered() > 0
+	if c.unchecked && !c.awaiting {
+		c.unchecked = false
+		if !c.alive(time.Now()) {
+			c.broken = true
+			return ErrIdleUnfit
+		}
+	}
 	err := c.bw.Flush()
-	c.awaiting = false
+	c.awaiting, c.unchecked = false, false
 	return err
 }
 
@@ -49,12 +65,16 @@ func (c *Conn) FlushAwait() error {
 // write that is short or would block leaves the rest to nc's own Write,
 // under the write deadline, and the wait to the read that follows.
 func (c *Conn) writeAwait(p []byte) (int, error) {
-	c.await = awaitState{buf: p}
+	c.await = awaitState{buf: p, check: c.unchecked}
 	// The raw read's error (a deadline, a close) is the following read's
 	// to report: once the write is done, the wait is only a wait.
 	_ = c.raw.Read(c.awaitFn)
 	st := c.await
 	c.await = awaitState{}
+	if st.unfit {
+		c.broken = true
+		return 0, ErrIdleUnfit
+	}
 	if !st.wrote {
 		// The raw read failed before calling back (a deadline already
 		// past, a closed connection): nc's Write does what it does.
@@ -77,15 +97,26 @@ type awaitState struct {
 	n     int
 	err   error
 	wrote bool
+	// check asks for the idle connection's check before the write; unfit
+	// is its failure.
+	check, unfit bool
 }
 
 // awaitCallback is the callback of writeAwait's raw read: called first,
-// it writes and asks to wait when the write was whole; called again, the
-// socket is readable.
+// it checks the socket when asked (after the runtime has reset its
+// readiness, so nothing that arrives later goes unseen), writes, and asks
+// to wait when the write was whole; called again, the socket is readable.
 func (c *Conn) awaitCallback(fd uintptr) bool {
 	st := &c.await
 	if st.wrote {
 		return true
+	}
+	if st.check {
+		st.check = false
+		if c.peek(fd); !c.peekOK {
+			st.unfit = true
+			return true
+		}
 	}
 	st.wrote = true
 	for {

@@ -222,3 +222,88 @@ func TestFlushAwaitWithoutADescriptorIsFlush(t *testing.T) {
 		t.Errorf("body %q", body)
 	}
 }
+
+// TestFlushAwaitChecksAnUncheckedIdleConnection: a connection from
+// GetUnchecked is checked as FlushAwait writes, after the runtime has
+// forgotten the socket's past readiness, so a close or bytes that came
+// while it sat idle, even just before the flush, fail it with
+// ErrIdleUnfit and nothing is written.
+func TestFlushAwaitChecksAnUncheckedIdleConnection(t *testing.T) {
+	t.Parallel()
+	for name, after := range map[string]func(net.Conn){
+		// A lingering close: the backend stops writing but still reads,
+		// so the request would go out and no reset would follow.
+		"half-closed": func(c net.Conn) { c.(*net.TCPConn).CloseWrite() },
+		"unsolicited": func(c net.Conn) { io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			answered := make(chan net.Conn, 1)
+			extra := make(chan int, 1)
+			addr := rawServer(t, func(c net.Conn) {
+				br := bufio.NewReader(c)
+				if waitRequest(br) {
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+					answered <- c
+				}
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				n, _ := io.Copy(io.Discard, br)
+				extra <- int(n)
+			})
+			var p Pool
+			c := dial(t, addr)
+			exchange(t, c)
+			p.Put(c)
+			after(<-answered)
+			got := p.GetUnchecked(time.Now())
+			if got != c {
+				t.Fatal("GetUnchecked did not hand out the idle connection")
+			}
+			// Give the FIN or bytes time to arrive and be seen by the
+			// runtime's poller before the flush.
+			time.Sleep(100 * time.Millisecond)
+			got.SetReadDeadline(time.Now().Add(5 * time.Second))
+			writeGet(got)
+			start := time.Now()
+			if err := got.FlushAwait(); err != ErrIdleUnfit {
+				t.Fatalf("FlushAwait: %v after %v, want ErrIdleUnfit", err, time.Since(start))
+			}
+			if got.finish() {
+				t.Error("an unfit connection may carry another exchange")
+			}
+			got.Close()
+			if n := <-extra; n != 0 {
+				t.Errorf("the backend got %d bytes of a request sent on an unfit connection", n)
+			}
+		})
+	}
+}
+
+func TestGetUncheckedHandsOutAHealthyConnection(t *testing.T) {
+	t.Parallel()
+	addr := rawServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for waitRequest(br) {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	var p Pool
+	c := dial(t, addr)
+	exchange(t, c)
+	p.Put(c)
+	got := p.GetUnchecked(time.Now())
+	if got != c || !got.Reused() {
+		t.Fatal("the idle connection was not handed out")
+	}
+	got.SetReadDeadline(time.Now().Add(5 * time.Second))
+	writeGet(got)
+	if err := got.FlushAwait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := got.ReadResponse("GET"); err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := io.ReadAll(got.Body()); string(body) != "ok" {
+		t.Errorf("body %q", body)
+	}
+}

@@ -39,6 +39,9 @@ type Conn struct {
 	// deadline that is not set costs nothing.
 	rdl, wdl time.Time
 
+	// unchecked says that c came from the pool with its socket's check
+	// left to FlushAwait (see Pool.GetUnchecked).
+	unchecked bool
 	// awaiting routes the next write of bw to writeAwait (see FlushAwait);
 	// await is that write's state and awaitFn its raw-read callback.
 	awaiting bool

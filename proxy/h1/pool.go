@@ -38,7 +38,20 @@ func (p *Pool) timeout() time.Duration {
 // caller's clock reading, to spare reading it again), or nil when there is
 // none. A connection idle for too long, closed by the backend, or that
 // received bytes while idle, is closed and skipped.
-func (p *Pool) Get(now time.Time) *Conn {
+func (p *Pool) Get(now time.Time) *Conn { return p.get(now, false) }
+
+// GetUnchecked is Get without the check of the connection's socket, for a
+// request sent with [Conn.FlushAwait], which checks it itself where no
+// byte or close can slip in unseen between the check and the request's
+// write, and fails with [ErrIdleUnfit], having written nothing, for a
+// connection the backend closed or wrote to while it was idle: the caller
+// closes that one and takes the next. Where FlushAwait cannot check, it is
+// Get.
+func (p *Pool) GetUnchecked(now time.Time) *Conn { return p.get(now, rawWrites) }
+
+// get pops idle connections until one is fit at now; with deferCheck, the
+// check of one with a descriptor is left to FlushAwait.
+func (p *Pool) get(now time.Time, deferCheck bool) *Conn {
 	for {
 		p.mu.Lock()
 		n := len(p.idle)
@@ -50,8 +63,14 @@ func (p *Pool) Get(now time.Time) *Conn {
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()
-		if now.Sub(c.idleSince) < p.timeout() && c.alive(now) {
-			return c
+		if now.Sub(c.idleSince) < p.timeout() {
+			if deferCheck && c.raw != nil {
+				c.unchecked = true
+				return c
+			}
+			if c.alive(now) {
+				return c
+			}
 		}
 		c.Close()
 	}
