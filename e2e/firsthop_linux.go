@@ -51,14 +51,24 @@ func FirsthopBinary(t testing.TB) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		// As the Dockerfile builds it: with the poller overlay.
-		ov, err := exec.CommandContext(ctx, "go", "run", OverlayPackage, "-o", filepath.Join(firsthopBuild.dir, "overlay")).Output()
+		var stderr strings.Builder
+		gen := exec.CommandContext(ctx, "go", "run", OverlayPackage, "-o", filepath.Join(firsthopBuild.dir, "overlay"))
+		gen.Stderr = &stderr
+		ov, err := gen.Output()
 		if err != nil {
-			firsthopBuild.err = fmt.Errorf("go run %s: %w", OverlayPackage, err)
+			firsthopBuild.err = fmt.Errorf("go run %s: %w\n%s", OverlayPackage, err, stderr.String())
 			return
 		}
 		cmd := exec.CommandContext(ctx, "go", "build", "-overlay", strings.TrimSpace(string(ov)), "-o", out, FirsthopPackage)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			firsthopBuild.err = fmt.Errorf("go build %s: %w\n%s", FirsthopPackage, err, b)
+			return
+		}
+		// go build ignores an overlay of files it does not read: check
+		// that this one took.
+		b, err := exec.CommandContext(ctx, out, "version", "-v").CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "\npoller: first-ready first\n") {
+			firsthopBuild.err = fmt.Errorf("%s version -v: %v\n%s(want the overlay's poller: first-ready first)", out, err, b)
 			return
 		}
 		firsthopBuild.path = out

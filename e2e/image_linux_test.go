@@ -161,6 +161,18 @@ func TestImage(t *testing.T) {
 		}
 	})
 
+	t.Run("poller overlay", func(t *testing.T) {
+		// The Dockerfile builds with cmd/netpolloverlay's overlay.
+		args := append([]string{ctr, "--"}, cfg.Config.Entrypoint...)
+		out, err := run(append(args, "version", "-v")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "\npoller: first-ready first\n") {
+			t.Errorf("version -v printed %q, want the overlay's poller: first-ready first", out)
+		}
+	})
+
 	t.Run("runs as non-root", func(t *testing.T) {
 		// A readable file and a root-only one; as root both load, which
 		// shows that the refusal comes from the image's user.

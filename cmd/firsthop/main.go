@@ -7,7 +7,7 @@
 //	firsthop ingress [--config FILE]   run the Kubernetes ingress controller
 //	firsthop validate --config FILE    check a config file and lint its trust settings
 //	firsthop echo --listen ADDR        run the echo backend on its own
-//	firsthop version                   print the version
+//	firsthop version [-v]              print the version (-v: Go release, poller order)
 package main
 
 import (
@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -47,7 +48,7 @@ Usage:
   firsthop ingress [--config FILE]  run the Kubernetes ingress controller
   firsthop validate --config FILE   check a config file and lint its trust settings
   firsthop echo --listen ADDR       run the echo backend on its own
-  firsthop version                  print the version
+  firsthop version [-v]             print the version (-v: Go release, poller order)
 
 Run "firsthop COMMAND -h" for the flags of a command.
 `
@@ -70,14 +71,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "echo":
 		return echoCmd(ctx, rest, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "firsthop", versionString())
-		return 0
+		return versionCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
 	fmt.Fprintf(stderr, "firsthop: unknown command %q\n\n%s", cmd, usage)
 	return 2
+}
+
+// versionCmd prints the version; with -v also the Go release the binary
+// was built with and the order of its network poller (see pollerOrder).
+func versionCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	verbose := fs.Bool("v", false, "also print the Go release and the network poller's order")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		if err == nil {
+			fmt.Fprintln(stderr, "firsthop version: unexpected arguments")
+		}
+		return 2
+	}
+	fmt.Fprintln(stdout, "firsthop", versionString())
+	if *verbose {
+		fmt.Fprintf(stdout, "go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		order, err := pollerOrder()
+		if err != nil {
+			fmt.Fprintln(stderr, "firsthop version: poller order:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "poller:", order)
+	}
+	return 0
 }
 
 // logFlags are the logging flags every long-running command takes.

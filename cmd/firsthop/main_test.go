@@ -13,6 +13,7 @@ import (
 	"github.com/firsthop/firsthop/proxy/echo"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -92,6 +93,28 @@ func TestUsage(t *testing.T) {
 	if code := run(context.Background(), []string{"version"}, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "firsthop ") {
 		t.Errorf("version: exit %d, stdout %q", code, &stdout)
 	}
+	if code := run(context.Background(), []string{"version", "extra"}, &stdout, &stderr); code != 2 {
+		t.Errorf("version extra: exit %d, want 2", code)
+	}
+}
+
+// TestVersionVerbose: version -v names the Go release and the order of the
+// poller the test binary was built with: the stock runtime's, since go test
+// builds without the overlay (e2e checks the release build's; a -race
+// build's scheduler may mix the order).
+func TestVersionVerbose(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"version", "-v"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("version -v: exit %d, stderr %q", code, &stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "go: "+runtime.Version()+" ") {
+		t.Fatalf("version -v printed %q", &stdout)
+	}
+	if !strings.HasPrefix(lines[2], "poller: ") {
+		t.Errorf("version -v: %q, want the poller's order", lines[2])
+	}
+	t.Log(lines[2])
 }
 
 // TestServeDemo runs the README's demo in-process: a forged X-Forwarded-For

@@ -20,15 +20,20 @@
 // events epoll_wait returned; what each event does is untouched.
 //
 // The runtime source is taken from the toolchain that runs this command
-// (go env GOROOT), and the patch applies only when that loop is found
-// exactly once as expected: any other source is refused with an error, so
-// a Go release that changes the poller fails the build loudly instead of
-// being patched blindly. For a target other than Linux (-goos), the
-// overlay is empty.
+// (go env GOROOT; run it with the go command and GOROOT of the build, since
+// go build ignores an overlay of files it does not read). The patch
+// applies only to a netpoll_epoll.go whose SHA-256 is one it was checked
+// against, and only while netpoll.go and proc.go still push readied
+// goroutines in front: any other source is refused with an error, so a Go
+// release that changes the poller fails the build instead of being patched
+// blindly. `firsthop version -v` tells which order a binary has. For a
+// target other than Linux (-goos), the overlay is empty.
 package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -81,7 +86,7 @@ func write(dir, goos, goroot string) (string, error) {
 		return "", err
 	}
 	ov := overlay{Replace: map[string]string{}}
-	if goos == "linux" {
+	if goos == "linux" || goos == "android" { // netpoll_epoll.go's build constraint
 		if goroot == "" {
 			out, err := exec.Command("go", "env", "GOROOT").Output()
 			if err != nil {
@@ -89,12 +94,16 @@ func write(dir, goos, goroot string) (string, error) {
 			}
 			goroot = strings.TrimSpace(string(out))
 		}
-		orig := filepath.Join(goroot, "src", "runtime", "netpoll_epoll.go")
-		src, err := os.ReadFile(orig)
-		if err != nil {
-			return "", err
+		rt := filepath.Join(goroot, "src", "runtime")
+		orig := filepath.Join(rt, "netpoll_epoll.go")
+		var srcs [3][]byte
+		for i, name := range []string{orig, filepath.Join(rt, "netpoll.go"), filepath.Join(rt, "proc.go")} {
+			var err error
+			if srcs[i], err = os.ReadFile(name); err != nil {
+				return "", err
+			}
 		}
-		patched, err := patchNetpoll(src)
+		patched, err := patchNetpoll(srcs[0], srcs[1], srcs[2])
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", orig, err)
 		}
@@ -118,29 +127,48 @@ func write(dir, goos, goroot string) (string, error) {
 	return path, os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// The loop of runtime.netpoll over the events epoll_wait returned, as Go
-// 1.22 through 1.26 write it, and what it becomes.
+// knownPollers are the SHA-256 sums of the runtime/netpoll_epoll.go files
+// the patch was checked against, with the release each comes from. Any
+// other file is refused: a release that changes the poller in any way needs
+// a look (and a line here) before it is patched.
+var knownPollers = map[string]string{
+	"cd94172ee133e4e522a8091818c6d82c9fdb94a9c263d5004feee114f76f9624": "go1.26.8",
+}
+
+// The loop of runtime.netpoll over the events epoll_wait returned, and
+// what it becomes; the comment shares the line, so that every other line
+// keeps its number (tracebacks, profiles).
 const (
 	forwardLoop = "\tfor i := int32(0); i < n; i++ {\n\t\tev := events[i]\n"
-	reverseLoop = "\t// Patched by firsthop's cmd/netpolloverlay: visit the events last to\n" +
-		"\t// first, so that toRun, which each netpollready pushes in front,\n" +
-		"\t// runs them first-ready first.\n" +
-		"\tfor i := n - 1; i >= 0; i-- {\n\t\tev := events[i]\n"
+	reverseLoop = "\tfor i := n - 1; i >= 0; i-- { // patched by firsthop cmd/netpolloverlay: first-ready first\n\t\tev := events[i]\n"
 )
 
-// errUnknownSource says the poller's source is not the one the patch is
-// for.
-var errUnknownSource = errors.New("the runtime's poller is not the one this patch knows " +
-	"(its event loop must occur exactly once); build without the overlay, or update cmd/netpolloverlay")
+// What the order depends on elsewhere in the runtime, as the known
+// releases write it: netpollready pushes the goroutines it readies, and a
+// push puts one in front of the list.
+const (
+	readyPushes = "\tif rg != nil {\n\t\ttoRun.push(rg)\n\t}\n\tif wg != nil {\n\t\ttoRun.push(wg)\n\t}\n"
+	pushFronts  = "func (l *gList) push(gp *g) {\n\tgp.schedlink = l.head\n\tl.head.set(gp)\n"
+)
 
-// patchNetpoll returns src, runtime/netpoll_epoll.go, with netpoll's event
-// loop reversed.
-func patchNetpoll(src []byte) ([]byte, error) {
-	if bytes.Count(src, []byte(forwardLoop)) != 1 || !bytes.Contains(src, []byte("func netpoll(delay int64) (gList, int32) {")) ||
-		!bytes.Contains(src, []byte("delta += netpollready(&toRun, pd, mode)")) {
+// errUnknownSource says the runtime's sources are not the ones the patch
+// was checked against.
+var errUnknownSource = errors.New("the runtime's poller is not one this patch was checked against " +
+	"(see knownPollers); build without the overlay, or review the new source and update cmd/netpolloverlay")
+
+// patchNetpoll returns epoll, runtime/netpoll_epoll.go, with netpoll's
+// event loop reversed, after checking it and what the order depends on in
+// netpoll.go and proc.go.
+func patchNetpoll(epoll, netpoll, proc []byte) ([]byte, error) {
+	sum := sha256.Sum256(epoll)
+	if _, ok := knownPollers[hex.EncodeToString(sum[:])]; !ok {
+		return nil, fmt.Errorf("%w: netpoll_epoll.go has SHA-256 %x", errUnknownSource, sum)
+	}
+	if bytes.Count(epoll, []byte(forwardLoop)) != 1 || !bytes.Contains(netpoll, []byte(readyPushes)) ||
+		!bytes.Contains(proc, []byte(pushFronts)) {
 		return nil, errUnknownSource
 	}
-	out := bytes.Replace(src, []byte(forwardLoop), []byte(reverseLoop), 1)
+	out := bytes.Replace(epoll, []byte(forwardLoop), []byte(reverseLoop), 1)
 	if _, err := parser.ParseFile(token.NewFileSet(), "netpoll_epoll.go", out, parser.SkipObjectResolution); err != nil {
 		return nil, fmt.Errorf("patched source does not parse: %w", err)
 	}

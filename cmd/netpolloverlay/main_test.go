@@ -14,52 +14,68 @@ import (
 	"time"
 )
 
-func installedNetpoll(t *testing.T) (path string, src []byte) {
+// installedRuntime returns the installed toolchain's runtime directory and
+// its netpoll_epoll.go, netpoll.go and proc.go.
+func installedRuntime(t *testing.T) (dir string, epoll, netpoll, proc []byte) {
 	t.Helper()
 	out, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	path = filepath.Join(strings.TrimSpace(string(out)), "src", "runtime", "netpoll_epoll.go")
-	src, err = os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	dir = filepath.Join(strings.TrimSpace(string(out)), "src", "runtime")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	return path, src
+	return dir, read("netpoll_epoll.go"), read("netpoll.go"), read("proc.go")
 }
 
 func TestPatchNetpollReversesTheEventLoopOfTheInstalledRuntime(t *testing.T) {
-	_, src := installedNetpoll(t)
-	out, err := patchNetpoll(src)
+	_, epoll, netpoll, proc := installedRuntime(t)
+	out, err := patchNetpoll(epoll, netpoll, proc)
 	if err != nil {
-		t.Fatalf("the installed toolchain's poller: %v", err)
+		t.Fatalf("the installed toolchain's poller (%s): %v", runtime.Version(), err)
 	}
 	if bytes.Contains(out, []byte(forwardLoop)) || !bytes.Contains(out, []byte("for i := n - 1; i >= 0; i-- {")) {
 		t.Fatal("the event loop was not reversed")
 	}
-	// Nothing else changed.
-	if got, want := bytes.Replace(out, []byte(reverseLoop), []byte(forwardLoop), 1), src; !bytes.Equal(got, want) {
+	// Nothing else changed, and every line keeps its number.
+	if got := bytes.Replace(out, []byte(reverseLoop), []byte(forwardLoop), 1); !bytes.Equal(got, epoll) {
 		t.Error("the patch changed more than the loop")
+	}
+	if bytes.Count(out, []byte("\n")) != bytes.Count(epoll, []byte("\n")) {
+		t.Error("the patch moved lines")
 	}
 }
 
-func TestPatchNetpollRefusesAnUnknownPoller(t *testing.T) {
-	_, src := installedNetpoll(t)
-	tests := map[string][]byte{
-		"loop missing": bytes.Replace(src, []byte(forwardLoop), []byte("\tfor i := range n {\n\t\tev := events[i]\n"), 1),
-		"loop twice":   append(append([]byte(nil), src...), []byte("\nfunc x() {\n"+forwardLoop+"\t}\n}\n")...),
-		"not netpoll":  []byte("package runtime\n\nfunc f(events []int, n int32) {\n" + forwardLoop + "\t_ = ev\n\t}\n}\n"),
-		"already patched": func() []byte {
-			out, err := patchNetpoll(src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return out
-		}(),
+func TestPatchNetpollRefusesAnUnknownRuntime(t *testing.T) {
+	_, epoll, netpoll, proc := installedRuntime(t)
+	patched, err := patchNetpoll(epoll, netpoll, proc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(b []byte, old, new string) []byte {
+		t.Helper()
+		if !bytes.Contains(b, []byte(old)) {
+			t.Fatalf("%q not in the source", old)
+		}
+		return bytes.Replace(b, []byte(old), []byte(new), 1)
+	}
+	tests := map[string][3][]byte{
+		// A change anywhere in the poller, even one the loop check would
+		// not see.
+		"poller changed inside the loop": {edit(epoll, "\t\tev := events[i]\n", "\t\tev := events[i]\n\t\tif delta > 64 {\n\t\t\tbreak\n\t\t}\n"), netpoll, proc},
+		"poller changed elsewhere":       {append(append([]byte(nil), epoll...), "\n// a comment\n"...), netpoll, proc},
+		"already patched":                {patched, netpoll, proc},
+		"readied goroutines appended":    {epoll, edit(netpoll, "toRun.push(rg)", "toRun.pushBack(rg)"), proc},
+		"push appends":                   {epoll, netpoll, edit(proc, "func (l *gList) push(gp *g) {\n\tgp.schedlink = l.head", "func (l *gList) push(gp *g) {\n\tgp.schedlink = 0")},
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
-			if _, err := patchNetpoll(in); !errors.Is(err, errUnknownSource) {
+			if _, err := patchNetpoll(in[0], in[1], in[2]); !errors.Is(err, errUnknownSource) {
 				t.Errorf("patchNetpoll: %v, want errUnknownSource", err)
 			}
 		})
@@ -67,9 +83,10 @@ func TestPatchNetpollRefusesAnUnknownPoller(t *testing.T) {
 }
 
 func TestWriteMapsTheRuntimeFileToThePatchedCopy(t *testing.T) {
-	orig, _ := installedNetpoll(t)
+	rt, _, _, _ := installedRuntime(t)
+	orig := filepath.Join(rt, "netpoll_epoll.go")
 	dir := t.TempDir()
-	path, err := write(dir, "linux", filepath.Dir(filepath.Dir(filepath.Dir(orig))))
+	path, err := write(dir, "linux", filepath.Dir(filepath.Dir(rt)))
 	if err != nil {
 		t.Fatal(err)
 	}
