@@ -12,6 +12,17 @@ import (
 	"time"
 )
 
+// readOK reads a response to a GET on c and checks that it is okAnswer.
+func readOK(t *testing.T, c *Conn) {
+	t.Helper()
+	if _, err := c.ReadResponse("GET"); err != nil {
+		t.Fatal(err)
+	}
+	if body, err := io.ReadAll(c.Body()); err != nil || string(body) != "ok" {
+		t.Fatalf("body %q, %v", body, err)
+	}
+}
+
 // writeGet buffers a GET on c, for FlushAwait to send.
 func writeGet(c *Conn) {
 	_ = WriteRequestLine(c.Writer(), "GET", "/")
@@ -26,7 +37,7 @@ func TestFlushAwaitReturnsOnceTheResponseBegins(t *testing.T) {
 		br := bufio.NewReader(c)
 		for waitRequest(br) {
 			time.Sleep(delay)
-			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			io.WriteString(c, okAnswer)
 		}
 	})
 	c := dial(t, addr)
@@ -41,13 +52,7 @@ func TestFlushAwaitReturnsOnceTheResponseBegins(t *testing.T) {
 		if waited := time.Since(start); waited < delay/2 {
 			t.Fatalf("exchange %d: FlushAwait returned after %v, before the response was sent", i, waited)
 		}
-		if _, err := c.ReadResponse("GET"); err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(c.Body())
-		if err != nil || string(body) != "ok" {
-			t.Fatalf("exchange %d: body %q, %v", i, body, err)
-		}
+		readOK(t, c)
 		if !c.finish() {
 			t.Fatalf("exchange %d: the connection cannot carry another", i)
 		}
@@ -58,12 +63,7 @@ func TestFlushAwaitMissesNoFastResponse(t *testing.T) {
 	t.Parallel()
 	// The backend answers as soon as it can; a readiness the wait missed
 	// would leave the exchange to the read deadline.
-	addr := rawServer(t, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		for waitRequest(br) {
-			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		}
-	})
+	addr := rawServer(t, answerEach)
 	c := dial(t, addr)
 	for i := range 2000 {
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -207,7 +207,7 @@ func TestFlushAwaitWithoutADescriptorIsFlush(t *testing.T) {
 	go func() {
 		br := bufio.NewReader(b)
 		if waitRequest(br) {
-			io.WriteString(b, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			io.WriteString(b, okAnswer)
 		}
 	}()
 	c := NewConn(a, 1<<16)
@@ -215,12 +215,7 @@ func TestFlushAwaitWithoutADescriptorIsFlush(t *testing.T) {
 	if err := c.FlushAwait(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ReadResponse("GET"); err != nil {
-		t.Fatal(err)
-	}
-	if body, _ := io.ReadAll(c.Body()); string(body) != "ok" {
-		t.Errorf("body %q", body)
-	}
+	readOK(t, c)
 }
 
 // TestFlushAwaitChecksAnUncheckedIdleConnection: a connection from
@@ -243,7 +238,7 @@ func TestFlushAwaitChecksAnUncheckedIdleConnection(t *testing.T) {
 			addr := rawServer(t, func(c net.Conn) {
 				br := bufio.NewReader(c)
 				if waitRequest(br) {
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+					io.WriteString(c, okAnswer)
 					answered <- c
 				}
 				c.SetReadDeadline(time.Now().Add(2 * time.Second))
@@ -281,12 +276,7 @@ func TestFlushAwaitChecksAnUncheckedIdleConnection(t *testing.T) {
 
 func TestGetUncheckedHandsOutAHealthyConnection(t *testing.T) {
 	t.Parallel()
-	addr := rawServer(t, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		for waitRequest(br) {
-			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		}
-	})
+	addr := rawServer(t, answerEach)
 	var p Pool
 	c := dial(t, addr)
 	exchange(t, c)
@@ -300,10 +290,5 @@ func TestGetUncheckedHandsOutAHealthyConnection(t *testing.T) {
 	if err := got.FlushAwait(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := got.ReadResponse("GET"); err != nil {
-		t.Fatal(err)
-	}
-	if body, _ := io.ReadAll(got.Body()); string(body) != "ok" {
-		t.Errorf("body %q", body)
-	}
+	readOK(t, got)
 }

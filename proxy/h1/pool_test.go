@@ -61,6 +61,17 @@ func dial(t *testing.T, addr string) *Conn {
 	return NewConn(nc, 1<<16)
 }
 
+// okAnswer is the test servers' answer to a request.
+const okAnswer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+// answerEach answers every request on c with okAnswer.
+func answerEach(c net.Conn) {
+	br := bufio.NewReader(c)
+	for waitRequest(br) {
+		io.WriteString(c, okAnswer)
+	}
+}
+
 // waitRequest reads one request head from br.
 func waitRequest(br *bufio.Reader) bool {
 	for {
@@ -76,12 +87,7 @@ func waitRequest(br *bufio.Reader) bool {
 
 func TestPoolReusesAFullyReadConnection(t *testing.T) {
 	t.Parallel()
-	addr := rawServer(t, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		for waitRequest(br) {
-			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		}
-	})
+	addr := rawServer(t, answerEach)
 	var p Pool
 	c := dial(t, addr)
 	if got := exchange(t, c); got != "ok" {
@@ -160,7 +166,7 @@ func TestPoolSkipsIdleConnectionsTheBackendClosedOrWroteTo(t *testing.T) {
 			addr := rawServer(t, func(c net.Conn) {
 				br := bufio.NewReader(c)
 				if waitRequest(br) {
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+					io.WriteString(c, okAnswer)
 					answered <- c
 				}
 				time.Sleep(time.Second)
@@ -192,12 +198,7 @@ func TestPoolSkipsIdleConnectionsTheBackendClosedOrWroteTo(t *testing.T) {
 
 func TestPoolIdleTimeout(t *testing.T) {
 	t.Parallel()
-	addr := rawServer(t, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		for waitRequest(br) {
-			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		}
-	})
+	addr := rawServer(t, answerEach)
 	p := Pool{IdleTimeout: 50 * time.Millisecond}
 	c := dial(t, addr)
 	exchange(t, c)
