@@ -152,6 +152,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "firsthop serve: --config is required")
 		return 2
 	}
+	loaded := stamp(*configPath) // before the read: a change during it is seen
 	cfg, err := config.Load(*configPath, config.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -176,7 +177,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Error("binding listeners", "error", err.Error())
 		return 1
 	}
-	r := &reloader{path: *configPath, srv: srv, log: log, interval: *watch, files: cfg.Files}
+	r := &reloader{path: *configPath, srv: srv, log: log, interval: *watch, files: cfg.Files, loaded: loaded}
 	go r.run(ctx)
 	if err := srv.Serve(ctx); err != nil {
 		log.Error("server stopped", "error", err.Error())

@@ -24,6 +24,10 @@ type reloader struct {
 	interval time.Duration // 0: no polling, SIGHUP only
 	files    []string      // watched; replaced after every good reload
 
+	// loaded is the config file's stamp taken before it was last read, so
+	// that a change made while it was read is still seen as one.
+	loaded fileStamp
+
 	// reloaded, when non-nil, receives the result of every reload (tests).
 	reloaded chan<- error
 }
@@ -43,7 +47,21 @@ func stamp(path string) fileStamp {
 	return fileStamp{mod: fi.ModTime(), size: fi.Size(), ok: true}
 }
 
+// stamps returns the watched files' stamps, the config file's as it was
+// before it was last read (see loaded).
 func (r *reloader) stamps() []fileStamp {
+	out := make([]fileStamp, len(r.files))
+	for i, f := range r.files {
+		out[i] = stamp(f)
+		if f == r.path {
+			out[i] = r.loaded
+		}
+	}
+	return out
+}
+
+// current returns the watched files' stamps as they are now.
+func (r *reloader) current() []fileStamp {
 	out := make([]fileStamp, len(r.files))
 	for i, f := range r.files {
 		out[i] = stamp(f)
@@ -51,7 +69,8 @@ func (r *reloader) stamps() []fileStamp {
 	return out
 }
 
-// run reloads until ctx is done.
+// run reloads until ctx is done. The caller sets loaded before it reads
+// the file the server runs with.
 func (r *reloader) run(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -70,8 +89,7 @@ func (r *reloader) run(ctx context.Context) {
 		case <-hup:
 			r.log.Info("SIGHUP: reloading the configuration", "config", r.path)
 		case <-tick:
-			now := r.stamps()
-			if slices.Equal(now, seen) {
+			if slices.Equal(r.current(), seen) {
 				continue
 			}
 			r.log.Info("configuration files changed: reloading", "config", r.path)
@@ -86,6 +104,7 @@ func (r *reloader) run(ctx context.Context) {
 
 // reload loads, validates and applies the file once.
 func (r *reloader) reload() error {
+	r.loaded = stamp(r.path)
 	cfg, err := config.Load(r.path, config.Options{})
 	if err != nil {
 		var errs config.Errors
