@@ -22,7 +22,7 @@ ARG TARGETOS
 ARG TARGETARCH
 ARG VERSION
 # The runtime's poller runs ready goroutines first-ready first under this
-# overlay (cmd/netpolloverlay: a third off the p99 near saturation); the
+# overlay (cmd/netpolloverlay: a fifth off the p99 near saturation); the
 # build fails if the toolchain's poller is not the one it knows.
 RUN go run ./cmd/netpolloverlay -o /tmp/overlay -goos "$TARGETOS" && \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \

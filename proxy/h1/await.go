@@ -11,14 +11,14 @@ import (
 // The read that follows a request's write almost always comes too early:
 // the backend has not answered yet, so it returns EAGAIN and only then
 // does the goroutine park until the socket is readable — one system call
-// in six of a proxied request, for nothing. [Conn.FlushAwait] spares it by
+// in seven of a proxied request, for nothing. [Conn.FlushAwait] spares it by
 // writing the request from inside the descriptor's raw read: the runtime
 // forgets the socket's past readiness before calling back, so a response
 // that arrives once the write is done always wakes the wait that follows.
 // What makes that safe is HTTP/1.1's strict request/response: nothing of
 // this exchange can arrive before its request is written, and bytes that
-// came unasked while the connection was idle are refused before it is
-// reused (see [Conn.alive]).
+// came unasked while the connection was idle are refused before the
+// request is written (see [Conn.alive] and [Pool.GetUnchecked]).
 
 // awaitWriter is what a Conn's buffered writer writes to: nc, or for the
 // flush of a FlushAwait, writeAwait.
