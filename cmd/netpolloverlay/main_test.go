@@ -115,43 +115,48 @@ func TestWriteMapsTheRuntimeFileToThePatchedCopy(t *testing.T) {
 	}
 }
 
-// TestOverlayRunsReadyGoroutinesInOrder builds a program whose goroutines
-// wait on eight connections made readable one after another, with the
-// overlay and without, and checks that with it they run in that order.
+// TestOverlayRunsReadyGoroutinesInOrder builds firsthop with the overlay
+// and without, and asks each which order its poller has (version -v
+// probes it with eight connections made readable one after another).
 func TestOverlayRunsReadyGoroutinesInOrder(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the overlay patches the Linux poller only")
 	}
 	if testing.Short() {
-		t.Skip("builds the runtime twice")
+		t.Skip("builds firsthop twice")
 	}
 	ov, err := write(t.TempDir(), "linux", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(overlay string) string {
+	poller := func(overlay string) string {
 		t.Helper()
-		bin := filepath.Join(t.TempDir(), "order")
+		bin := filepath.Join(t.TempDir(), "firsthop")
 		args := []string{"build", "-o", bin}
 		if overlay != "" {
 			args = append(args, "-overlay", overlay)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		if out, err := exec.CommandContext(ctx, "go", append(args, "./testdata/order")...).CombinedOutput(); err != nil {
+		if out, err := exec.CommandContext(ctx, "go", append(args, "../firsthop")...).CombinedOutput(); err != nil {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
-		out, err := exec.CommandContext(ctx, bin).Output()
+		out, err := exec.CommandContext(ctx, bin, "version", "-v").Output()
 		if err != nil {
-			t.Fatalf("%s: %v", bin, err)
+			t.Fatalf("%s version -v: %v", bin, err)
 		}
-		return strings.TrimSpace(string(out))
+		for _, line := range strings.Split(string(out), "\n") {
+			if v, ok := strings.CutPrefix(line, "poller: "); ok {
+				return v
+			}
+		}
+		t.Fatalf("%s version -v printed no poller line:\n%s", bin, out)
+		return ""
 	}
-	const inOrder = "0 1 2 3 4 5 6 7"
-	if got := run(ov); got != inOrder {
-		t.Errorf("with the overlay the goroutines ran %s, want %s", got, inOrder)
+	if got := poller(ov); got != "first-ready first" {
+		t.Errorf("with the overlay the poller runs %q, want first-ready first", got)
 	}
 	// What the stock runtime does, for the record: last-ready first. Should
 	// it ever run them in order too, the overlay is no longer needed.
-	t.Logf("without the overlay: %s", run(""))
+	t.Logf("without the overlay: %s", poller(""))
 }
