@@ -70,6 +70,9 @@ type requestState struct {
 	tier     Tier
 	// forged counts the identity header fields an untrusted peer sent.
 	forged int
+	// cleanRawPath, when set, is how cleanPath is escaped (see
+	// Table.encodedSlashes).
+	cleanRawPath string
 	// cleanPath is the path to forward when it differs from the request's.
 	cleanPath string
 	hops      [4]clientip.Hop
@@ -233,8 +236,20 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusBadRequest, why)
 		return true
 	}
+	if hasEncodedSlash(r.URL.RawPath) {
+		if why := t.encodedSlashes(host, r.URL.RawPath, clean, rule, st); why != "" {
+			plainError(w, http.StatusBadRequest, why)
+			return true
+		}
+	}
 	if rule == nil {
 		plainError(w, http.StatusNotFound, "no route for this host and path")
+		return true
+	}
+	if r.Method == http.MethodTrace && !rule.allowTrace {
+		// A TRACE answer echoes the request, cookies and credentials
+		// included, to any script that can make a browser send one.
+		plainError(w, http.StatusMethodNotAllowed, "TRACE is not allowed on this route")
 		return true
 	}
 	b := rule.backend
@@ -384,7 +399,7 @@ func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 	out.URL.Host = st.endpoint.Addr.String()
 	if st.cleanPath != "" {
 		out.URL.Path = st.cleanPath
-		out.URL.RawPath = ""
+		out.URL.RawPath = st.cleanRawPath
 	}
 	stripIdentityHeaders(out.Header, st.fwd.res.PeerTrusted)
 	setForwardingHeaders(out.Header, st.headers, &st.fwd)
