@@ -409,7 +409,7 @@ func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 // [handler.retryElsewhere] allows, through the backend's transport.
 func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
 	st := req.Context().Value(stateKey{}).(*requestState)
-	if req.Body != nil {
+	if req.Body != nil && req.Body != http.NoBody {
 		st.retryBody.ReadCloser = req.Body
 		req.Body = &st.retryBody
 	}

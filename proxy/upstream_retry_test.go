@@ -69,13 +69,14 @@ func TestRefusedConnectionIsRetriedForEveryMethod(t *testing.T) {
 	for _, path := range retryPaths {
 		t.Run(path.name, func(t *testing.T) {
 			t.Parallel()
+			dead := refusingAddr(t)
 			p := startProxy(t, TableSpec{
 				Routes: []Route{{Path: "/", Backend: "b"}},
 				Backends: []Backend{{Name: "b", Protocol: path.protocol,
 					// Never ejected: every request may land on the refusing
 					// endpoint first.
 					PassiveHealth: PassiveHealth{Failures: 1 << 20},
-					Endpoints:     []Endpoint{{Addr: refusingAddr(t)}, {Addr: bodyEchoBackend(t, path.protocol)}}}},
+					Endpoints:     []Endpoint{{Addr: dead}, {Addr: bodyEchoBackend(t, path.protocol)}}}},
 			}, listen.Policy{})
 			client := &http.Client{Timeout: 10 * time.Second}
 			for i := range 40 {
@@ -101,6 +102,11 @@ func TestRefusedConnectionIsRetriedForEveryMethod(t *testing.T) {
 				if want := method + " " + payload; resp.StatusCode != http.StatusOK || string(got) != want {
 					t.Fatalf("request %d: got %d %q, want 200 %q", i, resp.StatusCode, got, want)
 				}
+			}
+			// Each request had even odds of trying the refusing endpoint
+			// first; the odds that none did are 2^-40.
+			if p.srv.endpoints.get(dead).failures.Load() == 0 {
+				t.Error("no request tried the refusing endpoint")
 			}
 		})
 	}
