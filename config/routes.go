@@ -69,7 +69,7 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 // routePath decodes one paths item. ok is false when its backend is
 // missing or bad; r.matchOK is false when its path or pathType is.
 func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
-	f, ok := d.mapping(n, path, "a path", "path", "pathType", "backend", "timeout")
+	f, ok := d.mapping(n, path, "a path", "path", "pathType", "backend", "timeout", "allowTrace", "keepEncodedSlashes")
 	if !ok {
 		return r, false
 	}
@@ -97,6 +97,12 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 	}
 	if v := f.value("timeout"); v != nil {
 		r.Timeout, _ = d.duration(v, f.sub("timeout"))
+	}
+	if v := f.value("allowTrace"); v != nil {
+		r.AllowTrace, _ = d.boolean(v, f.sub("allowTrace"))
+	}
+	if v := f.value("keepEncodedSlashes"); v != nil {
+		r.KeepEncodedSlashes, _ = d.boolean(v, f.sub("keepEncodedSlashes"))
 	}
 	v := f.value("backend")
 	if v == nil {

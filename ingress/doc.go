@@ -76,6 +76,11 @@
 // https), else HTTP/1.1. https backends are encrypted but their
 // certificates are not verified: pods rarely hold one for their address.
 //
+// The Ingress's firsthop.io/allow-trace and firsthop.io/keep-encoded-slashes
+// annotations, set "true", turn on proxy.Route.AllowTrace and
+// KeepEncodedSlashes for each of its routes; another value than "true" or
+// "false" is reported and passed over.
+//
 // # TLS
 //
 // Each spec.tls entry of an Ingress served loads the Secret it names from

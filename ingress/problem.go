@@ -80,6 +80,10 @@ const (
 	// ReasonProtocolConflict: two Ingresses ask for different protocols
 	// for the same backend; the older one's wins.
 	ReasonProtocolConflict = "BackendProtocolConflict"
+	// ReasonInvalidRouteOption: the firsthop.io/allow-trace or
+	// firsthop.io/keep-encoded-slashes annotation is neither "true" nor
+	// "false"; the option stays off.
+	ReasonInvalidRouteOption = "InvalidRouteOption"
 	// ReasonInvalidTLS: a spec.tls entry has an invalid host; the entry is
 	// not used (its hosts get the default certificate), the routes are
 	// served.

@@ -239,6 +239,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 			cands = append(cands, candidate{isDefault: true, backend: db.Service})
 		}
 	}
+	allowTrace, keepEncodedSlashes, optionProblems := routeOptions(ing)
 	for i := range ing.Spec.Rules {
 		rule := &ing.Spec.Rules[i]
 		host, err := canonicalHost(rule.Host)
@@ -261,7 +262,8 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 				continue
 			}
 			cands = append(cands, candidate{
-				route:   proxy.Route{Host: host, Path: path, PathType: typ},
+				route: proxy.Route{Host: host, Path: path, PathType: typ,
+					AllowTrace: allowTrace, KeepEncodedSlashes: keepEncodedSlashes},
 				backend: hp.Backend.Service,
 				regex:   regex,
 			})
@@ -272,6 +274,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		return
 	}
 	p.accepted = append(p.accepted, self)
+	p.report(optionProblems...)
 	p.addTLS(ing)
 
 	for _, c := range cands {

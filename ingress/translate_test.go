@@ -322,6 +322,22 @@ func TestTranslate(t *testing.T) {
 				"Ingress shop/conflicting BackendProtocolConflict",
 			},
 		},
+		{
+			name:    "route options: allow-trace and keep-encoded-slashes reach every route of their Ingress",
+			fixture: "route-options",
+			want: proxy.TableSpec{
+				Routes: []proxy.Route{
+					prefix("plain.example.com", "/", "shop/web:80"),
+					{Host: "registry.example.com", Path: "/health", PathType: proxy.PathExact, Backend: "shop/web:80",
+						AllowTrace: true, KeepEncodedSlashes: true},
+					{Host: "registry.example.com", Path: "/v2", PathType: proxy.PathPrefix, Backend: "shop/web:80",
+						AllowTrace: true, KeepEncodedSlashes: true},
+					prefix("unclear.example.com", "/", "shop/web:80"),
+				},
+				Backends: []proxy.Backend{web("shop", "80")},
+			},
+			wantProblems: []string{"Ingress shop/unclear InvalidRouteOption"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

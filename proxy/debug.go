@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
@@ -45,7 +46,11 @@ type debugEndpoint struct {
 	Address string `json:"address"`
 	Node    string `json:"node,omitempty"`
 	Zone    string `json:"zone,omitempty"`
-	State   string `json:"state"`
+	// State is the endpoint's readiness ("ready", "terminating"), or
+	// "ejected" while passive health keeps requests away from it, until
+	// EjectedUntil (RFC 3339).
+	State        string `json:"state"`
+	EjectedUntil string `json:"ejectedUntil,omitempty"`
 }
 
 // debugTable answers the current routing table as JSON.
@@ -69,12 +74,17 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 	for _, r := range t.spec.Routes {
 		out.Routes = append(out.Routes, debugRoute{Host: r.Host, Path: r.Path, PathType: r.PathType.String(), Backend: r.Backend})
 	}
+	now := time.Now()
 	for _, b := range t.backends {
 		db := debugBackend{Name: b.name, Locality: b.policy.String(), Tiers: []debugTier{}}
 		for i, g := range b.groups {
 			dt := debugTier{Tier: b.tiers[i].String()}
 			for _, ep := range g {
-				dt.Endpoints = append(dt.Endpoints, debugEndpoint{Address: ep.Addr.String(), Node: ep.Node, Zone: ep.Zone, State: ep.State.String()})
+				de := debugEndpoint{Address: ep.Addr.String(), Node: ep.Node, Zone: ep.Zone, State: ep.State.String()}
+				if until, ejected := ep.state.ejectionEnd(now); ejected {
+					de.State, de.EjectedUntil = "ejected", until.UTC().Format(time.RFC3339)
+				}
+				dt.Endpoints = append(dt.Endpoints, de)
 			}
 			db.Tiers = append(db.Tiers, dt)
 		}

@@ -71,13 +71,17 @@ type upstreamExchange struct {
 	watch func() bool
 	// body copies a request body; nil for a request without one.
 	body *bodyCopy
+	// bodyStarted is set once a copy of the request body began: from then
+	// on the body cannot be sent to another endpoint.
+	bodyStarted bool
 	// clientBodyErr is the failure reading the client's body that ended
 	// an attempt (see clientBodyError); nil when there was none.
 	clientBodyErr error
 }
 
-// forward sends r to st's endpoint (another one when connecting fails) and
-// streams the response to w, which is st's status recorder.
+// forward sends r to st's endpoint (to others as long as
+// [handler.retryElsewhere] allows) and streams the response to w, which is
+// st's status recorder.
 func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestState, timeout time.Duration) {
 	x := &st.x
 	*x = upstreamExchange{h: h, w: w, r: r, st: st, began: st.began, now: st.began}
@@ -85,12 +89,8 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 		x.route = x.began.Add(timeout)
 	}
 	resp, err := x.attempt()
-	var tried [maxConnectRetries + 1]*endpointState
-	for n := 0; n < maxConnectRetries && err != nil && isConnectError(err) && r.ContentLength == 0 &&
-		!st.clientGone(r) && !x.routeExpired(); n++ {
-		if !h.switchEndpoint(st, tried[:n+1], err) {
-			break
-		}
+	var a attempts
+	for err != nil && h.retryElsewhere(st, &a, err, x.cutOff(), !x.bodyStarted) {
 		x.now = time.Now()
 		resp, err = x.attempt()
 	}
@@ -108,6 +108,12 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 		return
 	}
 	x.stream(resp)
+}
+
+// cutOff reports whether the request is cut off: the client left or the
+// route's deadline passed.
+func (x *upstreamExchange) cutOff() bool {
+	return x.st.clientGone(x.r) || x.routeExpired()
 }
 
 // routeExpired reports whether the route's deadline has passed.
@@ -129,8 +135,7 @@ func (x *upstreamExchange) attempt() (*h1.Response, error) {
 	}
 	resp, err := x.roundTrip()
 	if err != nil {
-		blame := !x.st.clientGone(x.r) && !x.routeExpired() && x.clientBodyErr == nil && !unsendable(err)
-		x.h.recordOutcome(x.st, span, err, 0, blame)
+		x.h.recordOutcome(x.st, span, err, 0, endpointToBlame(err, x.cutOff(), x.clientBodyErr != nil))
 		return nil, err
 	}
 	x.h.recordOutcome(x.st, span, nil, resp.StatusCode, false)
@@ -232,6 +237,7 @@ func (x *upstreamExchange) send(c *h1.Conn) (*h1.Response, error) {
 	}
 	if r.ContentLength != 0 {
 		c.SetDeadlines(x.route, x.route)
+		x.bodyStarted = true
 		x.startBody(c)
 	} else {
 		c.SetWriteDeadline(x.route)

@@ -70,6 +70,9 @@ type requestState struct {
 	tier     Tier
 	// forged counts the identity header fields an untrusted peer sent.
 	forged int
+	// cleanRawPath, when set, is how cleanPath is escaped (see
+	// Table.encodedSlashes).
+	cleanRawPath string
 	// cleanPath is the path to forward when it differs from the request's.
 	cleanPath string
 	hops      [4]clientip.Hop
@@ -79,8 +82,10 @@ type requestState struct {
 	// aborting the connection rather than letting net/http answer.
 	abort bool
 	// body wraps the request body on the reverse proxy's path, to tell the
-	// client's failures from the endpoint's.
-	body clientBody
+	// client's failures from the endpoint's; retryBody wraps that for the
+	// transport, to keep it whole for another endpoint (see retryableBody).
+	body      clientBody
+	retryBody retryableBody
 	// fast is the fast loop's connection the request came from; nil for
 	// net/http's.
 	fast *fastConn
@@ -231,8 +236,20 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusBadRequest, why)
 		return true
 	}
+	if hasEncodedSlash(r.URL.RawPath) {
+		if why := t.encodedSlashes(host, r.URL.RawPath, clean, rule, st); why != "" {
+			plainError(w, http.StatusBadRequest, why)
+			return true
+		}
+	}
 	if rule == nil {
 		plainError(w, http.StatusNotFound, "no route for this host and path")
+		return true
+	}
+	if r.Method == http.MethodTrace && !rule.allowTrace {
+		// A TRACE answer echoes the request, cookies and credentials
+		// included, to any script that can make a browser send one.
+		plainError(w, http.StatusMethodNotAllowed, "TRACE is not allowed on this route")
 		return true
 	}
 	b := rule.backend
@@ -382,47 +399,28 @@ func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 	out.URL.Host = st.endpoint.Addr.String()
 	if st.cleanPath != "" {
 		out.URL.Path = st.cleanPath
-		out.URL.RawPath = ""
+		out.URL.RawPath = st.cleanRawPath
 	}
 	stripIdentityHeaders(out.Header, st.fwd.res.PeerTrusted)
 	setForwardingHeaders(out.Header, st.headers, &st.fwd)
 }
 
+// roundTrip sends req to st's endpoint, and to others as long as
+// [handler.retryElsewhere] allows, through the backend's transport.
 func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
 	st := req.Context().Value(stateKey{}).(*requestState)
+	if req.Body != nil && req.Body != http.NoBody {
+		st.retryBody.ReadCloser = req.Body
+		req.Body = &st.retryBody
+	}
 	resp, err := h.attempt(req, st)
-	var tried [maxConnectRetries + 1]*endpointState
-	for n := 0; n < maxConnectRetries && err != nil && isConnectError(err) && req.Body == nil && req.Context().Err() == nil; n++ {
-		if !h.switchEndpoint(st, tried[:n+1], err) {
-			break
-		}
+	var a attempts
+	for err != nil && h.retryElsewhere(st, &a, err, req.Context().Err() != nil, !st.retryBody.read.Load()) {
 		req.URL.Host = st.endpoint.Addr.String()
 		resp, err = h.attempt(req, st)
 	}
 	return resp, err
 }
-
-// switchEndpoint moves st, whose attempt on its endpoint failed to connect
-// with err (so nothing reached it), to another endpoint of its backend,
-// noting the failed one in tried (whose last slot is free), and reports
-// whether there was one left to try.
-func (h *handler) switchEndpoint(st *requestState, tried []*endpointState, err error) bool {
-	tried[len(tried)-1] = st.up.state
-	next, tier, ok := st.backend.pick(tried)
-	if !ok {
-		return false
-	}
-	h.log.Debug("retrying on another endpoint", "backend", st.backend.name,
-		"failed", st.endpoint.Addr.String(), "next", next.Addr.String(), "error", err.Error())
-	st.up.state.inflight.Add(-1)
-	next.state.inflight.Add(1)
-	st.up, st.endpoint, st.tier = next, next.Endpoint, tier
-	return true
-}
-
-// maxConnectRetries is how many other endpoints a request without a body
-// is retried on when connecting fails (so nothing reached the endpoint).
-const maxConnectRetries = 2
 
 // attempt sends req to st's endpoint once and records the outcome for
 // passive health (and, with tracing, in a client span).
@@ -437,7 +435,7 @@ func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, 
 	}
 	resp, err := st.backend.transport.RoundTrip(req)
 	if err != nil {
-		h.recordOutcome(st, span, err, 0, req.Context().Err() == nil && !st.body.failed.Load())
+		h.recordOutcome(st, span, err, 0, endpointToBlame(err, req.Context().Err() != nil, st.body.failed.Load()))
 		return nil, err
 	}
 	h.recordOutcome(st, span, nil, resp.StatusCode, false)

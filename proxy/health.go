@@ -57,6 +57,26 @@ func (s *endpointState) ejected(now int64) bool {
 	return until != 0 && now < until
 }
 
+// ejectionEnd returns when the endpoint's ejection ends, and false when it
+// is not ejected at now.
+func (s *endpointState) ejectionEnd(now time.Time) (time.Time, bool) {
+	if !s.ejected(now.UnixNano()) {
+		return time.Time{}, false
+	}
+	return time.Unix(0, s.ejectedUntil.Load()), true
+}
+
+// usableCount returns how many of g are not ejected at now.
+func usableCount(g []*upstream, now time.Time) int {
+	n := 0
+	for _, u := range g {
+		if !u.state.ejected(now.UnixNano()) {
+			n++
+		}
+	}
+	return n
+}
+
 // succeeded records a request that got a non-5xx answer.
 func (s *endpointState) succeeded() {
 	if s.failures.Load() != 0 {

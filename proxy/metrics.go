@@ -309,13 +309,15 @@ func (m *Metrics) CacheSynced(resource string, synced bool) {
 }
 
 // observeTable registers gauges read from the current table at collection
-// time: endpoints by backend and tier, and the table generation.
+// time: usable endpoints by backend and tier (those passive health has
+// ejected are left out until their ejection ends), and the table
+// generation.
 func (m *Metrics) observeTable(current func() *Table) error {
 	if m == nil {
 		return nil
 	}
 	endpoints, err := m.meter.Int64ObservableGauge("firsthop.endpoints",
-		metric.WithDescription("Usable endpoints in the current table, by backend and locality tier."))
+		metric.WithDescription("Usable endpoints in the current table (not ejected by passive health), by backend and locality tier."))
 	if err != nil {
 		return err
 	}
@@ -330,9 +332,10 @@ func (m *Metrics) observeTable(current func() *Table) error {
 			return nil
 		}
 		o.ObserveInt64(generation, int64(t.generation))
+		now := time.Now()
 		for _, b := range t.backends {
 			for i, g := range b.groups {
-				o.ObserveInt64(endpoints, int64(len(g)), metric.WithAttributes(
+				o.ObserveInt64(endpoints, int64(usableCount(g, now)), metric.WithAttributes(
 					attribute.String("backend", b.name), attribute.String("tier", b.tiers[i].String())))
 			}
 		}

@@ -36,6 +36,9 @@ type pathRule struct {
 	// type, as configured, so its values are bounded by the configuration.
 	label   string
 	timeout time.Duration
+	// allowTrace and keepEncodedSlashes are the route's Route.AllowTrace
+	// and Route.KeepEncodedSlashes.
+	allowTrace, keepEncodedSlashes bool
 }
 
 func newRouter(routes []Route, backends map[string]*backend) *router {
@@ -51,7 +54,8 @@ func newRouter(routes []Route, backends map[string]*backend) *router {
 			host = "*"
 		}
 		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend],
-			label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout})
+			label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
+			allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes})
 	}
 	for _, s := range rt.exact {
 		s.sort()

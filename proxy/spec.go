@@ -64,6 +64,21 @@ type Route struct {
 	// started, a cut-off response). Zero means no bound beyond the
 	// backend's own timeouts.
 	Timeout time.Duration
+
+	// AllowTrace lets TRACE requests through to the backend. Without it
+	// firsthop answers TRACE with 405 itself: a TRACE response echoes the
+	// request, cookies and credentials included.
+	AllowTrace bool
+
+	// KeepEncodedSlashes sends "%2F" in the request path to the backend
+	// as it came, for backends that read it as part of a path segment
+	// (container registries, GitLab's project paths). Without it "%2F" is
+	// decoded to "/" in the path firsthop routes on and forwards. Routing
+	// reads "%2F" as "/" either way; a request whose path would pick
+	// another route with "%2F" read as part of a segment is refused (400)
+	// when either route keeps encoded slashes, so "%2F" cannot carry a
+	// request into or out of such a route.
+	KeepEncodedSlashes bool
 }
 
 // PathType says how a Route's Path is compared with the request path.

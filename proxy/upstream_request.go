@@ -63,7 +63,7 @@ var errInvalidHost = errors.New("proxy: request Host cannot be forwarded")
 // having written a partial head that must never be flushed, when a value
 // cannot be sent as it is.
 func writeUpstreamHead(bw *bufio.Writer, r *http.Request, st *requestState, extra http.Header) error {
-	if err := writeRequestLine(bw, r, st.cleanPath); err != nil {
+	if err := writeRequestLine(bw, r, st.cleanPath, st.cleanRawPath); err != nil {
 		return err
 	}
 	host := r.Host
@@ -139,13 +139,14 @@ func writeUpstreamHead(bw *bufio.Writer, r *http.Request, st *requestState, extr
 
 // writeRequestLine writes the request line for r: its method and the
 // request target http.Transport would send for the proxied URL — the
-// cleaned path when it differs from the request's, the escaped path, and
+// cleaned path when it differs from the request's (escaped as
+// cleanRawPath when that is set, else canonically), the escaped path, and
 // the query with unparsable parameters removed as
 // httputil.ReverseProxy removes them.
-func writeRequestLine(bw *bufio.Writer, r *http.Request, cleanPath string) error {
+func writeRequestLine(bw *bufio.Writer, r *http.Request, cleanPath, cleanRawPath string) error {
 	u := url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath}
 	if cleanPath != "" {
-		u.Path, u.RawPath = cleanPath, ""
+		u.Path, u.RawPath = cleanPath, cleanRawPath
 	}
 	path := u.EscapedPath()
 	if path == "" {
