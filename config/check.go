@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/firsthop/firsthop/proxy/listen"
 )
 
 // check records the errors that involve more than one setting: missing
-// listeners, repeated names, clashing addresses, duplicate routes and
-// references to undefined backends.
+// listeners, repeated names, clashing addresses, a PROXY mode that refuses
+// every connection, duplicate routes and references to undefined backends.
 func (d *decoder) check(p *parsed, opts Options) {
 	if !p.isMapping {
 		return
@@ -61,6 +63,11 @@ func (d *decoder) checkListeners(p *parsed) {
 			continue
 		}
 		names[l.Name] = l
+	}
+	for _, l := range p.listeners {
+		if l.ProxyProtocol.Mode == listen.ModeRequired && l.cidrItems == 0 {
+			d.errorf(l.modeAt, "%s.proxyProtocol.mode: required, but trustedCIDRs is empty: no peer may send a PROXY header, so every connection would be refused (list the load balancer's addresses under trustedCIDRs)", l.path)
+		}
 	}
 	var sockets []socket
 	if p.adminAt != nil {

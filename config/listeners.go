@@ -19,6 +19,8 @@ type listenerAt struct {
 	addr   netip.AddrPort
 	modeAt *yaml.Node   // nil when mode is not set
 	cidrAt []*yaml.Node // one per ProxyProtocol.TrustedCIDRs entry
+	// cidrItems is how many trustedCIDRs items were written, good or bad.
+	cidrItems int
 	tlsAt  *yaml.Node   // nil when tls is not set
 }
 
@@ -113,6 +115,9 @@ func (d *decoder) proxyProtocol(n *yaml.Node, path string, l *listenerAt) {
 	}
 	if v := f.value("trustedCIDRs"); v != nil {
 		l.ProxyProtocol.TrustedCIDRs, l.cidrAt = d.prefixes(v, f.sub("trustedCIDRs"))
+		if v.Kind == yaml.SequenceNode {
+			l.cidrItems = len(v.Content)
+		}
 	}
 	if v := f.value("headerTimeout"); v != nil {
 		if t, ok := d.duration(v, f.sub("headerTimeout")); ok {
