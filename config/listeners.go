@@ -21,7 +21,7 @@ type listenerAt struct {
 	cidrAt []*yaml.Node // one per ProxyProtocol.TrustedCIDRs entry
 	// cidrItems is how many trustedCIDRs items were written, good or bad.
 	cidrItems int
-	tlsAt  *yaml.Node   // nil when tls is not set
+	tlsAt     *yaml.Node // nil when tls is not set
 }
 
 // listeners decodes the listeners list.
