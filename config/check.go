@@ -122,26 +122,29 @@ type portUse struct {
 }
 
 // clash returns a socket already on the port that s cannot be bound with:
-// the same address, or either of them unspecified (0.0.0.0 covers IPv4,
-// [::] covers both families, as Go listens dual-stack).
+// the same address, or the unspecified address of its family (0.0.0.0
+// covers every IPv4 address, [::] every IPv6 address). The families do not
+// overlap: the proxy binds each address for the family it is written in
+// (IPv4 only, or IPv6 with IPV6_V6ONLY), so 0.0.0.0:80 and [::]:80, or
+// 0.0.0.0:80 and [::1]:80, can be bound together.
 func (u *portUse) clash(s socket) (socket, bool) {
 	a := s.addr.Addr()
 	if first, ok := u.byAddr[a]; ok {
 		return first, true
 	}
-	candidates := []*socket{u.any6}
+	var c *socket
 	switch {
-	case a.Is6() && a.IsUnspecified():
-		candidates = append(candidates, u.v4, u.v6)
 	case a.Is4() && a.IsUnspecified():
-		candidates = append(candidates, u.v4)
+		c = u.v4
 	case a.Is4():
-		candidates = append(candidates, u.any4)
+		c = u.any4
+	case a.IsUnspecified():
+		c = u.v6
+	default:
+		c = u.any6
 	}
-	for _, c := range candidates {
-		if c != nil {
-			return *c, true
-		}
+	if c != nil {
+		return *c, true
 	}
 	return socket{}, false
 }

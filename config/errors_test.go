@@ -80,7 +80,7 @@ var errorCases = []errorCase{
 	// Addresses.
 	{name: "listener address is a hostname", yaml: "listeners: [{name: a, address: \"localhost:8080\"}]\n", line: 1, col: 32, msg: `"localhost" is not an IP address (hostnames are not supported here yet)`},
 	{name: "listener address without port", yaml: "listeners: [{name: a, address: 127.0.0.1}]\n", line: 1, col: 32, msg: `"127.0.0.1" is not IP:port`},
-	{name: "listener address without host", yaml: "listeners: [{name: a, address: \":8080\"}]\n", line: 1, col: 32, msg: `has no IP address: write 0.0.0.0:8080 for every IPv4 address or [::]:8080 for every address`},
+	{name: "listener address without host", yaml: "listeners: [{name: a, address: \":8080\"}]\n", line: 1, col: 32, msg: `has no IP address: write 0.0.0.0:8080 for every IPv4 address or [::]:8080 for every IPv6 address`},
 	{name: "listener port out of range", yaml: "listeners: [{name: a, address: \"127.0.0.1:70000\"}]\n", line: 1, col: 32, msg: `port "70000" is not a number from 0 to 65535`},
 	{name: "listener address required", yaml: "listeners:\n  - name: a\n", line: 2, col: 5, msg: "listeners[0]: address is required"},
 	{name: "listener address is IPv6 without brackets", yaml: "listeners: [{name: a, address: \"::1:80\"}]\n", line: 1, col: 32, msg: "is not IP:port (such as 127.0.0.1:8080, or [::1]:8080 for IPv6)"},
@@ -115,7 +115,8 @@ var errorCases = []errorCase{
 	{name: "listener names repeat", yaml: "listeners:\n  - {name: a, address: 127.0.0.1:80}\n  - {name: a, address: 127.0.0.1:81}\n", line: 3, col: 12, msg: `listeners[1].name: "a" is already the name of listeners[0] at line 2`},
 	{name: "listener addresses repeat", yaml: "listeners:\n  - {name: a, address: 127.0.0.1:80}\n  - {name: b, address: 127.0.0.1:80}\n", line: 3, col: 24, msg: `listeners[1].address: 127.0.0.1:80 clashes with 127.0.0.1:80 of listener "a" at line 2`},
 	{name: "listener address inside a wildcard", yaml: "listeners:\n  - {name: a, address: 127.0.0.1:80}\n  - {name: b, address: 0.0.0.0:80}\n", line: 3, col: 24, msg: "0.0.0.0:80 clashes with 127.0.0.1:80"},
-	{name: "listener IPv6 wildcard covers IPv4", yaml: "listeners:\n  - {name: a, address: \"[::]:80\"}\n  - {name: b, address: 10.1.2.3:80}\n", line: 3, col: 24, msg: "10.1.2.3:80 clashes with [::]:80"},
+	{name: "listener IPv6 wildcard covers IPv6", yaml: "listeners:\n  - {name: a, address: \"[::]:80\"}\n  - {name: b, address: \"[::1]:80\"}\n", line: 3, col: 24, msg: "[::1]:80 clashes with [::]:80"},
+	{name: "listener IPv4 wildcard on an admin IPv4 port", yaml: "admin: {address: 10.1.2.3:80}\nlisteners:\n  - {name: a, address: \"[::]:80\"}\n  - {name: b, address: 0.0.0.0:80}\n", line: 4, col: 24, msg: "listeners[1].address: 0.0.0.0:80 clashes with 10.1.2.3:80 of the admin server at line 1"},
 	{name: "listener on the default admin address", yaml: "listeners: [{name: a, address: 127.0.0.1:9901}]\n", line: 1, col: 32, msg: "listeners[0].address: 127.0.0.1:9901 clashes with 127.0.0.1:9901 of the admin server (default address): both cannot listen"},
 	{name: "admin on a listener address", yaml: listener + "admin: {address: 127.0.0.1:8080}\n", line: 3, col: 18, msg: `admin.address: 127.0.0.1:8080 clashes with 127.0.0.1:8080 of listener "public" at line 2`},
 

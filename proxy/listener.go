@@ -19,7 +19,9 @@ import (
 type ListenerSpec struct {
 	// Name identifies the listener in logs and metrics.
 	Name string
-	// Address is host:port to bind; port 0 picks a free port.
+	// Address is the IP:port to bind; port 0 picks a free port. It binds
+	// the family it is written in only: 0.0.0.0 is every IPv4 address and
+	// [::] every IPv6 address (see listenTCP).
 	Address string
 	// ProxyProtocol is the listener's PROXY protocol policy.
 	ProxyProtocol listen.Policy
@@ -94,7 +96,7 @@ type runningListener struct {
 // the HTTP server that will serve it. Nothing is served until start.
 func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 	spec = spec.withDefaults()
-	l, err := net.Listen("tcp", spec.Address)
+	l, err := listenTCP(spec.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listener %q: %w", spec.Name, err)
 	}
