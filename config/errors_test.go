@@ -42,7 +42,7 @@ var errorCases = []errorCase{
 	// Keys.
 	{name: "unknown top-level key", yaml: listener + "nodes: a\n", line: 3, col: 1, msg: `unknown key "nodes" (want node, zone, admin,`},
 	{name: "unknown key differing in case", yaml: listener + "clientIp: {}\n", line: 3, col: 1, msg: "did you mean clientIP? keys are case-sensitive"},
-	{name: "unknown listener key", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    adress: 127.0.0.1:81\n", line: 4, col: 5, msg: `listeners[0]: unknown key "adress" (want name, address, proxyProtocol, accessLog, tls, h2c, timeouts, maxHeaderBytes, http2)`},
+	{name: "unknown listener key", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    adress: 127.0.0.1:81\n", line: 4, col: 5, msg: `listeners[0]: unknown key "adress" (want name, address, publicPort, proxyProtocol, accessLog, tls, h2c, timeouts, maxHeaderBytes, http2)`},
 	{name: "unknown endpoint key", yaml: listener + "backends:\n  - name: b\n    endpoints:\n      - {address: 127.0.0.1:80, weight: 2}\n", line: 6, col: 33, msg: `backends[0].endpoints[0]: unknown key "weight"`},
 	{name: "trustedProxies at the top level", yaml: listener + "trustedProxies: [10.0.0.0/8]\n", line: 3, col: 1, msg: `the file: unknown key "trustedProxies" (did you mean clientIP.trustedProxies?)`},
 	{name: "trustedCIDRs in a listener", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    trustedCIDRs: [10.0.0.0/8]\n", line: 4, col: 5, msg: `listeners[0]: unknown key "trustedCIDRs" (did you mean listeners[].proxyProtocol.trustedCIDRs?)`},
@@ -82,6 +82,9 @@ var errorCases = []errorCase{
 	{name: "listener address without port", yaml: "listeners: [{name: a, address: 127.0.0.1}]\n", line: 1, col: 32, msg: `"127.0.0.1" is not IP:port`},
 	{name: "listener address without host", yaml: "listeners: [{name: a, address: \":8080\"}]\n", line: 1, col: 32, msg: `has no IP address: write 0.0.0.0:8080 for every IPv4 address or [::]:8080 for every IPv6 address`},
 	{name: "listener port out of range", yaml: "listeners: [{name: a, address: \"127.0.0.1:70000\"}]\n", line: 1, col: 32, msg: `port "70000" is not a number from 0 to 65535`},
+	{name: "listener publicPort 0", yaml: "listeners: [{name: a, address: 127.0.0.1:8080, publicPort: 0}]\n", line: 1, col: 60, msg: "listeners[0].publicPort: 0 is out of range (1 to 65535)"},
+	{name: "listener publicPort too large", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:8080\n    publicPort: 65536\n", line: 4, col: 17, msg: "listeners[0].publicPort: 65536 is out of range (1 to 65535)"},
+	{name: "listener publicPort a word", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:8080\n    publicPort: https\n", line: 4, col: 17, msg: `listeners[0].publicPort: want a whole number, got "https"`},
 	{name: "listener address required", yaml: "listeners:\n  - name: a\n", line: 2, col: 5, msg: "listeners[0]: address is required"},
 	{name: "listener address is IPv6 without brackets", yaml: "listeners: [{name: a, address: \"::1:80\"}]\n", line: 1, col: 32, msg: "is not IP:port (such as 127.0.0.1:8080, or [::1]:8080 for IPv6)"},
 	{name: "admin address empty", yaml: listener + "admin: {address: \"\"}\n", line: 3, col: 18, msg: "admin.address: must not be empty (omit it for the default 127.0.0.1:9901)"},

@@ -39,7 +39,7 @@ func (d *decoder) listeners(n *yaml.Node, path string, p *parsed) {
 
 // listener decodes one listener. ok is false when it has no usable name.
 func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
-	f, ok := d.mapping(n, path, "a listener", "name", "address", "proxyProtocol", "accessLog",
+	f, ok := d.mapping(n, path, "a listener", "name", "address", "publicPort", "proxyProtocol", "accessLog",
 		"tls", "h2c", "timeouts", "maxHeaderBytes", "http2")
 	if !ok {
 		return l, false
@@ -53,6 +53,11 @@ func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 			d.errorf(v, "%s: %v", f.sub("address"), err)
 		} else {
 			l.Address, l.addr, l.addrAt = ap.String(), ap, v
+		}
+	}
+	if v := f.value("publicPort"); v != nil {
+		if port, ok := d.integer(v, f.sub("publicPort"), 1, 65535); ok {
+			l.PublicPort = uint16(port)
 		}
 	}
 	if v := f.value("proxyProtocol"); v != nil {
