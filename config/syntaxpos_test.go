@@ -72,3 +72,19 @@ func TestSyntaxErrorPosition(t *testing.T) {
 		})
 	}
 }
+
+// TestSyntaxErrorPositionInALargeFile checks that the search stays within
+// its budget for a file of 3,000 lines with the error in the middle.
+func TestSyntaxErrorPositionInALargeFile(t *testing.T) {
+	t.Parallel()
+	item := "  - name: a\n    address: 127.0.0.1:80\n"
+	yaml := "listeners:\n" + strings.Repeat(item, 1500) + "   bad: x\n" + strings.Repeat(item, 1500)
+	_, err := Parse("f.yaml", []byte(yaml), Options{})
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 {
+		t.Fatalf("Parse error = %v, want one syntax error", err)
+	}
+	if got := errs[0]; got.Line != 3002 || got.Column != 4 {
+		t.Errorf("position %d:%d, want 3002:4 (%s)", got.Line, got.Column, got)
+	}
+}
