@@ -124,3 +124,19 @@ func TestPortStringsAlternatingPortsDoNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per call, want 0", allocs)
 	}
 }
+
+// TestPublicPortChangeReplacesTheListener checks that a reload changing
+// only publicPort is not taken for the same listener: its handler holds
+// the port.
+func TestPublicPortChangeReplacesTheListener(t *testing.T) {
+	t.Parallel()
+	a := ListenerSpec{Name: "l", Address: "127.0.0.1:8080"}.withDefaults()
+	b := a
+	b.PublicPort = 80
+	if sameListener(a, b) {
+		t.Error("sameListener ignores PublicPort")
+	}
+	if !sameListener(b, b) {
+		t.Error("sameListener(b, b) = false")
+	}
+}
