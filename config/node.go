@@ -175,6 +175,7 @@ var keyHomes = map[string]string{
 	"xForwardedFor":          "forwardedHeaders.xForwardedFor",
 	"forwarded":              "forwardedHeaders.forwarded",
 	"xRealIP":                "forwardedHeaders.xRealIP",
+	"publicPort":             "listeners[].publicPort",
 	"proxyProtocol":          "listeners[].proxyProtocol",
 	"trustedCIDRs":           "listeners[].proxyProtocol.trustedCIDRs",
 	"headerTimeout":          "listeners[].proxyProtocol.headerTimeout",
