@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -12,7 +11,8 @@ import (
 // unspecified address: "0.0.0.0:8080" would also accept IPv6 and "[::]"
 // IPv4, exposing a host firewalled for one family through the other. So an
 // IPv4 address is bound with "tcp4" (an AF_INET socket, IPv4 only) and an
-// IPv6 address with "tcp6", which sets IPV6_V6ONLY: "[::]:8080" accepts
+// IPv6 address with "tcp6", for which Go sets IPV6_V6ONLY (checked by
+// TestIPv6WildcardIsIPv6Only): "[::]:8080" accepts
 // IPv6 only and can be bound beside "0.0.0.0:8080". An IPv4-mapped IPv6
 // address counts as IPv4. A host name is refused: nothing here resolves
 // names (see the config package, which refuses them first).
@@ -26,6 +26,5 @@ func listenTCP(address string) (net.Listener, error) {
 	if ap.Addr().Is6() {
 		network = "tcp6"
 	}
-	var lc net.ListenConfig
-	return lc.Listen(context.Background(), network, ap.String())
+	return net.Listen(network, ap.String())
 }
