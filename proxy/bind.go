@@ -12,9 +12,8 @@ import (
 // IPv4, exposing a host firewalled for one family through the other. So an
 // IPv4 address is bound with "tcp4" (an AF_INET socket, IPv4 only) and an
 // IPv6 address with "tcp6", for which Go sets IPV6_V6ONLY (checked by
-// TestIPv6WildcardIsIPv6Only): "[::]:8080" accepts
-// IPv6 only and can be bound beside "0.0.0.0:8080". An IPv4-mapped IPv6
-// address counts as IPv4. A host name is refused: nothing here resolves
+// TestIPv6WildcardIsIPv6Only): "[::]:8080" accepts IPv6 only and can be
+// bound beside "0.0.0.0:8080". An IPv4-mapped IPv6 address counts as IPv4. A host name is refused: nothing here resolves
 // names (see the config package, which refuses them first).
 func listenTCP(address string) (net.Listener, error) {
 	ap, err := netip.ParseAddrPort(address)
