@@ -72,7 +72,7 @@ func parseAddrPort(s string, ports portRange) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("%q is not IP:port (such as 127.0.0.1:8080, or [::1]:8080 for IPv6)", s)
 	}
 	if host == "" {
-		return netip.AddrPort{}, fmt.Errorf("%q has no IP address: write 0.0.0.0%s for every IPv4 address or [::]%s for every address", s, s, s)
+		return netip.AddrPort{}, fmt.Errorf("%q has no IP address: write 0.0.0.0%s for every IPv4 address or [::]%s for every IPv6 address (a listener for each, for both)", s, s, s)
 	}
 	addr, err := netip.ParseAddr(host)
 	if err != nil {

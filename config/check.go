@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/firsthop/firsthop/proxy/listen"
 )
 
 // check records the errors that involve more than one setting: missing
-// listeners, repeated names, clashing addresses, duplicate routes and
-// references to undefined backends.
+// listeners, repeated names, clashing addresses, a PROXY mode that refuses
+// every connection, duplicate routes and references to undefined backends.
 func (d *decoder) check(p *parsed, opts Options) {
 	if !p.isMapping {
 		return
@@ -61,6 +63,11 @@ func (d *decoder) checkListeners(p *parsed) {
 			continue
 		}
 		names[l.Name] = l
+	}
+	for _, l := range p.listeners {
+		if l.ProxyProtocol.Mode == listen.ModeRequired && l.cidrItems == 0 {
+			d.errorf(l.modeAt, "%s.proxyProtocol.mode: required, but trustedCIDRs is empty: no peer may send a PROXY header, so every connection would be refused (list the load balancer's addresses under trustedCIDRs)", l.path)
+		}
 	}
 	var sockets []socket
 	if p.adminAt != nil {
@@ -115,26 +122,29 @@ type portUse struct {
 }
 
 // clash returns a socket already on the port that s cannot be bound with:
-// the same address, or either of them unspecified (0.0.0.0 covers IPv4,
-// [::] covers both families, as Go listens dual-stack).
+// the same address, or the unspecified address of its family (0.0.0.0
+// covers every IPv4 address, [::] every IPv6 address). The families do not
+// overlap: the proxy binds each address for the family it is written in
+// (IPv4 only, or IPv6 with IPV6_V6ONLY), so 0.0.0.0:80 and [::]:80, or
+// 0.0.0.0:80 and [::1]:80, can be bound together.
 func (u *portUse) clash(s socket) (socket, bool) {
 	a := s.addr.Addr()
 	if first, ok := u.byAddr[a]; ok {
 		return first, true
 	}
-	candidates := []*socket{u.any6}
+	var c *socket
 	switch {
-	case a.Is6() && a.IsUnspecified():
-		candidates = append(candidates, u.v4, u.v6)
 	case a.Is4() && a.IsUnspecified():
-		candidates = append(candidates, u.v4)
+		c = u.v4
 	case a.Is4():
-		candidates = append(candidates, u.any4)
+		c = u.any4
+	case a.IsUnspecified():
+		c = u.v6
+	default:
+		c = u.any6
 	}
-	for _, c := range candidates {
-		if c != nil {
-			return *c, true
-		}
+	if c != nil {
+		return *c, true
 	}
 	return socket{}, false
 }

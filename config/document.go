@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -60,23 +58,17 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 var yamlAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 
 // syntaxError records err, an error from the YAML parser, with the best
-// position it can recover. The parser reports a line only; it leaves the
-// line out for problems on the first line.
+// position it can recover: the parser's own line is often that of an
+// enclosing block (see [locateSyntaxError]), and it has no column.
 func (d *decoder) syntaxError(data []byte, err error) {
-	msg := err.Error()
-	diag := Diagnostic{File: d.file, Line: 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		if n, convErr := strconv.Atoi(m[1]); convErr == nil && n > 0 {
-			diag.Line = n
-		}
-		msg = m[2]
-	} else if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
+	line, msg := splitYAMLError(err)
+	diag := Diagnostic{File: d.file, Line: max(line, 1)}
+	if m := yamlAnchor.FindStringSubmatch(err.Error()); m != nil {
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
 			diag.Line, diag.Column = position(data, i)
 		}
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+	} else if l, c, ok := locateSyntaxError(data, line, msg); ok {
+		diag.Line, diag.Column = l, c
 	}
 	diag.Message = "YAML syntax error: " + msg
 	d.errs = append(d.errs, diag)

@@ -47,9 +47,8 @@ func (d *decoder) lintListener(l listenerAt) {
 				index(path+".trustedCIDRs", i), pfx)
 		}
 	}
+	// required without trustedCIDRs is an error (see checkListeners).
 	switch {
-	case pp.Mode == listen.ModeRequired && len(pp.TrustedCIDRs) == 0:
-		d.warnf(l.modeAt, "%s.mode: required, but trustedCIDRs is empty: no peer may send a PROXY header: required refuses every connection", path)
 	case pp.Mode == listen.ModeOptional && len(pp.TrustedCIDRs) == 0:
 		d.warnf(l.modeAt, "%s.mode: optional, but trustedCIDRs is empty: no peer may send a PROXY header: optional acts as off", path)
 	case pp.Mode == listen.ModeOff && len(pp.TrustedCIDRs) > 0:

@@ -40,11 +40,6 @@ func TestLint(t *testing.T) {
 			yaml: listener + "clientIP: {trustedProxies: [8.0.0.0/8, \"2000::/3\"]}\n",
 		},
 		{
-			name: "PROXY required without trustedCIDRs",
-			yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    proxyProtocol: {mode: required}\n",
-			want: []warning{{"4:27", "listeners[0].proxyProtocol.mode: required, but trustedCIDRs is empty: no peer may send a PROXY header: required refuses every connection"}},
-		},
-		{
 			name: "PROXY optional with empty trustedCIDRs",
 			yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    proxyProtocol: {mode: optional, trustedCIDRs: []}\n",
 			want: []warning{{"4:27", "optional, but trustedCIDRs is empty: no peer may send a PROXY header: optional acts as off"}},

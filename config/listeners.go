@@ -19,7 +19,9 @@ type listenerAt struct {
 	addr   netip.AddrPort
 	modeAt *yaml.Node   // nil when mode is not set
 	cidrAt []*yaml.Node // one per ProxyProtocol.TrustedCIDRs entry
-	tlsAt  *yaml.Node   // nil when tls is not set
+	// cidrItems is how many trustedCIDRs items were written, good or bad.
+	cidrItems int
+	tlsAt     *yaml.Node // nil when tls is not set
 }
 
 // listeners decodes the listeners list.
@@ -37,7 +39,7 @@ func (d *decoder) listeners(n *yaml.Node, path string, p *parsed) {
 
 // listener decodes one listener. ok is false when it has no usable name.
 func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
-	f, ok := d.mapping(n, path, "a listener", "name", "address", "proxyProtocol", "accessLog",
+	f, ok := d.mapping(n, path, "a listener", "name", "address", "publicPort", "proxyProtocol", "accessLog",
 		"tls", "h2c", "timeouts", "maxHeaderBytes", "http2")
 	if !ok {
 		return l, false
@@ -51,6 +53,11 @@ func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 			d.errorf(v, "%s: %v", f.sub("address"), err)
 		} else {
 			l.Address, l.addr, l.addrAt = ap.String(), ap, v
+		}
+	}
+	if v := f.value("publicPort"); v != nil {
+		if port, ok := d.integer(v, f.sub("publicPort"), 1, 65535); ok {
+			l.PublicPort = uint16(port)
 		}
 	}
 	if v := f.value("proxyProtocol"); v != nil {
@@ -113,6 +120,9 @@ func (d *decoder) proxyProtocol(n *yaml.Node, path string, l *listenerAt) {
 	}
 	if v := f.value("trustedCIDRs"); v != nil {
 		l.ProxyProtocol.TrustedCIDRs, l.cidrAt = d.prefixes(v, f.sub("trustedCIDRs"))
+		if v.Kind == yaml.SequenceNode {
+			l.cidrItems = len(v.Content)
+		}
 	}
 	if v := f.value("headerTimeout"); v != nil {
 		if t, ok := d.duration(v, f.sub("headerTimeout")); ok {

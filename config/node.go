@@ -115,7 +115,7 @@ func (d *decoder) mapping(n *yaml.Node, path, what string, known ...string) (f f
 			d.errorf(k, "%s: YAML merge keys (<<) are not supported", nameOr(path, "the file"))
 			continue
 		case !contains(known, name):
-			d.errorf(k, "%s: unknown key %q%s (want %s)", nameOr(path, "the file"), name, didYouMean(name, known), strings.Join(known, ", "))
+			d.errorf(k, "%s: unknown key %q%s (want %s)", nameOr(path, "the file"), name, didYouMean(name, path, known), strings.Join(known, ", "))
 			continue
 		case f.keys[name] != nil:
 			d.errorf(k, "%s: %s is set twice (first at line %d)", nameOr(path, "the file"), name, f.keys[name].Line)
@@ -143,14 +143,71 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// didYouMean suggests the known key that differs from name in case only.
-func didYouMean(name string, known []string) string {
+// didYouMean suggests, for the unknown key name in the mapping at path,
+// the known key that differs from it in case only, or else the place
+// where name belongs when it is a key of another mapping (see keyHomes).
+func didYouMean(name, path string, known []string) string {
 	for _, k := range known {
 		if strings.EqualFold(k, name) {
 			return fmt.Sprintf(" (did you mean %s? keys are case-sensitive)", k)
 		}
 	}
+	if home, ok := keyHomes[name]; ok && home != join(wildcardIndexes(path), name) {
+		return fmt.Sprintf(" (did you mean %s?)", home)
+	}
 	return ""
+}
+
+// keyHomes maps a key that belongs to exactly one mapping of the file to
+// its setting path ("[]" standing for any list index), for the hint given
+// when it is written at another level. Keys used in several mappings
+// (name, address, tls, timeouts, node, zone, ...) are left out.
+var keyHomes = map[string]string{
+	"listeners":              "listeners",
+	"clientIP":               "clientIP",
+	"forwardedHeaders":       "forwardedHeaders",
+	"routes":                 "routes",
+	"backends":               "backends",
+	"defaultBackend":         "defaultBackend",
+	"admin":                  "admin",
+	"trustedProxies":         "clientIP.trustedProxies",
+	"sources":                "clientIP.sources",
+	"xForwardedFor":          "forwardedHeaders.xForwardedFor",
+	"forwarded":              "forwardedHeaders.forwarded",
+	"xRealIP":                "forwardedHeaders.xRealIP",
+	"publicPort":             "listeners[].publicPort",
+	"proxyProtocol":          "listeners[].proxyProtocol",
+	"trustedCIDRs":           "listeners[].proxyProtocol.trustedCIDRs",
+	"headerTimeout":          "listeners[].proxyProtocol.headerTimeout",
+	"accessLog":              "listeners[].accessLog",
+	"h2c":                    "listeners[].h2c",
+	"maxHeaderBytes":         "listeners[].maxHeaderBytes",
+	"maxConcurrentStreams":   "listeners[].http2.maxConcurrentStreams",
+	"certificates":           "tls.certificates",
+	"certFile":               "tls.certificates[].certFile",
+	"keyFile":                "tls.certificates[].keyFile",
+	"paths":                  "routes[].paths",
+	"pathType":               "routes[].paths[].pathType",
+	"endpoints":              "backends[].endpoints",
+	"locality":               "backends[].locality",
+	"echo":                   "backends[].echo",
+	"passiveHealth":          "backends[].passiveHealth",
+	"maxInflightPerEndpoint": "backends[].maxInflightPerEndpoint",
+}
+
+// wildcardIndexes replaces the list indexes of a setting path with "[]":
+// "listeners[0].proxyProtocol" becomes "listeners[].proxyProtocol".
+func wildcardIndexes(path string) string {
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		b.WriteByte(path[i])
+		if path[i] == '[' {
+			for i+1 < len(path) && path[i+1] != ']' {
+				i++
+			}
+		}
+	}
+	return b.String()
 }
 
 // notAlias records an error and returns false when n is a YAML alias.

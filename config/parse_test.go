@@ -86,8 +86,9 @@ func TestFullFile(t *testing.T) {
 		Admin: Admin{Address: "[::1]:9000"},
 		Listeners: []Listener{
 			{
-				Name:    "public",
-				Address: "0.0.0.0:8080",
+				Name:       "public",
+				Address:    "0.0.0.0:8080",
+				PublicPort: 80,
 				ProxyProtocol: listen.Policy{
 					Mode:          listen.ModeRequired,
 					TrustedCIDRs:  prefixes("10.0.0.0/8", "2001:db8::/32", "192.168.1.7/32"),

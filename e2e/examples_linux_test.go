@@ -114,6 +114,8 @@ func TestExamplesKubernetes(t *testing.T) {
 		hc := client.HTTPClient(5 * time.Second)
 		r := waitFor(t, hc, "echo.example.com", "http://"+node.Addr4(8080).String()+"/", "echo.example.com", servedBy(pod))
 		r.echo.WantHeader(t, "X-Real-IP", client.IPv4.String())
+		// The manifests' publicPort: the Service's port, not the pod's.
+		r.echo.WantHeader(t, "X-Forwarded-Port", "80")
 		Eventually(t, 60*time.Second, "status of demo/echo from the published Service", func() error {
 			ing := Must[*networkingv1.Ingress](t, "getting the Ingress")(cs.NetworkingV1().Ingresses("demo").Get(Ctx(t), "echo", metav1.GetOptions{}))
 			if lb := ing.Status.LoadBalancer.Ingress; len(lb) != 1 || lb[0].IP != kubeLBIP {

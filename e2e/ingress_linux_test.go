@@ -84,15 +84,15 @@ admin:
   address: %s
 listeners:
   - name: l4
-    address: "[::]:%d"
+    address: "0.0.0.0:%d"
     proxyProtocol:
       mode: required
       trustedCIDRs: [%s/32, %s/128]
       headerTimeout: 30s
   - name: direct
-    address: "[::]:%d"
+    address: "0.0.0.0:%d"
   - name: tls
-    address: "[::]:%d"
+    address: "0.0.0.0:%d"
     tls: true
 forwardedHeaders:
   xForwardedFor: append

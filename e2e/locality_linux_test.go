@@ -11,9 +11,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// adminAll is the admin address of the locality scenarios: every address
-// of the node, so that HAProxy can health-check /readyz.
-const adminAll = `"[::]:9901"`
+// adminAll is the admin address of the locality scenarios: every IPv4
+// address of the node, so that HAProxy can health-check /readyz.
+const adminAll = `"0.0.0.0:9901"`
 
 // TestLocality runs the node-local scenarios of issue #5: two nodes, two
 // pods on each, one `firsthop ingress` per node.

@@ -52,7 +52,7 @@ admin:
   address: %[1]s
 listeners:
   - name: l4
-    address: "[::]:%[2]d"
+    address: "0.0.0.0:%[2]d"
     proxyProtocol:
       mode: required
       trustedCIDRs: [%[3]s/32, %[4]s/128]
@@ -60,7 +60,7 @@ listeners:
       # header would show as a curl timeout, not as a closed connection.
       headerTimeout: 30s
   - name: l7
-    address: "[::]:%[5]d"
+    address: "0.0.0.0:%[5]d"
     proxyProtocol:
       mode: "off"
 clientIP:

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/firsthop/firsthop/proxy/clientip"
+	"github.com/firsthop/firsthop/proxy/listen"
 )
 
 // identityHeaders are the request headers, in lower case with "-" for "_",
@@ -92,10 +93,27 @@ type forwardContext struct {
 	start netip.Addr // where the resolver started: PROXY source or peer
 	host  string     // the Host the client asked for, as received
 	proto string     // "http" or "https"
-	port  string     // the port the client connected to
+	port  string     // the port the client connected to (see clientPort)
 	// in is the request as received, for the X-Forwarded-Proto/Host/Port
 	// values a trusted peer sent.
 	in http.Header
+}
+
+// clientPort returns the port the client connected to, for
+// X-Forwarded-Port: the destination port of a believed PROXY header (the
+// load balancer's port), else the listener's public port when set, else
+// the socket's local port; zero when none is known. The Host the client
+// sent, forwarded as it came in X-Forwarded-Host and Forwarded: host=, is
+// never rewritten to agree with it: a client's Host names a port only when
+// it was not the scheme's default, and then it is the client's own word.
+func clientPort(info *listen.Info, local netip.AddrPort, public uint16) uint16 {
+	switch {
+	case info.ViaProxy && info.Destination.Port() != 0:
+		return info.Destination.Port()
+	case public != 0:
+		return public
+	}
+	return local.Port()
 }
 
 // forwardingHeaderNames are the headers firsthop owns on the way out, in

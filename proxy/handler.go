@@ -39,7 +39,9 @@ type handler struct {
 	// bodyTimeout bounds reading a request body; zero: no bound.
 	bodyTimeout time.Duration
 	rp          *httputil.ReverseProxy
-	ports       portStrings
+	// publicPort is the listener's [ListenerSpec.PublicPort].
+	publicPort uint16
+	ports      portStrings
 }
 
 // handlerOptions configure a handler beyond its table.
@@ -51,6 +53,7 @@ type handlerOptions struct {
 	accessLog   *slog.Logger
 	upgrades    *connSet
 	bodyTimeout time.Duration
+	publicPort  uint16
 }
 
 type stateKey struct{}
@@ -109,7 +112,7 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 	h := &handler{
 		listener: o.listener, table: table, log: o.log,
 		metrics: o.metrics, lm: o.metrics.forListener(o.listener), tracing: o.tracing, accessLog: o.accessLog,
-		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout,
+		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, publicPort: o.publicPort,
 	}
 	h.rp = &httputil.ReverseProxy{
 		Rewrite:        h.rewrite,
@@ -196,8 +199,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	if r.TLS != nil {
 		st.fwd.proto = "https"
 	}
-	if local.IsValid() {
-		st.fwd.port = h.ports.String(local.Port())
+	if port := clientPort(&st.conn, local, h.publicPort); port != 0 {
+		st.fwd.port = h.ports.String(port)
 	}
 	st.fwd.in = r.Header
 	if h.metrics != nil && !st.fwd.res.PeerTrusted {

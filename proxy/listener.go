@@ -19,8 +19,15 @@ import (
 type ListenerSpec struct {
 	// Name identifies the listener in logs and metrics.
 	Name string
-	// Address is host:port to bind; port 0 picks a free port.
+	// Address is the IP:port to bind; port 0 picks a free port. It binds
+	// the family it is written in only: 0.0.0.0 is every IPv4 address and
+	// [::] every IPv6 address (see listenTCP).
 	Address string
+	// PublicPort is the port clients connect to when it is not the
+	// socket's: a Kubernetes Service mapping 443 to 8443, a NAT. It is the
+	// X-Forwarded-Port sent to backends unless a believed PROXY header
+	// names the destination port. Zero means the socket's port.
+	PublicPort uint16
 	// ProxyProtocol is the listener's PROXY protocol policy.
 	ProxyProtocol listen.Policy
 	// AccessLog turns on one JSON line per request, written to
@@ -72,7 +79,7 @@ func sameListener(a, b ListenerSpec) bool {
 	if pa.Mode != pb.Mode || pa.HeaderTimeout != pb.HeaderTimeout || !slices.Equal(pa.TrustedCIDRs, pb.TrustedCIDRs) {
 		return false
 	}
-	return a.Name == b.Name && a.Address == b.Address && a.AccessLog == b.AccessLog &&
+	return a.Name == b.Name && a.Address == b.Address && a.PublicPort == b.PublicPort && a.AccessLog == b.AccessLog &&
 		a.TLS == b.TLS && a.H2C == b.H2C &&
 		a.ReadHeaderTimeout == b.ReadHeaderTimeout && a.IdleTimeout == b.IdleTimeout &&
 		a.RequestBodyTimeout == b.RequestBodyTimeout && a.MaxHeaderBytes == b.MaxHeaderBytes &&
@@ -94,7 +101,7 @@ type runningListener struct {
 // the HTTP server that will serve it. Nothing is served until start.
 func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 	spec = spec.withDefaults()
-	l, err := net.Listen("tcp", spec.Address)
+	l, err := listenTCP(spec.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listener %q: %w", spec.Name, err)
 	}
@@ -121,7 +128,7 @@ func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 		protocols.SetUnencryptedHTTP2(true)
 	}
 	ho := handlerOptions{listener: spec.Name, log: s.log, metrics: s.opts.Metrics, tracing: s.opts.Tracing,
-		upgrades: &s.upgrades, bodyTimeout: spec.RequestBodyTimeout}
+		upgrades: &s.upgrades, bodyTimeout: spec.RequestBodyTimeout, publicPort: spec.PublicPort}
 	if spec.AccessLog {
 		ho.accessLog = s.accessLog
 	}

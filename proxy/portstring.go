@@ -5,11 +5,16 @@ import (
 	"sync/atomic"
 )
 
-// portStrings remembers the decimal form of the last port it was asked
-// for, so that a listener's X-Forwarded-Port costs no allocation per
-// request (a listener's connections all share its local port). It is safe
-// for concurrent use; the zero value is ready.
-type portStrings struct{ last atomic.Pointer[portString] }
+// portStrings remembers the decimal form of the last few ports it was
+// asked for, so that a listener's X-Forwarded-Port costs no allocation per
+// request: a listener's requests name few ports (its public or local
+// port, and the destination ports of its load balancer's PROXY headers,
+// which may alternate, as for an NLB sending 80 and 443 to one port). It
+// is safe for concurrent use; the zero value is ready.
+type portStrings struct {
+	slots [4]atomic.Pointer[portString]
+	next  atomic.Uint32 // the slot a new port replaces, round robin
+}
 
 type portString struct {
 	port uint16
@@ -18,10 +23,12 @@ type portString struct {
 
 // String returns port in decimal.
 func (p *portStrings) String(port uint16) string {
-	if v := p.last.Load(); v != nil && v.port == port {
-		return v.s
+	for i := range p.slots {
+		if v := p.slots[i].Load(); v != nil && v.port == port {
+			return v.s
+		}
 	}
 	v := &portString{port: port, s: strconv.Itoa(int(port))}
-	p.last.Store(v)
+	p.slots[p.next.Add(1)%uint32(len(p.slots))].Store(v)
 	return v.s
 }

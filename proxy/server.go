@@ -209,7 +209,7 @@ func (s *Server) Listen() error {
 		bound[spec.Name] = rl
 	}
 	if s.opts.AdminAddress != "" {
-		l, err := net.Listen("tcp", s.opts.AdminAddress)
+		l, err := listenTCP(s.opts.AdminAddress)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("admin listener: %w", err)

@@ -268,13 +268,14 @@ func (c *conn) finishNone(buf []byte) {
 // finishHeader parses the n-byte header at the start of buf and keeps the
 // bytes after it.
 func (c *conn) finishHeader(buf []byte, n int) {
-	src, believe, err := parseHeader(buf[:n])
+	p, believe, err := parseHeader(buf[:n])
 	if err != nil {
 		c.refuse(OutcomeMalformed, err)
 		return
 	}
 	if believe {
-		c.info.Source = src
+		c.info.Source = p.source
+		c.info.Destination = p.destination
 		c.info.ViaProxy = true
 	}
 	c.endHeader()

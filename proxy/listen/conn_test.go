@@ -118,7 +118,7 @@ func TestConcurrentFirstUse(t *testing.T) {
 		_, _ = client.Write(append(v2TCP4(clientV4, lbV4, nil), "ping"...))
 	}()
 	wg.Wait()
-	want := Info{Peer: localPeer, Source: clientV4, ViaProxy: true}
+	want := Info{Peer: localPeer, Source: clientV4, Destination: lbV4, ViaProxy: true}
 	for i, info := range infos {
 		if info != want {
 			t.Errorf("InfoOf #%d: got %+v, want %+v", i, info, want)
@@ -234,7 +234,7 @@ func TestInfoOf(t *testing.T) {
 		client, server := acceptOne(t, Policy{Mode: ModeRequired, TrustedCIDRs: loopbackTrust}, localPeer)
 		done := writeAsync(client, v2TCP4(clientV4, lbV4, nil))
 		info, err := InfoOf(tls.Server(server, &tls.Config{}))
-		if want := (Info{Peer: localPeer, Source: clientV4, ViaProxy: true}); err != nil || info != want {
+		if want := (Info{Peer: localPeer, Source: clientV4, Destination: lbV4, ViaProxy: true}); err != nil || info != want {
 			t.Errorf("got %+v, %v; want %+v, nil", info, err, want)
 		}
 		if err := <-done; err != nil {

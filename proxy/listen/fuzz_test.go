@@ -132,7 +132,7 @@ func FuzzProxyHeader(f *testing.F) {
 		if r.info.Peer != peer {
 			t.Fatalf("Peer %v, want %v", r.info.Peer, peer)
 		}
-		if r.info.ViaProxy && !r.info.Source.IsValid() || !r.info.ViaProxy && r.info.Source != r.info.Peer {
+		if r.info.ViaProxy && !r.info.Source.IsValid() || !r.info.ViaProxy && (r.info.Source != r.info.Peer || r.info.Destination.IsValid()) {
 			t.Fatalf("inconsistent info: %+v", r.info)
 		}
 		switch {

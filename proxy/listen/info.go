@@ -14,6 +14,10 @@ type Info struct {
 	// Source is the PROXY header's source (normalised the same way) when a
 	// header was believed, else Peer.
 	Source netip.AddrPort
+	// Destination is the PROXY header's destination (normalised), the
+	// address the client connected to on the load balancer, when a header
+	// was believed; else the zero AddrPort.
+	Destination netip.AddrPort
 	// ViaProxy reports whether a PROXY header was believed. PROXY "LOCAL"
 	// (v2) and "UNKNOWN" (v1) headers are consumed but not believed:
 	// ViaProxy stays false and Source stays Peer.

@@ -107,7 +107,7 @@ func TestIPv4MappedPeer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := Info{Peer: netip.MustParseAddrPort("10.1.2.3:40000"), Source: clientV4, ViaProxy: true}
+			want := Info{Peer: netip.MustParseAddrPort("10.1.2.3:40000"), Source: clientV4, Destination: lbV4, ViaProxy: true}
 			if info != want {
 				t.Errorf("got %+v, want %+v", info, want)
 			}

@@ -13,26 +13,26 @@ func TestParseV2TCP(t *testing.T) {
 	tests := []struct {
 		name string
 		b    []byte
-		want netip.AddrPort // zero: not taken by the fast path
+		want proxied // zero: not taken by the fast path
 	}{
-		{"TCP4", v2TCP4(src, dst, nil), src},
-		{"TCP4 with TLVs", v2TCP4(src, dst, []byte{0x04, 0, 3, 0, 0, 0, 0x01, 0, 2, 'h', '2'}), src},
-		{"TCP6", v2TCP6(src6, dst6), src6},
-		{"TCP6 holding an IPv4-mapped source", v2TCP6(mapped, dst6), src},
-		{"truncated TLV", v2TCP4(src, dst, []byte{0x01, 0, 9}), netip.AddrPort{}},
-		{"TLV header cut", v2TCP4(src, dst, []byte{0x01, 0}), netip.AddrPort{}},
-		{"LOCAL", v2(0x20, 0x11, 12, make([]byte, 12)), netip.AddrPort{}},
-		{"UDP", v2(0x21, 0x12, 12, make([]byte, 12)), netip.AddrPort{}},
-		{"address block short", v2(0x21, 0x11, 4, make([]byte, 4)), netip.AddrPort{}},
-		{"length past the bytes", v2(0x21, 0x11, 200, make([]byte, 12)), netip.AddrPort{}},
-		{"v1", []byte("PROXY TCP4 203.0.113.7 192.0.2.1 51000 443\r\n"), netip.AddrPort{}},
+		{"TCP4", v2TCP4(src, dst, nil), proxied{src, dst}},
+		{"TCP4 with TLVs", v2TCP4(src, dst, []byte{0x04, 0, 3, 0, 0, 0, 0x01, 0, 2, 'h', '2'}), proxied{src, dst}},
+		{"TCP6", v2TCP6(src6, dst6), proxied{src6, dst6}},
+		{"TCP6 holding an IPv4-mapped source", v2TCP6(mapped, dst6), proxied{src, dst6}},
+		{"truncated TLV", v2TCP4(src, dst, []byte{0x01, 0, 9}), proxied{}},
+		{"TLV header cut", v2TCP4(src, dst, []byte{0x01, 0}), proxied{}},
+		{"LOCAL", v2(0x20, 0x11, 12, make([]byte, 12)), proxied{}},
+		{"UDP", v2(0x21, 0x12, 12, make([]byte, 12)), proxied{}},
+		{"address block short", v2(0x21, 0x11, 4, make([]byte, 4)), proxied{}},
+		{"length past the bytes", v2(0x21, 0x11, 200, make([]byte, 12)), proxied{}},
+		{"v1", []byte("PROXY TCP4 203.0.113.7 192.0.2.1 51000 443\r\n"), proxied{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, ok := parseV2TCP(tc.b)
-			if ok != tc.want.IsValid() || got != tc.want {
-				t.Errorf("parseV2TCP = %v, %v; want %v (taken: %v)", got, ok, tc.want, tc.want.IsValid())
+			if taken := tc.want.source.IsValid(); ok != taken || got != tc.want {
+				t.Errorf("parseV2TCP = %v, %v; want %v (taken: %v)", got, ok, tc.want, taken)
 			}
 		})
 	}
