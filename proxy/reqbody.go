@@ -38,6 +38,11 @@ type bodyCopy struct {
 	// stopped is set when finish stops a copy that is still running, by
 	// making the client's body fail with a deadline (see clientBodyError).
 	stopped atomic.Bool
+
+	// bodyRead is set by the copy once it has read the client's body to
+	// its end: what is left for it to do is writing to the backend, and
+	// the client's connection is at the next request's first byte.
+	bodyRead atomic.Bool
 }
 
 // errBodyNotSent is the copy's result when the backend answered before
@@ -105,9 +110,9 @@ func (b *bodyCopy) copy(c *h1.Conn) error {
 	buf := *bufp
 	var err error
 	if b.r.ContentLength > 0 {
-		err = copyLength(bw, b.r.Body, b.r.ContentLength, buf)
+		err = copyLength(bw, b.r.Body, b.r.ContentLength, buf, &b.bodyRead)
 	} else {
-		err = copyChunked(bw, b.r, buf)
+		err = copyChunked(bw, b.r, buf, &b.bodyRead)
 	}
 	if err != nil {
 		var cb errClientBody
@@ -130,10 +135,14 @@ func (b *bodyCopy) copy(c *h1.Conn) error {
 	return nil
 }
 
-// copyLength copies exactly n bytes of body to w.
-func copyLength(w *bufio.Writer, body io.Reader, n int64, buf []byte) error {
+// copyLength copies exactly n bytes of body to w, setting read once it
+// has read them all.
+func copyLength(w *bufio.Writer, body io.Reader, n int64, buf []byte, read *atomic.Bool) error {
 	for n > 0 {
 		k, err := body.Read(buf[:min(int64(len(buf)), n)])
+		if int64(k) == n {
+			read.Store(true)
+		}
 		if err != nil && err != io.EOF {
 			// The body is cut short and c will be closed: the bytes of
 			// this read are not worth sending, and a failure sending
@@ -159,11 +168,15 @@ func copyLength(w *bufio.Writer, body io.Reader, n int64, buf []byte) error {
 }
 
 // copyChunked copies r's body of unknown length to w in chunked coding,
-// then its trailer fields (those that may travel as trailers).
-func copyChunked(w *bufio.Writer, r *http.Request, buf []byte) error {
+// then its trailer fields (those that may travel as trailers), setting
+// read once it has read the body's end.
+func copyChunked(w *bufio.Writer, r *http.Request, buf []byte, read *atomic.Bool) error {
 	cw := h1.ChunkedWriter{W: w}
 	for {
 		k, err := r.Body.Read(buf)
+		if err == io.EOF {
+			read.Store(true)
+		}
 		if err != nil && err != io.EOF {
 			return errClientBody{err} // as in copyLength
 		}
@@ -192,12 +205,15 @@ func copyChunked(w *bufio.Writer, r *http.Request, buf []byte) error {
 }
 
 // finish ends the copy when the exchange ends and returns its result. A
-// copy still running means the backend answered (or failed) without
-// reading the whole body: c is closed, so that the rest cannot be taken
-// for a next request, and, unless the client has gone (clientGone: then
-// reading its body already fails, and how it failed is the answer), the
-// client's body is made to fail so the copy stops reading it before the
-// handler returns.
+// copy still running means the backend answered (or failed) before the
+// copy was done: c is closed, so that the rest cannot be taken for a next
+// request. If the copy is still reading the client's body, then unless
+// the client has gone (clientGone: then reading its body already fails,
+// and how it failed is the answer), that body is made to fail so the copy
+// stops reading it before the handler returns. A copy that has read the
+// whole body is left to end by itself: failing the client's connection
+// then would only break its next request, which may already be on the
+// way.
 func (b *bodyCopy) finish(c *h1.Conn, w http.ResponseWriter, clientGone bool) error {
 	b.proceed(false)
 	select {
@@ -210,7 +226,7 @@ func (b *bodyCopy) finish(c *h1.Conn, w http.ResponseWriter, clientGone bool) er
 	}
 	c.Break()
 	_ = c.Close()
-	if !clientGone {
+	if !clientGone && !b.bodyRead.Load() {
 		b.stopped.Store(true)
 		_ = http.NewResponseController(w).SetReadDeadline(aLongTimeAgo)
 	}
