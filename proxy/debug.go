@@ -46,6 +46,8 @@ type debugEndpoint struct {
 	Node    string `json:"node,omitempty"`
 	Zone    string `json:"zone,omitempty"`
 	State   string `json:"state"`
+	// ResolvedFrom is the DNS name the address came from, if any.
+	ResolvedFrom string `json:"resolvedFrom,omitempty"`
 }
 
 // debugTable answers the current routing table as JSON.
@@ -74,7 +76,7 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 		for i, g := range b.groups {
 			dt := debugTier{Tier: b.tiers[i].String()}
 			for _, ep := range g {
-				dt.Endpoints = append(dt.Endpoints, debugEndpoint{Address: ep.Addr.String(), Node: ep.Node, Zone: ep.Zone, State: ep.State.String()})
+				dt.Endpoints = append(dt.Endpoints, debugEndpoint{Address: ep.Addr.String(), Node: ep.Node, Zone: ep.Zone, State: ep.State.String(), ResolvedFrom: ep.ResolvedFrom})
 			}
 			db.Tiers = append(db.Tiers, dt)
 		}
