@@ -26,7 +26,7 @@ backends:
       - {address: "[2001:db8::1]:9001"}
       - {address: api.internal:9002}
   - name: local
-    resolve: {allowLoopback: true}
+    resolve: {allowLoopback: true, interval: 1s}
     endpoints: [{address: localhost:9003}]
 `), Options{})
 	api, local := cfg.Table.Backends[0], cfg.Table.Backends[1]
@@ -47,7 +47,7 @@ backends:
 	if want := (proxy.ResolvePolicy{Interval: 10 * time.Second, Timeout: 2 * time.Second}); api.Resolve != want {
 		t.Errorf("api resolve = %+v, want %+v", api.Resolve, want)
 	}
-	if want := (proxy.ResolvePolicy{AllowLoopback: true}); local.Resolve != want || len(local.Named) != 1 || len(local.Endpoints) != 0 {
+	if want := (proxy.ResolvePolicy{AllowLoopback: true, Interval: time.Second}); local.Resolve != want || len(local.Named) != 1 || len(local.Endpoints) != 0 {
 		t.Errorf("local = %+v", local)
 	}
 	if len(cfg.Warnings) != 0 {

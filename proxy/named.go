@@ -23,7 +23,8 @@ type ResolvePolicy struct {
 	// tenth either way. Zero means DefaultResolveInterval.
 	Interval time.Duration
 
-	// Timeout bounds one lookup. Zero means DefaultResolveTimeout.
+	// Timeout bounds one lookup. Zero means DefaultResolveTimeout, or the
+	// interval when that is shorter.
 	Timeout time.Duration
 
 	// AllowLoopback lets a name resolve to a loopback address (127.0.0.0/8,
@@ -45,7 +46,7 @@ func (p ResolvePolicy) WithDefaults() ResolvePolicy {
 		p.Interval = DefaultResolveInterval
 	}
 	if p.Timeout <= 0 {
-		p.Timeout = DefaultResolveTimeout
+		p.Timeout = min(DefaultResolveTimeout, p.Interval)
 	}
 	return p
 }
