@@ -55,7 +55,8 @@ func parseEndpointAddr(s string) (endpointAddr, error) {
 }
 
 // endpointHost checks the host part of an endpoint address that is not an
-// IP literal and returns it lower case without a trailing dot.
+// IP literal and returns it lower case without a trailing dot: a route
+// host (see normaliseHost) without a wildcard or an all-numeric last label.
 func endpointHost(host string) (string, error) {
 	if strings.ContainsAny(host, ":%") {
 		return "", fmt.Errorf("%q is neither an IP address nor a DNS name", host)
@@ -63,20 +64,17 @@ func endpointHost(host string) (string, error) {
 	if strings.Contains(host, "*") {
 		return "", fmt.Errorf("%q: a wildcard names no one host", host)
 	}
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if strings.Contains(host, "/") {
+		return "", fmt.Errorf("%q: an endpoint address is host:port, without scheme or path", host)
+	}
+	h, err := normaliseHost(host)
+	if err != nil {
+		return "", err
+	}
 	if h == "" {
 		return "", fmt.Errorf("%q is not a DNS name", host)
 	}
-	if len(h) > 253 {
-		return "", fmt.Errorf("name %.20q... is longer than 253 characters", host)
-	}
-	labels := strings.Split(h, ".")
-	for _, label := range labels {
-		if err := checkLabel(label); err != nil {
-			return "", fmt.Errorf("name %q: %w", host, err)
-		}
-	}
-	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+	if last := h[strings.LastIndexByte(h, '.')+1:]; strings.Trim(last, "0123456789") == "" {
 		return "", fmt.Errorf("%q is neither an IP address nor a DNS name (a name's last label is not all digits)", host)
 	}
 	return h, nil

@@ -31,7 +31,7 @@ func TestParseEndpointAddr(t *testing.T) {
 		{name: "no port", in: "api.internal", want: "error: is not host:port"},
 		{name: "IPv6 without brackets", in: "::1:80", want: "error: is not host:port"},
 		{name: "empty host", in: ":80", want: "error: has no host"},
-		{name: "only a dot", in: ".:80", want: "error: is not a DNS name"},
+		{name: "only a dot", in: ".:80", want: "error: empty label"},
 		{name: "empty", in: "", want: "error: is not host:port"},
 		{name: "scheme", in: "http://api.internal:80", want: "error: is not host:port"},
 		{name: "empty label", in: "api..internal:80", want: "error: empty label"},
@@ -39,13 +39,14 @@ func TestParseEndpointAddr(t *testing.T) {
 		{name: "label starts with hyphen", in: "-api.internal:80", want: "error: starts or ends with \"-\""},
 		{name: "label too long", in: strings.Repeat("a", 64) + ".internal:80", want: "error: longer than 63 characters"},
 		{name: "name too long", in: strings.Repeat("a.", 127) + "ab:80", want: "error: longer than 253 characters"},
-		{name: "space", in: "api internal:80", want: "error: not allowed in a host name"},
+		{name: "space", in: "api internal:80", want: "error: contains a space"},
 		{name: "wildcard", in: "*.internal:80", want: "error: a wildcard names no one host"},
 		{name: "zone without IP", in: "[api%eth0]:80", want: "error: is neither an IP address nor a DNS name"},
 		{name: "bad IPv6", in: "[2001:db8::g]:80", want: "error: is neither an IP address nor a DNS name"},
 		{name: "IPv4 shorthand", in: "10.1:80", want: "error: last label is not all digits"},
 		{name: "number", in: "2130706433:80", want: "error: last label is not all digits"},
-		{name: "non-ASCII", in: "bücher.example:80", want: "error: not allowed in a host name"},
+		{name: "non-ASCII", in: "bücher.example:80", want: "error: xn--"},
+		{name: "slash", in: "api/v1:80", want: "error: without scheme or path"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -84,7 +84,7 @@ var errorCases = []errorCase{
 	{name: "admin address empty", yaml: listener + "admin: {address: \"\"}\n", line: 3, col: 18, msg: "admin.address: must not be empty (omit it for the default 127.0.0.1:9901)"},
 	{name: "admin address bad", yaml: listener + "admin: {address: 9901}\n", line: 3, col: 18, msg: `admin.address: "9901" is not IP:port`},
 	{name: "unknown admin key", yaml: listener + "admin: {address: 127.0.0.1:9000, token: x}\n", line: 3, col: 34, msg: `admin: unknown key "token" (want address)`},
-	{name: "endpoint name bad label", yaml: listener + "backends:\n  - name: b\n    endpoints: [{address: \"api..internal:80\"}]\n", line: 5, col: 27, msg: `"api..internal:80": name "api..internal": empty label`},
+	{name: "endpoint name bad label", yaml: listener + "backends:\n  - name: b\n    endpoints: [{address: \"api..internal:80\"}]\n", line: 5, col: 27, msg: `"api..internal:80": host "api..internal": empty label`},
 	{name: "endpoint name wildcard", yaml: listener + "backends:\n  - name: b\n    endpoints: [{address: \"*.internal:80\"}]\n", line: 5, col: 27, msg: `a wildcard names no one host`},
 	{name: "endpoint name no host", yaml: listener + "backends:\n  - name: b\n    endpoints: [{address: \":80\"}]\n", line: 5, col: 27, msg: `":80" has no host`},
 	{name: "endpoint name bad port", yaml: listener + "backends:\n  - name: b\n    endpoints: [{address: \"api.internal:http\"}]\n", line: 5, col: 27, msg: `port "http" is not a number from 1 to 65535`},

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,30 @@ backends:
 	waitFor(t, 10*time.Second, "the reload", func() bool { return strings.Contains(log.String(), "configuration reloaded") })
 	if code, body := get("http://" + addr + "/"); code != http.StatusOK {
 		t.Errorf("after the reload: %d %q, want 200", code, body)
+	}
+}
+
+// TestValidateNeedsNoDNS: validate checks a file whose backends are given
+// by names that resolve nowhere (the .invalid domain never does) and finds
+// it valid: it checks syntax, it does not look names up.
+func TestValidateNeedsNoDNS(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "names.yaml")
+	cfg := `listeners: [{name: public, address: 127.0.0.1:8080}]
+routes: [{paths: [{path: /, backend: api}]}]
+backends:
+  - name: api
+    resolve: {interval: 10s}
+    endpoints: [{address: "api.does-not-exist.invalid:9001"}]
+`
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	if code := run(context.Background(), []string{"validate", "--config", path}, &stdout, &stderr); code != 0 {
+		t.Fatalf("validate exited %d: %s%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "valid (0 warning(s))") {
+		t.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
 	}
 }

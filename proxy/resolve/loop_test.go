@@ -195,7 +195,9 @@ func TestLoopUpdateReturnsApplyError(t *testing.T) {
 // for the backend's timeout, not longer.
 func TestLoopUpdateIsBounded(t *testing.T) {
 	t.Parallel()
-	l := New(Options{Resolver: hangingResolver{}, Logger: quiet, Publish: func(proxy.TableSpec) error { return nil }})
+	res := &switchResolver{}
+	res.hang.Store(true)
+	l := New(Options{Resolver: res, Logger: quiet, Publish: func(proxy.TableSpec) error { return nil }})
 	spec := namedSpec("slow")
 	spec.Backends[0].Resolve.Timeout = 50 * time.Millisecond
 	done := make(chan error, 1)
@@ -208,14 +210,6 @@ func TestLoopUpdateIsBounded(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Update did not return: the lookup was not bounded by the timeout")
 	}
-}
-
-// hangingResolver answers only when the context is done.
-type hangingResolver struct{}
-
-func (hangingResolver) LookupNetIP(ctx context.Context, _, _ string) ([]netip.Addr, error) {
-	<-ctx.Done()
-	return nil, ctx.Err()
 }
 
 // TestLoopRunPublishesAndStops: Run looks names up again on its own and
