@@ -212,6 +212,34 @@ func TestLoopUpdateIsBounded(t *testing.T) {
 	}
 }
 
+// startRun runs l.Run until the returned stop function is called; stop
+// fails the test unless Run returns within ten seconds.
+func startRun(t *testing.T, l *Loop) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { l.Run(ctx); close(stopped) }()
+	return func() {
+		t.Helper()
+		cancel()
+		select {
+		case <-stopped:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return after cancel")
+		}
+	}
+}
+
+// pollUntil polls cond until it holds, failing after ten seconds.
+func pollUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal(what)
+		}
+	}
+}
+
 // TestLoopRunPublishesAndStops: Run looks names up again on its own and
 // publishes a changed answer; cancelling its context ends it, lookups
 // included (goleak checks that nothing is left).
@@ -223,27 +251,16 @@ func TestLoopRunPublishesAndStops(t *testing.T) {
 	l := New(Options{Resolver: res, Logger: quiet, Publish: pub.apply})
 	spec := namedSpec("api")
 	spec.Backends[0].Resolve.Interval = 10 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
 	var applied published
-	if err := l.Update(ctx, spec, nil, applied.apply); err != nil {
+	if err := l.Update(context.Background(), spec, nil, applied.apply); err != nil {
 		t.Fatal(err)
 	}
-	stopped := make(chan struct{})
-	go func() { l.Run(ctx); close(stopped) }()
+	stop := startRun(t, l)
 	res.set("api", "10.0.0.2")
-	deadline := time.Now().Add(10 * time.Second)
-	for pub.len() == 0 || !slices.Equal(endpointAddrs(pub.last(), 0), []string{"10.0.0.2:80"}) {
-		if time.Now().After(deadline) {
-			t.Fatal("Run never published the new answer")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case <-stopped:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	pollUntil(t, "Run never published the new answer", func() bool {
+		return pub.len() > 0 && slices.Equal(endpointAddrs(pub.last(), 0), []string{"10.0.0.2:80"})
+	})
+	stop()
 }
 
 // TestLoopRunStopsDuringALookup: a lookup under way when the context is
@@ -254,26 +271,13 @@ func TestLoopRunStopsDuringALookup(t *testing.T) {
 	l := New(Options{Resolver: res, Logger: quiet, Publish: func(proxy.TableSpec) error { return nil }})
 	spec := namedSpec("api")
 	spec.Backends[0].Resolve = proxy.ResolvePolicy{Interval: 10 * time.Millisecond, Timeout: time.Hour}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := l.Update(ctx, spec, nil, func(proxy.TableSpec) error { return nil }); err != nil {
+	if err := l.Update(context.Background(), spec, nil, func(proxy.TableSpec) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	res.hang.Store(true)
-	stopped := make(chan struct{})
-	go func() { l.Run(ctx); close(stopped) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for res.hanging.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("Run never looked the name up again")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case <-stopped:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after cancel during a lookup")
-	}
+	stop := startRun(t, l)
+	pollUntil(t, "Run never looked the name up again", func() bool { return res.hanging.Load() > 0 })
+	stop()
 }
 
 // switchResolver answers 10.0.0.1 until hang is set, then waits for the
