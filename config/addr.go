@@ -78,15 +78,24 @@ func parseAddrPort(s string, ports portRange) (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("%q: %q is not an IP address (hostnames are not supported here yet)", s, host)
 	}
+	port, err := parsePort(s, portText, ports)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(addr.Unmap(), port), nil
+}
+
+// parsePort parses the port part, portText, of the address s.
+func parsePort(s, portText string, ports portRange) (uint16, error) {
 	port, err := strconv.ParseUint(portText, 10, 16)
 	lowest := uint64(0)
 	if ports == dialPort {
 		lowest = 1
 	}
 	if err != nil || port < lowest || strconv.FormatUint(port, 10) != portText {
-		return netip.AddrPort{}, fmt.Errorf("%q: port %q is not a number from %d to 65535", s, portText, lowest)
+		return 0, fmt.Errorf("%q: port %q is not a number from %d to 65535", s, portText, lowest)
 	}
-	return netip.AddrPortFrom(addr.Unmap(), uint16(port)), nil
+	return uint16(port), nil
 }
 
 // checkName reports whether s can name a listener, backend, node or zone:

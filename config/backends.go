@@ -1,7 +1,7 @@
 package config
 
 import (
-	"net/netip"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -33,7 +33,7 @@ func (d *decoder) backends(n *yaml.Node, path string, p *parsed) {
 // backend decodes one backend. ok is false when it has no usable name.
 func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	f, ok := d.mapping(n, path, "a backend", "name", "locality", "endpoints", "echo", "timeouts", "protocol", "tls",
-		"maxInflightPerEndpoint", "passiveHealth")
+		"maxInflightPerEndpoint", "passiveHealth", "resolve")
 	if !ok {
 		return b, false
 	}
@@ -50,10 +50,22 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	if v := f.value("echo"); v != nil {
 		b.Echo, _ = d.boolean(v, f.sub("echo"))
 	}
+	var namedAt []*yaml.Node
 	if v := f.value("endpoints"); v != nil {
-		b.Endpoints = d.endpoints(v, f.sub("endpoints"))
+		b.Endpoints, b.Named, namedAt = d.endpoints(v, f.sub("endpoints"))
 		if b.Echo && len(v.Content) > 0 {
 			d.errorf(v, "%s: an echo backend takes no endpoints (the proxy serves it itself)", f.sub("endpoints"))
+		}
+	}
+	if v := f.value("resolve"); v != nil {
+		d.resolve(v, f.sub("resolve"), &b.Resolve)
+		if len(b.Named) == 0 {
+			d.errorf(f.key("resolve"), "%s: resolve settings need an endpoint given by DNS name (such as api.internal:9001)", f.sub("resolve"))
+		}
+	}
+	for i, ne := range b.Named {
+		if ne.Host == "localhost" && !b.Resolve.AllowLoopback {
+			d.errorf(namedAt[i], "%s: localhost resolves to loopback addresses, which a name may reach only with resolve: {allowLoopback: true}; or write 127.0.0.1:%d", path, ne.Port)
 		}
 	}
 	if v := f.value("timeouts"); v != nil {
@@ -90,15 +102,18 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	return b, ok
 }
 
-// endpoints decodes a backend's endpoints list. An address listed twice is
-// an error.
-func (d *decoder) endpoints(n *yaml.Node, path string) []proxy.Endpoint {
+// endpoints decodes a backend's endpoints list into the endpoints given
+// by IP address and those given by DNS name, with the YAML node of each of
+// the latter. An address listed twice is an error.
+func (d *decoder) endpoints(n *yaml.Node, path string) ([]proxy.Endpoint, []proxy.NamedEndpoint, []*yaml.Node) {
 	items, ok := d.list(n, path, "endpoints")
 	if !ok {
-		return nil
+		return nil, nil, nil
 	}
 	var out []proxy.Endpoint
-	seen := map[netip.AddrPort]*yaml.Node{}
+	var named []proxy.NamedEndpoint
+	var namedAt []*yaml.Node
+	seen := map[endpointAddr]*yaml.Node{}
 	for i, item := range items {
 		ipath := index(path, i)
 		f, ok := d.mapping(item, ipath, "an endpoint {address, node, zone}", "address", "node", "zone")
@@ -114,31 +129,60 @@ func (d *decoder) endpoints(n *yaml.Node, path string) []proxy.Endpoint {
 		}
 		v := f.value("address")
 		if v == nil {
-			d.errorf(item, "%s: address is required (IP:port)", ipath)
+			d.errorf(item, "%s: address is required (IP:port or name:port)", ipath)
 			continue
 		}
-		s, ok := d.text(v, f.sub("address"), "an IP:port address")
+		s, ok := d.text(v, f.sub("address"), "an IP:port or name:port address")
 		if !ok {
 			continue
 		}
-		ap, err := parseAddrPort(s, dialPort)
+		ea, err := parseEndpointAddr(s)
 		if err != nil {
 			d.errorf(v, "%s: %v", f.sub("address"), err)
 			continue
 		}
-		if ap.Addr().IsUnspecified() {
-			d.errorf(v, "%s: %s is the unspecified address, which names no host", f.sub("address"), ap)
+		if ea.Host == "" && ea.Addr.Addr().IsUnspecified() {
+			d.errorf(v, "%s: %s is the unspecified address, which names no host", f.sub("address"), ea.Addr)
 			continue
 		}
-		if first := seen[ap]; first != nil {
-			d.errorf(v, "%s: %s is listed twice (first at line %d)", f.sub("address"), ap, first.Line)
+		if first := seen[ea]; first != nil {
+			d.errorf(v, "%s: %s is listed twice (first at line %d)", f.sub("address"), ea, first.Line)
 			continue
 		}
-		seen[ap] = v
-		e.Addr = ap
+		seen[ea] = v
+		if ea.Host != "" {
+			named = append(named, proxy.NamedEndpoint{Host: ea.Host, Port: ea.Port, Node: e.Node, Zone: e.Zone})
+			namedAt = append(namedAt, v)
+			continue
+		}
+		e.Addr = ea.Addr
 		out = append(out, e)
 	}
-	return out
+	return out, named, namedAt
+}
+
+// resolve decodes a backend's resolve mapping into p. The lookup timeout
+// may not exceed the interval.
+func (d *decoder) resolve(n *yaml.Node, path string, p *proxy.ResolvePolicy) {
+	f, ok := d.mapping(n, path, "DNS resolution settings", "interval", "timeout", "allowLoopback")
+	if !ok {
+		return
+	}
+	if v := f.value("interval"); v != nil {
+		if p.Interval, ok = d.duration(v, f.sub("interval")); ok && p.Interval < time.Second {
+			d.errorf(v, "%s: %s is too short: at least 1s", f.sub("interval"), p.Interval)
+			return
+		}
+	}
+	if v := f.value("timeout"); v != nil {
+		p.Timeout, _ = d.duration(v, f.sub("timeout"))
+	}
+	if v := f.value("allowLoopback"); v != nil {
+		p.AllowLoopback, _ = d.boolean(v, f.sub("allowLoopback"))
+	}
+	if w := p.WithDefaults(); w.Timeout > w.Interval {
+		d.errorf(n, "%s: timeout %s is longer than interval %s", path, w.Timeout, w.Interval)
+	}
 }
 
 // timeouts decodes a backend's timeouts mapping into b.

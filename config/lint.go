@@ -25,7 +25,7 @@ func (d *decoder) lint(p *parsed) {
 		used[r.Backend] = true
 	}
 	for _, b := range p.backends {
-		if !b.Echo && len(b.Endpoints) == 0 {
+		if !b.Echo && len(b.Endpoints) == 0 && len(b.Named) == 0 {
 			d.warnf(b.nameAt, "%s: backend %q has no endpoints: every request routed to it gets 503", b.path, b.Name)
 		}
 		if b.localityAt != nil && b.Locality == proxy.LocalityLocal && !b.Echo && p.node == "" {

@@ -97,7 +97,7 @@ func portString(p networkingv1.ServiceBackendPort) string {
 
 // resolveExternal returns the endpoints of an ExternalName Service name on
 // port: the name itself when it is an IP literal, else what r resolves it
-// to. Unusable addresses (see usableAddr) and refused ones are dropped; none
+// to. Unusable addresses (see upstreamaddr.IsUsable) and refused ones are dropped; none
 // left is an error.
 func resolveExternal(name string, port uint16, r Resolver, refused refusedAddrs) ([]proxy.Endpoint, error) {
 	var addrs []netip.Addr

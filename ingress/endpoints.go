@@ -9,6 +9,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/proxy/upstreamaddr"
 )
 
 // sliceEndpoints returns the endpoints of one Service port from the
@@ -85,7 +86,7 @@ func slicePort(s *discoveryv1.EndpointSlice, name string) (uint16, bool) {
 // sliceAddr parses an endpoint address of a slice of type t.
 func sliceAddr(t discoveryv1.AddressType, s string) (netip.Addr, bool) {
 	a, err := netip.ParseAddr(s)
-	if err != nil || !usableAddr(a) {
+	if err != nil || !upstreamaddr.IsUsable(a) {
 		return netip.Addr{}, false
 	}
 	switch t {
@@ -97,35 +98,15 @@ func sliceAddr(t discoveryv1.AddressType, s string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// usableAddr reports whether a may be an upstream address: not zoned, not
-// unspecified, loopback, link-local or multicast, and not a cloud metadata
-// service. Loopback would reach the proxy's own ports; link-local holds
-// most metadata services, [metadataAddrs] the others.
-func usableAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsValid() && a.Zone() == "" && !a.IsUnspecified() && !a.IsLoopback() &&
-		!a.IsMulticast() && !a.IsLinkLocalUnicast() && !a.IsLinkLocalMulticast() && !a.IsInterfaceLocalMulticast() &&
-		!metadataAddrs[a]
-}
-
-// metadataAddrs are cloud instance metadata (and platform) services outside
-// the link-local ranges: whoever reaches them through the proxy may read
-// the node's credentials.
-var metadataAddrs = map[netip.Addr]bool{
-	netip.MustParseAddr("fd00:ec2::254"):   true, // AWS IMDS over IPv6
-	netip.MustParseAddr("100.100.100.200"): true, // Alibaba Cloud
-	netip.MustParseAddr("168.63.129.16"):   true, // Azure WireServer
-	netip.MustParseAddr("192.0.0.192"):     true, // Oracle Cloud (legacy)
-}
-
-// refusedAddrs are addresses no backend may have, beyond those usableAddr
-// refuses: the API server's own endpoints, every Service's cluster IP (an
-// endpoint is a pod, never a virtual IP), and what Options.RefusedAddrs
-// lists (the proxy's own pod addresses). nil refuses nothing more.
+// refusedAddrs are addresses no backend may have, beyond those
+// [upstreamaddr.IsUsable] refuses: the API server's own endpoints, every
+// Service's cluster IP (an endpoint is a pod, never a virtual IP), and
+// what Options.RefusedAddrs lists (the proxy's own pod addresses). nil
+// refuses nothing more.
 type refusedAddrs map[netip.Addr]bool
 
 // allows reports whether a may be an endpoint address.
-func (r refusedAddrs) allows(a netip.Addr) bool { return usableAddr(a) && !r[a.Unmap()] }
+func (r refusedAddrs) allows(a netip.Addr) bool { return upstreamaddr.IsUsable(a) && !r[a.Unmap()] }
 
 // endpointState maps EndpointSlice conditions to an endpoint state; nil
 // ready and serving count as true, nil terminating as false (API doc).

@@ -127,7 +127,7 @@ func TestSliceEndpoints(t *testing.T) {
 	}
 }
 
-func TestUsableAddr(t *testing.T) {
+func TestRefusedAddrsAllowsUsableOnly(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		addr string
@@ -151,8 +151,8 @@ func TestUsableAddr(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.addr, func(t *testing.T) {
 			t.Parallel()
-			if got := usableAddr(netip.MustParseAddr(tc.addr)); got != tc.want {
-				t.Errorf("usableAddr(%s) = %v, want %v", tc.addr, got, tc.want)
+			if got := (refusedAddrs{}).allows(netip.MustParseAddr(tc.addr)); got != tc.want {
+				t.Errorf("allows(%s) = %v, want %v", tc.addr, got, tc.want)
 			}
 		})
 	}

@@ -51,6 +51,8 @@ type debugEndpoint struct {
 	// EjectedUntil (RFC 3339).
 	State        string `json:"state"`
 	EjectedUntil string `json:"ejectedUntil,omitempty"`
+	// ResolvedFrom is the DNS name the address came from, if any.
+	ResolvedFrom string `json:"resolvedFrom,omitempty"`
 }
 
 // debugTable answers the current routing table as JSON.
@@ -80,7 +82,8 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 		for i, g := range b.groups {
 			dt := debugTier{Tier: b.tiers[i].String()}
 			for _, ep := range g {
-				de := debugEndpoint{Address: ep.Addr.String(), Node: ep.Node, Zone: ep.Zone, State: ep.State.String()}
+				de := debugEndpoint{Address: ep.Addr.String(), Node: ep.Node, Zone: ep.Zone, State: ep.State.String(),
+					ResolvedFrom: ep.ResolvedFrom}
 				if until, ejected := ep.state.ejectionEnd(now); ejected {
 					de.State, de.EjectedUntil = "ejected", until.UTC().Format(time.RFC3339)
 				}

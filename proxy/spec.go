@@ -145,6 +145,12 @@ type Backend struct {
 
 	// PassiveHealth says when failing endpoints are ejected.
 	PassiveHealth PassiveHealth
+
+	// Named are endpoints given by DNS name. [NewTable] ignores them: the
+	// resolve package looks them up and adds their addresses to Endpoints.
+	Named []NamedEndpoint
+	// Resolve says how Named are looked up.
+	Resolve ResolvePolicy
 }
 
 // BackendProtocol is the protocol spoken to a backend's endpoints.
@@ -208,6 +214,10 @@ type Endpoint struct {
 	ForZones []string
 
 	State EndpointState
+
+	// ResolvedFrom is the DNS name Addr came from (see [NamedEndpoint]);
+	// empty for an address written as an IP or taken from the cluster.
+	ResolvedFrom string
 }
 
 // EndpointState is an endpoint's readiness, after EndpointSlice conditions.

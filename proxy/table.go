@@ -204,7 +204,7 @@ func sameEndpoints(a, b []Endpoint) bool {
 	}
 	for i := range a {
 		x, y := &a[i], &b[i]
-		if x.Addr != y.Addr || x.Node != y.Node || x.Zone != y.Zone || x.State != y.State ||
+		if x.Addr != y.Addr || x.Node != y.Node || x.Zone != y.Zone || x.State != y.State || x.ResolvedFrom != y.ResolvedFrom ||
 			!slices.Equal(x.ForNodes, y.ForNodes) || !slices.Equal(x.ForZones, y.ForZones) {
 			return false
 		}

@@ -168,7 +168,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	defer dp.close()
 	srv := dp.srv
-	if err := srv.Apply(cfg.Table); err != nil {
+	if err := dp.start(ctx, cfg); err != nil {
 		log.Error("building the routing table", "error", err.Error())
 		return 1
 	}
@@ -177,7 +177,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Error("binding listeners", "error", err.Error())
 		return 1
 	}
-	r := &reloader{path: *configPath, srv: srv, log: log, interval: *watch, files: cfg.Files, loaded: loaded}
+	r := &reloader{path: *configPath, dp: dp, log: log, interval: *watch, files: cfg.Files, loaded: loaded}
 	go r.run(ctx)
 	if err := srv.Serve(ctx); err != nil {
 		log.Error("server stopped", "error", err.Error())

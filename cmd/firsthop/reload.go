@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/firsthop/firsthop/config"
-	"github.com/firsthop/firsthop/proxy"
 )
 
 // reloader re-reads the config file on SIGHUP and when it (or a
@@ -19,7 +18,7 @@ import (
 // An invalid file is reported and ignored: the running configuration stays.
 type reloader struct {
 	path     string
-	srv      *proxy.Server
+	dp       *dataPlane
 	log      *slog.Logger
 	interval time.Duration // 0: no polling, SIGHUP only
 	files    []string      // watched; replaced after every good reload
@@ -94,7 +93,7 @@ func (r *reloader) run(ctx context.Context) {
 			}
 			r.log.Info("configuration files changed: reloading", "config", r.path)
 		}
-		err := r.reload()
+		err := r.reload(ctx)
 		seen = r.stamps()
 		if r.reloaded != nil {
 			r.reloaded <- err
@@ -103,7 +102,7 @@ func (r *reloader) run(ctx context.Context) {
 }
 
 // reload loads, validates and applies the file once.
-func (r *reloader) reload() error {
+func (r *reloader) reload(ctx context.Context) error {
 	r.loaded = stamp(r.path)
 	cfg, err := config.Load(r.path, config.Options{})
 	if err != nil {
@@ -120,11 +119,11 @@ func (r *reloader) reload() error {
 	for _, w := range cfg.Warnings {
 		r.log.Warn("config lint", "warning", w.String())
 	}
-	if err := r.srv.Reconfigure(cfg.Listeners, cfg.Table); err != nil {
+	if err := r.dp.reconfigure(ctx, cfg); err != nil {
 		r.log.Error("reload applied with errors", "error", err.Error())
 		return err
 	}
 	r.files = cfg.Files
-	r.log.Info("configuration reloaded", "generation", r.srv.Table().Generation())
+	r.log.Info("configuration reloaded", "generation", r.dp.srv.Table().Generation())
 	return nil
 }
