@@ -52,8 +52,8 @@ type ingressFlags struct {
 func (f *ingressFlags) register(fs *flag.FlagSet) {
 	f.logFlags.register(fs)
 	f.serverFlags.register(fs)
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "path of a kubeconfig file; empty: the in-cluster configuration")
-	fs.StringVar(&f.configPath, "config", "", "YAML file with listeners, clientIP, forwardedHeaders, tls and admin (no routes or backends); empty: one plain listener on 0.0.0.0:8080")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "path of a kubeconfig `FILE`; empty: the in-cluster configuration")
+	fs.StringVar(&f.configPath, "config", "", "YAML `FILE` with listeners, clientIP, forwardedHeaders, tls and admin (no routes or backends); empty: one plain listener on 0.0.0.0:8080")
 	fs.StringVar(&f.controllerName, "controller-name", ingress.DefaultControllerName, "the IngressClass spec.controller this controller serves")
 	fs.BoolVar(&f.withoutClass, "watch-ingress-without-class", false, "also serve Ingresses that name no IngressClass")
 	fs.StringVar(&f.watchNamespace, "watch-namespace", "", "watch this namespace only; empty: all namespaces")
@@ -145,13 +145,12 @@ func (f *ingressFlags) restConfig() (*rest.Config, error) {
 
 // ingressCmd runs `firsthop ingress`: the data plane of `serve`, with its
 // routing table from the cluster.
-func ingressCmd(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ingress", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("ingress", stderr)
 	var f ingressFlags
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseArgs(fs, "firsthop ingress [--kubeconfig FILE] [--config FILE] [flags]", args, stdout); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "firsthop ingress: unexpected arguments %q\n", fs.Args())
