@@ -10,7 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
-	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -196,6 +196,10 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		log.Error("connecting to the API server", "error", err.Error())
 		return 1
 	}
+	// client-go retries failed requests quietly: the observer lets the
+	// controller say why it is still waiting for its caches.
+	requests := &ingress.RequestObserver{}
+	rc.Wrap(requests.Wrap)
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		log.Error("connecting to the API server", "error", err.Error())
@@ -212,6 +216,7 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	icfg.Publisher = dp.srv
 	icfg.Logger = log
 	icfg.Metrics = dp.metrics
+	icfg.Requests = requests
 	ctrl, err := ingress.NewController(icfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "firsthop ingress:", err)
@@ -226,21 +231,33 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 	// The controller stops with the server: on SIGTERM the server drains
 	// (not ready, then finishing in-flight requests) while the last table
-	// keeps serving; the controller is stopped once the drain is over.
+	// keeps serving; the controller is stopped once the drain is over,
+	// and waited for at most controllerStopWait, so that the process
+	// exits within the drain delay and grace period (plus that) even
+	// when the API server does not answer.
 	// A controller that fails to start stops the server.
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
 	ctrlCtx, stopCtrl := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	var ctrlErr error
-	wg.Go(func() {
-		if ctrlErr = ctrl.Run(ctrlCtx); ctrlErr != nil {
+	ctrlDone := make(chan error, 1)
+	go func() {
+		err := ctrl.Run(ctrlCtx)
+		if err != nil {
 			stopServing()
 		}
-	})
+		ctrlDone <- err
+	}()
 	serveErr := dp.srv.Serve(serveCtx)
 	stopCtrl()
-	wg.Wait()
+	var ctrlErr error
+	wait := time.NewTimer(controllerStopWait)
+	defer wait.Stop()
+	select {
+	case ctrlErr = <-ctrlDone:
+	case <-wait.C:
+		log.Warn("the controller did not stop in time (a request to the API server unanswered); exiting without it",
+			"waited", controllerStopWait.String())
+	}
 	if err := errors.Join(serveErr, ctrlErr); err != nil {
 		log.Error("stopped", "error", err.Error())
 		return 1
@@ -248,6 +265,11 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	log.Info("firsthop stopped")
 	return 0
 }
+
+// controllerStopWait bounds the wait for the controller after the drain:
+// releasing the leader Lease against an API server that does not answer
+// would take up to the election's renew deadline (10s).
+const controllerStopWait = 2 * time.Second
 
 // printConfigError writes a config error, one problem per line.
 func printConfigError(w io.Writer, err error) {
