@@ -1,7 +1,6 @@
 package ingress
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,39 +8,22 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/firsthop/firsthop/internal/testlog"
 )
-
-// syncLog is a concurrency-safe log sink.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestSyncWaitSaysWhatAndWhy: while a cache cannot sync, Run logs at warn
 // level, again and again, which caches it waits for and the error that
 // keeps them from syncing.
 func TestSyncWaitSaysWhatAndWhy(t *testing.T) {
 	t.Parallel()
-	logs := &syncLog{}
+	logs := &testlog.Buffer{}
 	h := start(t, func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
 		c.SyncReportInterval = 20 * time.Millisecond

@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -9,26 +8,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/firsthop/firsthop/internal/testlog"
 )
 
-// logBuffer is an io.Writer safe for concurrent use, for a test logger.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines returns the lines written so far.
-func (l *logBuffer) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Split(strings.TrimSpace(l.b.String()), "\n")
-}
+// logBuffer collects a test logger's lines.
+type logBuffer struct{ testlog.Buffer }
 
 // waitLines polls until n lines have been written and returns them; it
 // fails the test when more arrive or the deadline passes.
@@ -36,10 +21,7 @@ func (l *logBuffer) waitLines(t *testing.T, n int) []string {
 	t.Helper()
 	deadline := time.Now().Add(ioDeadline)
 	for {
-		got := l.lines()
-		if len(got) == 1 && got[0] == "" {
-			got = nil
-		}
+		got := l.Lines()
 		if len(got) == n {
 			return got
 		}
