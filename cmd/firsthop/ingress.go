@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -161,8 +162,11 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "firsthop ingress:", err)
 		return 2
 	}
-	// client-go logs through klog: send it to the same handler.
-	klog.SetSlogLogger(log)
+	// client-go logs through klog: send it to the same handler. klog's
+	// logger is process-wide and must not be replaced while client-go
+	// uses it (in-process tests run several ingressCmd at once): the
+	// first one wins.
+	klogOnce.Do(func() { klog.SetSlogLogger(log) })
 
 	nodeName := f.nodeName
 	if nodeName == "" {
@@ -265,6 +269,9 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	log.Info("firsthop stopped")
 	return 0
 }
+
+// klogOnce sets klog's logger once.
+var klogOnce sync.Once
 
 // controllerStopWait bounds the wait for the controller after the drain:
 // releasing the leader Lease against an API server that does not answer
