@@ -12,6 +12,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,17 @@ type Config struct {
 
 	// Metrics, when non-nil, records the informer caches' sync state.
 	Metrics *proxy.Metrics
+
+	// Requests, when non-nil, observes the requests Client sends (see
+	// [RequestObserver]): while the caches are not synced, a request the
+	// API server does not answer or the last one that failed is named
+	// as the cause. Without it only the informers' own errors are.
+	Requests *RequestObserver
+
+	// SyncReportInterval is how often Run logs, at warn level, which
+	// caches it is still waiting for and why, until they have synced.
+	// Zero means 5s.
+	SyncReportInterval time.Duration
 
 	// HoldOff is how long the build loop waits for more changes after
 	// one arrives; MaxHoldOff bounds the total wait while changes keep
@@ -175,6 +187,9 @@ func NewController(cfg Config) (*Controller, error) {
 	if cfg.MaxHoldOff < cfg.HoldOff {
 		cfg.MaxHoldOff = cfg.HoldOff
 	}
+	if cfg.SyncReportInterval <= 0 {
+		cfg.SyncReportInterval = 5 * time.Second
+	}
 	if cfg.ExternalNameRefresh <= 0 {
 		cfg.ExternalNameRefresh = 30 * time.Second
 	}
@@ -248,6 +263,10 @@ func (c *Controller) Stats() Stats {
 // the last table stays published; the informers reconnect and relist by
 // themselves. Run may be called once; it returns an error when called
 // again or when the setup fails.
+//
+// Run returns soon after ctx is done: it waits at most informerStopWait
+// for the informers, which stop by themselves once their current retry
+// back-off is over.
 func (c *Controller) Run(ctx context.Context) error {
 	first := false
 	c.runOnce.Do(func() { first = true })
@@ -267,9 +286,10 @@ func (c *Controller) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer lis.shutdown()
-	c.log.Info("waiting for the informer caches to sync")
-	if !lis.waitForSync(ctx, c.cfg.Metrics) {
+	defer c.stopInformers(lis)
+	c.log.Info("waiting for the informer caches to sync", "resources", strings.Join(lis.resources, ","))
+	rep := &syncReport{log: c.log, interval: c.cfg.SyncReportInterval, requests: c.cfg.Requests}
+	if !lis.waitForSync(ctx, c.cfg.Metrics, rep) {
 		return nil // ctx done
 	}
 	c.lis = lis
@@ -283,6 +303,29 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	c.loop(ctx)
 	return nil
+}
+
+// informerStopWait bounds Run's wait for its informers to stop. A
+// reflector whose request was refused sleeps out its back-off (up to 30s)
+// without looking at its context (client-go's watch-list, v0.37), and
+// nothing needs the informers gone but a clean exit.
+const informerStopWait = time.Second
+
+// stopInformers stops the informers of lis and waits for them, at most
+// informerStopWait.
+func (c *Controller) stopInformers(lis *listers) {
+	done := make(chan struct{})
+	go func() {
+		lis.shutdown()
+		close(done)
+	}()
+	t := time.NewTimer(informerStopWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		c.log.Debug("informers still stopping (a reflector in a retry back-off); not waiting for them")
+	}
 }
 
 // loop builds a table at once, then again after each burst of changes.

@@ -21,8 +21,6 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
-
-	"github.com/firsthop/firsthop/proxy"
 )
 
 // listers reads the informer caches. Its methods are safe for concurrent
@@ -42,7 +40,9 @@ type listers struct {
 
 	factories []informers.SharedInformerFactory
 	synced    []cache.InformerSynced
-	resources []string // what each of synced is about, for metrics
+	resources []string // what each of synced is about, for metrics and logs
+	// watchErrs keeps each informer's last list or watch error.
+	watchErrs watchErrors
 }
 
 // sliceServiceIndex indexes EndpointSlices by "namespace/service".
@@ -78,6 +78,9 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 	add := func(resource string, inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
 		if _, err := inf.AddEventHandler(h); err != nil {
 			return fmt.Errorf("ingress: adding an event handler: %w", err)
+		}
+		if err := inf.SetWatchErrorHandlerWithContext(l.watchErrs.handler(resource)); err != nil {
+			return fmt.Errorf("ingress: setting a watch error handler: %w", err)
 		}
 		l.synced = append(l.synced, inf.HasSynced)
 		l.resources = append(l.resources, resource)
@@ -278,19 +281,6 @@ func (c *Controller) sliceChanged(obj any) {
 	if c.isReferenced(key) {
 		c.changes.markEndpoints(key)
 	}
-}
-
-// waitForSync waits for every cache to sync, recording each cache's state
-// in m (which may be nil). It reports false when ctx is done first.
-func (l *listers) waitForSync(ctx context.Context, m *proxy.Metrics) bool {
-	for _, r := range l.resources {
-		m.CacheSynced(r, false)
-	}
-	ok := cache.WaitForCacheSync(ctx.Done(), l.synced...)
-	for i, r := range l.resources {
-		m.CacheSynced(r, l.synced[i]())
-	}
-	return ok
 }
 
 // shutdown stops the informers and waits for them.

@@ -70,7 +70,7 @@ func BenchmarkEndpointSliceUpdate(b *testing.B) {
 		cancel() // the informers stop on this; shutdown waits for them
 		lis.shutdown()
 	}()
-	if !lis.waitForSync(ctx, nil) {
+	if !lis.waitForSync(ctx, nil, nil) {
 		b.Fatal("caches did not sync")
 	}
 	c.lis = lis

@@ -3,12 +3,15 @@ package proxy
 import (
 	"net/http"
 	"net/http/pprof"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 )
 
 // adminHandler serves the admin endpoints:
 //
+//	/                 this list, as text
 //	/healthz          200 while the process is up
 //	/readyz           200 while serving a table and not draining, else 503
 //	/healthz/local    200 when this node has a ready endpoint (of ?backend=NAME), else 503
@@ -16,12 +19,22 @@ import (
 //	/debug/table      the current routing table as JSON
 //	/debug/client-ip  what firsthop decides about a request's client IP, and why
 //	/debug/pprof/     Go profiles, when Options.Pprof is set
+//
+// Every GET endpoint also answers HEAD (headers only, as a probe or
+// `curl -I` expects); other paths are 404.
 func (s *Server) adminHandler() http.Handler {
 	r := chi.NewRouter()
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	r.Use(middleware.GetHead)
+	var index strings.Builder
+	index.WriteString("firsthop admin endpoints:\n")
+	get := func(path, what string, h http.HandlerFunc) {
+		index.WriteString("  " + path + strings.Repeat(" ", max(1, 18-len(path))) + what + "\n")
+		r.Get(path, h)
+	}
+	get("/healthz", "200 while the process is up", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok\n")
 	})
-	r.Get("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+	get("/readyz", "200 while serving a routing table and not draining, else 503", func(w http.ResponseWriter, _ *http.Request) {
 		switch {
 		case s.draining.Load():
 			writeText(w, http.StatusServiceUnavailable, "draining\n")
@@ -33,13 +46,14 @@ func (s *Server) adminHandler() http.Handler {
 			writeText(w, http.StatusOK, "ready\n")
 		}
 	})
-	r.Get("/healthz/local", s.healthzLocal)
+	get("/healthz/local", "200 when this node has a ready endpoint (of ?backend=NAME), else 503", s.healthzLocal)
 	if s.opts.MetricsHandler != nil {
-		r.Method(http.MethodGet, "/metrics", s.opts.MetricsHandler)
+		get("/metrics", "Prometheus metrics", s.opts.MetricsHandler.ServeHTTP)
 	}
-	r.Get("/debug/table", s.debugTable)
-	r.Get("/debug/client-ip", s.debugClientIP)
+	get("/debug/table", "the current routing table as JSON", s.debugTable)
+	get("/debug/client-ip", "what firsthop decides about this request's client IP, and why", s.debugClientIP)
 	if s.opts.Pprof {
+		index.WriteString("  /debug/pprof/     Go profiles\n")
 		r.HandleFunc("/debug/pprof/", pprof.Index)
 		r.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 		r.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -47,6 +61,10 @@ func (s *Server) adminHandler() http.Handler {
 		r.HandleFunc("/debug/pprof/trace", pprof.Trace)
 		r.Handle("/debug/pprof/{name}", http.HandlerFunc(pprof.Index))
 	}
+	list := index.String()
+	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeText(w, http.StatusOK, list)
+	})
 	return r
 }
 

@@ -106,6 +106,9 @@ func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 		return nil, fmt.Errorf("listener %q: %w", spec.Name, err)
 	}
 	pp := spec.ProxyProtocol
+	if pp.Log == nil {
+		pp.Log = s.log.With("listener", spec.Name)
+	}
 	if lm := s.opts.Metrics.forListener(spec.Name); lm != nil {
 		observe := pp.Observe
 		pp.Observe = func(o listen.Outcome) {

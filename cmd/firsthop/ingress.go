@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -52,8 +53,8 @@ type ingressFlags struct {
 func (f *ingressFlags) register(fs *flag.FlagSet) {
 	f.logFlags.register(fs)
 	f.serverFlags.register(fs)
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "path of a kubeconfig file; empty: the in-cluster configuration")
-	fs.StringVar(&f.configPath, "config", "", "YAML file with listeners, clientIP, forwardedHeaders, tls and admin (no routes or backends); empty: one plain listener on 0.0.0.0:8080")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "path of a kubeconfig `FILE`; empty: the in-cluster configuration")
+	fs.StringVar(&f.configPath, "config", "", "YAML `FILE` with listeners, clientIP, forwardedHeaders, tls and admin (no routes or backends); empty: one plain listener on 0.0.0.0:8080")
 	fs.StringVar(&f.controllerName, "controller-name", ingress.DefaultControllerName, "the IngressClass spec.controller this controller serves")
 	fs.BoolVar(&f.withoutClass, "watch-ingress-without-class", false, "also serve Ingresses that name no IngressClass")
 	fs.StringVar(&f.watchNamespace, "watch-namespace", "", "watch this namespace only; empty: all namespaces")
@@ -145,13 +146,12 @@ func (f *ingressFlags) restConfig() (*rest.Config, error) {
 
 // ingressCmd runs `firsthop ingress`: the data plane of `serve`, with its
 // routing table from the cluster.
-func ingressCmd(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ingress", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("ingress", stderr)
 	var f ingressFlags
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseArgs(fs, "firsthop ingress [--kubeconfig FILE] [--config FILE] [flags]", args, stdout); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "firsthop ingress: unexpected arguments %q\n", fs.Args())
@@ -162,8 +162,11 @@ func ingressCmd(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "firsthop ingress:", err)
 		return 2
 	}
-	// client-go logs through klog: send it to the same handler.
-	klog.SetSlogLogger(log)
+	// client-go logs through klog: send it to the same handler. klog's
+	// logger is process-wide and must not be replaced while client-go
+	// uses it (in-process tests run several ingressCmd at once): the
+	// first one wins.
+	klogOnce.Do(func() { klog.SetSlogLogger(log) })
 
 	nodeName := f.nodeName
 	if nodeName == "" {
@@ -197,6 +200,10 @@ func ingressCmd(ctx context.Context, args []string, stderr io.Writer) int {
 		log.Error("connecting to the API server", "error", err.Error())
 		return 1
 	}
+	// client-go retries failed requests quietly: the observer lets the
+	// controller say why it is still waiting for its caches.
+	requests := &ingress.RequestObserver{}
+	rc.Wrap(requests.Wrap)
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		log.Error("connecting to the API server", "error", err.Error())
@@ -213,6 +220,7 @@ func ingressCmd(ctx context.Context, args []string, stderr io.Writer) int {
 	icfg.Publisher = dp.srv
 	icfg.Logger = log
 	icfg.Metrics = dp.metrics
+	icfg.Requests = requests
 	ctrl, err := ingress.NewController(icfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "firsthop ingress:", err)
@@ -227,21 +235,33 @@ func ingressCmd(ctx context.Context, args []string, stderr io.Writer) int {
 
 	// The controller stops with the server: on SIGTERM the server drains
 	// (not ready, then finishing in-flight requests) while the last table
-	// keeps serving; the controller is stopped once the drain is over.
+	// keeps serving; the controller is stopped once the drain is over,
+	// and waited for at most controllerStopWait, so that the process
+	// exits within the drain delay and grace period (plus that) even
+	// when the API server does not answer.
 	// A controller that fails to start stops the server.
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
 	ctrlCtx, stopCtrl := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	var ctrlErr error
-	wg.Go(func() {
-		if ctrlErr = ctrl.Run(ctrlCtx); ctrlErr != nil {
+	ctrlDone := make(chan error, 1)
+	go func() {
+		err := ctrl.Run(ctrlCtx)
+		if err != nil {
 			stopServing()
 		}
-	})
+		ctrlDone <- err
+	}()
 	serveErr := dp.srv.Serve(serveCtx)
 	stopCtrl()
-	wg.Wait()
+	var ctrlErr error
+	wait := time.NewTimer(controllerStopWait)
+	defer wait.Stop()
+	select {
+	case ctrlErr = <-ctrlDone:
+	case <-wait.C:
+		log.Warn("the controller did not stop in time (a request to the API server unanswered); exiting without it",
+			"waited", controllerStopWait.String())
+	}
 	if err := errors.Join(serveErr, ctrlErr); err != nil {
 		log.Error("stopped", "error", err.Error())
 		return 1
@@ -249,6 +269,14 @@ func ingressCmd(ctx context.Context, args []string, stderr io.Writer) int {
 	log.Info("firsthop stopped")
 	return 0
 }
+
+// klogOnce sets klog's logger once.
+var klogOnce sync.Once
+
+// controllerStopWait bounds the wait for the controller after the drain:
+// releasing the leader Lease against an API server that does not answer
+// would take up to the election's renew deadline (10s).
+const controllerStopWait = 2 * time.Second
 
 // printConfigError writes a config error, one problem per line.
 func printConfigError(w io.Writer, err error) {

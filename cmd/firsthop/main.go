@@ -63,13 +63,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
-		return serve(ctx, rest, stderr)
+		return serve(ctx, rest, stdout, stderr)
 	case "ingress":
-		return ingressCmd(ctx, rest, stderr)
+		return ingressCmd(ctx, rest, stdout, stderr)
 	case "validate":
 		return validate(rest, stdout, stderr)
 	case "echo":
-		return echoCmd(ctx, rest, stderr)
+		return echoCmd(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		return versionCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -83,13 +83,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // versionCmd prints the version; with -v also the Go release the binary
 // was built with and the order of its network poller (see pollerOrder).
 func versionCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("version", stderr)
 	verbose := fs.Bool("v", false, "also print the Go release and the network poller's order")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		if err == nil {
-			fmt.Fprintln(stderr, "firsthop version: unexpected arguments")
-		}
+	if code, ok := parseArgs(fs, "firsthop version [-v]", args, stdout); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "firsthop version: unexpected arguments")
 		return 2
 	}
 	fmt.Fprintln(stdout, "firsthop", versionString())
@@ -131,17 +131,16 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format: want json or text, got %q", l.format)
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", stderr)
 	var lf logFlags
 	lf.register(fs)
 	var sf serverFlags
 	sf.register(fs)
-	configPath := fs.String("config", "", "path of the YAML config file (required)")
+	configPath := fs.String("config", "", "path of the YAML config `FILE` (required)")
 	watch := fs.Duration("watch-interval", 2*time.Second, "how often to check the config and certificate files for changes (0: only on SIGHUP)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseArgs(fs, "firsthop serve --config FILE [flags]", args, stdout); !ok {
+		return code
 	}
 	log, err := lf.logger(stderr)
 	if err != nil {
@@ -188,12 +187,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) int {
 }
 
 func validate(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "path of the YAML config file (required)")
-	ingressMode := fs.Bool("ingress", false, "validate for `firsthop ingress` (routes and backends come from the cluster)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs := newFlagSet("validate", stderr)
+	configPath := fs.String("config", "", "path of the YAML config `FILE` (required)")
+	ingressMode := fs.Bool("ingress", false, "validate for firsthop ingress (routes and backends come from the cluster)")
+	if code, ok := parseArgs(fs, "firsthop validate --config FILE [--ingress]", args, stdout); !ok {
+		return code
 	}
 	if *configPath == "" {
 		fmt.Fprintln(stderr, "firsthop validate: --config is required")
@@ -217,14 +215,13 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func echoCmd(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func echoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("echo", stderr)
 	var lf logFlags
 	lf.register(fs)
-	addr := fs.String("listen", "127.0.0.1:9000", "address to listen on")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	addr := fs.String("listen", "127.0.0.1:9000", "`ADDR` (host:port) to listen on")
+	if code, ok := parseArgs(fs, "firsthop echo [--listen ADDR] [flags]", args, stdout); !ok {
+		return code
 	}
 	log, err := lf.logger(stderr)
 	if err != nil {

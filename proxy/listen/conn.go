@@ -248,8 +248,9 @@ func (c *conn) readHeader() {
 }
 
 var (
-	errUntrusted = errors.New("PROXY header from a peer not in the trusted CIDRs")
-	errMissing   = errors.New("no PROXY header from a peer required to send one")
+	errUntrusted     = errors.New("PROXY header from a peer not in the trusted CIDRs")
+	errUntrustedPeer = errors.New("peer not in the trusted CIDRs of a listener that requires a PROXY header")
+	errMissing       = errors.New("no PROXY header from a peer required to send one")
 )
 
 // finishNone ends the header phase when the connection does not start with
@@ -316,13 +317,14 @@ func (c *conn) keepRest(b []byte) {
 	c.hasRest.Store(true)
 }
 
-// refuse records the refusal, reports it and closes the socket. A socket
-// this process closed itself is not reported: the peer did nothing wrong.
+// refuse records the refusal, reports and logs it and closes the socket.
+// A socket this process closed itself is neither reported nor logged: the
+// peer did nothing wrong.
 func (c *conn) refuse(o Outcome, err error) {
 	c.err = &HeaderError{Outcome: o, Peer: c.peer, Err: err}
 	_ = c.raw.Close()
 	if !errors.Is(err, net.ErrClosed) {
-		c.pol.report(o)
+		c.pol.reportRefusal(o, c.peer, err)
 	}
 }
 

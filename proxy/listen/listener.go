@@ -2,6 +2,7 @@ package listen
 
 import (
 	"net"
+	"net/netip"
 	"time"
 )
 
@@ -13,14 +14,17 @@ type policy struct {
 	trusted trustSet
 	timeout time.Duration
 	observe func(Outcome)
+	// refusals logs refused connections; nil when Policy.Log is nil.
+	refusals *refusalLog
 }
 
 func compile(p Policy) *policy {
 	c := &policy{
-		mode:    p.Mode,
-		trusted: newTrustSet(p.TrustedCIDRs),
-		timeout: p.HeaderTimeout,
-		observe: p.Observe,
+		mode:     p.Mode,
+		trusted:  newTrustSet(p.TrustedCIDRs),
+		timeout:  p.HeaderTimeout,
+		observe:  p.Observe,
+		refusals: newRefusalLog(p.Log, RefusalLogInterval, time.Now),
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultHeaderTimeout
@@ -38,6 +42,13 @@ func (p *policy) report(o Outcome) {
 	}
 }
 
+// reportRefusal reports the refusal of a connection from peer for o, err
+// being the cause, and logs it (rate-limited).
+func (p *policy) reportRefusal(o Outcome, peer netip.AddrPort, err error) {
+	p.report(o)
+	p.refusals.refused(o, peer, err)
+}
+
 // Wrap returns l wrapped to apply p to every accepted connection. The
 // connections it returns carry [Info] (see [InfoOf]); with ModeOff that is
 // the peer alone and no PROXY header is ever parsed.
@@ -50,7 +61,8 @@ func (p *policy) report(o Outcome) {
 //
 // Wrap copies p.TrustedCIDRs; later changes to the slice have no effect.
 // p.Observe is called from the accepting goroutine or the connection's
-// reading goroutine and must be safe for concurrent use. A Mode above
+// reading goroutine and must be safe for concurrent use. Refusals are
+// logged to p.Log, when set, as [Policy.Log] says. A Mode above
 // ModeRequired is treated as ModeRequired.
 func Wrap(l net.Listener, p Policy) net.Listener {
 	return &listener{Listener: l, pol: compile(p)}
@@ -77,7 +89,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			return newConn(raw, l.pol, peer, trusted, true), nil
 		case l.pol.mode == ModeRequired && !trusted:
 			_ = raw.Close()
-			l.pol.report(OutcomeUntrustedSender)
+			l.pol.reportRefusal(OutcomeUntrustedSender, peer, errUntrustedPeer)
 			continue
 		default:
 			return newConn(raw, l.pol, peer, trusted, false), nil

@@ -4,6 +4,7 @@ package listen
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"time"
 )
@@ -76,4 +77,13 @@ type Policy struct {
 	// (server shutdown) reports nothing. Observe must be fast and safe
 	// for concurrent use.
 	Observe func(Outcome)
+
+	// Log, when non-nil, receives a warning for each connection refused
+	// (OutcomeUntrustedSender, OutcomeMissing, OutcomeMalformed,
+	// OutcomeTimeout) with the peer, the reason and the cause: at most
+	// one line per reason per [RefusalLogInterval] for each listener
+	// wrapped, the next line counting those left out ("suppressed").
+	// Lines are written off the accept path; refusals not logged cost no
+	// allocation. Name the listener with Logger.With. Nil logs nothing.
+	Log *slog.Logger
 }
