@@ -201,3 +201,40 @@ DATA Frame (length:51, flags:0x01, stream_id:1)</error>
 		}
 	}
 }
+
+// recordingTB records the errors reported to it.
+type recordingTB struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recordingTB) Helper()                   {}
+func (r *recordingTB) Logf(string, ...any)       {}
+func (r *recordingTB) Errorf(f string, a ...any) { r.errs = append(r.errs, fmt.Sprintf(f, a...)) }
+
+func TestCheckH2specResults(t *testing.T) {
+	known := map[string]string{"http2/1/1": "known", "http2/9/9": "gone"}
+	for _, tt := range []struct {
+		name    string
+		results []H2specResult
+		want    []string // a substring of each error, in order
+	}{
+		{"only the known failure fails", []H2specResult{{ID: "http2/1/1"}, {ID: "http2/9/9"}, {ID: "http2/2/1", Passed: true}}, nil},
+		{"a known failure passes", []H2specResult{{ID: "http2/1/1", Passed: true}, {ID: "http2/9/9"}}, []string{"http2/1/1 () passes now"}},
+		{"an unknown case fails", []H2specResult{{ID: "http2/1/1"}, {ID: "http2/9/9"}, {ID: "http2/2/1", Detail: "GOAWAY"}}, []string{"http2/2/1 () fails"}},
+		{"a known failure is not in the report", []H2specResult{{ID: "http2/1/1"}}, []string{"known failures http2/9/9 not in"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recordingTB{TB: t}
+			checkH2specResults(r, tt.results, known)
+			if len(r.errs) != len(tt.want) {
+				t.Fatalf("errors %q, want %d", r.errs, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(r.errs[i], w) {
+					t.Errorf("error %q, want %q in it", r.errs[i], w)
+				}
+			}
+		})
+	}
+}
