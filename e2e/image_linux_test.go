@@ -217,12 +217,12 @@ func TestImage(t *testing.T) {
 		if got, err := os.ReadFile(filepath.Join(rootfs, imageDemoConfig)); err != nil || string(got) != string(want) {
 			t.Errorf("%s in the image: %v; want examples/standalone-container.yaml as it is", imageDemoConfig, err)
 		}
-		out, err := run(ctr, "--", "/firsthop", "validate", "--config", imageDemoConfig)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := imageDemoConfig + ": valid (0 warning(s))\n"; out != want {
-			t.Errorf("validate %s: %q, want %q", imageDemoConfig, out, want)
+		validate := b.Command(ctx, "run", "--isolation", "chroot", ctr, "--", "/firsthop", "validate", "--config", imageDemoConfig)
+		var stderr strings.Builder
+		validate.Stderr = &stderr
+		out, err := validate.Output()
+		if want := imageDemoConfig + ": valid (0 warning(s))\n"; err != nil || string(out) != want {
+			t.Errorf("validate %s: %v, %q, want %q\nstderr: %s", imageDemoConfig, err, out, want, stderr.String())
 		}
 		for _, line := range []string{"address: 0.0.0.0:8080", "echo: true", "node: demo"} {
 			if !strings.Contains(string(want), line) {
