@@ -4,10 +4,14 @@
 #     --build-arg VERSION=$(git describe --tags --always --dirty) \
 #     --build-arg REVISION=$(git rev-parse HEAD) .
 #   docker run --rm firsthop version
+#   docker run --rm -p 8080:8080 firsthop        # the demo: curl http://127.0.0.1:8080/
 #   docker run --rm -p 8080:8080 -v $PWD/my.yaml:/etc/firsthop/firsthop.yaml:ro firsthop
 #
-# The final image holds /firsthop, the CA certificates and an /etc/passwd
-# naming the non-root user 65532 it runs as; there is no shell. The build
+# The final image holds /firsthop (stripped: -s -w), the CA certificates,
+# an /etc/passwd naming the non-root user 65532 it runs as, and the demo
+# config examples/standalone-container.yaml as its default
+# /etc/firsthop/firsthop.yaml (0.0.0.0:8080 to the built-in echo backend);
+# there is no shell. The build
 # stage cross-compiles for the target platform (docker buildx build
 # --platform linux/arm64 ...) without emulation.
 # e2e/image_linux_test.go builds this file with buildah on every CI run.
@@ -46,6 +50,7 @@ COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certifica
 COPY --from=build /out/passwd /etc/passwd
 COPY --from=build /out/group /etc/group
 COPY --from=build /out/firsthop /firsthop
+COPY examples/standalone-container.yaml /etc/firsthop/firsthop.yaml
 USER 65532:65532
 ENTRYPOINT ["/firsthop"]
 CMD ["serve", "--config", "/etc/firsthop/firsthop.yaml"]

@@ -21,10 +21,12 @@ import (
 const imageTestTimeout = 20 * time.Minute
 
 // imageFiles is everything the final image holds: the binary, the CA
-// certificates and the user database. No shell, nothing from the build
-// stage.
+// certificates, the user database and the demo config. No shell, nothing
+// from the build stage.
 var imageFiles = []string{
 	"etc",
+	"etc/firsthop",
+	"etc/firsthop/firsthop.yaml",
 	"etc/group",
 	"etc/passwd",
 	"etc/ssl",
@@ -35,8 +37,9 @@ var imageFiles = []string{
 
 // TestImage builds the repository's Dockerfile with buildah as CI would
 // with Docker, and checks the image: its configuration (entrypoint,
-// non-root numeric user, OCI labels), its files (a static binary, CA
-// certificates, /etc/passwd, nothing else), that its entrypoint runs
+// non-root numeric user, OCI labels), its files (a static stripped binary,
+// CA certificates, /etc/passwd, the demo config, nothing else), that its
+// default command serves the demo config, which is valid, that its entrypoint runs
 // `firsthop version` with the stamped version, that it runs as a user
 // that cannot read a root-only file, and that it validates every example
 // config. It logs the image size and the build times.
@@ -202,6 +205,32 @@ func TestImage(t *testing.T) {
 		}
 	})
 
+	t.Run("demo config", func(t *testing.T) {
+		// docker run -p 8080:8080 firsthop serves the container demo.
+		if want := []string{"serve", "--config", imageDemoConfig}; !slices.Equal(cfg.Config.Cmd, want) {
+			t.Errorf("Cmd %q, want %q", cfg.Config.Cmd, want)
+		}
+		want, err := os.ReadFile(filepath.Join(root, "examples", "standalone-container.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(rootfs, imageDemoConfig)); err != nil || string(got) != string(want) {
+			t.Errorf("%s in the image: %v; want examples/standalone-container.yaml as it is", imageDemoConfig, err)
+		}
+		validate := b.Command(ctx, "run", "--isolation", "chroot", ctr, "--", "/firsthop", "validate", "--config", imageDemoConfig)
+		var stderr strings.Builder
+		validate.Stderr = &stderr
+		out, err := validate.Output()
+		if want := imageDemoConfig + ": valid (0 warning(s))\n"; err != nil || string(out) != want {
+			t.Errorf("validate %s: %v, %q, want %q\nstderr: %s", imageDemoConfig, err, out, want, stderr.String())
+		}
+		for _, line := range []string{"address: 0.0.0.0:8080", "echo: true", "node: demo"} {
+			if !strings.Contains(string(want), line) {
+				t.Errorf("the demo config has no %q: the container demo listens on every address, to the echo backend, on a named node", line)
+			}
+		}
+	})
+
 	t.Run("validates the examples", func(t *testing.T) {
 		examples, err := filepath.Glob(filepath.Join(root, "examples", "*.yaml"))
 		if err != nil || len(examples) == 0 {
@@ -221,6 +250,14 @@ func TestImage(t *testing.T) {
 		}
 	})
 }
+
+// imageDemoConfig is the image's default config: the container demo.
+const imageDemoConfig = "/etc/firsthop/firsthop.yaml"
+
+// maxImageBinary bounds the size of the image's /firsthop: the stripped
+// release build is about 61 MiB on linux/amd64 (README, Container image);
+// an unstripped one is about 88 MiB.
+const maxImageBinary = 70 << 20
 
 // imageGoCache returns the directory mounted as the build stage's go build
 // cache: under [CacheDir] so that it outlives the test, else a temporary
@@ -290,7 +327,19 @@ func checkImageFiles(t *testing.T, rootfs, user string) {
 		if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
 			t.Errorf("/firsthop needs shared libraries %v", libs)
 		}
+		// Built with -ldflags "-s -w": no symbol table, no DWARF.
+		for _, name := range []string{".symtab", ".debug_info", ".zdebug_info"} {
+			if f.Section(name) != nil {
+				t.Errorf("/firsthop has a %s section: not stripped (-ldflags \"-s -w\")", name)
+			}
+		}
 		f.Close()
+	}
+	if fi, err := os.Stat(bin); err == nil {
+		t.Logf("/firsthop: %d bytes (%.1f MiB)", fi.Size(), float64(fi.Size())/(1<<20))
+		if fi.Size() > maxImageBinary {
+			t.Errorf("/firsthop is %d bytes, more than %d: README's Container image states the size", fi.Size(), maxImageBinary)
+		}
 	}
 
 	ca, err := os.ReadFile(filepath.Join(rootfs, "etc/ssl/certs/ca-certificates.crt"))

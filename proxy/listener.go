@@ -56,6 +56,12 @@ const (
 	DefaultMaxConcurrentStreams = 250
 )
 
+// maxH2FrameSize is the SETTINGS_MAX_FRAME_SIZE HTTP/2 listeners
+// advertise: the protocol's default, as nginx and HAProxy advertise. A
+// larger frame is a connection error FRAME_SIZE_ERROR, so no single frame
+// makes the server buffer more (Go's default is 1 MiB).
+const maxH2FrameSize = 16 << 10
+
 func (l ListenerSpec) withDefaults() ListenerSpec {
 	if l.ReadHeaderTimeout <= 0 {
 		l.ReadHeaderTimeout = DefaultReadHeaderTimeout
@@ -144,7 +150,7 @@ func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
 		Protocols:         &protocols,
 		HTTP2: &http.HTTP2Config{
 			MaxConcurrentStreams: int(spec.MaxConcurrentStreams),
-			MaxReadFrameSize:     1 << 20,
+			MaxReadFrameSize:     maxH2FrameSize,
 		},
 		ConnContext: listen.ConnContext,
 		ConnState:   s.connStateHook(spec.Name),

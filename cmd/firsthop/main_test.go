@@ -119,7 +119,7 @@ func TestVersionVerbose(t *testing.T) {
 
 // TestServeDemo runs the README's demo in-process: a forged X-Forwarded-For
 // sent to the echo backend through firsthop is replaced by the real
-// client address.
+// client address, and /healthz/local is 200.
 func TestServeDemo(t *testing.T) {
 	t.Parallel()
 	demo, err := os.ReadFile("../../examples/standalone.yaml")
@@ -151,6 +151,12 @@ func TestServeDemo(t *testing.T) {
 	})
 
 	waitReady(t, "http://"+admin+"/readyz", done, &stderr)
+	// The demo names its node, so the echo backend counts as local.
+	if local, err := http.Get("http://" + admin + "/healthz/local"); err != nil {
+		t.Error(err)
+	} else if local.Body.Close(); local.StatusCode != http.StatusOK {
+		t.Errorf("/healthz/local: %s, want 200", local.Status)
+	}
 	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/hello", nil)
 	req.Header.Set("X-Forwarded-For", "6.6.6.6")
 	resp, err := http.DefaultClient.Do(req)

@@ -1,7 +1,9 @@
 // Package echo is firsthop's built-in echo backend: an HTTP server that
 // answers every request with the request as it received it, as JSON. It
 // exists so users and tests can see exactly what a backend behind firsthop
-// receives (the forwarding headers above all).
+// receives (the forwarding headers above all). It also accepts WebSocket
+// upgrades and echoes every message back, so that a WebSocket through
+// firsthop can be tried without a backend of one's own.
 package echo
 
 import (
@@ -30,9 +32,17 @@ type Request struct {
 const maxBody = 1 << 20
 
 // Handler answers every request with 200 and a JSON [Request] describing it.
-// The request body is read (up to 1 MiB) and discarded.
+// The request body is read (up to 1 MiB) and discarded. An HTTP/1.1
+// WebSocket handshake (RFC 6455: GET, Upgrade: websocket, version 13, a
+// Sec-WebSocket-Key) is answered with 101 instead, and every text or
+// binary message the client then sends (64 KiB at most) comes back to it
+// unchanged; pings get pongs, a close gets a close.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebSocketRequest(r) {
+			serveWebSocket(w, r)
+			return
+		}
 		if r.Body != nil {
 			buf := make([]byte, 4096)
 			body := http.MaxBytesReader(w, r.Body, maxBody)
