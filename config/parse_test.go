@@ -207,6 +207,7 @@ func TestStandaloneExample(t *testing.T) {
 		t.Errorf("trusted proxies %v, want none", cfg.Table.ClientIP.TrustedProxies)
 	}
 	wantTable := proxy.TableSpec{
+		Node:     "demo", // so that /healthz/local answers 200
 		ClientIP: clientip.Policy{TrustedProxies: nil, Headers: []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor}},
 		Headers:  proxy.ForwardedHeaders{XForwardedFor: proxy.HeaderAppend, Forwarded: proxy.HeaderAppend, XRealIP: true},
 		Routes:   []proxy.Route{{Path: "/", PathType: proxy.PathPrefix, Backend: "echo"}},
