@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -29,7 +30,7 @@ import (
 // Apply must not keep spec's slices for modification; an error leaves the
 // previous table in place.
 type Publisher interface {
-	Apply(spec proxy.TableSpec) error
+	Apply(spec model.TableSpec) error
 }
 
 var _ Publisher = (*proxy.Server)(nil)
@@ -157,8 +158,8 @@ type Controller struct {
 	// Owned by the build loop.
 	plan        *plan
 	routesBuilt time.Time
-	eps         map[string][]proxy.Endpoint
-	last        proxy.TableSpec
+	eps         map[string][]model.Endpoint
+	last        model.TableSpec
 	published   bool
 
 	builds, routeBuilds, publishes, publishErrors, statusUpdates atomic.Uint64
@@ -239,7 +240,7 @@ func NewController(cfg Config) (*Controller, error) {
 		lbStatic: lb,
 		changes:  newChanges(),
 		statusCh: make(chan struct{}, 1),
-		eps:      make(map[string][]proxy.Endpoint),
+		eps:      make(map[string][]model.Endpoint),
 	}
 	c.reporter = &reporter{log: cfg.Logger, rec: cfg.Recorder}
 	return c, nil
@@ -406,7 +407,7 @@ func (c *Controller) build() {
 		c.log.Debug("routing table unchanged", "full", false)
 		return
 	}
-	spec := c.plan.spec(base, func(bp *backendPlan) []proxy.Endpoint { return c.eps[bp.name] })
+	spec := c.plan.spec(base, func(bp *backendPlan) []model.Endpoint { return c.eps[bp.name] })
 	if full && c.published && reflect.DeepEqual(spec, c.last) {
 		c.log.Debug("routing table unchanged", "full", true)
 		return
@@ -432,7 +433,7 @@ func (c *Controller) build() {
 }
 
 // sameEndpoint reports whether two endpoints are equal.
-func sameEndpoint(a, b proxy.Endpoint) bool {
+func sameEndpoint(a, b model.Endpoint) bool {
 	return a.Addr == b.Addr && a.Node == b.Node && a.Zone == b.Zone && a.State == b.State &&
 		slices.Equal(a.ForNodes, b.ForNodes) && slices.Equal(a.ForZones, b.ForZones)
 }
@@ -446,7 +447,7 @@ func (c *Controller) rebuildRoutes() {
 	c.certs.keepOnly(c.plan.secretRefs)
 	c.secretRefs.Store(&c.plan.secretRefs)
 	old := c.eps
-	c.eps = make(map[string][]proxy.Endpoint, len(c.plan.backends))
+	c.eps = make(map[string][]model.Endpoint, len(c.plan.backends))
 	ref := make(map[types.NamespacedName]bool, len(c.plan.backends))
 	for _, bp := range c.plan.backends {
 		eps := bp.fixed
