@@ -23,17 +23,15 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/firsthop/firsthop/model"
-	"github.com/firsthop/firsthop/proxy"
 )
 
-// Publisher receives each new routing table. *proxy.Server satisfies it.
-// Apply must not keep spec's slices for modification; an error leaves the
-// previous table in place.
+// Publisher receives each new routing table; the data plane's server
+// (proxy.Server) is one, wired in by the firsthop command. Apply must not
+// keep spec's slices for modification; an error leaves the previous table
+// in place.
 type Publisher interface {
 	Apply(spec model.TableSpec) error
 }
-
-var _ Publisher = (*proxy.Server)(nil)
 
 // Config configures a [Controller]. Client and Publisher are required; the
 // zero value of every other field has the meaning given.
@@ -87,7 +85,7 @@ type Config struct {
 	Recorder EventRecorder
 
 	// Metrics, when non-nil, records the informer caches' sync state.
-	Metrics *proxy.Metrics
+	Metrics *CacheMetrics
 
 	// Requests, when non-nil, observes the requests Client sends (see
 	// [RequestObserver]): while the caches are not synced, a request the

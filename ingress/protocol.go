@@ -12,7 +12,7 @@ import (
 // AnnotationBackendProtocol, on an Ingress, sets the protocol firsthop
 // speaks to the endpoints of every backend of that Ingress: http
 // (HTTP/1.1), h2c or grpc (HTTP/2 without TLS), https or grpcs (TLS, with
-// HTTP/2 or HTTP/1.1 by ALPN). See [proxy.ParseBackendProtocol].
+// HTTP/2 or HTTP/1.1 by ALPN). See [model.ParseBackendProtocol].
 const AnnotationBackendProtocol = "firsthop.io/backend-protocol"
 
 // backendProtocol returns the protocol of a backend made from port of svc

@@ -219,7 +219,12 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	icfg.Client = client
 	icfg.Publisher = dp.srv
 	icfg.Logger = log
-	icfg.Metrics = dp.metrics
+	if mp := dp.metrics.MeterProvider(); mp != nil {
+		if icfg.Metrics, err = ingress.NewCacheMetrics(mp); err != nil {
+			log.Error("setting up metrics", "error", err.Error())
+			return 1
+		}
+	}
 	icfg.Requests = requests
 	ctrl, err := ingress.NewController(icfg)
 	if err != nil {
