@@ -5,12 +5,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // backendAt is a decoded backend with the nodes it came from.
 type backendAt struct {
-	proxy.Backend
+	model.Backend
 	path       string     // "backends[i]"
 	at         *yaml.Node // the list item
 	nameAt     *yaml.Node
@@ -37,10 +37,10 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	if !ok {
 		return b, false
 	}
-	b.at, b.path, b.Locality = n, path, proxy.LocalityPreferLocal
+	b.at, b.path, b.Locality = n, path, model.LocalityPreferLocal
 	if v := f.value("locality"); v != nil {
 		if s, ok := d.text(v, f.sub("locality"), "Local, PreferLocal, PreferZone or Cluster"); ok {
-			if l, err := proxy.ParseLocality(s); err != nil {
+			if l, err := model.ParseLocality(s); err != nil {
 				d.errorf(v, "%s: %v", f.sub("locality"), err)
 			} else {
 				b.Locality, b.localityAt = l, v
@@ -73,7 +73,7 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	}
 	if v := f.value("protocol"); v != nil {
 		if s, ok := d.text(v, f.sub("protocol"), "http, h2c or https"); ok {
-			if proto, err := proxy.ParseBackendProtocol(s); err != nil {
+			if proto, err := model.ParseBackendProtocol(s); err != nil {
 				d.errorf(v, "%s: %v", f.sub("protocol"), err)
 			} else {
 				b.Protocol = proto
@@ -88,7 +88,7 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	}
 	if v := f.value("tls"); v != nil {
 		d.backendTLS(v, f.sub("tls"), &b.Backend)
-		if b.Protocol != proxy.ProtocolHTTPS {
+		if b.Protocol != model.ProtocolHTTPS {
 			d.errorf(v, "%s: TLS settings need protocol: https", f.sub("tls"))
 		}
 	}
@@ -105,13 +105,13 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 // endpoints decodes a backend's endpoints list into the endpoints given
 // by IP address and those given by DNS name, with the YAML node of each of
 // the latter. An address listed twice is an error.
-func (d *decoder) endpoints(n *yaml.Node, path string) ([]proxy.Endpoint, []proxy.NamedEndpoint, []*yaml.Node) {
+func (d *decoder) endpoints(n *yaml.Node, path string) ([]model.Endpoint, []model.NamedEndpoint, []*yaml.Node) {
 	items, ok := d.list(n, path, "endpoints")
 	if !ok {
 		return nil, nil, nil
 	}
-	var out []proxy.Endpoint
-	var named []proxy.NamedEndpoint
+	var out []model.Endpoint
+	var named []model.NamedEndpoint
 	var namedAt []*yaml.Node
 	seen := map[endpointAddr]*yaml.Node{}
 	for i, item := range items {
@@ -120,7 +120,7 @@ func (d *decoder) endpoints(n *yaml.Node, path string) ([]proxy.Endpoint, []prox
 		if !ok {
 			continue
 		}
-		var e proxy.Endpoint
+		var e model.Endpoint
 		if v := f.value("node"); v != nil {
 			e.Node, _ = d.name(v, f.sub("node"))
 		}
@@ -151,7 +151,7 @@ func (d *decoder) endpoints(n *yaml.Node, path string) ([]proxy.Endpoint, []prox
 		}
 		seen[ea] = v
 		if ea.Host != "" {
-			named = append(named, proxy.NamedEndpoint{Host: ea.Host, Port: ea.Port, Node: e.Node, Zone: e.Zone})
+			named = append(named, model.NamedEndpoint{Host: ea.Host, Port: ea.Port, Node: e.Node, Zone: e.Zone})
 			namedAt = append(namedAt, v)
 			continue
 		}
@@ -163,7 +163,7 @@ func (d *decoder) endpoints(n *yaml.Node, path string) ([]proxy.Endpoint, []prox
 
 // resolve decodes a backend's resolve mapping into p. The lookup timeout
 // may not exceed the interval.
-func (d *decoder) resolve(n *yaml.Node, path string, p *proxy.ResolvePolicy) {
+func (d *decoder) resolve(n *yaml.Node, path string, p *model.ResolvePolicy) {
 	f, ok := d.mapping(n, path, "DNS resolution settings", "interval", "timeout", "allowLoopback")
 	if !ok {
 		return
@@ -186,7 +186,7 @@ func (d *decoder) resolve(n *yaml.Node, path string, p *proxy.ResolvePolicy) {
 }
 
 // timeouts decodes a backend's timeouts mapping into b.
-func (d *decoder) timeouts(n *yaml.Node, path string, b *proxy.Backend) {
+func (d *decoder) timeouts(n *yaml.Node, path string, b *model.Backend) {
 	f, ok := d.mapping(n, path, "backend timeouts", "connect", "responseHeader")
 	if !ok {
 		return
@@ -200,7 +200,7 @@ func (d *decoder) timeouts(n *yaml.Node, path string, b *proxy.Backend) {
 }
 
 // backendTLS decodes a backend's tls mapping into b.
-func (d *decoder) backendTLS(n *yaml.Node, path string, b *proxy.Backend) {
+func (d *decoder) backendTLS(n *yaml.Node, path string, b *model.Backend) {
 	f, ok := d.mapping(n, path, "backend TLS settings", "serverName", "insecureSkipVerify")
 	if !ok {
 		return
@@ -214,7 +214,7 @@ func (d *decoder) backendTLS(n *yaml.Node, path string, b *proxy.Backend) {
 }
 
 // passiveHealth decodes a backend's passiveHealth mapping into h.
-func (d *decoder) passiveHealth(n *yaml.Node, path string, h *proxy.PassiveHealth) {
+func (d *decoder) passiveHealth(n *yaml.Node, path string, h *model.PassiveHealth) {
 	f, ok := d.mapping(n, path, "passive health settings", "failures", "ejection", "maxEjection")
 	if !ok {
 		return

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -76,7 +77,7 @@ func freePort(t *testing.T) string {
 // bindBoth binds listeners on a and b with the proxy, as serve does.
 func bindBoth(a, b string) error {
 	srv := proxy.NewServer(proxy.Options{
-		Listeners:   []proxy.ListenerSpec{{Name: "a", Address: a}, {Name: "b", Address: b}},
+		Listeners:   []model.ListenerSpec{{Name: "a", Address: a}, {Name: "b", Address: b}},
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		GracePeriod: time.Millisecond,
 	})

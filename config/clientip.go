@@ -3,7 +3,7 @@ package config
 import (
 	"gopkg.in/yaml.v3"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
@@ -13,8 +13,8 @@ func defaultSources() []clientip.Header {
 }
 
 // defaultHeaders is forwardedHeaders when nothing in it is set.
-func defaultHeaders() proxy.ForwardedHeaders {
-	return proxy.ForwardedHeaders{XForwardedFor: proxy.HeaderAppend, Forwarded: proxy.HeaderAppend, XRealIP: true}
+func defaultHeaders() model.ForwardedHeaders {
+	return model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend, XRealIP: true}
 }
 
 // clientIP decodes the clientIP mapping.
@@ -64,7 +64,7 @@ func (d *decoder) forwardedHeaders(n *yaml.Node, path string, p *parsed) {
 	if !ok {
 		return
 	}
-	mode := func(key string, dst *proxy.HeaderMode) {
+	mode := func(key string, dst *model.HeaderMode) {
 		v := f.value(key)
 		if v == nil {
 			return
@@ -73,7 +73,7 @@ func (d *decoder) forwardedHeaders(n *yaml.Node, path string, p *parsed) {
 		if !ok {
 			return
 		}
-		m, err := proxy.ParseHeaderMode(s)
+		m, err := model.ParseHeaderMode(s)
 		if err != nil {
 			d.errorf(v, "%s: %v", f.sub(key), err)
 			return

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // Config is a validated configuration file. Every value in it is typed and
@@ -25,7 +25,7 @@ type Config struct {
 
 	// Table is the routing model: node and zone, client-IP policy,
 	// forwarding headers, routes, backends and default backend.
-	Table proxy.TableSpec
+	Table model.TableSpec
 
 	// Warnings are lint findings (insecure or useless settings), in file
 	// order. They are never fatal; nil means none.
@@ -48,8 +48,8 @@ type Admin struct {
 // not set: loopback only.
 const DefaultAdminAddress = "127.0.0.1:9901"
 
-// Listener is one listening socket of the proxy; see [proxy.ListenerSpec].
-type Listener = proxy.ListenerSpec
+// Listener is one listening socket of the proxy; see [model.ListenerSpec].
+type Listener = model.ListenerSpec
 
 // Options changes how [Parse] reads a file. The zero value reads a
 // standalone configuration and keeps the file's node.

@@ -1,6 +1,6 @@
 // Package config reads firsthop's YAML configuration file: it decodes it
 // strictly, applies defaults, validates it, lints its trust settings, and
-// builds the [proxy.TableSpec] the data plane consumes.
+// builds the [model.TableSpec] the data plane consumes.
 //
 // Decoding is strict: unknown keys, keys set twice, wrong types, bad
 // values, YAML aliases and more than one YAML document are errors. Every

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/firsthop/firsthop/config"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 	"github.com/firsthop/firsthop/proxy/clientip"
 	"github.com/firsthop/firsthop/proxy/listen"
@@ -90,7 +91,7 @@ func TestStandaloneExamplesTrust(t *testing.T) {
 		// trusted and untrusted are tested against clientIP.trustedProxies.
 		trusted, untrusted []string
 		headers            []clientip.Header
-		xff, forwarded     proxy.HeaderMode
+		xff, forwarded     model.HeaderMode
 		requests           []request
 	}{
 		{
@@ -101,8 +102,8 @@ func TestStandaloneExamplesTrust(t *testing.T) {
 			notProxyFrom: []string{"10.1.0.5", "203.0.113.7", "::1"},
 			untrusted:    []string{"10.0.0.5", "203.0.113.7"},
 			headers:      []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor},
-			xff:          proxy.HeaderAppend,
-			forwarded:    proxy.HeaderAppend,
+			xff:          model.HeaderAppend,
+			forwarded:    model.HeaderAppend,
 			requests: []request{
 				{name: "client from the PROXY header", start: "203.0.113.7", viaProxy: true, want: "203.0.113.7"},
 				{name: "client's forged headers ignored", start: "203.0.113.7", viaProxy: true, header: forged, want: "203.0.113.7"},
@@ -116,8 +117,8 @@ func TestStandaloneExamplesTrust(t *testing.T) {
 			trusted:      []string{"198.51.100.20", "203.0.113.200", "2001:db8:cd12::1"},
 			untrusted:    []string{"192.0.2.7", "10.0.0.5", "2001:db8:ce00::1"},
 			headers:      []clientip.Header{clientip.HeaderXForwardedFor},
-			xff:          proxy.HeaderAppend,
-			forwarded:    proxy.HeaderAppend,
+			xff:          model.HeaderAppend,
+			forwarded:    model.HeaderAppend,
 			requests: []request{
 				{name: "client from the CDN's entry", start: "198.51.100.20",
 					header: http.Header{"X-Forwarded-For": {"6.6.6.6, 192.0.2.7"}}, want: "192.0.2.7"},
@@ -135,8 +136,8 @@ func TestStandaloneExamplesTrust(t *testing.T) {
 			notProxyFrom: []string{"192.0.2.7", "127.0.0.1"},
 			untrusted:    []string{"192.0.2.7", "10.0.0.5", "127.0.0.1", "::1"},
 			headers:      []clientip.Header{},
-			xff:          proxy.HeaderReplace,
-			forwarded:    proxy.HeaderReplace,
+			xff:          model.HeaderReplace,
+			forwarded:    model.HeaderReplace,
 			requests: []request{
 				{name: "client is the peer", start: "192.0.2.7", want: "192.0.2.7"},
 				{name: "forged headers ignored", start: "192.0.2.7", header: forged, want: "192.0.2.7"},

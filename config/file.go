@@ -5,7 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
@@ -27,7 +27,7 @@ type parsed struct {
 	trustAt   []*yaml.Node // one per clientIP.TrustedProxies entry
 	sourcesAt *yaml.Node   // nil when sources is not set
 
-	headers proxy.ForwardedHeaders
+	headers model.ForwardedHeaders
 
 	routes   []routeAt
 	backends []backendAt
@@ -35,7 +35,7 @@ type parsed struct {
 	defaultBackend string
 	defaultAt      *yaml.Node
 
-	certs   []proxy.Certificate
+	certs   []model.Certificate
 	certsAt *yaml.Node // nil when tls.certificates is not set
 	files   []string   // certificate and key files read
 }
@@ -151,7 +151,7 @@ func (p *parsed) build() *Config {
 		Node:  p.node,
 		Zone:  p.zone,
 		Admin: p.admin,
-		Table: proxy.TableSpec{
+		Table: model.TableSpec{
 			Node:           p.node,
 			Zone:           p.zone,
 			ClientIP:       p.clientIP,

@@ -1,7 +1,7 @@
 package config
 
 import (
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -28,7 +28,7 @@ func (d *decoder) lint(p *parsed) {
 		if !b.Echo && len(b.Endpoints) == 0 && len(b.Named) == 0 {
 			d.warnf(b.nameAt, "%s: backend %q has no endpoints: every request routed to it gets 503", b.path, b.Name)
 		}
-		if b.localityAt != nil && b.Locality == proxy.LocalityLocal && !b.Echo && p.node == "" {
+		if b.localityAt != nil && b.Locality == model.LocalityLocal && !b.Echo && p.node == "" {
 			d.warnf(b.localityAt, "%s.locality: Local uses endpoints on this proxy's node only, and the node is not set (node: or NODE_NAME)", b.path)
 		}
 		if !used[b.Name] {

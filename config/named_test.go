@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // TestParseNamedEndpoints: endpoints given by name are kept apart from
@@ -30,24 +30,24 @@ backends:
     endpoints: [{address: localhost:9003}]
 `), Options{})
 	api, local := cfg.Table.Backends[0], cfg.Table.Backends[1]
-	wantEPs := []proxy.Endpoint{
+	wantEPs := []model.Endpoint{
 		{Addr: netip.MustParseAddrPort("10.0.0.1:9001"), Node: "node-a", Zone: "zone-1"},
 		{Addr: netip.MustParseAddrPort("[2001:db8::1]:9001")},
 	}
 	if !reflect.DeepEqual(api.Endpoints, wantEPs) {
 		t.Errorf("api endpoints = %+v, want %+v", api.Endpoints, wantEPs)
 	}
-	wantNamed := []proxy.NamedEndpoint{
+	wantNamed := []model.NamedEndpoint{
 		{Host: "api.internal", Port: 9001, Node: "node-b", Zone: "zone-2"},
 		{Host: "api.internal", Port: 9002},
 	}
 	if !reflect.DeepEqual(api.Named, wantNamed) {
 		t.Errorf("api named = %+v, want %+v", api.Named, wantNamed)
 	}
-	if want := (proxy.ResolvePolicy{Interval: 10 * time.Second, Timeout: 2 * time.Second}); api.Resolve != want {
+	if want := (model.ResolvePolicy{Interval: 10 * time.Second, Timeout: 2 * time.Second}); api.Resolve != want {
 		t.Errorf("api resolve = %+v, want %+v", api.Resolve, want)
 	}
-	if want := (proxy.ResolvePolicy{AllowLoopback: true, Interval: time.Second}); local.Resolve != want || len(local.Named) != 1 || len(local.Endpoints) != 0 {
+	if want := (model.ResolvePolicy{AllowLoopback: true, Interval: time.Second}); local.Resolve != want || len(local.Named) != 1 || len(local.Endpoints) != 0 {
 		t.Errorf("local = %+v", local)
 	}
 	if len(cfg.Warnings) != 0 {

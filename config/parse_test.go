@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
@@ -58,14 +58,14 @@ backends: [{name: b, endpoints: [{address: 127.0.0.1:9000}]}]
 			Address:       "127.0.0.1:8080",
 			ProxyProtocol: listen.Policy{Mode: listen.ModeOff, HeaderTimeout: 5 * time.Second},
 		}},
-		Table: proxy.TableSpec{
+		Table: model.TableSpec{
 			ClientIP: clientip.Policy{Headers: []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor}},
-			Headers:  proxy.ForwardedHeaders{XForwardedFor: proxy.HeaderAppend, Forwarded: proxy.HeaderAppend, XRealIP: true},
-			Routes:   []proxy.Route{{Path: "/", PathType: proxy.PathPrefix, Backend: "b"}},
-			Backends: []proxy.Backend{{
+			Headers:  model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend, XRealIP: true},
+			Routes:   []model.Route{{Path: "/", PathType: model.PathPrefix, Backend: "b"}},
+			Backends: []model.Backend{{
 				Name:      "b",
-				Locality:  proxy.LocalityPreferLocal,
-				Endpoints: []proxy.Endpoint{{Addr: netip.MustParseAddrPort("127.0.0.1:9000")}},
+				Locality:  model.LocalityPreferLocal,
+				Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort("127.0.0.1:9000")}},
 			}},
 		},
 		Files: []string{"defaults.yaml"},
@@ -98,32 +98,32 @@ func TestFullFile(t *testing.T) {
 			},
 			{Name: "internal", Address: "[::1]:8081", ProxyProtocol: listen.Policy{HeaderTimeout: 5 * time.Second}},
 		},
-		Table: proxy.TableSpec{
+		Table: model.TableSpec{
 			Node: "node-a",
 			Zone: "zone-1",
 			ClientIP: clientip.Policy{
 				TrustedProxies: prefixes("10.0.0.0/8", "172.16.0.0/12"),
 				Headers:        []clientip.Header{clientip.HeaderXForwardedFor},
 			},
-			Headers: proxy.ForwardedHeaders{XForwardedFor: proxy.HeaderReplace, Forwarded: proxy.HeaderOff, XRealIP: false},
-			Routes: []proxy.Route{
-				{Host: "app.example.com", Path: "/api", PathType: proxy.PathExact, Backend: "api"},
-				{Host: "app.example.com", Path: "/", PathType: proxy.PathPrefix, Backend: "web"},
-				{Host: "*.example.com", Path: "/static/", PathType: proxy.PathPrefix, Backend: "web"},
+			Headers: model.ForwardedHeaders{XForwardedFor: model.HeaderReplace, Forwarded: model.HeaderOff, XRealIP: false},
+			Routes: []model.Route{
+				{Host: "app.example.com", Path: "/api", PathType: model.PathExact, Backend: "api"},
+				{Host: "app.example.com", Path: "/", PathType: model.PathPrefix, Backend: "web"},
+				{Host: "*.example.com", Path: "/static/", PathType: model.PathPrefix, Backend: "web"},
 			},
-			Backends: []proxy.Backend{
+			Backends: []model.Backend{
 				{
 					Name:     "api",
-					Locality: proxy.LocalityLocal,
-					Endpoints: []proxy.Endpoint{
+					Locality: model.LocalityLocal,
+					Endpoints: []model.Endpoint{
 						{Addr: netip.MustParseAddrPort("10.0.1.15:8080"), Node: "node-a", Zone: "zone-1"},
 						{Addr: netip.MustParseAddrPort("[2001:db8::15]:8080"), Node: "node-b"},
 					},
 					ConnectTimeout:        2 * time.Second,
 					ResponseHeaderTimeout: 90 * time.Second,
 				},
-				{Name: "web", Locality: proxy.LocalityCluster, Endpoints: []proxy.Endpoint{{Addr: netip.MustParseAddrPort("10.0.2.1:80")}}},
-				{Name: "fallback", Locality: proxy.LocalityPreferLocal, Echo: true},
+				{Name: "web", Locality: model.LocalityCluster, Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort("10.0.2.1:80")}}},
+				{Name: "fallback", Locality: model.LocalityPreferLocal, Echo: true},
 			},
 			DefaultBackend: "fallback",
 		},
@@ -150,7 +150,7 @@ func TestDesignExample(t *testing.T) {
 	if cfg.Table.Node != "node-a" || cfg.Table.Zone != "zone-1" {
 		t.Errorf("table node/zone = %q/%q, want node-a/zone-1", cfg.Table.Node, cfg.Table.Zone)
 	}
-	wantRoutes := []proxy.Route{{Host: "app.example.com", Path: "/api", PathType: proxy.PathPrefix, Backend: "api"}}
+	wantRoutes := []model.Route{{Host: "app.example.com", Path: "/api", PathType: model.PathPrefix, Backend: "api"}}
 	if !reflect.DeepEqual(cfg.Table.Routes, wantRoutes) {
 		t.Errorf("routes = %+v, want %+v", cfg.Table.Routes, wantRoutes)
 	}
@@ -206,12 +206,12 @@ func TestStandaloneExample(t *testing.T) {
 	if len(cfg.Table.ClientIP.TrustedProxies) != 0 {
 		t.Errorf("trusted proxies %v, want none", cfg.Table.ClientIP.TrustedProxies)
 	}
-	wantTable := proxy.TableSpec{
+	wantTable := model.TableSpec{
 		Node:     "demo", // so that /healthz/local answers 200
 		ClientIP: clientip.Policy{TrustedProxies: nil, Headers: []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor}},
-		Headers:  proxy.ForwardedHeaders{XForwardedFor: proxy.HeaderAppend, Forwarded: proxy.HeaderAppend, XRealIP: true},
-		Routes:   []proxy.Route{{Path: "/", PathType: proxy.PathPrefix, Backend: "echo"}},
-		Backends: []proxy.Backend{{Name: "echo", Locality: proxy.LocalityPreferLocal, Echo: true}},
+		Headers:  model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend, XRealIP: true},
+		Routes:   []model.Route{{Path: "/", PathType: model.PathPrefix, Backend: "echo"}},
+		Backends: []model.Backend{{Name: "echo", Locality: model.LocalityPreferLocal, Echo: true}},
 	}
 	if !reflect.DeepEqual(cfg.Table, wantTable) {
 		t.Errorf("table =\n%+v\nwant\n%+v", cfg.Table, wantTable)

@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // checkPath checks a route path: it starts with "/", holds no spaces,
@@ -45,12 +45,12 @@ func checkPath(p string) error {
 
 // parsePathType parses "Prefix" or "Exact". ImplementationSpecific, valid in
 // a Kubernetes Ingress, is refused with a message saying so.
-func parsePathType(s string) (proxy.PathType, error) {
+func parsePathType(s string) (model.PathType, error) {
 	switch s {
 	case "Prefix":
-		return proxy.PathPrefix, nil
+		return model.PathPrefix, nil
 	case "Exact":
-		return proxy.PathExact, nil
+		return model.PathExact, nil
 	case "ImplementationSpecific":
 		return 0, fmt.Errorf("pathType ImplementationSpecific is a Kubernetes Ingress type; in a config file use Prefix or Exact")
 	}
@@ -69,12 +69,12 @@ func parsePathType(s string) (proxy.PathType, error) {
 type routeKey struct {
 	host     string
 	path     string
-	pathType proxy.PathType
+	pathType model.PathType
 }
 
-func keyOf(r proxy.Route) routeKey {
+func keyOf(r model.Route) routeKey {
 	p := r.Path
-	if r.PathType == proxy.PathPrefix && p != "/" {
+	if r.PathType == model.PathPrefix && p != "/" {
 		p = strings.TrimSuffix(p, "/")
 	}
 	return routeKey{host: r.Host, path: p, pathType: r.PathType}

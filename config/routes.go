@@ -3,12 +3,12 @@ package config
 import (
 	"gopkg.in/yaml.v3"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // routeAt is a decoded route path with the nodes it came from.
 type routeAt struct {
-	proxy.Route
+	model.Route
 	path      string     // "routes[i].paths[j]"
 	at        *yaml.Node // the paths item
 	backendAt *yaml.Node
@@ -18,7 +18,7 @@ type routeAt struct {
 	matchOK bool
 }
 
-// routes decodes the routes list: one proxy.Route per paths item.
+// routes decodes the routes list: one model.Route per paths item.
 func (d *decoder) routes(n *yaml.Node, path string, p *parsed) {
 	items, ok := d.list(n, path, "routes")
 	if !ok {
@@ -73,7 +73,7 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 	if !ok {
 		return r, false
 	}
-	r.at, r.path, r.PathType, r.matchOK = n, path, proxy.PathPrefix, true
+	r.at, r.path, r.PathType, r.matchOK = n, path, model.PathPrefix, true
 	if v := f.value("path"); v == nil {
 		d.errorf(n, `%s: path is required (use "/" to match every path)`, path)
 		r.matchOK = false

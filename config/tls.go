@@ -8,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // tlsSettings decodes the top-level tls mapping:
@@ -43,10 +43,10 @@ func (d *decoder) tlsSettings(n *yaml.Node, p *parsed) {
 }
 
 // certificate decodes and loads one certificate entry.
-func (d *decoder) certificate(n *yaml.Node, path string, p *parsed) (proxy.Certificate, bool) {
+func (d *decoder) certificate(n *yaml.Node, path string, p *parsed) (model.Certificate, bool) {
 	f, ok := d.mapping(n, path, "a certificate", "certFile", "keyFile", "names")
 	if !ok {
-		return proxy.Certificate{}, false
+		return model.Certificate{}, false
 	}
 	file := func(key string) (string, *yaml.Node) {
 		v := f.value(key)
@@ -89,22 +89,22 @@ func (d *decoder) certificate(n *yaml.Node, path string, p *parsed) (proxy.Certi
 		}
 	}
 	if certFile == "" || keyFile == "" {
-		return proxy.Certificate{}, false
+		return model.Certificate{}, false
 	}
 	p.files = append(p.files, certFile, keyFile)
 	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		d.errorf(certAt, "%s: loading %s and %s: %v", path, certFile, keyFile, err)
-		return proxy.Certificate{}, false
+		return model.Certificate{}, false
 	}
 	if pair.Leaf == nil {
 		if pair.Leaf, err = x509.ParseCertificate(pair.Certificate[0]); err != nil {
 			d.errorf(certAt, "%s: %s: %v", path, certFile, err)
-			return proxy.Certificate{}, false
+			return model.Certificate{}, false
 		}
 	}
 	if len(names) == 0 && len(pair.Leaf.DNSNames) == 0 {
 		d.warnf(certAt, "%s: %s names no DNS name and no names: are listed: it is used only as the default certificate", path, certFile)
 	}
-	return proxy.Certificate{Cert: &pair, Names: names}, true
+	return model.Certificate{Cert: &pair, Names: names}, true
 }

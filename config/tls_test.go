@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firsthop/firsthop/internal/testcert"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -72,10 +73,10 @@ defaultBackend: secure
 		t.Errorf("route timeout %v, want 10s", got)
 	}
 	b := cfg.Table.Backends
-	if b[0].MaxInflightPerEndpoint != 100 || b[0].PassiveHealth != (proxy.PassiveHealth{Failures: 3, Ejection: 2 * time.Second, MaxEjection: time.Minute}) {
+	if b[0].MaxInflightPerEndpoint != 100 || b[0].PassiveHealth != (model.PassiveHealth{Failures: 3, Ejection: 2 * time.Second, MaxEjection: time.Minute}) {
 		t.Errorf("backend limits %+v", b[0])
 	}
-	if b[0].Protocol != proxy.ProtocolH2C || b[1].Protocol != proxy.ProtocolHTTPS || b[1].TLSServerName != "api.internal" {
+	if b[0].Protocol != model.ProtocolH2C || b[1].Protocol != model.ProtocolHTTPS || b[1].TLSServerName != "api.internal" {
 		t.Errorf("backends %+v", b)
 	}
 	wantFiles := []string{file, filepath.Join(dir, "app.crt"), filepath.Join(dir, "app.key"),

@@ -12,7 +12,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // backendPlan is one backend of the table, before its endpoints are known:
@@ -20,8 +20,8 @@ import (
 type backendPlan struct {
 	// name is "namespace/service:port", port as the Ingress wrote it.
 	name     string
-	locality proxy.Locality
-	protocol proxy.BackendProtocol
+	locality model.Locality
+	protocol model.BackendProtocol
 
 	// When fromSlices, endpoints come from the EndpointSlices of service,
 	// port portName. Otherwise they are fixed (ExternalName addresses, or
@@ -29,12 +29,12 @@ type backendPlan struct {
 	fromSlices bool
 	service    types.NamespacedName
 	portName   string
-	fixed      []proxy.Endpoint
+	fixed      []model.Endpoint
 	refused    refusedAddrs // the plan's
 }
 
 // endpoints returns bp's endpoints given the EndpointSlices of bp.service.
-func (bp *backendPlan) endpoints(from []*discoveryv1.EndpointSlice) []proxy.Endpoint {
+func (bp *backendPlan) endpoints(from []*discoveryv1.EndpointSlice) []model.Endpoint {
 	if !bp.fromSlices {
 		return bp.fixed
 	}
@@ -99,7 +99,7 @@ func portString(p networkingv1.ServiceBackendPort) string {
 // port: the name itself when it is an IP literal, else what r resolves it
 // to. Unusable addresses (see upstreamaddr.IsUsable) and refused ones are dropped; none
 // left is an error.
-func resolveExternal(name string, port uint16, r Resolver, refused refusedAddrs) ([]proxy.Endpoint, error) {
+func resolveExternal(name string, port uint16, r Resolver, refused refusedAddrs) ([]model.Endpoint, error) {
 	var addrs []netip.Addr
 	if a, err := netip.ParseAddr(name); err == nil {
 		addrs = []netip.Addr{a}
@@ -108,20 +108,20 @@ func resolveExternal(name string, port uint16, r Resolver, refused refusedAddrs)
 	} else if addrs, err = r.Resolve(name); err != nil {
 		return nil, fmt.Errorf("resolving externalName %q: %v", name, err)
 	}
-	var eps []proxy.Endpoint
+	var eps []model.Endpoint
 	for _, a := range addrs {
 		if !refused.allows(a) {
 			continue
 		}
 		ap := netip.AddrPortFrom(a.Unmap(), port)
-		if !slices.ContainsFunc(eps, func(e proxy.Endpoint) bool { return e.Addr == ap }) {
-			eps = append(eps, proxy.Endpoint{Addr: ap})
+		if !slices.ContainsFunc(eps, func(e model.Endpoint) bool { return e.Addr == ap }) {
+			eps = append(eps, model.Endpoint{Addr: ap})
 		}
 	}
 	if len(eps) == 0 {
 		return nil, fmt.Errorf("externalName %q has no usable address (loopback, link-local, multicast, unspecified and metadata addresses, cluster IPs and the API server are refused)", name)
 	}
-	slices.SortFunc(eps, func(a, b proxy.Endpoint) int { return a.Addr.Compare(b.Addr) })
+	slices.SortFunc(eps, func(a, b model.Endpoint) int { return a.Addr.Compare(b.Addr) })
 	return eps, nil
 }
 

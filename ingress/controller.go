@@ -22,17 +22,16 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
-// Publisher receives each new routing table. *proxy.Server satisfies it.
-// Apply must not keep spec's slices for modification; an error leaves the
-// previous table in place.
+// Publisher receives each new routing table; the data plane's server
+// (proxy.Server) is one, wired in by the firsthop command. Apply must not
+// keep spec's slices for modification; an error leaves the previous table
+// in place.
 type Publisher interface {
-	Apply(spec proxy.TableSpec) error
+	Apply(spec model.TableSpec) error
 }
-
-var _ Publisher = (*proxy.Server)(nil)
 
 // Config configures a [Controller]. Client and Publisher are required; the
 // zero value of every other field has the meaning given.
@@ -86,7 +85,7 @@ type Config struct {
 	Recorder EventRecorder
 
 	// Metrics, when non-nil, records the informer caches' sync state.
-	Metrics *proxy.Metrics
+	Metrics *CacheMetrics
 
 	// Requests, when non-nil, observes the requests Client sends (see
 	// [RequestObserver]): while the caches are not synced, a request the
@@ -157,8 +156,8 @@ type Controller struct {
 	// Owned by the build loop.
 	plan        *plan
 	routesBuilt time.Time
-	eps         map[string][]proxy.Endpoint
-	last        proxy.TableSpec
+	eps         map[string][]model.Endpoint
+	last        model.TableSpec
 	published   bool
 
 	builds, routeBuilds, publishes, publishErrors, statusUpdates atomic.Uint64
@@ -239,7 +238,7 @@ func NewController(cfg Config) (*Controller, error) {
 		lbStatic: lb,
 		changes:  newChanges(),
 		statusCh: make(chan struct{}, 1),
-		eps:      make(map[string][]proxy.Endpoint),
+		eps:      make(map[string][]model.Endpoint),
 	}
 	c.reporter = &reporter{log: cfg.Logger, rec: cfg.Recorder}
 	return c, nil
@@ -406,7 +405,7 @@ func (c *Controller) build() {
 		c.log.Debug("routing table unchanged", "full", false)
 		return
 	}
-	spec := c.plan.spec(base, func(bp *backendPlan) []proxy.Endpoint { return c.eps[bp.name] })
+	spec := c.plan.spec(base, func(bp *backendPlan) []model.Endpoint { return c.eps[bp.name] })
 	if full && c.published && reflect.DeepEqual(spec, c.last) {
 		c.log.Debug("routing table unchanged", "full", true)
 		return
@@ -432,7 +431,7 @@ func (c *Controller) build() {
 }
 
 // sameEndpoint reports whether two endpoints are equal.
-func sameEndpoint(a, b proxy.Endpoint) bool {
+func sameEndpoint(a, b model.Endpoint) bool {
 	return a.Addr == b.Addr && a.Node == b.Node && a.Zone == b.Zone && a.State == b.State &&
 		slices.Equal(a.ForNodes, b.ForNodes) && slices.Equal(a.ForZones, b.ForZones)
 }
@@ -446,7 +445,7 @@ func (c *Controller) rebuildRoutes() {
 	c.certs.keepOnly(c.plan.secretRefs)
 	c.secretRefs.Store(&c.plan.secretRefs)
 	old := c.eps
-	c.eps = make(map[string][]proxy.Endpoint, len(c.plan.backends))
+	c.eps = make(map[string][]model.Endpoint, len(c.plan.backends))
 	ref := make(map[types.NamespacedName]bool, len(c.plan.backends))
 	for _, bp := range c.plan.backends {
 		eps := bp.fixed

@@ -26,16 +26,17 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
 // recordingPublisher keeps every table it is given.
 type recordingPublisher struct {
 	mu    sync.Mutex
-	specs []proxy.TableSpec
+	specs []model.TableSpec
 }
 
-func (p *recordingPublisher) Apply(spec proxy.TableSpec) error {
+func (p *recordingPublisher) Apply(spec model.TableSpec) error {
 	if _, err := proxy.NewTable(spec); err != nil {
 		return err
 	}
@@ -46,11 +47,11 @@ func (p *recordingPublisher) Apply(spec proxy.TableSpec) error {
 }
 
 // last returns the last table published and how many there were.
-func (p *recordingPublisher) last() (proxy.TableSpec, int) {
+func (p *recordingPublisher) last() (model.TableSpec, int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.specs) == 0 {
-		return proxy.TableSpec{}, 0
+		return model.TableSpec{}, 0
 	}
 	return p.specs[len(p.specs)-1], len(p.specs)
 }
@@ -153,9 +154,9 @@ func start(t *testing.T, tweak func(*Config), objs ...runtime.Object) *harness {
 }
 
 // waitTable waits for a published table for which check returns "".
-func (h *harness) waitTable(what string, check func(proxy.TableSpec) string) proxy.TableSpec {
+func (h *harness) waitTable(what string, check func(model.TableSpec) string) model.TableSpec {
 	h.t.Helper()
-	var got proxy.TableSpec
+	var got model.TableSpec
 	eventually(h.t, what, func() (bool, string) {
 		spec, n := h.pub.last()
 		if n == 0 {
@@ -236,7 +237,7 @@ func testIngress(ns, name, host, path, svc string, age time.Duration) *networkin
 }
 
 // addrs returns the endpoint addresses of the named backend.
-func addrs(spec proxy.TableSpec, backend string) []string {
+func addrs(spec model.TableSpec, backend string) []string {
 	for _, b := range spec.Backends {
 		if b.Name == backend {
 			var out []string
@@ -252,14 +253,14 @@ func addrs(spec proxy.TableSpec, backend string) []string {
 func TestControllerPublishesTheCluster(t *testing.T) {
 	t.Parallel()
 	h := start(t, func(c *Config) {
-		c.Translate.Base = proxy.TableSpec{Node: "node-a", Zone: "zone-from-config"}
+		c.Translate.Base = model.TableSpec{Node: "node-a", Zone: "zone-from-config"}
 	},
 		testClass("firsthop", false),
 		testService("shop", "web"),
 		testSlice("shop", "web-1", "web", "10.0.0.1"),
 		testIngress("shop", "web", "shop.example.com", "/", "web", 0),
 	)
-	spec := h.waitTable("the first table", func(s proxy.TableSpec) string {
+	spec := h.waitTable("the first table", func(s model.TableSpec) string {
 		if got := addrs(s, "shop/web:http"); !slices.Equal(got, []string{"10.0.0.1:8080"}) {
 			return fmt.Sprintf("endpoints %v", got)
 		}
@@ -277,7 +278,7 @@ func TestControllerPublishesTheCluster(t *testing.T) {
 		if _, err := h.client.DiscoveryV1().EndpointSlices("shop").Create(h.ctx, testSlice("shop", "web-2", "web", "10.0.0.2"), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		h.waitTable("the second endpoint", func(s proxy.TableSpec) string {
+		h.waitTable("the second endpoint", func(s model.TableSpec) string {
 			if got := addrs(s, "shop/web:http"); !slices.Equal(got, []string{"10.0.0.1:8080", "10.0.0.2:8080"}) {
 				return fmt.Sprintf("endpoints %v", got)
 			}
@@ -319,7 +320,7 @@ func TestControllerPublishesTheCluster(t *testing.T) {
 		if err := h.client.DiscoveryV1().EndpointSlices("shop").Delete(h.ctx, "web-2", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		h.waitTable("the second endpoint gone", func(s proxy.TableSpec) string {
+		h.waitTable("the second endpoint gone", func(s model.TableSpec) string {
 			if got := addrs(s, "shop/web:http"); !slices.Equal(got, []string{"10.0.0.1:8080"}) {
 				return fmt.Sprintf("endpoints %v", got)
 			}
@@ -336,7 +337,7 @@ func TestControllerPublishesTheCluster(t *testing.T) {
 		if err := h.client.NetworkingV1().Ingresses("shop").Delete(h.ctx, "web", metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		h.waitTable("an empty table", func(s proxy.TableSpec) string {
+		h.waitTable("an empty table", func(s model.TableSpec) string {
 			if len(s.Routes) != 0 || len(s.Backends) != 0 {
 				return "routes left"
 			}
@@ -355,7 +356,7 @@ func TestControllerSkipsBadIngressAndRecordsAnEvent(t *testing.T) {
 		bad,
 		testIngress("shop", "good", "good.example.com", "/", "web", 0),
 	)
-	h.waitTable("the good Ingress", func(s proxy.TableSpec) string {
+	h.waitTable("the good Ingress", func(s model.TableSpec) string {
 		if len(s.Routes) != 1 || s.Routes[0].Host != "good.example.com" {
 			return "want only good.example.com"
 		}
@@ -392,7 +393,7 @@ func TestControllerSkipsBadIngressAndRecordsAnEvent(t *testing.T) {
 	if _, err := h.client.NetworkingV1().Ingresses("shop").Update(h.ctx, fixed, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	h.waitTable("the fixed Ingress", func(s proxy.TableSpec) string {
+	h.waitTable("the fixed Ingress", func(s model.TableSpec) string {
 		if len(s.Routes) != 2 {
 			return "want two routes"
 		}
@@ -464,7 +465,7 @@ func TestControllerWritesStatus(t *testing.T) {
 	want := []networkingv1.IngressLoadBalancerIngress{{IP: "192.0.2.10"}, {Hostname: "lb.example.com"}}
 	// Once a table is published, c.lis is set (and the publisher's lock
 	// orders that before this goroutine's reads).
-	h.waitTable("the first table", func(s proxy.TableSpec) string { return "" })
+	h.waitTable("the first table", func(s model.TableSpec) string { return "" })
 	eventually(t, "the status written and seen by the informer", func() (bool, string) {
 		ing, err := h.c.lis.ingresses.Ingresses("shop").Get("web")
 		if err != nil {
@@ -507,7 +508,7 @@ func TestControllerStatusFromPublishService(t *testing.T) {
 		testService("shop", "web"),
 		testIngress("shop", "web", "", "/", "web", 0),
 	)
-	h.waitTable("the first table", func(s proxy.TableSpec) string {
+	h.waitTable("the first table", func(s model.TableSpec) string {
 		if len(s.Routes) != 1 {
 			return "no route"
 		}
@@ -538,9 +539,9 @@ func TestControllerStatusFromPublishService(t *testing.T) {
 func TestControllerZoneFromNode(t *testing.T) {
 	t.Parallel()
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-a", Labels: map[string]string{corev1.LabelTopologyZone: "zone-1"}}}
-	h := start(t, func(c *Config) { c.Translate.Base = proxy.TableSpec{Node: "node-a", Zone: "zone-from-config"} },
+	h := start(t, func(c *Config) { c.Translate.Base = model.TableSpec{Node: "node-a", Zone: "zone-from-config"} },
 		testClass("firsthop", false), node)
-	h.waitTable("the Node's zone", func(s proxy.TableSpec) string {
+	h.waitTable("the Node's zone", func(s model.TableSpec) string {
 		if s.Zone != "zone-1" {
 			return "zone " + s.Zone
 		}
@@ -551,7 +552,7 @@ func TestControllerZoneFromNode(t *testing.T) {
 	if _, err := h.client.CoreV1().Nodes().Update(h.ctx, node, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	h.waitTable("the Node's new zone", func(s proxy.TableSpec) string {
+	h.waitTable("the Node's new zone", func(s model.TableSpec) string {
 		if s.Zone != "zone-2" {
 			return "zone " + s.Zone
 		}
@@ -570,7 +571,7 @@ func TestControllerZoneForbidden(t *testing.T) {
 	client.PrependReactor("list", "nodes", forbidden)
 	pub := &recordingPublisher{}
 	c, err := NewController(Config{Client: client, Publisher: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Translate: Options{Base: proxy.TableSpec{Node: "node-a", Zone: "zone-from-config"}}})
+		Translate: Options{Base: model.TableSpec{Node: "node-a", Zone: "zone-from-config"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -732,7 +733,7 @@ func TestControllerLoadsTLSSecrets(t *testing.T) {
 		withTLS(testIngress("shop", "web", "a.example.com", "/", "web", 0),
 			networkingv1.IngressTLS{Hosts: []string{"a.example.com"}, SecretName: "a"}),
 	)
-	h.waitTable("a table without the Secret", func(s proxy.TableSpec) string {
+	h.waitTable("a table without the Secret", func(s model.TableSpec) string {
 		if len(s.Certificates) != 0 {
 			return "certificates before the Secret exists"
 		}
@@ -764,7 +765,7 @@ func TestControllerLoadsTLSSecrets(t *testing.T) {
 	if _, err := h.client.CoreV1().Secrets("shop").Create(h.ctx, a, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	h.waitTable("the certificate", func(s proxy.TableSpec) string {
+	h.waitTable("the certificate", func(s model.TableSpec) string {
 		if len(s.Certificates) != 1 || s.Certificates[0].Cert.Leaf.Subject.CommonName != "shop-a" {
 			return fmt.Sprintf("%d certificates", len(s.Certificates))
 		}

@@ -1,6 +1,6 @@
 // Package ingress is firsthop's Kubernetes ingress controller: it watches
 // Ingress, IngressClass, Service, EndpointSlice, TLS Secret and its own Node with
-// client-go shared informers, turns them into a [proxy.TableSpec], and
+// client-go shared informers, turns them into a [model.TableSpec], and
 // hands each new table to the data plane (a [Publisher], such as
 // *proxy.Server).
 //
@@ -77,7 +77,7 @@
 // certificates are not verified: pods rarely hold one for their address.
 //
 // The Ingress's firsthop.io/allow-trace and firsthop.io/keep-encoded-slashes
-// annotations, set "true", turn on proxy.Route.AllowTrace and
+// annotations, set "true", turn on model.Route.AllowTrace and
 // KeepEncodedSlashes for each of its routes; another value than "true" or
 // "false" is reported and passed over.
 //

@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/upstreamaddr"
 )
 
@@ -24,16 +24,16 @@ import (
 // Per endpoint, only the first address is used (as kube-proxy does); FQDN
 // slices are ignored, and so are addresses that do not match the slice's
 // address type or that are unspecified, loopback, link-local or multicast.
-// Conditions map to [proxy.EndpointState]: ready (nil counts as true) is
+// Conditions map to [model.EndpointState]: ready (nil counts as true) is
 // EndpointReady; else serving (nil counts as true) and terminating is
 // EndpointTerminating; anything else is not serving and left out. An
 // address:port listed more than once (an endpoint moving between slices)
 // appears once, with its best state.
-func sliceEndpoints(from []*discoveryv1.EndpointSlice, portName string, refused refusedAddrs) []proxy.Endpoint {
+func sliceEndpoints(from []*discoveryv1.EndpointSlice, portName string, refused refusedAddrs) []model.Endpoint {
 	from = slices.Clone(from)
 	slices.SortFunc(from, func(a, b *discoveryv1.EndpointSlice) int { return cmp.Compare(a.Name, b.Name) })
 	byAddr := make(map[netip.AddrPort]int)
-	var out []proxy.Endpoint
+	var out []model.Endpoint
 	for _, s := range from {
 		port, ok := slicePort(s, portName)
 		if !ok {
@@ -49,7 +49,7 @@ func sliceEndpoints(from []*discoveryv1.EndpointSlice, portName string, refused 
 				continue
 			}
 			state := endpointState(e.Conditions)
-			if state == proxy.EndpointNotServing {
+			if state == model.EndpointNotServing {
 				continue
 			}
 			ap := netip.AddrPortFrom(addr, port)
@@ -63,7 +63,7 @@ func sliceEndpoints(from []*discoveryv1.EndpointSlice, portName string, refused 
 			out = append(out, toEndpoint(ap, e, state))
 		}
 	}
-	slices.SortFunc(out, func(a, b proxy.Endpoint) int { return a.Addr.Compare(b.Addr) })
+	slices.SortFunc(out, func(a, b model.Endpoint) int { return a.Addr.Compare(b.Addr) })
 	return out
 }
 
@@ -110,18 +110,18 @@ func (r refusedAddrs) allows(a netip.Addr) bool { return upstreamaddr.IsUsable(a
 
 // endpointState maps EndpointSlice conditions to an endpoint state; nil
 // ready and serving count as true, nil terminating as false (API doc).
-func endpointState(c discoveryv1.EndpointConditions) proxy.EndpointState {
+func endpointState(c discoveryv1.EndpointConditions) model.EndpointState {
 	switch {
 	case c.Ready == nil || *c.Ready:
-		return proxy.EndpointReady
+		return model.EndpointReady
 	case (c.Serving == nil || *c.Serving) && c.Terminating != nil && *c.Terminating:
-		return proxy.EndpointTerminating
+		return model.EndpointTerminating
 	}
-	return proxy.EndpointNotServing
+	return model.EndpointNotServing
 }
 
-func toEndpoint(ap netip.AddrPort, e *discoveryv1.Endpoint, state proxy.EndpointState) proxy.Endpoint {
-	ep := proxy.Endpoint{Addr: ap, Node: ptrValue(e.NodeName), Zone: ptrValue(e.Zone), State: state}
+func toEndpoint(ap netip.AddrPort, e *discoveryv1.Endpoint, state model.EndpointState) model.Endpoint {
+	ep := model.Endpoint{Addr: ap, Node: ptrValue(e.NodeName), Zone: ptrValue(e.Zone), State: state}
 	if h := e.Hints; h != nil {
 		for _, n := range h.ForNodes {
 			ep.ForNodes = append(ep.ForNodes, n.Name)

@@ -9,7 +9,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -20,16 +20,16 @@ func TestEndpointState(t *testing.T) {
 	tests := []struct {
 		name string
 		c    discoveryv1.EndpointConditions
-		want proxy.EndpointState
+		want model.EndpointState
 	}{
-		{name: "no conditions at all counts as ready", c: discoveryv1.EndpointConditions{}, want: proxy.EndpointReady},
-		{name: "ready", c: discoveryv1.EndpointConditions{Ready: yes, Serving: yes, Terminating: no}, want: proxy.EndpointReady},
-		{name: "ready and terminating (publishNotReadyAddresses) is ready", c: discoveryv1.EndpointConditions{Ready: yes, Terminating: yes}, want: proxy.EndpointReady},
-		{name: "serving and terminating", c: discoveryv1.EndpointConditions{Ready: no, Serving: yes, Terminating: yes}, want: proxy.EndpointTerminating},
-		{name: "terminating with serving unset counts as serving", c: discoveryv1.EndpointConditions{Ready: no, Terminating: yes}, want: proxy.EndpointTerminating},
-		{name: "terminating and not serving", c: discoveryv1.EndpointConditions{Ready: no, Serving: no, Terminating: yes}, want: proxy.EndpointNotServing},
-		{name: "not ready, not terminating", c: discoveryv1.EndpointConditions{Ready: no, Serving: yes, Terminating: no}, want: proxy.EndpointNotServing},
-		{name: "not ready, nothing else", c: discoveryv1.EndpointConditions{Ready: no}, want: proxy.EndpointNotServing},
+		{name: "no conditions at all counts as ready", c: discoveryv1.EndpointConditions{}, want: model.EndpointReady},
+		{name: "ready", c: discoveryv1.EndpointConditions{Ready: yes, Serving: yes, Terminating: no}, want: model.EndpointReady},
+		{name: "ready and terminating (publishNotReadyAddresses) is ready", c: discoveryv1.EndpointConditions{Ready: yes, Terminating: yes}, want: model.EndpointReady},
+		{name: "serving and terminating", c: discoveryv1.EndpointConditions{Ready: no, Serving: yes, Terminating: yes}, want: model.EndpointTerminating},
+		{name: "terminating with serving unset counts as serving", c: discoveryv1.EndpointConditions{Ready: no, Terminating: yes}, want: model.EndpointTerminating},
+		{name: "terminating and not serving", c: discoveryv1.EndpointConditions{Ready: no, Serving: no, Terminating: yes}, want: model.EndpointNotServing},
+		{name: "not ready, not terminating", c: discoveryv1.EndpointConditions{Ready: no, Serving: yes, Terminating: no}, want: model.EndpointNotServing},
+		{name: "not ready, nothing else", c: discoveryv1.EndpointConditions{Ready: no}, want: model.EndpointNotServing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,20 +56,20 @@ func TestSliceEndpoints(t *testing.T) {
 		name     string
 		slices   []*discoveryv1.EndpointSlice
 		portName string
-		want     []proxy.Endpoint
+		want     []model.Endpoint
 	}{
 		{name: "no slices", portName: "http"},
 		{
 			name:     "port matched by name",
 			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{port("metrics", 9090), port("http", 8080)}, addr("10.0.0.1"))},
 			portName: "http",
-			want:     []proxy.Endpoint{ep("10.0.0.1:8080", "", "")},
+			want:     []model.Endpoint{ep("10.0.0.1:8080", "", "")},
 		},
 		{
 			name:     "unnamed Service port matches the unnamed slice port",
 			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{{Port: ptr(int32(8080))}}, addr("10.0.0.1"))},
 			portName: "",
-			want:     []proxy.Endpoint{ep("10.0.0.1:8080", "", "")},
+			want:     []model.Endpoint{ep("10.0.0.1:8080", "", "")},
 		},
 		{
 			name:     "UDP port of the same name is not used",
@@ -85,7 +85,7 @@ func TestSliceEndpoints(t *testing.T) {
 			name:     "only the first address of an endpoint is used",
 			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, http, addr("10.0.0.1", "10.0.0.2"), addr())},
 			portName: "http",
-			want:     []proxy.Endpoint{ep("10.0.0.1:8080", "", "")},
+			want:     []model.Endpoint{ep("10.0.0.1:8080", "", "")},
 		},
 		{
 			name: "addresses of the wrong family, loopback, link-local and garbage are skipped",
@@ -95,7 +95,7 @@ func TestSliceEndpoints(t *testing.T) {
 				slice("c", discoveryv1.AddressTypeFQDN, http, addr("example.com")),
 			},
 			portName: "http",
-			want:     []proxy.Endpoint{ep("10.0.0.1:8080", "", ""), ep("[fd00::2]:8080", "", "")},
+			want:     []model.Endpoint{ep("10.0.0.1:8080", "", ""), ep("[fd00::2]:8080", "", "")},
 		},
 		{
 			name: "a duplicate keeps its best state whatever the slice order",
@@ -104,7 +104,7 @@ func TestSliceEndpoints(t *testing.T) {
 				slice("a", discoveryv1.AddressTypeIPv4, http, discoveryv1.Endpoint{Addresses: []string{"10.0.0.1"}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(false), Terminating: ptr(true)}, NodeName: ptr("old")}),
 			},
 			portName: "http",
-			want:     []proxy.Endpoint{ep("10.0.0.1:8080", "new", "")},
+			want:     []model.Endpoint{ep("10.0.0.1:8080", "new", "")},
 		},
 		{
 			name: "the same address on different ports is two endpoints",
@@ -113,7 +113,7 @@ func TestSliceEndpoints(t *testing.T) {
 				slice("b", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{port("http", 8081)}, addr("10.0.0.1")),
 			},
 			portName: "http",
-			want:     []proxy.Endpoint{ep("10.0.0.1:8080", "", ""), ep("10.0.0.1:8081", "", "")},
+			want:     []model.Endpoint{ep("10.0.0.1:8080", "", ""), ep("10.0.0.1:8081", "", "")},
 		},
 	}
 	for _, tc := range tests {

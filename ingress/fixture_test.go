@@ -19,7 +19,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // decodeObjects decodes a stream of YAML documents separated by "---"
@@ -84,19 +84,19 @@ func loadFixture(t testing.TB, name string) Snapshot {
 }
 
 // ep returns a ready endpoint at addr ("10.0.0.1:80") on node and zone.
-func ep(addr, node, zone string) proxy.Endpoint {
-	return proxy.Endpoint{Addr: netip.MustParseAddrPort(addr), Node: node, Zone: zone}
+func ep(addr, node, zone string) model.Endpoint {
+	return model.Endpoint{Addr: netip.MustParseAddrPort(addr), Node: node, Zone: zone}
 }
 
 // terminating returns e with State EndpointTerminating.
-func terminating(e proxy.Endpoint) proxy.Endpoint {
-	e.State = proxy.EndpointTerminating
+func terminating(e model.Endpoint) model.Endpoint {
+	e.State = model.EndpointTerminating
 	return e
 }
 
 // render prints spec one route, backend or endpoint per line, for failure
 // messages that can be read.
-func render(spec proxy.TableSpec) string {
+func render(spec model.TableSpec) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "node=%q zone=%q default=%q\n", spec.Node, spec.Zone, spec.DefaultBackend)
 	for _, r := range spec.Routes {

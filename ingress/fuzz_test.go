@@ -12,6 +12,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -111,7 +112,7 @@ func FuzzTranslate(f *testing.F) {
 		}
 		o := Options{}
 		if permissive {
-			o = Options{WatchWithoutClass: true, AllowExternalName: true, Resolver: fuzzResolver{}, DefaultLocality: proxy.LocalityPreferZone}
+			o = Options{WatchWithoutClass: true, AllowExternalName: true, Resolver: fuzzResolver{}, DefaultLocality: model.LocalityPreferZone}
 		}
 		checkTranslation(t, s, o)
 	})

@@ -7,7 +7,7 @@ import (
 )
 
 // canonicalHost checks an Ingress rule's host and returns it in the form
-// proxy.Route wants: lower case, without a trailing dot. The result is ""
+// model.Route wants: lower case, without a trailing dot. The result is ""
 // (any host), an exact DNS name, or a wildcard of exactly one leading label
 // ("*.example.com"), as the Ingress API defines them. Ports, IP literals
 // with colons, "*" anywhere but the whole first label, and bytes outside

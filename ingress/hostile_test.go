@@ -11,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -96,7 +97,7 @@ func hostileSlice(ns, name, svc string, typ discoveryv1.AddressType, addrs ...st
 }
 
 // translateHostile runs Translate and fails t unless the result compiles.
-func translateHostile(t *testing.T, s Snapshot, o Options) (proxy.TableSpec, []Problem) {
+func translateHostile(t *testing.T, s Snapshot, o Options) (model.TableSpec, []Problem) {
 	t.Helper()
 	s.IngressClasses = append(s.IngressClasses, hostileClass())
 	spec, problems := Translate(s, o)
@@ -361,7 +362,7 @@ var metadataGaps = []struct{ name, addr string }{
 }
 
 // hostileEndpoints returns the endpoint addresses of every backend.
-func hostileEndpoints(spec proxy.TableSpec) []netip.AddrPort {
+func hostileEndpoints(spec model.TableSpec) []netip.AddrPort {
 	var out []netip.AddrPort
 	for _, b := range spec.Backends {
 		for _, e := range b.Endpoints {

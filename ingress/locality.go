@@ -6,13 +6,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // AnnotationLocality, on a Service or an Ingress, sets the endpoint
 // preference of the backends made from that Service (or of every backend
 // of that Ingress): Local, PreferLocal, PreferZone or Cluster (see
-// [proxy.Locality]).
+// [model.Locality]).
 const AnnotationLocality = "firsthop.io/locality"
 
 // serviceLocality returns the locality of a backend made from svc for ing,
@@ -26,11 +26,11 @@ const AnnotationLocality = "firsthop.io/locality"
 //
 // An annotation with an unknown value is a problem on its object and is
 // passed over. svc may be nil (no Service): then only 2 and 4 apply.
-func serviceLocality(svc *corev1.Service, ing *networkingv1.Ingress, def proxy.Locality) (proxy.Locality, []Problem) {
+func serviceLocality(svc *corev1.Service, ing *networkingv1.Ingress, def model.Locality) (model.Locality, []Problem) {
 	var problems []Problem
 	if svc != nil {
 		if v, ok := svc.Annotations[AnnotationLocality]; ok {
-			l, err := proxy.ParseLocality(v)
+			l, err := model.ParseLocality(v)
 			if err == nil {
 				return l, nil
 			}
@@ -42,7 +42,7 @@ func serviceLocality(svc *corev1.Service, ing *networkingv1.Ingress, def proxy.L
 		}
 	}
 	if v, ok := ing.Annotations[AnnotationLocality]; ok {
-		l, err := proxy.ParseLocality(v)
+		l, err := model.ParseLocality(v)
 		if err == nil {
 			return l, problems
 		}
@@ -55,9 +55,9 @@ func serviceLocality(svc *corev1.Service, ing *networkingv1.Ingress, def proxy.L
 	if svc != nil && svc.Spec.TrafficDistribution != nil {
 		switch *svc.Spec.TrafficDistribution {
 		case corev1.ServiceTrafficDistributionPreferSameNode:
-			return proxy.LocalityPreferLocal, problems
+			return model.LocalityPreferLocal, problems
 		case corev1.ServiceTrafficDistributionPreferSameZone, corev1.ServiceTrafficDistributionPreferClose:
-			return proxy.LocalityPreferZone, problems
+			return model.LocalityPreferZone, problems
 		}
 	}
 	return def, problems

@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // Snapshot is the set of cluster objects a routing table is built from.
@@ -74,7 +74,7 @@ type Options struct {
 	// Certificates (from the config file) come before those of the
 	// Ingresses, so that its first one is the default certificate. Its
 	// Routes, Backends and DefaultBackend are ignored.
-	Base proxy.TableSpec
+	Base model.TableSpec
 
 	// ControllerName is the IngressClass spec.controller value this
 	// controller answers to. Empty means [DefaultControllerName].
@@ -105,7 +105,7 @@ type Options struct {
 
 	// DefaultLocality is the locality of backends whose Service and Ingress
 	// set none (see [AnnotationLocality]). The zero value is PreferLocal.
-	DefaultLocality proxy.Locality
+	DefaultLocality model.Locality
 }
 
 // Resolver resolves a DNS name to addresses. It must return within a

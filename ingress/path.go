@@ -7,7 +7,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // routePath checks an Ingress path and its pathType and returns the route
@@ -20,17 +20,17 @@ import (
 // regex reports whether an ImplementationSpecific path looks like a regular
 // expression (other controllers accept those); it is still served as a
 // literal prefix.
-func routePath(p string, t *networkingv1.PathType) (path string, typ proxy.PathType, regex bool, err error) {
+func routePath(p string, t *networkingv1.PathType) (path string, typ model.PathType, regex bool, err error) {
 	if t == nil {
 		return "", 0, false, fmt.Errorf("path %q has no pathType", p)
 	}
 	switch *t {
 	case networkingv1.PathTypeExact:
-		typ = proxy.PathExact
+		typ = model.PathExact
 	case networkingv1.PathTypePrefix:
-		typ = proxy.PathPrefix
+		typ = model.PathPrefix
 	case networkingv1.PathTypeImplementationSpecific:
-		typ = proxy.PathPrefix
+		typ = model.PathPrefix
 		if p == "" {
 			p = "/"
 		}
@@ -59,7 +59,7 @@ func routePath(p string, t *networkingv1.PathType) (path string, typ proxy.PathT
 	if strings.ContainsAny(dec, `;\`) {
 		return "", 0, false, fmt.Errorf(`path %q contains ";" or "\", which backends read differently (path parameters, a separator); firsthop refuses such request paths, so it could never match`, p)
 	}
-	if clean, _ := proxy.CleanPath(dec); clean != dec {
+	if clean, _ := model.CleanPath(dec); clean != dec {
 		return "", 0, false, fmt.Errorf("path %q is not clean (it would never match a request): write %q", p, clean)
 	}
 	return dec, typ, regex, nil
@@ -71,12 +71,12 @@ func routePath(p string, t *networkingv1.PathType) (path string, typ proxy.PathT
 type routeKey struct {
 	host string
 	path string
-	typ  proxy.PathType
+	typ  model.PathType
 }
 
-func keyOf(r proxy.Route) routeKey {
+func keyOf(r model.Route) routeKey {
 	p := r.Path
-	if r.PathType == proxy.PathPrefix && p != "/" {
+	if r.PathType == model.PathPrefix && p != "/" {
 		p = strings.TrimRight(p, "/")
 	}
 	return routeKey{host: r.Host, path: p, typ: r.PathType}

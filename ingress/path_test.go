@@ -6,7 +6,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 func pathType(t networkingv1.PathType) *networkingv1.PathType { return &t }
@@ -23,18 +23,18 @@ func TestRoutePath(t *testing.T) {
 		path      string
 		typ       *networkingv1.PathType
 		want      string
-		wantType  proxy.PathType
+		wantType  model.PathType
 		wantRegex bool
 		wantErr   string
 	}{
-		{name: "prefix root", path: "/", typ: prefix, want: "/", wantType: proxy.PathPrefix},
-		{name: "prefix with trailing slash kept", path: "/foo/", typ: prefix, want: "/foo/", wantType: proxy.PathPrefix},
-		{name: "exact", path: "/foo", typ: exact, want: "/foo", wantType: proxy.PathExact},
-		{name: "implementation specific is prefix", path: "/api", typ: impl, want: "/api", wantType: proxy.PathPrefix},
-		{name: "implementation specific empty is root", path: "", typ: impl, want: "/", wantType: proxy.PathPrefix},
-		{name: "regex-looking implementation specific", path: "/api/(.*)", typ: impl, want: "/api/(.*)", wantType: proxy.PathPrefix, wantRegex: true},
-		{name: "regex characters in a Prefix path are just characters", path: "/a(b)", typ: prefix, want: "/a(b)", wantType: proxy.PathPrefix},
-		{name: "percent-encoding decoded", path: "/caf%C3%A9/%20x", typ: exact, want: "/café/ x", wantType: proxy.PathExact},
+		{name: "prefix root", path: "/", typ: prefix, want: "/", wantType: model.PathPrefix},
+		{name: "prefix with trailing slash kept", path: "/foo/", typ: prefix, want: "/foo/", wantType: model.PathPrefix},
+		{name: "exact", path: "/foo", typ: exact, want: "/foo", wantType: model.PathExact},
+		{name: "implementation specific is prefix", path: "/api", typ: impl, want: "/api", wantType: model.PathPrefix},
+		{name: "implementation specific empty is root", path: "", typ: impl, want: "/", wantType: model.PathPrefix},
+		{name: "regex-looking implementation specific", path: "/api/(.*)", typ: impl, want: "/api/(.*)", wantType: model.PathPrefix, wantRegex: true},
+		{name: "regex characters in a Prefix path are just characters", path: "/a(b)", typ: prefix, want: "/a(b)", wantType: model.PathPrefix},
+		{name: "percent-encoding decoded", path: "/caf%C3%A9/%20x", typ: exact, want: "/café/ x", wantType: model.PathExact},
 		{name: "no pathType", path: "/", wantErr: "no pathType"},
 		{name: "unknown pathType", path: "/", typ: pathType("Regex"), wantErr: "unknown pathType"},
 		{name: "empty prefix", path: "", typ: prefix, wantErr: "must start with"},

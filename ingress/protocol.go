@@ -6,13 +6,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // AnnotationBackendProtocol, on an Ingress, sets the protocol firsthop
 // speaks to the endpoints of every backend of that Ingress: http
 // (HTTP/1.1), h2c or grpc (HTTP/2 without TLS), https or grpcs (TLS, with
-// HTTP/2 or HTTP/1.1 by ALPN). See [proxy.ParseBackendProtocol].
+// HTTP/2 or HTTP/1.1 by ALPN). See [model.ParseBackendProtocol].
 const AnnotationBackendProtocol = "firsthop.io/backend-protocol"
 
 // backendProtocol returns the protocol of a backend made from port of svc
@@ -27,10 +27,10 @@ const AnnotationBackendProtocol = "firsthop.io/backend-protocol"
 // An annotation with an unknown value is a problem on the Ingress and is
 // passed over; an appProtocol firsthop does not know is HTTP/1.1. svc may
 // be nil.
-func backendProtocol(svc *corev1.Service, port networkingv1.ServiceBackendPort, ing *networkingv1.Ingress) (proxy.BackendProtocol, []Problem) {
+func backendProtocol(svc *corev1.Service, port networkingv1.ServiceBackendPort, ing *networkingv1.Ingress) (model.BackendProtocol, []Problem) {
 	var problems []Problem
 	if v, ok := ing.Annotations[AnnotationBackendProtocol]; ok {
-		p, err := proxy.ParseBackendProtocol(v)
+		p, err := model.ParseBackendProtocol(v)
 		if err == nil {
 			return p, nil
 		}
@@ -44,11 +44,11 @@ func backendProtocol(svc *corev1.Service, port networkingv1.ServiceBackendPort, 
 		if sp, ok := servicePort(svc, port); ok && sp.AppProtocol != nil {
 			switch *sp.AppProtocol {
 			case "kubernetes.io/h2c", "h2c", "grpc":
-				return proxy.ProtocolH2C, problems
+				return model.ProtocolH2C, problems
 			case "https", "grpcs":
-				return proxy.ProtocolHTTPS, problems
+				return model.ProtocolHTTPS, problems
 			}
 		}
 	}
-	return proxy.ProtocolHTTP1, problems
+	return model.ProtocolHTTP1, problems
 }

@@ -8,12 +8,12 @@ import (
 
 // AnnotationAllowTrace, on an Ingress, set to "true", lets TRACE requests
 // through to the backends of every path of that Ingress (see
-// proxy.Route.AllowTrace); without it firsthop answers TRACE with 405.
+// model.Route.AllowTrace); without it firsthop answers TRACE with 405.
 const AnnotationAllowTrace = "firsthop.io/allow-trace"
 
 // AnnotationKeepEncodedSlashes, on an Ingress, set to "true", sends "%2F"
 // in the request path on as it came to the backends of every path of
-// that Ingress (see proxy.Route.KeepEncodedSlashes).
+// that Ingress (see model.Route.KeepEncodedSlashes).
 const AnnotationKeepEncodedSlashes = "firsthop.io/keep-encoded-slashes"
 
 // routeOptions returns the route options ing's annotations turn on, and a

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"k8s.io/client-go/tools/cache"
-
-	"github.com/firsthop/firsthop/proxy"
 )
 
 // RequestObserver watches the requests a client sends to the API server,
@@ -172,7 +170,7 @@ const syncPoll = 100 * time.Millisecond
 // in m (which may be nil) and, when rep is not nil, logging every
 // rep.interval which caches are still awaited and the last error seen. It
 // reports false when ctx is done first.
-func (l *listers) waitForSync(ctx context.Context, m *proxy.Metrics, rep *syncReport) bool {
+func (l *listers) waitForSync(ctx context.Context, m *CacheMetrics, rep *syncReport) bool {
 	for _, r := range l.resources {
 		m.CacheSynced(r, false)
 	}

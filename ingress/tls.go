@@ -11,7 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // CertLoader turns a TLS Secret into a certificate. It must not modify
@@ -130,6 +130,6 @@ func (p *planner) addTLS(ing *networkingv1.Ingress) {
 			})
 			continue
 		}
-		p.certs = append(p.certs, proxy.Certificate{Cert: cert, Names: names})
+		p.certs = append(p.certs, model.Certificate{Cert: cert, Names: names})
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -86,7 +87,7 @@ func TestTranslateTLS(t *testing.T) {
 
 	tests := []struct {
 		name         string
-		base         []proxy.Certificate
+		base         []model.Certificate
 		ingresses    []*networkingv1.Ingress
 		secrets      []*corev1.Secret
 		want         []certSummary
@@ -106,7 +107,7 @@ func TestTranslateTLS(t *testing.T) {
 		},
 		{
 			name: "the config file's certificates come first: its first is the default",
-			base: []proxy.Certificate{{Cert: fileCert}},
+			base: []model.Certificate{{Cert: fileCert}},
 			ingresses: []*networkingv1.Ingress{
 				withTLS(testIngress("shop", "web", "a.example.com", "/", "web", 0),
 					networkingv1.IngressTLS{Hosts: []string{"a.example.com"}, SecretName: "a"}),
@@ -165,7 +166,7 @@ func TestTranslateTLS(t *testing.T) {
 				Services:       []*corev1.Service{testService("shop", "web")},
 				Secrets:        tc.secrets,
 			}
-			got, problems := Translate(snap, Options{Base: proxy.TableSpec{Certificates: tc.base}})
+			got, problems := Translate(snap, Options{Base: model.TableSpec{Certificates: tc.base}})
 			var sums []certSummary
 			for _, c := range got.Certificates {
 				sums = append(sums, certSummary{c.Cert.Leaf.Subject.CommonName, c.Names})

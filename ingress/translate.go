@@ -10,24 +10,24 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // Translate builds the routing table that the Ingresses of s describe, and
 // lists the problems met on the way. It is a pure function of its
 // arguments (apart from o.Resolver) and never modifies s.
 //
-// The result always passes [proxy.NewTable]: whatever the objects hold, an
+// The result always passes [model.TableSpec.Validate]: whatever the objects hold, an
 // Ingress that cannot be served is left out (or the part of it that cannot
 // be served is), and the problem says so. Routes are sorted by host, path
 // and type, backends by name, endpoints by address, so equal inputs give
 // [reflect.DeepEqual] results.
 //
 // The semantics are documented in the package comment.
-func Translate(s Snapshot, o Options) (proxy.TableSpec, []Problem) {
+func Translate(s Snapshot, o Options) (model.TableSpec, []Problem) {
 	p := newPlan(s, &o, loadTLSSecret)
 	bySvc := indexSlices(s.EndpointSlices)
-	spec := p.spec(o.Base, func(bp *backendPlan) []proxy.Endpoint { return bp.endpoints(bySvc[bp.service]) })
+	spec := p.spec(o.Base, func(bp *backendPlan) []model.Endpoint { return bp.endpoints(bySvc[bp.service]) })
 	return spec, p.problems
 }
 
@@ -52,7 +52,7 @@ func indexSlices(all []*discoveryv1.EndpointSlice) map[types.NamespacedName][]*d
 // its endpoints come from. Endpoint changes reuse it (see [plan.spec]).
 // A plan is not modified once built.
 type plan struct {
-	routes         []proxy.Route
+	routes         []model.Route
 	defaultBackend string
 	backends       []*backendPlan // sorted by name
 	// byService holds the backends whose endpoints come from each
@@ -68,7 +68,7 @@ type plan struct {
 
 	// certs are the certificates of the accepted Ingresses' spec.tls,
 	// Ingresses oldest first.
-	certs []proxy.Certificate
+	certs []model.Certificate
 
 	// refused are the addresses no endpoint may have (see refusedAddrs).
 	refused refusedAddrs
@@ -85,8 +85,8 @@ type plan struct {
 // spec returns the table of p, with the Node, Zone, ClientIP and Headers of
 // base, base's certificates before the Ingresses' (so that the first of
 // base's is the default), and each backend's endpoints from eps.
-func (p *plan) spec(base proxy.TableSpec, eps func(*backendPlan) []proxy.Endpoint) proxy.TableSpec {
-	spec := proxy.TableSpec{
+func (p *plan) spec(base model.TableSpec, eps func(*backendPlan) []model.Endpoint) model.TableSpec {
+	spec := model.TableSpec{
 		Node:           base.Node,
 		Zone:           base.Zone,
 		ClientIP:       base.ClientIP,
@@ -98,10 +98,10 @@ func (p *plan) spec(base proxy.TableSpec, eps func(*backendPlan) []proxy.Endpoin
 		spec.Certificates = append(slices.Clip(base.Certificates), p.certs...)
 	}
 	if len(p.backends) > 0 {
-		spec.Backends = make([]proxy.Backend, len(p.backends))
+		spec.Backends = make([]model.Backend, len(p.backends))
 	}
 	for i, bp := range p.backends {
-		spec.Backends[i] = proxy.Backend{
+		spec.Backends[i] = model.Backend{
 			Name:      bp.name,
 			Locality:  bp.locality,
 			Endpoints: eps(bp),
@@ -109,7 +109,7 @@ func (p *plan) spec(base proxy.TableSpec, eps func(*backendPlan) []proxy.Endpoin
 			// Pods rarely hold a certificate for their own address:
 			// an https backend is encrypted, not verified (as with
 			// ingress-nginx's default).
-			TLSInsecureSkipVerify: bp.protocol == proxy.ProtocolHTTPS,
+			TLSInsecureSkipVerify: bp.protocol == model.ProtocolHTTPS,
 		}
 	}
 	return spec
@@ -138,7 +138,7 @@ type claim struct {
 }
 
 type externalResult struct {
-	eps []proxy.Endpoint
+	eps []model.Endpoint
 	err error
 }
 
@@ -179,7 +179,7 @@ func newPlan(s Snapshot, o *Options, load CertLoader) *plan {
 		p.addIngress(ing)
 	}
 
-	slices.SortFunc(p.routes, func(a, b proxy.Route) int {
+	slices.SortFunc(p.routes, func(a, b model.Route) int {
 		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Path, b.Path), cmp.Compare(a.PathType, b.PathType))
 	})
 	for _, bp := range p.backends {
@@ -211,7 +211,7 @@ func olderFirst(a, b *networkingv1.Ingress) int {
 // candidate is one route (or the default backend) of an Ingress that
 // passed the shape checks.
 type candidate struct {
-	route     proxy.Route // Backend not set yet
+	route     model.Route // Backend not set yet
 	isDefault bool
 	backend   *networkingv1.IngressServiceBackend
 	regex     bool
@@ -262,7 +262,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 				continue
 			}
 			cands = append(cands, candidate{
-				route: proxy.Route{Host: host, Path: path, PathType: typ,
+				route: model.Route{Host: host, Path: path, PathType: typ,
 					AllowTrace: allowTrace, KeepEncodedSlashes: keepEncodedSlashes},
 				backend: hp.Backend.Service,
 				regex:   regex,
@@ -327,7 +327,7 @@ func conflict(ing *networkingv1.Ingress, prev claim, what, backend string) Probl
 	}
 }
 
-func describeRoute(r proxy.Route) string {
+func describeRoute(r model.Route) string {
 	host := r.Host
 	if host == "" {
 		host = "any host"

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
@@ -33,23 +34,23 @@ func summary(p Problem) string {
 
 func TestTranslate(t *testing.T) {
 	t.Parallel()
-	web := func(ns string, port string, eps ...proxy.Endpoint) proxy.Backend {
-		return proxy.Backend{Name: ns + "/web:" + port, Endpoints: eps}
+	web := func(ns string, port string, eps ...model.Endpoint) model.Backend {
+		return model.Backend{Name: ns + "/web:" + port, Endpoints: eps}
 	}
-	prefix := func(host, path, backend string) proxy.Route {
-		return proxy.Route{Host: host, Path: path, PathType: proxy.PathPrefix, Backend: backend}
+	prefix := func(host, path, backend string) model.Route {
+		return model.Route{Host: host, Path: path, PathType: model.PathPrefix, Backend: backend}
 	}
-	exact := func(host, path, backend string) proxy.Route {
-		return proxy.Route{Host: host, Path: path, PathType: proxy.PathExact, Backend: backend}
+	exact := func(host, path, backend string) model.Route {
+		return model.Route{Host: host, Path: path, PathType: model.PathExact, Backend: backend}
 	}
-	base := proxy.TableSpec{
+	base := model.TableSpec{
 		Node:     "node-a",
 		Zone:     "zone-1",
 		ClientIP: clientip.Policy{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}},
-		Headers:  proxy.ForwardedHeaders{XForwardedFor: proxy.HeaderReplace, XRealIP: true},
+		Headers:  model.ForwardedHeaders{XForwardedFor: model.HeaderReplace, XRealIP: true},
 		// Ignored: they come from the cluster.
-		Routes:         []proxy.Route{prefix("", "/", "file")},
-		Backends:       []proxy.Backend{{Name: "file"}},
+		Routes:         []model.Route{prefix("", "/", "file")},
+		Backends:       []model.Backend{{Name: "file"}},
 		DefaultBackend: "file",
 	}
 	classWeb := web("shop", "80", ep("10.1.0.5:8080", "node-a", "zone-1"))
@@ -58,61 +59,61 @@ func TestTranslate(t *testing.T) {
 		name         string
 		fixture      string
 		opts         Options
-		want         proxy.TableSpec
+		want         model.TableSpec
 		wantProblems []string
 	}{
 		{
 			name:    "class filtering: spec class name and annotation naming our class",
 			fixture: "class-filtering",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("annotation.example.com", "/", "shop/web:80"),
 					prefix("class-name.example.com", "/", "shop/web:80"),
 				},
-				Backends: []proxy.Backend{classWeb},
+				Backends: []model.Backend{classWeb},
 			},
 		},
 		{
 			name:    "class filtering: --watch-ingress-without-class adds Ingresses naming no class",
 			fixture: "class-filtering",
 			opts:    Options{WatchWithoutClass: true},
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("annotation.example.com", "/", "shop/web:80"),
 					prefix("class-name.example.com", "/", "shop/web:80"),
 					prefix("no-class.example.com", "/", "shop/web:80"),
 				},
-				Backends: []proxy.Backend{classWeb},
+				Backends: []model.Backend{classWeb},
 			},
 		},
 		{
 			name:    "class filtering: another controller name sees other Ingresses",
 			fixture: "class-filtering",
 			opts:    Options{ControllerName: "k8s.io/ingress-nginx"},
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("no-class.example.com", "/", "shop/web:80"),
 					prefix("other-annotation.example.com", "/", "shop/web:80"),
 					prefix("other-class.example.com", "/", "shop/web:80"),
 					prefix("spec-wins.example.com", "/", "shop/web:80"),
 				},
-				Backends: []proxy.Backend{classWeb},
+				Backends: []model.Backend{classWeb},
 			},
 		},
 		{
 			name:    "class filtering: our default class claims Ingresses naming no class",
 			fixture: "class-default",
-			want: proxy.TableSpec{
-				Routes:   []proxy.Route{prefix("no-class.example.com", "/", "shop/web:80")},
-				Backends: []proxy.Backend{web("shop", "80")},
+			want: model.TableSpec{
+				Routes:   []model.Route{prefix("no-class.example.com", "/", "shop/web:80")},
+				Backends: []model.Backend{web("shop", "80")},
 			},
 		},
 		{
 			name:    "default backend: the oldest Ingress's defaultBackend wins",
 			fixture: "default-backend",
-			want: proxy.TableSpec{
-				Routes:         []proxy.Route{prefix("shop.example.com", "/cart", "edge/fallback:80")},
-				Backends:       []proxy.Backend{{Name: "edge/fallback:80", Endpoints: []proxy.Endpoint{ep("10.2.0.7:8080", "", "")}}},
+			want: model.TableSpec{
+				Routes:         []model.Route{prefix("shop.example.com", "/cart", "edge/fallback:80")},
+				Backends:       []model.Backend{{Name: "edge/fallback:80", Endpoints: []model.Endpoint{ep("10.2.0.7:8080", "", "")}}},
 				DefaultBackend: "edge/fallback:80",
 			},
 			wantProblems: []string{"Ingress edge/newer RouteConflict"},
@@ -120,21 +121,21 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "wildcard hosts: exact, wildcard and any host, made canonical; a bad wildcard skips its Ingress",
 			fixture: "wildcard-hosts",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					exact("", "/any", "sites/web:80"),
 					prefix("*.example.com", "/", "sites/web:80"),
 					prefix("example.com", "/", "sites/web:80"),
 				},
-				Backends: []proxy.Backend{web("sites", "80", ep("10.3.0.1:8080", "", ""))},
+				Backends: []model.Backend{web("sites", "80", ep("10.3.0.1:8080", "", ""))},
 			},
 			wantProblems: []string{"Ingress sites/bad-wildcard InvalidHost (skipped)"},
 		},
 		{
 			name:    "port by name: Service port number or name, slice ports by the Service port's name",
 			fixture: "port-by-name",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("api.example.com", "/", "shop/api:http"),
 					prefix("api.example.com", "/gone", "shop/missing:80"),
 					exact("api.example.com", "/metrics", "shop/api:9090"),
@@ -142,12 +143,12 @@ func TestTranslate(t *testing.T) {
 					prefix("api.example.com", "/udp", "shop/api:53"),
 					prefix("api.example.com", "/v80", "shop/api:80"),
 				},
-				Backends: []proxy.Backend{
+				Backends: []model.Backend{
 					{Name: "shop/api:53"},
-					{Name: "shop/api:80", Endpoints: []proxy.Endpoint{ep("10.4.0.1:8080", "node-a", "zone-1"), ep("10.4.0.2:8081", "node-b", "zone-2")}},
-					{Name: "shop/api:9090", Endpoints: []proxy.Endpoint{ep("10.4.0.1:9090", "node-a", "zone-1")}},
+					{Name: "shop/api:80", Endpoints: []model.Endpoint{ep("10.4.0.1:8080", "node-a", "zone-1"), ep("10.4.0.2:8081", "node-b", "zone-2")}},
+					{Name: "shop/api:9090", Endpoints: []model.Endpoint{ep("10.4.0.1:9090", "node-a", "zone-1")}},
 					{Name: "shop/api:grpc"},
-					{Name: "shop/api:http", Endpoints: []proxy.Endpoint{ep("10.4.0.1:8080", "node-a", "zone-1"), ep("10.4.0.2:8081", "node-b", "zone-2")}},
+					{Name: "shop/api:http", Endpoints: []model.Endpoint{ep("10.4.0.1:8080", "node-a", "zone-1"), ep("10.4.0.2:8081", "node-b", "zone-2")}},
 					{Name: "shop/missing:80"},
 				},
 			},
@@ -160,15 +161,15 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "conflict resolution: the oldest Ingress wins, ties by namespace then name",
 			fixture: "conflict-resolution",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("app.example.com", "/", "team-a/blue:80"),
 					prefix("app.example.com", "/docs", "team-a/blue:80"),
 					exact("app.example.com", "/docs", "team-a/blue:80"),
 					prefix("app.example.com", "/only-newer", "team-b/green:80"),
 					exact("app.example.com", "/tie", "team-a/green:80"),
 				},
-				Backends: []proxy.Backend{{Name: "team-a/blue:80"}, {Name: "team-a/green:80"}, {Name: "team-b/green:80"}},
+				Backends: []model.Backend{{Name: "team-a/blue:80"}, {Name: "team-a/green:80"}, {Name: "team-b/green:80"}},
 			},
 			wantProblems: []string{
 				"Ingress team-a/tie RouteConflict",
@@ -180,12 +181,12 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "ExternalName refused: routes kept, backends answer 503",
 			fixture: "externalname",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("shop.example.com", "/meta", "shop/metadata:80"),
 					prefix("shop.example.com", "/partner", "shop/partner:https"),
 				},
-				Backends: []proxy.Backend{{Name: "shop/metadata:80"}, {Name: "shop/partner:https"}},
+				Backends: []model.Backend{{Name: "shop/metadata:80"}, {Name: "shop/partner:https"}},
 			},
 			wantProblems: []string{"Ingress shop/partner ExternalNameRefused", "Ingress shop/partner ExternalNameRefused"},
 		},
@@ -195,14 +196,14 @@ func TestTranslate(t *testing.T) {
 			opts: Options{AllowExternalName: true, Resolver: mapResolver{
 				"partner.example.net": {netip.MustParseAddr("2001:db8::10"), netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("192.0.2.10")},
 			}},
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("shop.example.com", "/meta", "shop/metadata:80"),
 					prefix("shop.example.com", "/partner", "shop/partner:https"),
 				},
-				Backends: []proxy.Backend{
+				Backends: []model.Backend{
 					{Name: "shop/metadata:80"},
-					{Name: "shop/partner:https", Endpoints: []proxy.Endpoint{ep("192.0.2.10:443", "", ""), ep("[2001:db8::10]:443", "", "")}},
+					{Name: "shop/partner:https", Endpoints: []model.Endpoint{ep("192.0.2.10:443", "", ""), ep("[2001:db8::10]:443", "", "")}},
 				},
 			},
 			wantProblems: []string{"Ingress shop/partner ExternalNameUnresolved"},
@@ -210,17 +211,17 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "terminating endpoints: kept as terminating, not-serving left out",
 			fixture: "terminating-endpoints",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("", "/", "shop/web:http"),
 					prefix("", "/draining", "shop/draining:http"),
 				},
-				Backends: []proxy.Backend{
-					{Name: "shop/draining:http", Endpoints: []proxy.Endpoint{
+				Backends: []model.Backend{
+					{Name: "shop/draining:http", Endpoints: []model.Endpoint{
 						terminating(ep("10.6.0.1:8080", "node-a", "")),
 						terminating(ep("10.6.0.2:8080", "", "")),
 					}},
-					{Name: "shop/web:http", Endpoints: []proxy.Endpoint{
+					{Name: "shop/web:http", Endpoints: []model.Endpoint{
 						ep("10.5.0.1:8080", "", ""),
 						ep("10.5.0.2:8080", "", ""),
 						terminating(ep("10.5.0.3:8080", "", "")),
@@ -231,10 +232,10 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "slices merged: duplicates removed, FQDN and foreign slices ignored, IPv6 kept, hints kept",
 			fixture: "slices-merged",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{prefix("", "/", "shop/web:80")},
-				Backends: []proxy.Backend{web("shop", "80",
-					proxy.Endpoint{Addr: netip.MustParseAddrPort("10.7.0.1:8080"), Node: "node-a", Zone: "zone-1", ForNodes: []string{"node-a"}, ForZones: []string{"zone-1"}},
+			want: model.TableSpec{
+				Routes: []model.Route{prefix("", "/", "shop/web:80")},
+				Backends: []model.Backend{web("shop", "80",
+					model.Endpoint{Addr: netip.MustParseAddrPort("10.7.0.1:8080"), Node: "node-a", Zone: "zone-1", ForNodes: []string{"node-a"}, ForZones: []string{"zone-1"}},
 					ep("10.7.0.2:8080", "node-b", "zone-2"),
 					ep("[fd00:10:7::1]:8080", "node-c", "zone-3"),
 				)},
@@ -243,12 +244,12 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "bad Ingresses are skipped whole, the good one is served",
 			fixture: "bad-ingress",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("good.example.com", "/", "shop/web:80"),
 					prefix("good.example.com", "/ok", "shop/web:80"),
 				},
-				Backends: []proxy.Backend{web("shop", "80")},
+				Backends: []model.Backend{web("shop", "80")},
 			},
 			wantProblems: []string{
 				"Ingress shop/no-port InvalidBackend (skipped)",
@@ -259,8 +260,8 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "locality: Service annotation, Ingress annotation, trafficDistribution, default",
 			fixture: "locality",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("", "/annotated", "loc/annotated:80"),
 					prefix("", "/bad", "loc/bad-annotation:80"),
 					prefix("", "/close", "loc/close:80"),
@@ -271,17 +272,17 @@ func TestTranslate(t *testing.T) {
 					prefix("local.example.com", "/only-local", "loc/only-local:80"),
 					prefix("local.example.com", "/plain", "loc/plain:80"),
 				},
-				Backends: []proxy.Backend{
-					{Name: "loc/annotated:80", Locality: proxy.LocalityCluster},
-					{Name: "loc/bad-annotation:80", Locality: proxy.LocalityPreferZone},
-					{Name: "loc/close:80", Locality: proxy.LocalityPreferZone},
-					{Name: "loc/only-local:80", Locality: proxy.LocalityLocal},
-					{Name: "loc/plain:80", Locality: proxy.LocalityCluster},
-					{Name: "loc/same-node:80", Locality: proxy.LocalityPreferLocal},
-					{Name: "loc/same-zone:80", Locality: proxy.LocalityPreferZone},
+				Backends: []model.Backend{
+					{Name: "loc/annotated:80", Locality: model.LocalityCluster},
+					{Name: "loc/bad-annotation:80", Locality: model.LocalityPreferZone},
+					{Name: "loc/close:80", Locality: model.LocalityPreferZone},
+					{Name: "loc/only-local:80", Locality: model.LocalityLocal},
+					{Name: "loc/plain:80", Locality: model.LocalityCluster},
+					{Name: "loc/same-node:80", Locality: model.LocalityPreferLocal},
+					{Name: "loc/same-zone:80", Locality: model.LocalityPreferZone},
 				},
 			},
-			opts: Options{DefaultLocality: proxy.LocalityCluster},
+			opts: Options{DefaultLocality: model.LocalityCluster},
 			wantProblems: []string{
 				"Service loc/bad-annotation InvalidLocality",
 				"Ingress loc/wants-local LocalityConflict",
@@ -290,31 +291,31 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "ImplementationSpecific is Prefix; regular expressions are literal and reported",
 			fixture: "implementation-specific",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("impl.example.com", "/", "shop/web:80"),
 					prefix("impl.example.com", "/api", "shop/web:80"),
 					exact("impl.example.com", "/café", "shop/web:80"),
 					prefix("impl.example.com", "/v1(/|$)(.*)", "shop/web:80"),
 				},
-				Backends: []proxy.Backend{web("shop", "80")},
+				Backends: []model.Backend{web("shop", "80")},
 			},
 			wantProblems: []string{"Ingress shop/impl RegexPathNotSupported"},
 		},
 		{
 			name:    "backend protocol: the Ingress annotation, else the Service port's appProtocol, else HTTP/1.1",
 			fixture: "backend-protocol",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("annotated.example.com", "/", "shop/grpc:h2c"),
 					prefix("app.example.com", "/odd", "shop/grpc:81"),
 					prefix("app.example.com", "/tls", "shop/grpc:tls"),
 					prefix("conflict.example.com", "/", "shop/grpc:h2c"),
 				},
-				Backends: []proxy.Backend{
+				Backends: []model.Backend{
 					{Name: "shop/grpc:81"},
-					{Name: "shop/grpc:h2c", Protocol: proxy.ProtocolHTTPS, TLSInsecureSkipVerify: true},
-					{Name: "shop/grpc:tls", Protocol: proxy.ProtocolHTTPS, TLSInsecureSkipVerify: true},
+					{Name: "shop/grpc:h2c", Protocol: model.ProtocolHTTPS, TLSInsecureSkipVerify: true},
+					{Name: "shop/grpc:tls", Protocol: model.ProtocolHTTPS, TLSInsecureSkipVerify: true},
 				},
 			},
 			wantProblems: []string{
@@ -325,16 +326,16 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "route options: allow-trace and keep-encoded-slashes reach every route of their Ingress",
 			fixture: "route-options",
-			want: proxy.TableSpec{
-				Routes: []proxy.Route{
+			want: model.TableSpec{
+				Routes: []model.Route{
 					prefix("plain.example.com", "/", "shop/web:80"),
-					{Host: "registry.example.com", Path: "/health", PathType: proxy.PathExact, Backend: "shop/web:80",
+					{Host: "registry.example.com", Path: "/health", PathType: model.PathExact, Backend: "shop/web:80",
 						AllowTrace: true, KeepEncodedSlashes: true},
-					{Host: "registry.example.com", Path: "/v2", PathType: proxy.PathPrefix, Backend: "shop/web:80",
+					{Host: "registry.example.com", Path: "/v2", PathType: model.PathPrefix, Backend: "shop/web:80",
 						AllowTrace: true, KeepEncodedSlashes: true},
 					prefix("unclear.example.com", "/", "shop/web:80"),
 				},
-				Backends: []proxy.Backend{web("shop", "80")},
+				Backends: []model.Backend{web("shop", "80")},
 			},
 			wantProblems: []string{"Ingress shop/unclear InvalidRouteOption"},
 		},

@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // adminHandler serves the admin endpoints:
@@ -93,7 +95,7 @@ func (s *Server) healthzLocal(w http.ResponseWriter, r *http.Request) {
 		}
 		found = true
 		for _, ep := range b.Endpoints {
-			if ep.State == EndpointReady && onNode(ep, t.node) {
+			if ep.State == model.EndpointReady && onNode(ep, t.node) {
 				writeText(w, http.StatusOK, "local endpoint ready: "+b.Name+"\n")
 				return
 			}

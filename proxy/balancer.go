@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // Tier says how close to this proxy the endpoint that served a request was.
@@ -38,12 +40,12 @@ func (t Tier) String() string {
 // An endpoint is on this node when its ForNodes hint names node, or, without
 // that hint, when its Node equals node; likewise for zones. Unknown (empty)
 // node or zone names never match. Empty groups are left out.
-func rankEndpoints(eps []Endpoint, policy Locality, node, zone string) ([][]Endpoint, []Tier) {
-	usable := EndpointReady
-	if !slices.ContainsFunc(eps, func(ep Endpoint) bool { return ep.State == EndpointReady }) {
-		usable = EndpointTerminating
+func rankEndpoints(eps []model.Endpoint, policy model.Locality, node, zone string) ([][]model.Endpoint, []Tier) {
+	usable := model.EndpointReady
+	if !slices.ContainsFunc(eps, func(ep model.Endpoint) bool { return ep.State == model.EndpointReady }) {
+		usable = model.EndpointTerminating
 	}
-	var local, sameZone, rest []Endpoint
+	var local, sameZone, rest []model.Endpoint
 	for _, ep := range eps {
 		if ep.State != usable {
 			continue
@@ -57,21 +59,21 @@ func rankEndpoints(eps []Endpoint, policy Locality, node, zone string) ([][]Endp
 			rest = append(rest, ep)
 		}
 	}
-	var groups [][]Endpoint
+	var groups [][]model.Endpoint
 	var tiers []Tier
-	add := func(g []Endpoint, t Tier) {
+	add := func(g []model.Endpoint, t Tier) {
 		if len(g) > 0 {
 			groups = append(groups, g)
 			tiers = append(tiers, t)
 		}
 	}
 	switch policy {
-	case LocalityLocal:
+	case model.LocalityLocal:
 		add(local, TierNode)
-	case LocalityPreferZone:
+	case model.LocalityPreferZone:
 		add(slices.Concat(local, sameZone), TierZone)
 		add(rest, TierCluster)
-	case LocalityCluster:
+	case model.LocalityCluster:
 		add(slices.Concat(local, sameZone, rest), TierCluster)
 	default: // LocalityPreferLocal
 		add(local, TierNode)
@@ -82,7 +84,7 @@ func rankEndpoints(eps []Endpoint, policy Locality, node, zone string) ([][]Endp
 }
 
 // onNode reports whether ep counts as on node.
-func onNode(ep Endpoint, node string) bool {
+func onNode(ep model.Endpoint, node string) bool {
 	if node == "" {
 		return false
 	}
@@ -93,7 +95,7 @@ func onNode(ep Endpoint, node string) bool {
 }
 
 // inZone reports whether ep counts as in zone.
-func inZone(ep Endpoint, zone string) bool {
+func inZone(ep model.Endpoint, zone string) bool {
 	if zone == "" {
 		return false
 	}
@@ -105,7 +107,7 @@ func inZone(ep Endpoint, zone string) bool {
 
 // upstream is an endpoint with its live state.
 type upstream struct {
-	Endpoint
+	model.Endpoint
 	state *endpointState
 }
 

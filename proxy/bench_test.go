@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
@@ -61,7 +62,7 @@ func fixedBackend(b *testing.B) netip.AddrPort {
 
 // benchSpec is the production-default shape: client-IP resolution with a
 // trusted range, X-Forwarded-For + Forwarded + X-Real-IP appended.
-func benchSpec(addr netip.AddrPort) TableSpec {
+func benchSpec(addr netip.AddrPort) model.TableSpec {
 	spec := oneBackend(addr)
 	spec.ClientIP = clientip.Policy{
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
@@ -111,7 +112,7 @@ func benchmarkHandler(b *testing.B, m *Metrics) {
 // address; it stops when the benchmark ends.
 func benchServer(b *testing.B, opts Options) string {
 	b.Helper()
-	opts.Listeners = []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}
+	opts.Listeners = []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}
 	srv := NewServer(opts)
 	if err := srv.Apply(benchSpec(fixedBackend(b))); err != nil {
 		b.Fatal(err)

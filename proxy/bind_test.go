@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // haveIPv6Loopback reports whether ::1 can be bound on this machine.
@@ -40,7 +42,7 @@ func TestIPv4WildcardListenerRefusesIPv6(t *testing.T) {
 		t.Skip("no IPv6 loopback")
 	}
 	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{
-		Listeners: []ListenerSpec{{Name: "public", Address: "0.0.0.0:0"}},
+		Listeners: []model.ListenerSpec{{Name: "public", Address: "0.0.0.0:0"}},
 	})
 	port := p.srv.Addr("public").(*net.TCPAddr).Port
 	resp, err := rawRequest(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -21,7 +22,7 @@ func keptReading(p string) string {
 	if err != nil {
 		return "(invalid " + p + ")"
 	}
-	clean, _ := CleanPath(dec)
+	clean, _ := model.CleanPath(dec)
 	return clean
 }
 
@@ -58,7 +59,7 @@ func TestHostileEncodedSlashes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			backends := map[string]*rawBackend{}
-			spec := TableSpec{Routes: []Route{
+			spec := model.TableSpec{Routes: []model.Route{
 				{Host: "app.test", Path: "/", Backend: "web"},
 				{Host: "app.test", Path: "/public", Backend: "public", KeepEncodedSlashes: true},
 				{Host: "app.test", Path: "/api", Backend: "api"},
@@ -66,7 +67,7 @@ func TestHostileEncodedSlashes(t *testing.T) {
 			}}
 			for _, name := range []string{"web", "public", "api", "admin"} {
 				backends[name] = startRawBackend(t, nil)
-				spec.Backends = append(spec.Backends, Backend{Name: name, Endpoints: []Endpoint{{Addr: backends[name].addr}}})
+				spec.Backends = append(spec.Backends, model.Backend{Name: name, Endpoints: []model.Endpoint{{Addr: backends[name].addr}}})
 			}
 			p := startProxy(t, spec, listen.Policy{})
 			got := sendRaw(t, p.addr, "GET "+c.target+" HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
@@ -97,9 +98,9 @@ func TestHostileEncodedSlashes(t *testing.T) {
 func TestEncodedSlashesKeptOnTheTransportPath(t *testing.T) {
 	t.Parallel()
 	h2c := h2cURIBackend(t)
-	p := startProxy(t, TableSpec{
-		Routes:   []Route{{Path: "/", Backend: "b", KeepEncodedSlashes: true}},
-		Backends: []Backend{{Name: "b", Protocol: ProtocolH2C, Endpoints: []Endpoint{{Addr: h2c}}}},
+	p := startProxy(t, model.TableSpec{
+		Routes:   []model.Route{{Path: "/", Backend: "b", KeepEncodedSlashes: true}},
+		Backends: []model.Backend{{Name: "b", Protocol: model.ProtocolH2C, Endpoints: []model.Endpoint{{Addr: h2c}}}},
 	}, listen.Policy{})
 	resp, err := rawRequest(t, p.addr, nil, "GET /v2//library%2Fnginx/./tags HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
 	if err != nil {

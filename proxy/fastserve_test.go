@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // fastAndStd starts one proxy with two listeners in front of backend:
@@ -19,7 +21,7 @@ import (
 // net/http's server serves every request), and returns their addresses.
 func fastAndStd(t *testing.T, backend netip.AddrPort) (fast, std string) {
 	t.Helper()
-	p := startProxyWith(t, oneBackend(backend), Options{Listeners: []ListenerSpec{
+	p := startProxyWith(t, oneBackend(backend), Options{Listeners: []model.ListenerSpec{
 		{Name: "fast", Address: "127.0.0.1:0"},
 		{Name: "std", Address: "127.0.0.1:0", H2C: true},
 	}})
@@ -190,7 +192,7 @@ func TestFastLoopHandOverMidConnection(t *testing.T) {
 
 func TestFastLoopTimeouts(t *testing.T) {
 	t.Parallel()
-	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
 		ReadHeaderTimeout: 100 * time.Millisecond, IdleTimeout: 200 * time.Millisecond}}})
 	closedWithin := func(c net.Conn, d time.Duration) bool {
 		_ = c.SetReadDeadline(time.Now().Add(d))
@@ -275,7 +277,7 @@ func TestFastLoopDrain(t *testing.T) {
 func serveForDrain(t *testing.T, backend netip.AddrPort) (addr string, cancel context.CancelFunc, done <-chan error) {
 	t.Helper()
 	srv := NewServer(Options{Logger: quietLogger(), GracePeriod: 5 * time.Second,
-		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
+		Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
 	if err := srv.Apply(oneBackend(backend)); err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +331,7 @@ func TestFastLoopDrainAnswersWhatItCannotHandOver(t *testing.T) {
 func TestFastLoopHandOverKeepsTheHeaderDeadline(t *testing.T) {
 	t.Parallel()
 	const timeout = time.Second
-	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
 		ReadHeaderTimeout: timeout}}})
 	c, err := net.Dial("tcp", p.addr)
 	if err != nil {
@@ -395,7 +397,7 @@ func TestFastLoopDeadlinesLeftArmed(t *testing.T) {
 	}
 	t.Run("idle for longer than the header timeout", func(t *testing.T) {
 		t.Parallel()
-		p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+		p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
 			ReadHeaderTimeout: short, IdleTimeout: 10 * time.Second}}})
 		c, br := dial(t, p.addr)
 		get(t, c, br)
@@ -408,7 +410,7 @@ func TestFastLoopDeadlinesLeftArmed(t *testing.T) {
 			time.Sleep(4 * short)
 			io.WriteString(w, "late")
 		}))
-		p := startProxyWith(t, oneBackend(slow), Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+		p := startProxyWith(t, oneBackend(slow), Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
 			IdleTimeout: short}}})
 		c, br := dial(t, p.addr)
 		get(t, c, br) // the idle deadline is armed from here on

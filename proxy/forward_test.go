@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -629,8 +630,8 @@ func TestLeanPathClientBodyFailures(t *testing.T) {
 		okAnswer(c, nil, r, nil)
 	})
 	spec := oneBackend(sb.addr)
-	spec.Backends[0].PassiveHealth = PassiveHealth{Failures: 2, Ejection: time.Hour}
-	p := startProxyWith(t, spec, Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+	spec.Backends[0].PassiveHealth = model.PassiveHealth{Failures: 2, Ejection: time.Hour}
+	p := startProxyWith(t, spec, Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
 		RequestBodyTimeout: 200 * time.Millisecond}}})
 	tests := map[string]struct {
 		raw    string

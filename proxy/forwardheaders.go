@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
@@ -137,20 +138,20 @@ func isForwardingHeader(k string) bool {
 // appendForwardingValue appends to dst the value firsthop sends for
 // forwardingHeaderNames[i] under f, and reports whether it sends that
 // header at all.
-func appendForwardingValue(dst []byte, i int, f ForwardedHeaders, c *forwardContext) ([]byte, bool) {
+func appendForwardingValue(dst []byte, i int, f model.ForwardedHeaders, c *forwardContext) ([]byte, bool) {
 	switch i {
 	case 0:
 		switch f.XForwardedFor {
-		case HeaderAppend:
+		case model.HeaderAppend:
 			return appendXFF(dst, c), true
-		case HeaderReplace:
+		case model.HeaderReplace:
 			return c.res.Client.AppendTo(dst), true
 		}
 	case 1:
 		switch f.Forwarded {
-		case HeaderAppend:
+		case model.HeaderAppend:
 			return appendForwarded(dst, c), true
-		case HeaderReplace:
+		case model.HeaderReplace:
 			return appendForwardedElement(dst, c.res.Client, c.host, c.proto), true
 		}
 	case 2:
@@ -172,7 +173,7 @@ func appendForwardingValue(dst []byte, i int, f ForwardedHeaders, c *forwardCont
 // out already holds for those headers, so it must run after hop-by-hop
 // headers (and those a Connection header names) have been removed: then a
 // client cannot make firsthop's own headers disappear.
-func setForwardingHeaders(out http.Header, f ForwardedHeaders, c *forwardContext) {
+func setForwardingHeaders(out http.Header, f model.ForwardedHeaders, c *forwardContext) {
 	var buf [128]byte
 	for i, name := range forwardingHeaderNames {
 		if v, ok := appendForwardingValue(buf[:0], i, f, c); ok {

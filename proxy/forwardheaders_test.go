@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
@@ -56,10 +57,10 @@ func TestSetForwardingHeaders(t *testing.T) {
 	client := netip.MustParseAddr("203.0.113.7")
 	lb := netip.MustParseAddr("10.0.0.5")
 	v6 := netip.MustParseAddr("fd00::7")
-	all := ForwardedHeaders{XForwardedFor: HeaderAppend, Forwarded: HeaderAppend, XRealIP: true}
+	all := model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend, XRealIP: true}
 	tests := []struct {
 		name    string
-		headers ForwardedHeaders
+		headers model.ForwardedHeaders
 		ctx     forwardContext
 		want    http.Header
 	}{
@@ -116,7 +117,7 @@ func TestSetForwardingHeaders(t *testing.T) {
 		},
 		{
 			name:    "replace mode writes the client only; IPv6 quoted and bracketed",
-			headers: ForwardedHeaders{XForwardedFor: HeaderReplace, Forwarded: HeaderReplace},
+			headers: model.ForwardedHeaders{XForwardedFor: model.HeaderReplace, Forwarded: model.HeaderReplace},
 			ctx: forwardContext{
 				res: clientip.Result{Client: v6, Source: clientip.SourceXForwardedFor, PeerTrusted: true,
 					Chain: []clientip.Hop{{Addr: v6}}},
@@ -132,7 +133,7 @@ func TestSetForwardingHeaders(t *testing.T) {
 		},
 		{
 			name:    "off writes nothing",
-			headers: ForwardedHeaders{XForwardedFor: HeaderOff, Forwarded: HeaderOff},
+			headers: model.ForwardedHeaders{XForwardedFor: model.HeaderOff, Forwarded: model.HeaderOff},
 			ctx: forwardContext{
 				res:   clientip.Result{Client: client},
 				start: client, host: "app.test", proto: "http",

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
@@ -39,7 +40,7 @@ type handler struct {
 	// bodyTimeout bounds reading a request body; zero: no bound.
 	bodyTimeout time.Duration
 	rp          *httputil.ReverseProxy
-	// publicPort is the listener's [ListenerSpec.PublicPort].
+	// publicPort is the listener's [model.ListenerSpec.PublicPort].
 	publicPort uint16
 	ports      portStrings
 }
@@ -65,11 +66,11 @@ type requestState struct {
 	rec      statusRecorder
 	conn     listen.Info
 	fwd      forwardContext
-	headers  ForwardedHeaders
+	headers  model.ForwardedHeaders
 	route    string // the matched route's label, "" when none matched
 	backend  *backend
 	up       *upstream // the endpoint chosen, with its live state
-	endpoint Endpoint
+	endpoint model.Endpoint
 	tier     Tier
 	// forged counts the identity header fields an untrusted peer sent.
 	forged int
@@ -219,7 +220,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusMethodNotAllowed, "CONNECT is not supported")
 		return true
 	}
-	clean, ok := CleanPath(r.URL.Path)
+	clean, ok := model.CleanPath(r.URL.Path)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "request path must be absolute")
 		return true
@@ -227,8 +228,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	if clean != r.URL.Path {
 		st.cleanPath = clean
 	}
-	host := canonicalHost(r.Host)
-	if r.TLS != nil && t.certs != nil && t.certs.lookup(host) != t.certs.lookup(canonicalHost(r.TLS.ServerName)) {
+	host := model.CanonicalHost(r.Host)
+	if r.TLS != nil && t.certs != nil && t.certs.lookup(host) != t.certs.lookup(model.CanonicalHost(r.TLS.ServerName)) {
 		// The connection was set up for another name's certificate: the
 		// client must open a connection for this host (RFC 9110 15.5.20).
 		plainError(w, http.StatusMisdirectedRequest, "this connection's certificate does not cover the requested host")
@@ -263,7 +264,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	st.up, st.tier, ok = b.pick(nil)
 	if !ok {
 		msg := fmt.Sprintf("backend %q has no available endpoint", b.name)
-		if b.policy == LocalityLocal {
+		if b.policy == model.LocalityLocal {
 			msg = fmt.Sprintf("backend %q has no endpoint on this node (locality Local)", b.name)
 		}
 		plainError(w, http.StatusServiceUnavailable, msg)

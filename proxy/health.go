@@ -6,37 +6,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/h1"
 )
-
-// PassiveHealth says when an endpoint is ejected for failing requests.
-// The zero value means the defaults below.
-type PassiveHealth struct {
-	// Failures is how many consecutive connection failures or 5xx
-	// responses eject an endpoint. Default 5.
-	Failures int
-	// Ejection is the first ejection's length; each ejection in a row
-	// doubles it. Default 5s.
-	Ejection time.Duration
-	// MaxEjection caps the ejection length. Default 2m.
-	MaxEjection time.Duration
-}
-
-func (h PassiveHealth) withDefaults() PassiveHealth {
-	if h.Failures <= 0 {
-		h.Failures = 5
-	}
-	if h.Ejection <= 0 {
-		h.Ejection = 5 * time.Second
-	}
-	if h.MaxEjection <= 0 {
-		h.MaxEjection = 2 * time.Minute
-	}
-	if h.MaxEjection < h.Ejection {
-		h.MaxEjection = h.Ejection
-	}
-	return h
-}
 
 // endpointState is what firsthop knows about one endpoint address across
 // tables: requests in flight and passive health. It lives outside the table
@@ -90,7 +62,7 @@ func (s *endpointState) succeeded() {
 
 // failed records a connection failure or 5xx answer and reports whether it
 // ejected the endpoint.
-func (s *endpointState) failed(h PassiveHealth, now time.Time) bool {
+func (s *endpointState) failed(h model.PassiveHealth, now time.Time) bool {
 	if int(s.failures.Add(1)) < h.Failures {
 		return false
 	}

@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // Class 6 of the hostile catalogue: resource exhaustion. An attacker
@@ -110,11 +112,11 @@ func waitClosedByServer(t testing.TB, c net.Conn) {
 
 // exhaustionProxy starts a raw backend and a proxy in front of it on a
 // listener with ls's limits.
-func exhaustionProxy(t *testing.T, ls ListenerSpec, respond func(*http.Request) string) (*rawBackend, *testProxy) {
+func exhaustionProxy(t *testing.T, ls model.ListenerSpec, respond func(*http.Request) string) (*rawBackend, *testProxy) {
 	t.Helper()
 	b := startRawBackend(t, respond)
 	ls.Name, ls.Address = "public", "127.0.0.1:0"
-	p := startProxyWith(t, oneBackend(b.addr), Options{Listeners: []ListenerSpec{ls}})
+	p := startProxyWith(t, oneBackend(b.addr), Options{Listeners: []model.ListenerSpec{ls}})
 	return b, p
 }
 
@@ -144,7 +146,7 @@ func attackerCount(t *testing.T, n int) int {
 // others are served.
 func TestHostileExhaustionSlowHeaders(t *testing.T) {
 	base := runtime.NumGoroutine()
-	b, p := exhaustionProxy(t, ListenerSpec{ReadHeaderTimeout: time.Second}, nil)
+	b, p := exhaustionProxy(t, model.ListenerSpec{ReadHeaderTimeout: time.Second}, nil)
 	n := attackerCount(t, 200)
 
 	t.Run("connections that stall inside the request head are closed at the header timeout", func(t *testing.T) {
@@ -191,7 +193,7 @@ func TestHostileExhaustionSlowBodies(t *testing.T) {
 
 	t.Run("bodies that stall are cut at the body timeout", func(t *testing.T) {
 		base := runtime.NumGoroutine()
-		b, p := exhaustionProxy(t, ListenerSpec{RequestBodyTimeout: 300 * time.Millisecond}, nil)
+		b, p := exhaustionProxy(t, model.ListenerSpec{RequestBodyTimeout: 300 * time.Millisecond}, nil)
 		conns := attackers(t, p.addr, n, head)
 		wantServed(t, p.addr)
 		for _, c := range conns {
@@ -207,7 +209,7 @@ func TestHostileExhaustionSlowBodies(t *testing.T) {
 	})
 	t.Run("without a body timeout stalled bodies hold nothing but their own connections", func(t *testing.T) {
 		base := runtime.NumGoroutine()
-		b, p := exhaustionProxy(t, ListenerSpec{}, nil)
+		b, p := exhaustionProxy(t, model.ListenerSpec{}, nil)
 		conns := attackers(t, p.addr, n, head)
 		waitFor(t, "the stalled requests to reach the backend", func() bool {
 			return len(b.snapshot()) >= n
@@ -236,7 +238,7 @@ func TestHostileExhaustionSlowBodies(t *testing.T) {
 // are served meanwhile.
 func TestHostileExhaustionConnections(t *testing.T) {
 	base := runtime.NumGoroutine()
-	b, p := exhaustionProxy(t, ListenerSpec{ReadHeaderTimeout: time.Second, IdleTimeout: 300 * time.Millisecond}, nil)
+	b, p := exhaustionProxy(t, model.ListenerSpec{ReadHeaderTimeout: time.Second, IdleTimeout: 300 * time.Millisecond}, nil)
 	n := attackerCount(t, 400)
 	t.Run("kept-alive connections left idle after a request are closed at the idle timeout", func(t *testing.T) {
 		conns := attackers(t, p.addr, n/4, "GET /keep HTTP/1.1\r\nHost: app.test\r\n\r\n")
@@ -333,7 +335,7 @@ func TestHostileExhaustionHTTP2(t *testing.T) {
 	const streams = 20
 	base := runtime.NumGoroutine()
 	hold := make(chan struct{})
-	b, p := exhaustionProxy(t, ListenerSpec{H2C: true, MaxConcurrentStreams: streams, IdleTimeout: time.Second}, func(req *http.Request) string {
+	b, p := exhaustionProxy(t, model.ListenerSpec{H2C: true, MaxConcurrentStreams: streams, IdleTimeout: time.Second}, func(req *http.Request) string {
 		if req.URL.Path == "/hold" {
 			<-hold
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -330,7 +331,7 @@ func TestHostileFramingLines(t *testing.T) {
 		},
 		{
 			name:     "headers over the size limit are refused",
-			raw:      "GET /a HTTP/1.1\r\n" + host + "X-Big: " + strings.Repeat("a", DefaultMaxHeaderBytes+4096) + "\r\n\r\n" + last,
+			raw:      "GET /a HTTP/1.1\r\n" + host + "X-Big: " + strings.Repeat("a", model.DefaultMaxHeaderBytes+4096) + "\r\n\r\n" + last,
 			statuses: []int{431},
 		},
 		{
@@ -365,26 +366,26 @@ func TestHostileFramingBlame(t *testing.T) {
 		name   string
 		body   string // after the headers of a chunked POST
 		status int
-		listen ListenerSpec
+		listen model.ListenerSpec
 	}{
 		{"a chunk longer than its size is a 400 and does not count against the endpoint",
-			"3\r\nhello\r\n0\r\n\r\n", http.StatusBadRequest, ListenerSpec{}},
+			"3\r\nhello\r\n0\r\n\r\n", http.StatusBadRequest, model.ListenerSpec{}},
 		{"a chunk with a bad size line is a 400 and does not count against the endpoint",
-			"5\nhello\r\n0\r\n\r\n", http.StatusBadRequest, ListenerSpec{}},
+			"5\nhello\r\n0\r\n\r\n", http.StatusBadRequest, model.ListenerSpec{}},
 		{"a body that stalls past the body timeout is a 408 and does not count against the endpoint",
-			"5\r\nhe", http.StatusRequestTimeout, ListenerSpec{RequestBodyTimeout: 200 * time.Millisecond}},
+			"5\r\nhe", http.StatusRequestTimeout, model.ListenerSpec{RequestBodyTimeout: 200 * time.Millisecond}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			b := startRawBackend(t, nil)
 			spec := oneBackend(b.addr)
-			spec.Backends[0].PassiveHealth = PassiveHealth{Failures: failures, Ejection: time.Hour}
+			spec.Backends[0].PassiveHealth = model.PassiveHealth{Failures: failures, Ejection: time.Hour}
 			logs := &lockedBuffer{}
 			ls := c.listen
 			ls.Name, ls.Address = "public", "127.0.0.1:0"
 			p := startProxyWith(t, spec, Options{
-				Listeners: []ListenerSpec{ls},
+				Listeners: []model.ListenerSpec{ls},
 				Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 			})
 			for range failures {
@@ -504,7 +505,7 @@ func startH2CProxy(t *testing.T) (*rawBackend, *testProxy) {
 	t.Helper()
 	b := startRawBackend(t, nil)
 	p := startProxyWith(t, oneBackend(b.addr), Options{
-		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0", H2C: true}},
+		Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0", H2C: true}},
 	})
 	return b, p
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/http2"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // TestHostileH2ConnectionSpecificHeaders: an HTTP/2 request carrying a
@@ -16,7 +18,7 @@ import (
 // golang/go#26321 and e2e TestH2spec). The connection goes on serving.
 func TestHostileH2ConnectionSpecificHeaders(t *testing.T) {
 	t.Parallel()
-	b, p := exhaustionProxy(t, ListenerSpec{H2C: true}, nil)
+	b, p := exhaustionProxy(t, model.ListenerSpec{H2C: true}, nil)
 	malformed := [][]string{
 		{"connection", "keep-alive"},
 		{"connection", "close"},
@@ -56,7 +58,7 @@ func TestHostileH2ConnectionSpecificHeaders(t *testing.T) {
 // h2spec 4.2/3), and no frame makes the server buffer more than that.
 func TestHostileH2HeadersOverMaxFrameSize(t *testing.T) {
 	t.Parallel()
-	_, p := exhaustionProxy(t, ListenerSpec{H2C: true}, nil)
+	_, p := exhaustionProxy(t, model.ListenerSpec{H2C: true}, nil)
 	c := dialH2(t, p.addr)
 	var got http2.SettingsFrame
 	for {

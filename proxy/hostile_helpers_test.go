@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -359,7 +360,7 @@ func portOf(addr string) string {
 // everything to one raw backend, changed by edit when it is not nil, on a
 // listener with PROXY policy pp.
 type hostileSetup struct {
-	edit    func(*TableSpec)
+	edit    func(*model.TableSpec)
 	pp      listen.Policy
 	respond func(req *http.Request) string
 }

@@ -11,6 +11,7 @@ import (
 
 	proxyproto "github.com/pires/go-proxyproto"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
@@ -122,7 +123,7 @@ func TestHostileIdentityRefusedHeaders(t *testing.T) {
 // proxy appended is still the client's word, and is not believed.
 func TestHostileIdentityTrustedProxy(t *testing.T) {
 	t.Parallel()
-	trustLoopback := func(s *TableSpec) {
+	trustLoopback := func(s *model.TableSpec) {
 		s.ClientIP = clientip.Policy{
 			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8")},
 			Headers:        []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor},
@@ -189,7 +190,7 @@ func TestHostileIdentityBehindPROXYProtocol(t *testing.T) {
 	// deployments do, for X-Forwarded-For too.
 	lbTrusted := hostileSetup{
 		pp: listen.Policy{Mode: listen.ModeRequired, TrustedCIDRs: loopback},
-		edit: func(s *TableSpec) {
+		edit: func(s *model.TableSpec) {
 			s.ClientIP = clientip.Policy{
 				TrustedProxies: append(loopback, netip.MustParsePrefix("10.0.0.0/8")),
 				Headers:        []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor},
@@ -321,7 +322,7 @@ func TestHostileIdentityPeerForms(t *testing.T) {
 // X-Forwarded-For, only the right-most value is the trusted proxy's.
 func TestHostileIdentityTrustedProto(t *testing.T) {
 	t.Parallel()
-	trustLoopback := func(s *TableSpec) {
+	trustLoopback := func(s *model.TableSpec) {
 		s.ClientIP = clientip.Policy{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	}
 	cases := []struct {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -35,16 +36,16 @@ type routingSetup struct {
 func startRouting(t *testing.T) *routingSetup {
 	t.Helper()
 	s := &routingSetup{backends: map[string]*rawBackend{}}
-	spec := TableSpec{Headers: ForwardedHeaders{XForwardedFor: HeaderAppend, Forwarded: HeaderAppend, XRealIP: true}}
+	spec := model.TableSpec{Headers: model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend, XRealIP: true}}
 	for _, name := range []string{"web", "api", "admin"} {
 		b := startRawBackend(t, nil)
 		s.backends[name] = b
-		spec.Backends = append(spec.Backends, Backend{Name: name, Endpoints: []Endpoint{{Addr: b.addr}}})
+		spec.Backends = append(spec.Backends, model.Backend{Name: name, Endpoints: []model.Endpoint{{Addr: b.addr}}})
 	}
-	spec.Routes = []Route{
+	spec.Routes = []model.Route{
 		{Host: "app.test", Path: "/", Backend: "web"},
 		{Host: "app.test", Path: "/api", Backend: "api"},
-		{Host: "app.test", Path: "/admin", PathType: PathExact, Backend: "admin"},
+		{Host: "app.test", Path: "/admin", PathType: model.PathExact, Backend: "admin"},
 		{Host: "admin.test", Path: "/", Backend: "admin"},
 	}
 	s.p = startProxy(t, spec, listen.Policy{})
@@ -93,7 +94,7 @@ func backendPath(t testing.TB, uri string) string {
 	if err != nil {
 		t.Fatalf("the backend got a request-target it cannot parse: %q", uri)
 	}
-	clean, ok := CleanPath(u.Path)
+	clean, ok := model.CleanPath(u.Path)
 	if !ok {
 		t.Fatalf("the backend got a request-target that is not an absolute path: %q", uri)
 	}

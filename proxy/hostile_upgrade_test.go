@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // Class 5 of the hostile catalogue: upgrade abuse. Only WebSocket may
@@ -20,8 +22,8 @@ const wsHeaders = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-
 
 // onlyWS routes Exact /ws and nothing else, so that a request the client
 // smuggles after it has no route.
-func onlyWS(s *TableSpec) {
-	s.Routes = []Route{{Path: "/ws", PathType: PathExact, Backend: "b"}}
+func onlyWS(s *model.TableSpec) {
+	s.Routes = []model.Route{{Path: "/ws", PathType: model.PathExact, Backend: "b"}}
 }
 
 // switching is a backend's 101 for upgrade.

@@ -12,75 +12,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
-// ListenerSpec is one traffic listener.
-type ListenerSpec struct {
-	// Name identifies the listener in logs and metrics.
-	Name string
-	// Address is the IP:port to bind; port 0 picks a free port. It binds
-	// the family it is written in only: 0.0.0.0 is every IPv4 address and
-	// [::] every IPv6 address (see listenTCP).
-	Address string
-	// PublicPort is the port clients connect to when it is not the
-	// socket's: a Kubernetes Service mapping 443 to 8443, a NAT. It is the
-	// X-Forwarded-Port sent to backends unless a believed PROXY header
-	// names the destination port. Zero means the socket's port.
-	PublicPort uint16
-	// ProxyProtocol is the listener's PROXY protocol policy.
-	ProxyProtocol listen.Policy
-	// AccessLog turns on one JSON line per request, written to
-	// [Options.AccessLog].
-	AccessLog bool
-
-	// TLS terminates TLS with the table's certificates, chosen by SNI;
-	// HTTP/2 is offered by ALPN.
-	TLS bool
-	// H2C accepts HTTP/2 without TLS (prior knowledge) on a plain listener.
-	H2C bool
-
-	// Limits; zero means the default named.
-	ReadHeaderTimeout    time.Duration // DefaultReadHeaderTimeout
-	IdleTimeout          time.Duration // DefaultIdleTimeout
-	RequestBodyTimeout   time.Duration // no bound beyond the route's timeout
-	MaxHeaderBytes       int           // DefaultMaxHeaderBytes
-	MaxConcurrentStreams uint32        // DefaultMaxConcurrentStreams, per HTTP/2 connection
-}
-
-// Listener defaults.
-const (
-	DefaultReadHeaderTimeout    = 10 * time.Second
-	DefaultIdleTimeout          = 120 * time.Second
-	DefaultMaxHeaderBytes       = 64 << 10
-	DefaultMaxConcurrentStreams = 250
-)
-
-// maxH2FrameSize is the SETTINGS_MAX_FRAME_SIZE HTTP/2 listeners
-// advertise: the protocol's default, as nginx and HAProxy advertise. A
-// larger frame is a connection error FRAME_SIZE_ERROR, so no single frame
-// makes the server buffer more (Go's default is 1 MiB).
-const maxH2FrameSize = 16 << 10
-
-func (l ListenerSpec) withDefaults() ListenerSpec {
-	if l.ReadHeaderTimeout <= 0 {
-		l.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if l.IdleTimeout <= 0 {
-		l.IdleTimeout = DefaultIdleTimeout
-	}
-	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = DefaultMaxHeaderBytes
-	}
-	if l.MaxConcurrentStreams == 0 {
-		l.MaxConcurrentStreams = DefaultMaxConcurrentStreams
-	}
-	return l
-}
-
 // sameListener reports whether a and b configure the same listener, so a
 // reload can keep it (and its connections) as it is.
-func sameListener(a, b ListenerSpec) bool {
+func sameListener(a, b model.ListenerSpec) bool {
 	pa, pb := a.ProxyProtocol, b.ProxyProtocol
 	if pa.Mode != pb.Mode || pa.HeaderTimeout != pb.HeaderTimeout || !slices.Equal(pa.TrustedCIDRs, pb.TrustedCIDRs) {
 		return false
@@ -94,7 +32,7 @@ func sameListener(a, b ListenerSpec) bool {
 
 // runningListener is a bound listener and the HTTP server on it.
 type runningListener struct {
-	spec ListenerSpec
+	spec model.ListenerSpec
 	ln   net.Listener
 	srv  *http.Server
 	// fast, when not nil, serves the connections of ln first, and srv
@@ -103,10 +41,16 @@ type runningListener struct {
 	done chan struct{} // closed when srv.Serve (and the fast loop) have returned
 }
 
+// maxH2FrameSize is the SETTINGS_MAX_FRAME_SIZE HTTP/2 listeners
+// advertise: the protocol's default, as nginx and HAProxy advertise. A
+// larger frame is a connection error FRAME_SIZE_ERROR, so no single frame
+// makes the server buffer more (Go's default is 1 MiB).
+const maxH2FrameSize = 16 << 10
+
 // bind opens the socket of spec, wrapped for its PROXY policy and TLS, and
 // the HTTP server that will serve it. Nothing is served until start.
-func (s *Server) bind(spec ListenerSpec) (*runningListener, error) {
-	spec = spec.withDefaults()
+func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
+	spec = spec.WithDefaults()
 	l, err := listenTCP(spec.Address)
 	if err != nil {
 		return nil, fmt.Errorf("listener %q: %w", spec.Name, err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -19,7 +20,7 @@ func TestRefusedPROXYConnectionIsLogged(t *testing.T) {
 	t.Parallel()
 	logs := &lockedBuffer{}
 	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{
-		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0", ProxyProtocol: listen.Policy{
+		Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0", ProxyProtocol: listen.Policy{
 			Mode:         listen.ModeRequired,
 			TrustedCIDRs: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")},
 		}}},

@@ -9,18 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
 // localityProxy serves one backend whose endpoints are given with their
 // nodes, for a proxy on node-a in zone-1.
-func localityProxy(t *testing.T, b Backend) *testProxy {
+func localityProxy(t *testing.T, b model.Backend) *testProxy {
 	t.Helper()
 	b.Name = "app"
-	return startProxy(t, TableSpec{
+	return startProxy(t, model.TableSpec{
 		Node: "node-a", Zone: "zone-1",
-		Routes:   []Route{{Path: "/", Backend: "app"}},
-		Backends: []Backend{b},
+		Routes:   []model.Route{{Path: "/", Backend: "app"}},
+		Backends: []model.Backend{b},
 	}, listen.Policy{})
 }
 
@@ -49,7 +50,7 @@ func get(t *testing.T, addr string, n int) (map[string]int, int) {
 
 func TestLocalEndpointsTakeTheTraffic(t *testing.T) {
 	t.Parallel()
-	p := localityProxy(t, Backend{Endpoints: []Endpoint{
+	p := localityProxy(t, model.Backend{Endpoints: []model.Endpoint{
 		{Addr: namedEchoBackend(t, "local-1"), Node: "node-a", Zone: "zone-1"},
 		{Addr: namedEchoBackend(t, "remote-1"), Node: "node-b", Zone: "zone-1"},
 		{Addr: namedEchoBackend(t, "local-2"), Node: "node-a", Zone: "zone-1"},
@@ -76,7 +77,7 @@ func TestDeadLocalEndpointsFallBackWithoutFailures(t *testing.T) {
 		defer l.Close()
 		return netip.MustParseAddrPort(l.Addr().String())
 	}
-	p := localityProxy(t, Backend{Endpoints: []Endpoint{
+	p := localityProxy(t, model.Backend{Endpoints: []model.Endpoint{
 		{Addr: dead(), Node: "node-a", Zone: "zone-1"},
 		{Addr: dead(), Node: "node-a", Zone: "zone-1"},
 		{Addr: namedEchoBackend(t, "remote"), Node: "node-b", Zone: "zone-2"},
@@ -96,7 +97,7 @@ func TestSpillOverWhenLocalIsAtItsCap(t *testing.T) {
 		<-release
 		w.Header().Set("X-Test-Backend", "local")
 	}))
-	p := localityProxy(t, Backend{MaxInflightPerEndpoint: 2, Endpoints: []Endpoint{
+	p := localityProxy(t, model.Backend{MaxInflightPerEndpoint: 2, Endpoints: []model.Endpoint{
 		{Addr: slowLocal, Node: "node-a", Zone: "zone-1"},
 		{Addr: namedEchoBackend(t, "remote"), Node: "node-b", Zone: "zone-1"},
 	}})
@@ -128,12 +129,12 @@ func TestSpillOverWhenLocalIsAtItsCap(t *testing.T) {
 
 func TestHealthzLocal(t *testing.T) {
 	t.Parallel()
-	p := startProxy(t, TableSpec{
+	p := startProxy(t, model.TableSpec{
 		Node:   "node-a",
-		Routes: []Route{{Path: "/a", Backend: "has-local"}, {Path: "/b", Backend: "remote-only"}},
-		Backends: []Backend{
-			{Name: "has-local", Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort("10.0.0.1:80"), Node: "node-a"}}},
-			{Name: "remote-only", Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort("10.0.0.2:80"), Node: "node-b"}}},
+		Routes: []model.Route{{Path: "/a", Backend: "has-local"}, {Path: "/b", Backend: "remote-only"}},
+		Backends: []model.Backend{
+			{Name: "has-local", Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort("10.0.0.1:80"), Node: "node-a"}}},
+			{Name: "remote-only", Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort("10.0.0.2:80"), Node: "node-b"}}},
 		},
 	}, listen.Policy{})
 	for query, want := range map[string]int{

@@ -25,14 +25,14 @@ import (
 // Label values are bounded: listener, route and backend names come from the
 // configuration, never from a request. A nil *Metrics records nothing.
 type Metrics struct {
-	meter metric.Meter
+	provider metric.MeterProvider
+	meter    metric.Meter
 
 	hot            hotCounters // per request and per connection
 	duration       metric.Float64Histogram
 	upstreamErrors metric.Int64Counter
 	tableBuilds    metric.Int64Counter
 	tableBuildTime metric.Float64Histogram
-	cacheSynced    metric.Int64Gauge
 
 	// requestAttrs caches the measurement options of each request shape,
 	// so that a request builds no attribute set and allocates nothing. It
@@ -51,7 +51,7 @@ type Metrics struct {
 
 // NewMetrics creates the instruments on a meter from mp.
 func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
-	m := &Metrics{meter: mp.Meter("github.com/firsthop/firsthop/proxy")}
+	m := &Metrics{provider: mp, meter: mp.Meter("github.com/firsthop/firsthop/proxy")}
 	var err error
 	check := func(e error) {
 		if err == nil {
@@ -73,9 +73,6 @@ func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
 	m.tableBuildTime, e = m.meter.Float64Histogram("firsthop.table.build.duration", metric.WithUnit("s"),
 		metric.WithDescription("Time to build a routing table."),
 		metric.WithExplicitBucketBoundaries(0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5))
-	check(e)
-	m.cacheSynced, e = m.meter.Int64Gauge("firsthop.kubernetes.cache.synced",
-		metric.WithDescription("1 when the Kubernetes informer cache of a resource has synced, else 0."))
 	check(e)
 	return m, err
 }
@@ -295,17 +292,14 @@ func (m *Metrics) tableBuild(d time.Duration, err error) {
 	m.tableBuildTime.Record(ctx, d.Seconds())
 }
 
-// CacheSynced records whether the Kubernetes informer cache of resource
-// (such as "ingresses") has synced.
-func (m *Metrics) CacheSynced(resource string, synced bool) {
+// MeterProvider returns the provider m's instruments were made with, so
+// that other parts of the process (the Kubernetes controller) export their
+// instruments alongside. It returns nil for a nil *Metrics.
+func (m *Metrics) MeterProvider() metric.MeterProvider {
 	if m == nil {
-		return
+		return nil
 	}
-	var v int64
-	if synced {
-		v = 1
-	}
-	m.cacheSynced.Record(context.Background(), v, metric.WithAttributes(attribute.String("resource", resource)))
+	return m.provider
 }
 
 // observeTable registers gauges read from the current table at collection

@@ -8,7 +8,7 @@ import (
 )
 
 // NameLookup counts one DNS lookup of a backend endpoint's name (see
-// [NamedEndpoint]) as firsthop.dns.lookups, by name and result (ok,
+// [model.NamedEndpoint]) as firsthop.dns.lookups, by name and result (ok,
 // error). Names come from the configuration, so the series are bounded.
 // Lookups are rare (one per name per interval), so the instrument is
 // fetched from the meter each time rather than kept.

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // TestApplyRecompilesWhenResolvedFromChanges: an endpoint that now comes
@@ -13,14 +15,14 @@ import (
 // /debug/table shows where it came from.
 func TestApplyRecompilesWhenResolvedFromChanges(t *testing.T) {
 	t.Parallel()
-	ep := Endpoint{Addr: netip.MustParseAddrPort("10.0.0.1:80")}
-	spec := TableSpec{Backends: []Backend{{Name: "a", Endpoints: []Endpoint{ep}}}}
+	ep := model.Endpoint{Addr: netip.MustParseAddrPort("10.0.0.1:80")}
+	spec := model.TableSpec{Backends: []model.Backend{{Name: "a", Endpoints: []model.Endpoint{ep}}}}
 	s := NewServer(Options{})
 	if err := s.Apply(spec); err != nil {
 		t.Fatal(err)
 	}
 	ep.ResolvedFrom = "api.internal"
-	spec.Backends = []Backend{{Name: "a", Endpoints: []Endpoint{ep}}}
+	spec.Backends = []model.Backend{{Name: "a", Endpoints: []model.Endpoint{ep}}}
 	if err := s.Apply(spec); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	tracev1 "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
@@ -62,9 +63,9 @@ func TestMetricsCountKnownTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := oneBackend(echoBackend(t))
-	spec.Routes = []Route{{Host: "app.test", Path: "/", Backend: "b"}}
+	spec.Routes = []model.Route{{Host: "app.test", Path: "/", Backend: "b"}}
 	p := startProxyWith(t, spec, Options{
-		Listeners: []ListenerSpec{
+		Listeners: []model.ListenerSpec{
 			{Name: "public", Address: "127.0.0.1:0"},
 			{Name: "lb", Address: "127.0.0.1:0", ProxyProtocol: listen.Policy{
 				Mode: listen.ModeOptional, TrustedCIDRs: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}}},
@@ -187,7 +188,7 @@ func TestTracesReachAnOTLPReceiver(t *testing.T) {
 	spec.ClientIP = clientip.Policy{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Headers: []clientip.Header{clientip.HeaderXForwardedFor}}
 	p := startProxyWith(t, spec, Options{
-		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}},
+		Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}},
 		Tracing:   NewTracing(tp),
 	})
 	const parentTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -240,7 +241,7 @@ func TestAccessLog(t *testing.T) {
 	spec.ClientIP = clientip.Policy{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")},
 		Headers: []clientip.Header{clientip.HeaderXForwardedFor}}
 	p := startProxyWith(t, spec, Options{
-		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0", AccessLog: true, ProxyProtocol: listen.Policy{
+		Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0", AccessLog: true, ProxyProtocol: listen.Policy{
 			Mode: listen.ModeOptional, TrustedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}},
 		AccessLog: &buf,
 	})
@@ -394,9 +395,9 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 	closedAddr := netip.MustParseAddrPort(closed.Addr().String())
 	closed.Close()
 	spec := oneBackend(echoBackend(t))
-	spec.Routes = append(spec.Routes, Route{Host: "down.test", Path: "/", Backend: "down"})
-	spec.Backends = append(spec.Backends, Backend{Name: "down", Endpoints: []Endpoint{{Addr: closedAddr}}})
-	p := startProxyWith(t, spec, Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
+	spec.Routes = append(spec.Routes, model.Route{Host: "down.test", Path: "/", Backend: "down"})
+	spec.Backends = append(spec.Backends, model.Backend{Name: "down", Endpoints: []model.Endpoint{{Addr: closedAddr}}})
+	p := startProxyWith(t, spec, Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0",
 		ProxyProtocol: listen.Policy{Mode: listen.ModeOptional}}}, Metrics: m, MetricsHandler: handler})
 	// One request of each kind, so every series the dashboard reads exists.
 	resp, err := rawRequest(t, p.addr, nil, "GET / HTTP/1.1\r\nHost: a\r\nX-Real-IP: 6.6.6.6\r\nConnection: close\r\n\r\n")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -49,11 +50,11 @@ func h2cBackend(t *testing.T) netip.AddrPort {
 
 func TestGRPCStyleStreamingWithTrailersOverH2C(t *testing.T) {
 	t.Parallel()
-	spec := TableSpec{
-		Routes:   []Route{{Path: "/", Backend: "grpc"}},
-		Backends: []Backend{{Name: "grpc", Protocol: ProtocolH2C, Endpoints: []Endpoint{{Addr: h2cBackend(t)}}}},
+	spec := model.TableSpec{
+		Routes:   []model.Route{{Path: "/", Backend: "grpc"}},
+		Backends: []model.Backend{{Name: "grpc", Protocol: model.ProtocolH2C, Endpoints: []model.Endpoint{{Addr: h2cBackend(t)}}}},
 	}
-	p := startProxyWith(t, spec, Options{Listeners: []ListenerSpec{{Name: "h2c", Address: "127.0.0.1:0", H2C: true}}})
+	p := startProxyWith(t, spec, Options{Listeners: []model.ListenerSpec{{Name: "h2c", Address: "127.0.0.1:0", H2C: true}}})
 
 	var protocols http.Protocols
 	protocols.SetUnencryptedHTTP2(true)
@@ -190,7 +191,7 @@ func TestDrainClosesWebSocketsAtTheDeadline(t *testing.T) {
 	spec := oneBackend(webSocketBackend(t))
 	srv := NewServer(Options{
 		Logger:      quietLogger(),
-		Listeners:   []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}},
+		Listeners:   []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}},
 		GracePeriod: 300 * time.Millisecond,
 	})
 	if err := srv.Apply(spec); err != nil {

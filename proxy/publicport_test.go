@@ -9,6 +9,7 @@ import (
 
 	"github.com/pires/go-proxyproto"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestXForwardedPortIsThePortTheClientConnectedTo(t *testing.T) {
 	t.Parallel()
 	pp := listen.Policy{Mode: listen.ModeOptional, TrustedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
-	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []ListenerSpec{
+	p := startProxyWith(t, oneBackend(echoBackend(t)), Options{Listeners: []model.ListenerSpec{
 		{Name: "fast", Address: "127.0.0.1:0", ProxyProtocol: pp},
 		{Name: "std", Address: "127.0.0.1:0", ProxyProtocol: pp, H2C: true},
 		{Name: "fast-public", Address: "127.0.0.1:0", ProxyProtocol: pp, PublicPort: 80},
@@ -130,7 +131,7 @@ func TestPortStringsAlternatingPortsDoNotAllocate(t *testing.T) {
 // the port.
 func TestPublicPortChangeReplacesTheListener(t *testing.T) {
 	t.Parallel()
-	a := ListenerSpec{Name: "l", Address: "127.0.0.1:8080"}.withDefaults()
+	a := model.ListenerSpec{Name: "l", Address: "127.0.0.1:8080"}.WithDefaults()
 	b := a
 	b.PublicPort = 80
 	if sameListener(a, b) {

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // FuzzRequestPath sends arbitrary request-targets through a running
@@ -34,7 +36,7 @@ func FuzzRequestPath(f *testing.F) {
 		f.Add(s)
 	}
 	backends := map[string]netip.AddrPort{}
-	spec := TableSpec{}
+	spec := model.TableSpec{}
 	for _, name := range []string{"web", "api", "admin"} {
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Backend", name)
@@ -42,18 +44,18 @@ func FuzzRequestPath(f *testing.F) {
 		}))
 		f.Cleanup(ts.Close)
 		backends[name] = netip.MustParseAddrPort(ts.Listener.Addr().String())
-		spec.Backends = append(spec.Backends, Backend{Name: name, Endpoints: []Endpoint{{Addr: backends[name]}}})
+		spec.Backends = append(spec.Backends, model.Backend{Name: name, Endpoints: []model.Endpoint{{Addr: backends[name]}}})
 	}
-	spec.Routes = []Route{
+	spec.Routes = []model.Route{
 		{Host: "app.test", Path: "/", Backend: "web"},
 		{Host: "app.test", Path: "/api", Backend: "api"},
-		{Host: "app.test", Path: "/admin", PathType: PathExact, Backend: "admin"},
+		{Host: "app.test", Path: "/admin", PathType: model.PathExact, Backend: "admin"},
 		{Host: "admin.test", Path: "/", Backend: "admin"},
 		{Host: "keep.test", Path: "/", Backend: "web", KeepEncodedSlashes: true},
 		{Host: "keep.test", Path: "/api", Backend: "api", KeepEncodedSlashes: true},
-		{Host: "keep.test", Path: "/admin", PathType: PathExact, Backend: "admin"},
+		{Host: "keep.test", Path: "/admin", PathType: model.PathExact, Backend: "admin"},
 	}
-	p := startProxyWith(f, spec, Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
+	p := startProxyWith(f, spec, Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}})
 	// Requests go to the listener's handler directly: no client
 	// connection is needed to judge a request-target.
 	h := p.srv.listeners["public"].srv.Handler
@@ -91,7 +93,7 @@ func checkRequestPath(t *testing.T, h http.Handler, target, host string) {
 	if err != nil {
 		t.Fatalf("%q: backend got %q, which does not parse: %v", target, seen, err)
 	}
-	clean, ok := CleanPath(u.Path)
+	clean, ok := model.CleanPath(u.Path)
 	if !ok {
 		t.Fatalf("%q: backend got %q, not an absolute path", target, seen)
 	}
@@ -101,7 +103,7 @@ func checkRequestPath(t *testing.T, h http.Handler, target, host string) {
 	kept := keptReading(u.EscapedPath())
 	for _, reading := range []string{clean, dropPathParams(clean), strings.ReplaceAll(clean, `\`, "/"),
 		dropPathParams(strings.ReplaceAll(clean, `\`, "/")), kept, dropPathParams(kept)} {
-		r, _ := CleanPath(reading)
+		r, _ := model.CleanPath(reading)
 		if cov := coveredBy(r); cov != backend {
 			t.Fatalf("%q: backend %s got %q, whose reading %q the route of %s covers", target, backend, seen, r, cov)
 		}
@@ -129,7 +131,7 @@ func FuzzKeepSlashPath(f *testing.F) {
 		if u, err := url.PathUnescape(escaped); err != nil || u != decoded {
 			t.Fatalf("%q: forwards %q, which decodes to %q (%v), not %q", p, escaped, u, err, decoded)
 		}
-		if c, _ := CleanPath(route); c != route {
+		if c, _ := model.CleanPath(route); c != route {
 			t.Fatalf("%q: router reads %q, which cleans to %q", p, route, c)
 		}
 		r2, d2, e2, ok2 := keepSlashPath(escaped)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // router maps a request's host and path to a backend with Kubernetes Ingress
@@ -30,7 +32,7 @@ type pathSet struct {
 
 type pathRule struct {
 	path    string // for Prefix: without trailing slash, except "/"
-	typ     PathType
+	typ     model.PathType
 	backend *backend
 	// label names the route in metrics and logs: host (or "*"), path and
 	// type, as configured, so its values are bounded by the configuration.
@@ -41,12 +43,12 @@ type pathRule struct {
 	allowTrace, keepEncodedSlashes bool
 }
 
-func newRouter(routes []Route, backends map[string]*backend) *router {
+func newRouter(routes []model.Route, backends map[string]*backend) *router {
 	rt := &router{exact: map[string]*pathSet{}, wildcard: map[string]*pathSet{}}
 	for _, r := range routes {
 		p := r.Path
-		if r.PathType == PathPrefix {
-			p = trimTrailingSlash(p)
+		if r.PathType == model.PathPrefix {
+			p = model.PrefixPath(p)
 		}
 		set := rt.setFor(r.Host)
 		host := r.Host
@@ -158,14 +160,6 @@ func (s *pathSet) sort() {
 	})
 }
 
-// trimTrailingSlash removes trailing slashes from p, keeping "/" itself.
-func trimTrailingSlash(p string) string {
-	for len(p) > 1 && p[len(p)-1] == '/' {
-		p = p[:len(p)-1]
-	}
-	return p
-}
-
 // match returns the rule for host (already canonical: lower case, no
 // port, no trailing dot) and path (clean, starting with "/"), or nil.
 func (rt *router) match(host, path string) *pathRule {
@@ -195,7 +189,7 @@ func (rt *router) hostSet(host string) *pathSet {
 
 // matches reports whether the request path p matches the rule.
 func (r *pathRule) matches(p string) bool {
-	if r.typ == PathExact {
+	if r.typ == model.PathExact {
 		return p == r.path
 	}
 	if r.path == "/" {

@@ -3,22 +3,24 @@ package proxy
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/firsthop/firsthop/model"
 )
 
-func routingTable(t *testing.T, routes []Route, defaultBackend string) *Table {
+func routingTable(t *testing.T, routes []model.Route, defaultBackend string) *Table {
 	t.Helper()
 	names := map[string]bool{}
-	var backends []Backend
+	var backends []model.Backend
 	for _, r := range routes {
 		if !names[r.Backend] {
 			names[r.Backend] = true
-			backends = append(backends, Backend{Name: r.Backend})
+			backends = append(backends, model.Backend{Name: r.Backend})
 		}
 	}
 	if defaultBackend != "" && !names[defaultBackend] {
-		backends = append(backends, Backend{Name: defaultBackend})
+		backends = append(backends, model.Backend{Name: defaultBackend})
 	}
-	tbl, err := NewTable(TableSpec{Routes: routes, Backends: backends, DefaultBackend: defaultBackend})
+	tbl, err := NewTable(model.TableSpec{Routes: routes, Backends: backends, DefaultBackend: defaultBackend})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,16 +29,16 @@ func routingTable(t *testing.T, routes []Route, defaultBackend string) *Table {
 
 func TestRouting(t *testing.T) {
 	t.Parallel()
-	routes := []Route{
-		{Host: "app.example.com", Path: "/", PathType: PathPrefix, Backend: "app-root"},
-		{Host: "app.example.com", Path: "/foo", PathType: PathPrefix, Backend: "app-foo"},
-		{Host: "app.example.com", Path: "/foo/bar/", PathType: PathPrefix, Backend: "app-foobar"},
-		{Host: "app.example.com", Path: "/exact", PathType: PathExact, Backend: "app-exact"},
-		{Host: "app.example.com", Path: "/tie", PathType: PathPrefix, Backend: "tie-prefix"},
-		{Host: "app.example.com", Path: "/tie", PathType: PathExact, Backend: "tie-exact"},
-		{Host: "*.example.com", Path: "/", PathType: PathPrefix, Backend: "wild"},
-		{Host: "only-api.example.org", Path: "/api", PathType: PathPrefix, Backend: "api"},
-		{Host: "", Path: "/", PathType: PathPrefix, Backend: "any"},
+	routes := []model.Route{
+		{Host: "app.example.com", Path: "/", PathType: model.PathPrefix, Backend: "app-root"},
+		{Host: "app.example.com", Path: "/foo", PathType: model.PathPrefix, Backend: "app-foo"},
+		{Host: "app.example.com", Path: "/foo/bar/", PathType: model.PathPrefix, Backend: "app-foobar"},
+		{Host: "app.example.com", Path: "/exact", PathType: model.PathExact, Backend: "app-exact"},
+		{Host: "app.example.com", Path: "/tie", PathType: model.PathPrefix, Backend: "tie-prefix"},
+		{Host: "app.example.com", Path: "/tie", PathType: model.PathExact, Backend: "tie-exact"},
+		{Host: "*.example.com", Path: "/", PathType: model.PathPrefix, Backend: "wild"},
+		{Host: "only-api.example.org", Path: "/api", PathType: model.PathPrefix, Backend: "api"},
+		{Host: "", Path: "/", PathType: model.PathPrefix, Backend: "any"},
 	}
 	tbl := routingTable(t, routes, "")
 	tests := []struct {
@@ -81,14 +83,14 @@ func TestRouting(t *testing.T) {
 
 func TestRoutingDefaultBackend(t *testing.T) {
 	t.Parallel()
-	tbl := routingTable(t, []Route{{Host: "a.test", Path: "/x", PathType: PathExact, Backend: "x"}}, "fallback")
+	tbl := routingTable(t, []model.Route{{Host: "a.test", Path: "/x", PathType: model.PathExact, Backend: "x"}}, "fallback")
 	if got, _ := tbl.Lookup("b.test", "/"); got != "fallback" {
 		t.Errorf("unmatched host went to %q, want the default backend", got)
 	}
 	if got, _ := tbl.Lookup("a.test", "/y"); got != "fallback" {
 		t.Errorf("unmatched path went to %q, want the default backend", got)
 	}
-	tbl = routingTable(t, []Route{{Host: "a.test", Path: "/x", PathType: PathExact, Backend: "x"}}, "")
+	tbl = routingTable(t, []model.Route{{Host: "a.test", Path: "/x", PathType: model.PathExact, Backend: "x"}}, "")
 	if got, ok := tbl.Lookup("b.test", "/"); ok {
 		t.Errorf("unmatched request went to %q with no default backend, want no route", got)
 	}
@@ -96,20 +98,20 @@ func TestRoutingDefaultBackend(t *testing.T) {
 
 func TestNewTableRejects(t *testing.T) {
 	t.Parallel()
-	ep := []Endpoint{{Addr: netip.MustParseAddrPort("127.0.0.1:1")}}
+	ep := []model.Endpoint{{Addr: netip.MustParseAddrPort("127.0.0.1:1")}}
 	tests := []struct {
 		name string
-		spec TableSpec
+		spec model.TableSpec
 	}{
-		{"route to undefined backend", TableSpec{Routes: []Route{{Path: "/", Backend: "nope"}}}},
-		{"duplicate route", TableSpec{
-			Backends: []Backend{{Name: "a", Endpoints: ep}},
-			Routes:   []Route{{Host: "h", Path: "/p", Backend: "a"}, {Host: "h", Path: "/p/", Backend: "a"}},
+		{"route to undefined backend", model.TableSpec{Routes: []model.Route{{Path: "/", Backend: "nope"}}}},
+		{"duplicate route", model.TableSpec{
+			Backends: []model.Backend{{Name: "a", Endpoints: ep}},
+			Routes:   []model.Route{{Host: "h", Path: "/p", Backend: "a"}, {Host: "h", Path: "/p/", Backend: "a"}},
 		}},
-		{"undefined default backend", TableSpec{DefaultBackend: "nope"}},
-		{"duplicate backend", TableSpec{Backends: []Backend{{Name: "a"}, {Name: "a"}}}},
-		{"relative path", TableSpec{Backends: []Backend{{Name: "a"}}, Routes: []Route{{Path: "p", Backend: "a"}}}},
-		{"host not canonical", TableSpec{Backends: []Backend{{Name: "a"}}, Routes: []Route{{Host: "A.test", Path: "/", Backend: "a"}}}},
+		{"undefined default backend", model.TableSpec{DefaultBackend: "nope"}},
+		{"duplicate backend", model.TableSpec{Backends: []model.Backend{{Name: "a"}, {Name: "a"}}}},
+		{"relative path", model.TableSpec{Backends: []model.Backend{{Name: "a"}}, Routes: []model.Route{{Path: "p", Backend: "a"}}}},
+		{"host not canonical", model.TableSpec{Backends: []model.Backend{{Name: "a"}}, Routes: []model.Route{{Host: "A.test", Path: "/", Backend: "a"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,49 +123,18 @@ func TestNewTableRejects(t *testing.T) {
 	}
 }
 
-func TestCleanPath(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"/", "/", true},
-		{"/a/b", "/a/b", true},
-		{"/a/b/", "/a/b/", true},
-		{"/a//b", "/a/b", true},
-		{"//a", "/a", true},
-		{"/a/./b", "/a/b", true},
-		{"/a/../b", "/b", true},
-		{"/../../etc/passwd", "/etc/passwd", true},
-		{"/a/..", "/", true},
-		{"/a/.", "/a", true},
-		{"/a/../", "/", true},
-		{"/.well-known/x", "/.well-known/x", true},
-		{"/a/..b/c", "/a/..b/c", true},
-		{"", "", false},
-		{"*", "", false},
-		{"a/b", "", false},
-	}
-	for _, tc := range tests {
-		got, ok := CleanPath(tc.in)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("CleanPath(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func FuzzRouting(f *testing.F) {
 	for _, s := range []string{"/", "/foo", "/foo/", "/foobar", "//foo/../bar", "/%2e%2e/", "/a/./b/"} {
 		f.Add("app.example.com", s)
 	}
 	f.Add("X.EXAMPLE.COM:80", "/foo/bar")
 	f.Add("[::1]:8080", "/")
-	tbl, err := NewTable(TableSpec{
-		Backends: []Backend{{Name: "root"}, {Name: "foo"}, {Name: "exact"}, {Name: "wild"}},
-		Routes: []Route{
+	tbl, err := NewTable(model.TableSpec{
+		Backends: []model.Backend{{Name: "root"}, {Name: "foo"}, {Name: "exact"}, {Name: "wild"}},
+		Routes: []model.Route{
 			{Host: "app.example.com", Path: "/", Backend: "root"},
 			{Host: "app.example.com", Path: "/foo", Backend: "foo"},
-			{Host: "app.example.com", Path: "/foo/bar", PathType: PathExact, Backend: "exact"},
+			{Host: "app.example.com", Path: "/foo/bar", PathType: model.PathExact, Backend: "exact"},
 			{Host: "*.example.com", Path: "/", Backend: "wild"},
 		},
 	})
@@ -171,11 +142,11 @@ func FuzzRouting(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, host, p string) {
-		clean, ok := CleanPath(p)
+		clean, ok := model.CleanPath(p)
 		if !ok {
 			return
 		}
-		if again, _ := CleanPath(clean); again != clean {
+		if again, _ := model.CleanPath(clean); again != clean {
 			t.Fatalf("CleanPath is not idempotent: %q -> %q -> %q", p, clean, again)
 		}
 		name, found := tbl.Lookup(host, clean)

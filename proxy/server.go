@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/echo"
 )
 
@@ -23,7 +24,7 @@ type Options struct {
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 
-	Listeners []ListenerSpec
+	Listeners []model.ListenerSpec
 
 	// AdminAddress is host:port of the admin listener (/healthz, /readyz).
 	// Empty means no admin listener.
@@ -105,7 +106,7 @@ func NewServer(opts Options) *Server {
 // backend's same Endpoints): those parts are then known to be unchanged
 // and are not compiled again, so that an update that touches a few
 // backends of a large table costs about what those backends cost.
-func (s *Server) Apply(spec TableSpec) error {
+func (s *Server) Apply(spec model.TableSpec) error {
 	spec.Backends = slices.Clone(spec.Backends)
 	for i := range spec.Backends {
 		b := &spec.Backends[i]
@@ -116,7 +117,7 @@ func (s *Server) Apply(spec TableSpec) error {
 		if err != nil {
 			return fmt.Errorf("starting the echo backend: %w", err)
 		}
-		b.Endpoints = []Endpoint{{Addr: addr, Node: spec.Node, Zone: spec.Zone}}
+		b.Endpoints = []model.Endpoint{{Addr: addr, Node: spec.Node, Zone: spec.Zone}}
 	}
 	// Tables are built one at a time, each from the one before (see
 	// newTable), so that a change to a few backends costs that much.
@@ -143,7 +144,7 @@ func (s *Server) Apply(spec TableSpec) error {
 // dropStaleEndpoints forgets the state of endpoints no backend of spec
 // has, once there are as many of those as live ones: a full sweep costs
 // as much as the table is large, and stale entries cost only memory.
-func (s *Server) dropStaleEndpoints(spec TableSpec) {
+func (s *Server) dropStaleEndpoints(spec model.TableSpec) {
 	n := 0
 	for i := range spec.Backends {
 		n += len(spec.Backends[i].Endpoints)
@@ -350,7 +351,7 @@ func (s *Server) drain(delay bool) {
 // bound anew, its open connections finishing within the grace period; a
 // new one is bound; a missing one is closed likewise. On a table error
 // nothing changes. It must be called while [Server.Serve] runs.
-func (s *Server) Reconfigure(listeners []ListenerSpec, spec TableSpec) error {
+func (s *Server) Reconfigure(listeners []model.ListenerSpec, spec model.TableSpec) error {
 	if err := s.Apply(spec); err != nil {
 		return err
 	}
@@ -364,7 +365,7 @@ func (s *Server) Reconfigure(listeners []ListenerSpec, spec TableSpec) error {
 	for _, spec := range listeners {
 		want[spec.Name] = true
 		old := s.listeners[spec.Name]
-		if old != nil && sameListener(old.spec, spec.withDefaults()) {
+		if old != nil && sameListener(old.spec, spec.WithDefaults()) {
 			continue
 		}
 		if old != nil {

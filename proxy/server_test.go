@@ -19,6 +19,8 @@ import (
 	"github.com/firsthop/firsthop/proxy/echo"
 	"github.com/firsthop/firsthop/proxy/listen"
 	proxyproto "github.com/pires/go-proxyproto"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // testProxy is a Server running on loopback for one test.
@@ -32,16 +34,16 @@ type testProxy struct {
 
 // startProxy starts a Server with one listener "public" on 127.0.0.1:0
 // (PROXY policy pp) serving spec, and stops it when the test ends.
-func startProxy(t *testing.T, spec TableSpec, pp listen.Policy) *testProxy {
+func startProxy(t *testing.T, spec model.TableSpec, pp listen.Policy) *testProxy {
 	t.Helper()
 	return startProxyWith(t, spec, Options{
-		Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0", ProxyProtocol: pp}},
+		Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0", ProxyProtocol: pp}},
 	})
 }
 
 // startProxyWith is startProxy with the caller's options; loopback admin,
 // a quiet logger and a short grace period are filled in when unset.
-func startProxyWith(t testing.TB, spec TableSpec, opts Options) *testProxy {
+func startProxyWith(t testing.TB, spec model.TableSpec, opts Options) *testProxy {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -96,11 +98,11 @@ func namedEchoBackend(t *testing.T, name string) netip.AddrPort {
 }
 
 // oneBackend is a spec routing every request to one backend at addr.
-func oneBackend(addr netip.AddrPort) TableSpec {
-	return TableSpec{
-		Headers:  ForwardedHeaders{XForwardedFor: HeaderAppend, Forwarded: HeaderAppend, XRealIP: true},
-		Routes:   []Route{{Path: "/", Backend: "b"}},
-		Backends: []Backend{{Name: "b", Endpoints: []Endpoint{{Addr: addr}}}},
+func oneBackend(addr netip.AddrPort) model.TableSpec {
+	return model.TableSpec{
+		Headers:  model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend, XRealIP: true},
+		Routes:   []model.Route{{Path: "/", Backend: "b"}},
+		Backends: []model.Backend{{Name: "b", Endpoints: []model.Endpoint{{Addr: addr}}}},
 	}
 }
 
@@ -270,8 +272,8 @@ func TestUpstreamErrors(t *testing.T) {
 	}))
 	t.Cleanup(slow.Close)
 
-	spec := TableSpec{
-		Routes: []Route{
+	spec := model.TableSpec{
+		Routes: []model.Route{
 			{Host: "refused.test", Path: "/", Backend: "refused"},
 			{Host: "empty.test", Path: "/", Backend: "empty"},
 			{Host: "slow.test", Path: "/", Backend: "slow"},
@@ -279,15 +281,15 @@ func TestUpstreamErrors(t *testing.T) {
 			{Host: "route-timeout.test", Path: "/", Backend: "slow-no-header-timeout", Timeout: 200 * time.Millisecond},
 		},
 		Node: "node-a",
-		Backends: []Backend{
-			{Name: "refused", Endpoints: []Endpoint{{Addr: closed}}},
+		Backends: []model.Backend{
+			{Name: "refused", Endpoints: []model.Endpoint{{Addr: closed}}},
 			{Name: "empty"},
 			{Name: "slow", ResponseHeaderTimeout: 200 * time.Millisecond,
-				Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort(slow.Listener.Addr().String())}}},
+				Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort(slow.Listener.Addr().String())}}},
 			{Name: "slow-no-header-timeout",
-				Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort(slow.Listener.Addr().String())}}},
-			{Name: "local-only", Locality: LocalityLocal,
-				Endpoints: []Endpoint{{Addr: echoBackend(t), Node: "node-b"}}},
+				Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort(slow.Listener.Addr().String())}}},
+			{Name: "local-only", Locality: model.LocalityLocal,
+				Endpoints: []model.Endpoint{{Addr: echoBackend(t), Node: "node-b"}}},
 		},
 	}
 	p := startProxy(t, spec, listen.Policy{})
@@ -321,11 +323,11 @@ func TestUpstreamErrors(t *testing.T) {
 func TestForwardedPathIsTheRoutedPath(t *testing.T) {
 	t.Parallel()
 	api, web := namedEchoBackend(t, "api"), namedEchoBackend(t, "web")
-	spec := TableSpec{
-		Routes: []Route{{Path: "/api", Backend: "api"}, {Path: "/", Backend: "web"}},
-		Backends: []Backend{
-			{Name: "api", Endpoints: []Endpoint{{Addr: api}}},
-			{Name: "web", Endpoints: []Endpoint{{Addr: web}}},
+	spec := model.TableSpec{
+		Routes: []model.Route{{Path: "/api", Backend: "api"}, {Path: "/", Backend: "web"}},
+		Backends: []model.Backend{
+			{Name: "api", Endpoints: []model.Endpoint{{Addr: api}}},
+			{Name: "web", Endpoints: []model.Endpoint{{Addr: web}}},
 		},
 	}
 	p := startProxy(t, spec, listen.Policy{})

@@ -1,11 +1,10 @@
 package proxy
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
@@ -17,20 +16,21 @@ import (
 type Table struct {
 	node, zone  string
 	clientIP    clientip.Policy
-	headers     ForwardedHeaders
+	headers     model.ForwardedHeaders
 	router      *router
 	backends    map[string]*backend
 	defaultRule *pathRule  // nil without a default backend
 	certs       *certStore // nil without certificates
-	spec        TableSpec
+	spec        model.TableSpec
 	generation  uint64 // set by the Server when it publishes the table
 }
 
-// NewTable validates spec and compiles it. It fails when a route or the
-// default backend names a backend that does not exist, when two routes have
-// the same host, path and path type, or when a value is out of range. The
-// spec's slices are not retained, except through [Table.Spec].
-func NewTable(spec TableSpec) (*Table, error) {
+// NewTable validates spec (see [model.TableSpec.Validate]) and compiles it.
+// It fails when a route or the default backend names a backend that does
+// not exist, when two routes have the same host, path and path type, or
+// when a value is out of range. The spec's slices are not retained, except
+// through [Table.Spec].
+func NewTable(spec model.TableSpec) (*Table, error) {
 	return newTable(spec, &endpointStates{}, nil)
 }
 
@@ -38,9 +38,20 @@ func NewTable(spec TableSpec) (*Table, error) {
 // backend whose spec is the same as in prev (see [sameBackend]), in a table
 // for the same node and zone, is taken from prev as it was compiled, so
 // that a table that differs from the last in a few backends (an endpoint
-// change in a large cluster) costs little more than those few. prev may
-// be nil.
-func newTable(spec TableSpec, states *endpointStates, prev *Table) (*Table, error) {
+// change in a large cluster) costs little more than those few. Routes that
+// are the very routes of prev (the same slice) were validated there, and
+// prev's router is rebound to the new backends. prev may be nil.
+func newTable(spec model.TableSpec, states *endpointStates, prev *Table) (*Table, error) {
+	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes)
+	var err error
+	if routesKept {
+		err = spec.ValidateKnownRoutes()
+	} else {
+		err = spec.Validate()
+	}
+	if err != nil {
+		return nil, err
+	}
 	t := &Table{
 		node:     spec.Node,
 		zone:     spec.Zone,
@@ -49,90 +60,24 @@ func newTable(spec TableSpec, states *endpointStates, prev *Table) (*Table, erro
 		backends: make(map[string]*backend, len(spec.Backends)),
 		spec:     spec,
 	}
-	var errs []string
 	for i := range spec.Backends {
 		b := &spec.Backends[i]
-		if b.Name == "" {
-			errs = append(errs, fmt.Sprintf("backend %d has no name", i))
-			continue
-		}
-		if _, dup := t.backends[b.Name]; dup {
-			errs = append(errs, fmt.Sprintf("backend %q is defined twice", b.Name))
-			continue
-		}
 		if old := prev.reusable(b, spec.Node, spec.Zone); old != nil {
 			t.backends[b.Name] = old
 			continue
 		}
 		t.backends[b.Name] = newBackend(b, spec.Node, spec.Zone, states)
 	}
-	type routeKey struct {
-		host, path string
-		typ        PathType
-	}
-	// Routes that are the very routes of prev were checked there; only
-	// their backends must still exist.
-	checked := prev != nil && sameSlice(prev.spec.Routes, spec.Routes)
-	var seen map[routeKey]bool
-	if !checked {
-		seen = make(map[routeKey]bool, len(spec.Routes))
-	}
-	for _, r := range spec.Routes {
-		if checked {
-			if _, ok := t.backends[r.Backend]; !ok {
-				errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
-			}
-			continue
-		}
-		if err := checkRoute(r); err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		if _, ok := t.backends[r.Backend]; !ok {
-			errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
-		}
-		k := routeKey{r.Host, r.Path, r.PathType}
-		if r.PathType == PathPrefix {
-			k.path = trimTrailingSlash(r.Path)
-		}
-		if seen[k] {
-			errs = append(errs, fmt.Sprintf("route %s%s (%s) is defined twice", r.Host, r.Path, r.PathType))
-		}
-		seen[k] = true
-	}
 	if spec.DefaultBackend != "" {
-		if b := t.backends[spec.DefaultBackend]; b != nil {
-			t.defaultRule = &pathRule{backend: b, label: "default"}
-		} else {
-			errs = append(errs, fmt.Sprintf("default backend %q is not defined", spec.DefaultBackend))
-		}
+		t.defaultRule = &pathRule{backend: t.backends[spec.DefaultBackend], label: "default"}
 	}
-	var err error
-	if t.certs, err = newCertStore(spec.Certificates); err != nil {
-		errs = append(errs, err.Error())
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("invalid routing table: %s", strings.Join(errs, "; "))
-	}
-	if checked && prev.router != nil {
+	t.certs = newCertStore(spec.Certificates)
+	if routesKept && prev.router != nil {
 		t.router = prev.router.rebind(t.backends)
 	} else {
 		t.router = newRouter(spec.Routes, t.backends)
 	}
 	return t, nil
-}
-
-func checkRoute(r Route) error {
-	if !strings.HasPrefix(r.Path, "/") {
-		return fmt.Errorf("route %s%s: path must start with /", r.Host, r.Path)
-	}
-	if r.PathType != PathPrefix && r.PathType != PathExact {
-		return fmt.Errorf("route %s%s: unknown path type %d", r.Host, r.Path, r.PathType)
-	}
-	if r.Host != "" && canonicalHost(r.Host) != r.Host && !strings.HasPrefix(r.Host, "*.") {
-		return fmt.Errorf("route host %q is not canonical (lower case, no port, no trailing dot)", r.Host)
-	}
-	return nil
 }
 
 // Generation returns the table's generation: 1 for the first table a
@@ -142,13 +87,13 @@ func (t *Table) Generation() uint64 { return t.generation }
 
 // Spec returns the specification t was built from. The caller must not
 // modify it.
-func (t *Table) Spec() TableSpec { return t.spec }
+func (t *Table) Spec() model.TableSpec { return t.spec }
 
 // Lookup returns the name of the backend that serves a request for host
 // and path, and whether there is one. host may carry a port and any case;
-// path must be a clean absolute path (see [CleanPath]).
+// path must be a clean absolute path (see [model.CleanPath]).
 func (t *Table) Lookup(host, path string) (string, bool) {
-	r := t.route(canonicalHost(host), path)
+	r := t.route(model.CanonicalHost(host), path)
 	if r == nil {
 		return "", false
 	}
@@ -166,7 +111,7 @@ func (t *Table) route(host, path string) *pathRule {
 
 // reusable returns t's compiled backend for b when it was compiled from
 // the same spec for the same node and zone, else nil. t may be nil.
-func (t *Table) reusable(b *Backend, node, zone string) *backend {
+func (t *Table) reusable(b *model.Backend, node, zone string) *backend {
 	if t == nil || t.node != node || t.zone != zone || b.Echo {
 		return nil
 	}
@@ -180,7 +125,7 @@ func (t *Table) reusable(b *Backend, node, zone string) *backend {
 // sameBackend reports whether a and b compile to the same backend. An
 // Endpoints slice that is the very same (same array, same length) is equal
 // without a look at its elements.
-func sameBackend(a, b *Backend) bool {
+func sameBackend(a, b *model.Backend) bool {
 	return a.Name == b.Name && a.Locality == b.Locality && a.Echo == b.Echo &&
 		a.ConnectTimeout == b.ConnectTimeout && a.ResponseHeaderTimeout == b.ResponseHeaderTimeout &&
 		a.Protocol == b.Protocol && a.TLSServerName == b.TLSServerName &&
@@ -195,7 +140,7 @@ func sameSlice[T any](a, b []T) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
-func sameEndpoints(a, b []Endpoint) bool {
+func sameEndpoints(a, b []model.Endpoint) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -212,18 +157,18 @@ func sameEndpoints(a, b []Endpoint) bool {
 	return true
 }
 
-// backend is a compiled [Backend]: its endpoints grouped by preference and
+// backend is a compiled [model.Backend]: its endpoints grouped by preference and
 // the transport that reaches them.
 type backend struct {
-	from   Backend // the spec it was compiled from
+	from   model.Backend // the spec it was compiled from
 	name   string
-	policy Locality
+	policy model.Locality
 	// groups are the endpoint sets to try, most preferred first; tiers say
 	// what each group is (see [backend.pick]).
 	groups      [][]*upstream
 	tiers       []Tier
 	maxInflight int64
-	health      PassiveHealth
+	health      model.PassiveHealth
 
 	upstream  upstreamKey
 	scheme    string            // "http" or "https"
@@ -233,7 +178,7 @@ type backend struct {
 	lean bool
 }
 
-func newBackend(b *Backend, node, zone string, states *endpointStates) *backend {
+func newBackend(b *model.Backend, node, zone string, states *endpointStates) *backend {
 	nb := &backend{
 		from:   *b,
 		name:   b.Name,
@@ -243,15 +188,15 @@ func newBackend(b *Backend, node, zone string, states *endpointStates) *backend 
 			protocol: b.Protocol, serverName: b.TLSServerName, insecure: b.TLSInsecureSkipVerify,
 		}.withDefaults(),
 		scheme: "http",
-		lean:   b.Protocol == ProtocolHTTP1,
+		lean:   b.Protocol == model.ProtocolHTTP1,
 	}
-	if b.Protocol == ProtocolHTTPS {
+	if b.Protocol == model.ProtocolHTTPS {
 		nb.scheme = "https"
 	}
-	var groups [][]Endpoint
+	var groups [][]model.Endpoint
 	groups, nb.tiers = rankEndpoints(b.Endpoints, b.Locality, node, zone)
 	nb.maxInflight = int64(b.MaxInflightPerEndpoint)
-	nb.health = b.PassiveHealth.withDefaults()
+	nb.health = b.PassiveHealth.WithDefaults()
 	for _, g := range groups {
 		ups := make([]*upstream, len(g))
 		for i, ep := range g {

@@ -5,22 +5,24 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 func TestApplyReusesUnchangedBackends(t *testing.T) {
 	t.Parallel()
-	eps := func(addrs ...string) []Endpoint {
-		var out []Endpoint
+	eps := func(addrs ...string) []model.Endpoint {
+		var out []model.Endpoint
 		for _, a := range addrs {
-			out = append(out, Endpoint{Addr: netip.MustParseAddrPort(a), Node: "node-a"})
+			out = append(out, model.Endpoint{Addr: netip.MustParseAddrPort(a), Node: "node-a"})
 		}
 		return out
 	}
 	a, b, c := eps("10.0.0.1:80"), eps("10.0.0.2:80"), eps("10.0.0.3:80")
-	spec := TableSpec{
+	spec := model.TableSpec{
 		Node:     "node-a",
-		Routes:   []Route{{Path: "/a", Backend: "a"}, {Path: "/b", Backend: "b"}, {Path: "/c", Backend: "c"}},
-		Backends: []Backend{{Name: "a", Endpoints: a}, {Name: "b", Endpoints: b}, {Name: "c", Endpoints: c}},
+		Routes:   []model.Route{{Path: "/a", Backend: "a"}, {Path: "/b", Backend: "b"}, {Path: "/c", Backend: "c"}},
+		Backends: []model.Backend{{Name: "a", Endpoints: a}, {Name: "b", Endpoints: b}, {Name: "c", Endpoints: c}},
 	}
 	s := NewServer(Options{})
 	if err := s.Apply(spec); err != nil {
@@ -31,7 +33,7 @@ func TestApplyReusesUnchangedBackends(t *testing.T) {
 	// b gets a new endpoint list, c an equal copy of its old one, a the
 	// very same slice.
 	next := spec
-	next.Backends = []Backend{{Name: "a", Endpoints: a}, {Name: "b", Endpoints: eps("10.0.0.9:80")}, {Name: "c", Endpoints: eps("10.0.0.3:80")}}
+	next.Backends = []model.Backend{{Name: "a", Endpoints: a}, {Name: "b", Endpoints: eps("10.0.0.9:80")}, {Name: "c", Endpoints: eps("10.0.0.3:80")}}
 	if err := s.Apply(next); err != nil {
 		t.Fatal(err)
 	}
@@ -67,15 +69,15 @@ func TestApplyReusesUnchangedBackends(t *testing.T) {
 // forgotten there (and a changed setting be ignored by a table update).
 func TestSameBackendCoversEveryField(t *testing.T) {
 	t.Parallel()
-	base := Backend{
+	base := model.Backend{
 		Name:      "x",
-		Endpoints: []Endpoint{{Addr: netip.MustParseAddrPort("10.0.0.1:80"), ForNodes: []string{"n"}, ForZones: []string{"z"}}},
+		Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort("10.0.0.1:80"), ForNodes: []string{"n"}, ForZones: []string{"z"}}},
 	}
 	v := reflect.ValueOf(&base).Elem()
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
 		changed := base
-		changed.Endpoints = append([]Endpoint(nil), base.Endpoints...)
+		changed.Endpoints = append([]model.Endpoint(nil), base.Endpoints...)
 		cv := reflect.ValueOf(&changed).Elem().Field(i)
 		switch cv.Kind() {
 		case reflect.String:
@@ -91,7 +93,7 @@ func TestSameBackendCoversEveryField(t *testing.T) {
 		case reflect.Struct: // PassiveHealth
 			changed.PassiveHealth.Ejection += time.Second
 		case reflect.Slice: // Endpoints: each endpoint field
-			for j := range reflect.TypeOf(Endpoint{}).NumField() {
+			for j := range reflect.TypeOf(model.Endpoint{}).NumField() {
 				e := base.Endpoints[0]
 				ev := reflect.ValueOf(&e).Elem().Field(j)
 				switch ev.Kind() {
@@ -107,9 +109,9 @@ func TestSameBackendCoversEveryField(t *testing.T) {
 					t.Fatalf("Endpoint.%s: kind %s not covered by this test", ev.Type().Field(j).Name, ev.Kind())
 				}
 				other := base
-				other.Endpoints = []Endpoint{e}
+				other.Endpoints = []model.Endpoint{e}
 				if sameBackend(&base, &other) {
-					t.Errorf("sameBackend ignores Endpoint.%s", reflect.TypeOf(Endpoint{}).Field(j).Name)
+					t.Errorf("sameBackend ignores Endpoint.%s", reflect.TypeOf(model.Endpoint{}).Field(j).Name)
 				}
 			}
 			continue
@@ -121,7 +123,7 @@ func TestSameBackendCoversEveryField(t *testing.T) {
 		}
 	}
 	same := base
-	same.Endpoints = append([]Endpoint(nil), base.Endpoints...)
+	same.Endpoints = append([]model.Endpoint(nil), base.Endpoints...)
 	if !sameBackend(&base, &same) {
 		t.Error("an equal copy is not the same")
 	}
@@ -129,16 +131,16 @@ func TestSameBackendCoversEveryField(t *testing.T) {
 
 func TestApplyRebindsTheRouterOfUnchangedRoutes(t *testing.T) {
 	t.Parallel()
-	ep := func(a string) []Endpoint { return []Endpoint{{Addr: netip.MustParseAddrPort(a)}} }
-	spec := TableSpec{
-		Routes: []Route{
+	ep := func(a string) []model.Endpoint { return []model.Endpoint{{Addr: netip.MustParseAddrPort(a)}} }
+	spec := model.TableSpec{
+		Routes: []model.Route{
 			{Host: "a.example", Path: "/", Backend: "a"},
 			{Host: "a.example", Path: "/b", Backend: "b"},
 			{Host: "*.w.example", Path: "/", Backend: "b"},
 			{Host: "c.example", Path: "/", Backend: "c"},
 			{Path: "/any", Backend: "b"},
 		},
-		Backends: []Backend{{Name: "a", Endpoints: ep("10.0.0.1:80")}, {Name: "b", Endpoints: ep("10.0.0.2:80")}, {Name: "c", Endpoints: ep("10.0.0.3:80")}},
+		Backends: []model.Backend{{Name: "a", Endpoints: ep("10.0.0.1:80")}, {Name: "b", Endpoints: ep("10.0.0.2:80")}, {Name: "c", Endpoints: ep("10.0.0.3:80")}},
 	}
 	s := NewServer(Options{})
 	if err := s.Apply(spec); err != nil {
@@ -157,7 +159,7 @@ func TestApplyRebindsTheRouterOfUnchangedRoutes(t *testing.T) {
 	// b changes: every rule naming it follows, and only its path sets
 	// are new.
 	next := spec
-	next.Backends = []Backend{spec.Backends[0], {Name: "b", Endpoints: ep("10.0.0.9:80")}, spec.Backends[2]}
+	next.Backends = []model.Backend{spec.Backends[0], {Name: "b", Endpoints: ep("10.0.0.9:80")}, spec.Backends[2]}
 	if err := s.Apply(next); err != nil {
 		t.Fatal(err)
 	}

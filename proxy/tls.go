@@ -4,17 +4,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"strings"
+
+	"github.com/firsthop/firsthop/model"
 )
-
-// Certificate is a TLS certificate with the server names it is chosen for.
-type Certificate struct {
-	// Cert is the certificate chain and key; Cert.Leaf must be set.
-	Cert *tls.Certificate
-
-	// Names are the SNI names (exact, or "*.example.com") the certificate
-	// serves. Empty means the DNS names in Cert.Leaf.
-	Names []string
-}
 
 // certStore selects a certificate by server name: an exact name, else a
 // wildcard covering exactly one extra label, else the default (the first
@@ -25,16 +17,14 @@ type certStore struct {
 	def      *tls.Certificate
 }
 
-// newCertStore indexes certs; the first certificate naming a name wins it.
-func newCertStore(certs []Certificate) (*certStore, error) {
+// newCertStore indexes certs, which have passed [model.TableSpec.Validate];
+// the first certificate naming a name wins it.
+func newCertStore(certs []model.Certificate) *certStore {
 	if len(certs) == 0 {
-		return nil, nil
+		return nil
 	}
 	cs := &certStore{exact: map[string]*tls.Certificate{}, wildcard: map[string]*tls.Certificate{}}
 	for i, c := range certs {
-		if c.Cert == nil || c.Cert.Leaf == nil {
-			return nil, errors.New("certificate without a parsed leaf")
-		}
 		if i == 0 {
 			cs.def = c.Cert
 		}
@@ -43,7 +33,7 @@ func newCertStore(certs []Certificate) (*certStore, error) {
 			names = c.Cert.Leaf.DNSNames
 		}
 		for _, n := range names {
-			n = canonicalHost(n)
+			n = model.CanonicalHost(n)
 			m, key := cs.exact, n
 			if strings.HasPrefix(n, "*.") {
 				m, key = cs.wildcard, n[2:]
@@ -53,7 +43,7 @@ func newCertStore(certs []Certificate) (*certStore, error) {
 			}
 		}
 	}
-	return cs, nil
+	return cs
 }
 
 // lookup returns the certificate for a canonical server name; "" (no SNI)
@@ -85,7 +75,7 @@ func tlsConfig(current func() *Table, http2 bool) *tls.Config {
 			if t == nil || t.certs == nil {
 				return nil, errors.New("firsthop: no TLS certificate loaded")
 			}
-			return t.certs.lookup(canonicalHost(hello.ServerName)), nil
+			return t.certs.lookup(model.CanonicalHost(hello.ServerName)), nil
 		},
 	}
 }

@@ -16,6 +16,7 @@ import (
 	proxyproto "github.com/pires/go-proxyproto"
 
 	"github.com/firsthop/firsthop/internal/testcert"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/echo"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
@@ -25,12 +26,12 @@ func selfSigned(t testing.TB, names ...string) *tls.Certificate { return testcer
 
 // tlsProxy starts a proxy with a TLS listener serving certs, routing every
 // request to an echo backend.
-func tlsProxy(t *testing.T, pp listen.Policy, certs ...Certificate) *testProxy {
+func tlsProxy(t *testing.T, pp listen.Policy, certs ...model.Certificate) *testProxy {
 	t.Helper()
 	spec := oneBackend(echoBackend(t))
 	spec.Certificates = certs
 	return startProxyWith(t, spec, Options{
-		Listeners: []ListenerSpec{{Name: "https", Address: "127.0.0.1:0", TLS: true, ProxyProtocol: pp}},
+		Listeners: []model.ListenerSpec{{Name: "https", Address: "127.0.0.1:0", TLS: true, ProxyProtocol: pp}},
 	})
 }
 
@@ -72,7 +73,7 @@ func TestTLSSelectsCertificateBySNI(t *testing.T) {
 	wild := selfSigned(t, "*.example.org")
 	def := selfSigned(t, "default.test")
 	p := tlsProxy(t, listen.Policy{},
-		Certificate{Cert: def}, Certificate{Cert: app}, Certificate{Cert: wild})
+		model.Certificate{Cert: def}, model.Certificate{Cert: app}, model.Certificate{Cert: wild})
 	tests := []struct {
 		name, sni string
 		want      *tls.Certificate
@@ -105,7 +106,7 @@ func TestTLSSelectsCertificateBySNI(t *testing.T) {
 func TestTLSHostMustMatchTheConnectionsCertificate(t *testing.T) {
 	t.Parallel()
 	a, b := selfSigned(t, "a.example.com"), selfSigned(t, "b.example.com")
-	p := tlsProxy(t, listen.Policy{}, Certificate{Cert: a}, Certificate{Cert: b})
+	p := tlsProxy(t, listen.Policy{}, model.Certificate{Cert: a}, model.Certificate{Cert: b})
 	resp, _ := tlsGet(t, p.addr, "a.example.com", "b.example.com", false)
 	if resp.StatusCode != http.StatusMisdirectedRequest {
 		t.Errorf("SNI a, Host b: status %d, want 421", resp.StatusCode)
@@ -118,7 +119,7 @@ func TestTLSHostMustMatchTheConnectionsCertificate(t *testing.T) {
 
 func TestTLSHTTP2AndForwardedProto(t *testing.T) {
 	t.Parallel()
-	p := tlsProxy(t, listen.Policy{}, Certificate{Cert: selfSigned(t, "app.example.com")})
+	p := tlsProxy(t, listen.Policy{}, model.Certificate{Cert: selfSigned(t, "app.example.com")})
 	resp, _ := tlsGet(t, p.addr, "app.example.com", "app.example.com", true)
 	if resp.ProtoMajor != 2 {
 		t.Errorf("client spoke %s, want HTTP/2 by ALPN", resp.Proto)
@@ -138,7 +139,7 @@ func TestTLSHTTP2AndForwardedProto(t *testing.T) {
 func TestTLSAfterPROXYHeader(t *testing.T) {
 	t.Parallel()
 	p := tlsProxy(t, listen.Policy{Mode: listen.ModeRequired, TrustedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-		Certificate{Cert: selfSigned(t, "app.example.com")})
+		model.Certificate{Cert: selfSigned(t, "app.example.com")})
 	raw, err := net.DialTimeout("tcp", p.addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)

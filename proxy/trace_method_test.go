@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -29,13 +30,13 @@ func TestTraceIsRefusedUnlessTheRouteAllowsIt(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			b := startRawBackend(t, nil)
-			p := startProxy(t, TableSpec{
-				Routes: []Route{
+			p := startProxy(t, model.TableSpec{
+				Routes: []model.Route{
 					{Host: "app.test", Path: "/", Backend: "b"},
 					{Host: "app.test", Path: "/diag", Backend: "b", AllowTrace: true},
 				},
 				DefaultBackend: "b",
-				Backends:       []Backend{{Name: "b", Endpoints: []Endpoint{{Addr: b.addr}}}},
+				Backends:       []model.Backend{{Name: "b", Endpoints: []model.Endpoint{{Addr: b.addr}}}},
 			}, listen.Policy{})
 			got := sendRaw(t, p.addr, c.raw)
 			reqs := allRequests(b.settle(t, p))

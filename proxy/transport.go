@@ -6,23 +6,25 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // upstreamKey holds the settings that need a transport of their own.
 type upstreamKey struct {
 	connect        time.Duration
 	responseHeader time.Duration
-	protocol       BackendProtocol
+	protocol       model.BackendProtocol
 	serverName     string
 	insecure       bool
 }
 
 func (u upstreamKey) withDefaults() upstreamKey {
 	if u.connect <= 0 {
-		u.connect = DefaultConnectTimeout
+		u.connect = model.DefaultConnectTimeout
 	}
 	if u.responseHeader <= 0 {
-		u.responseHeader = DefaultResponseHeaderTimeout
+		u.responseHeader = model.DefaultResponseHeaderTimeout
 	}
 	return u
 }
@@ -67,9 +69,9 @@ func newTransport(u upstreamKey) *http.Transport {
 	t := newHTTPTransport(u, d)
 	var protocols http.Protocols
 	switch u.protocol {
-	case ProtocolH2C:
+	case model.ProtocolH2C:
 		protocols.SetUnencryptedHTTP2(true)
-	case ProtocolHTTPS:
+	case model.ProtocolHTTPS:
 		protocols.SetHTTP1(true)
 		protocols.SetHTTP2(true)
 		t.TLSClientConfig = &tls.Config{

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -28,7 +29,7 @@ func refusingAddr(t *testing.T) netip.AddrPort {
 
 // bodyEchoBackend starts a backend speaking protocol (HTTP/1.1 or h2c)
 // that answers 200 with "method body" for every request.
-func bodyEchoBackend(t *testing.T, protocol BackendProtocol) netip.AddrPort {
+func bodyEchoBackend(t *testing.T, protocol model.BackendProtocol) netip.AddrPort {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,7 +43,7 @@ func bodyEchoBackend(t *testing.T, protocol BackendProtocol) netip.AddrPort {
 		}
 		fmt.Fprintf(w, "%s %s", r.Method, body)
 	})}
-	if protocol == ProtocolH2C {
+	if protocol == model.ProtocolH2C {
 		var protocols http.Protocols
 		protocols.SetUnencryptedHTTP2(true)
 		srv.Protocols = &protocols
@@ -56,8 +57,8 @@ func bodyEchoBackend(t *testing.T, protocol BackendProtocol) netip.AddrPort {
 // http.Transport's (taken by h2c backends).
 var retryPaths = []struct {
 	name     string
-	protocol BackendProtocol
-}{{"lean HTTP/1.1 path", ProtocolHTTP1}, {"http.Transport path", ProtocolH2C}}
+	protocol model.BackendProtocol
+}{{"lean HTTP/1.1 path", model.ProtocolHTTP1}, {"http.Transport path", model.ProtocolH2C}}
 
 // TestRefusedConnectionIsRetriedForEveryMethod: with one of two endpoints
 // refusing connections, every request succeeds — POST, PUT and PATCH with
@@ -70,13 +71,13 @@ func TestRefusedConnectionIsRetriedForEveryMethod(t *testing.T) {
 		t.Run(path.name, func(t *testing.T) {
 			t.Parallel()
 			dead := refusingAddr(t)
-			p := startProxy(t, TableSpec{
-				Routes: []Route{{Path: "/", Backend: "b"}},
-				Backends: []Backend{{Name: "b", Protocol: path.protocol,
+			p := startProxy(t, model.TableSpec{
+				Routes: []model.Route{{Path: "/", Backend: "b"}},
+				Backends: []model.Backend{{Name: "b", Protocol: path.protocol,
 					// Never ejected: every request may land on the refusing
 					// endpoint first.
-					PassiveHealth: PassiveHealth{Failures: 1 << 20},
-					Endpoints:     []Endpoint{{Addr: dead}, {Addr: bodyEchoBackend(t, path.protocol)}}}},
+					PassiveHealth: model.PassiveHealth{Failures: 1 << 20},
+					Endpoints:     []model.Endpoint{{Addr: dead}, {Addr: bodyEchoBackend(t, path.protocol)}}}},
 			}, listen.Policy{})
 			client := &http.Client{Timeout: 10 * time.Second}
 			for i := range 40 {
@@ -119,14 +120,14 @@ func TestConnectRetriesAreBounded(t *testing.T) {
 	for _, path := range retryPaths {
 		t.Run(path.name, func(t *testing.T) {
 			t.Parallel()
-			var eps []Endpoint
+			var eps []model.Endpoint
 			for range 5 {
-				eps = append(eps, Endpoint{Addr: refusingAddr(t)})
+				eps = append(eps, model.Endpoint{Addr: refusingAddr(t)})
 			}
-			p := startProxy(t, TableSpec{
-				Routes: []Route{{Path: "/", Backend: "b"}},
-				Backends: []Backend{{Name: "b", Protocol: path.protocol,
-					PassiveHealth: PassiveHealth{Failures: 1 << 20}, Endpoints: eps}},
+			p := startProxy(t, model.TableSpec{
+				Routes: []model.Route{{Path: "/", Backend: "b"}},
+				Backends: []model.Backend{{Name: "b", Protocol: path.protocol,
+					PassiveHealth: model.PassiveHealth{Failures: 1 << 20}, Endpoints: eps}},
 			}, listen.Policy{})
 			resp, err := http.Post("http://"+p.addr+"/", "text/plain", strings.NewReader("body"))
 			if err != nil {
@@ -161,11 +162,11 @@ func TestEjectedEndpointsAreVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead := refusingAddr(t)
-	p := startProxyWith(t, TableSpec{
-		Routes: []Route{{Path: "/", Backend: "b"}},
-		Backends: []Backend{{Name: "b", PassiveHealth: PassiveHealth{Failures: 1, Ejection: time.Hour},
-			Endpoints: []Endpoint{{Addr: dead}, {Addr: echoBackend(t)}}}},
-	}, Options{Listeners: []ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}, Metrics: m, MetricsHandler: handler})
+	p := startProxyWith(t, model.TableSpec{
+		Routes: []model.Route{{Path: "/", Backend: "b"}},
+		Backends: []model.Backend{{Name: "b", PassiveHealth: model.PassiveHealth{Failures: 1, Ejection: time.Hour},
+			Endpoints: []model.Endpoint{{Addr: dead}, {Addr: echoBackend(t)}}}},
+	}, Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}}, Metrics: m, MetricsHandler: handler})
 	state := p.srv.endpoints.get(dead)
 	// Each request lands on the refusing endpoint with even odds until
 	// its first failure ejects it.

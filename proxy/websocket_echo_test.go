@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -19,10 +20,10 @@ import (
 // answered with a close.
 func TestWebSocketThroughFirsthopToEcho(t *testing.T) {
 	t.Parallel()
-	p := startProxy(t, TableSpec{
-		Headers:  ForwardedHeaders{XForwardedFor: HeaderAppend, XRealIP: true},
-		Routes:   []Route{{Path: "/", Backend: "echo"}},
-		Backends: []Backend{{Name: "echo", Echo: true}},
+	p := startProxy(t, model.TableSpec{
+		Headers:  model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, XRealIP: true},
+		Routes:   []model.Route{{Path: "/", Backend: "echo"}},
+		Backends: []model.Backend{{Name: "echo", Echo: true}},
 	}, listen.Policy{})
 	c, err := net.DialTimeout("tcp", p.addr, 5*time.Second)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firsthop/firsthop/config"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 	"github.com/firsthop/firsthop/proxy/resolve"
 )
@@ -99,7 +100,7 @@ func (d *dataPlane) start(ctx context.Context, cfg *config.Config) error {
 // reconfigure applies a reloaded standalone cfg: names still in use keep
 // their last good answers, new ones are looked up first (see start).
 func (d *dataPlane) reconfigure(ctx context.Context, cfg *config.Config) error {
-	return d.names.Update(ctx, cfg.Table, selfAddrs(cfg), func(spec proxy.TableSpec) error {
+	return d.names.Update(ctx, cfg.Table, selfAddrs(cfg), func(spec model.TableSpec) error {
 		return d.srv.Reconfigure(cfg.Listeners, spec)
 	})
 }

@@ -21,7 +21,7 @@ import (
 
 	"github.com/firsthop/firsthop/config"
 	"github.com/firsthop/firsthop/ingress"
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // defaultIngressConfig is the configuration of `firsthop ingress` without
@@ -63,14 +63,14 @@ func (f *ingressFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.electionID, "election-id", "firsthop-leader", "name of the Lease electing the replica that writes status and Events; empty: no election, this replica writes")
 	fs.StringVar(&f.electionNamespace, "election-namespace", "", "namespace of the Lease; empty: $POD_NAMESPACE, else "+ingress.DefaultElectionNamespace)
 	fs.StringVar(&f.nodeName, "node-name", "", "this proxy's node, for node-local routing; empty: $NODE_NAME")
-	fs.StringVar(&f.defaultLocality, "default-locality", proxy.LocalityPreferLocal.String(), "locality of backends whose Service and Ingress set none: Local, PreferLocal, PreferZone or Cluster")
+	fs.StringVar(&f.defaultLocality, "default-locality", model.LocalityPreferLocal.String(), "locality of backends whose Service and Ingress set none: Local, PreferLocal, PreferZone or Cluster")
 	fs.BoolVar(&f.allowExternalName, "allow-external-name", false, "allow ExternalName Services as backends (whoever can create a Service can then point the proxy at any host)")
 }
 
 // ingressOptions turns the flags into the controller's settings; base is
 // what the config file says.
-func (f *ingressFlags) ingressOptions(base proxy.TableSpec) (ingress.Config, error) {
-	loc, err := proxy.ParseLocality(f.defaultLocality)
+func (f *ingressFlags) ingressOptions(base model.TableSpec) (ingress.Config, error) {
+	loc, err := model.ParseLocality(f.defaultLocality)
 	if err != nil {
 		return ingress.Config{}, fmt.Errorf("--default-locality: %w", err)
 	}
@@ -219,7 +219,12 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	icfg.Client = client
 	icfg.Publisher = dp.srv
 	icfg.Logger = log
-	icfg.Metrics = dp.metrics
+	if mp := dp.metrics.MeterProvider(); mp != nil {
+		if icfg.Metrics, err = ingress.NewCacheMetrics(mp); err != nil {
+			log.Error("setting up metrics", "error", err.Error())
+			return 1
+		}
+	}
 	icfg.Requests = requests
 	ctrl, err := ingress.NewController(icfg)
 	if err != nil {

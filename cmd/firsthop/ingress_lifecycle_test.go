@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,7 +86,8 @@ users: [{name: u, user: {token: test}}]
 				t.Fatal(err)
 			}
 			cfg := filepath.Join(dir, "firsthop.yaml")
-			if err := os.WriteFile(cfg, []byte(fmt.Sprintf("admin: {address: %s}\nlisteners: [{name: http, address: %s}]\n", freePort(t), freePort(t))), 0o600); err != nil {
+			admin := freePort(t)
+			if err := os.WriteFile(cfg, []byte(fmt.Sprintf("admin: {address: %s}\nlisteners: [{name: http, address: %s}]\n", admin, freePort(t))), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			const grace = time.Second
@@ -119,6 +121,11 @@ users: [{name: u, user: {token: test}}]
 			if _, bad := reports(); bad != "" {
 				t.Errorf("a report does not name the resources and the cause (%q):\n%s", tc.causes, bad)
 			}
+			// The controller's gauge is exported with the data plane's
+			// metrics: no cache has synced.
+			if m := get(t, "http://"+admin+"/metrics"); !strings.Contains(m, `firsthop_kubernetes_cache_synced{resource="ingresses"} 0`) {
+				t.Errorf("/metrics has no unsynced ingresses cache:\n%s", m)
+			}
 
 			cancel() // what SIGTERM does
 			stopped := time.Now()
@@ -147,4 +154,19 @@ func containsAny(s string, subs []string) bool {
 		}
 	}
 	return false
+}
+
+// get returns the body of a GET of url, failing t on an error.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

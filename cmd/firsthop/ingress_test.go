@@ -10,7 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 func TestIngressFlags(t *testing.T) {
@@ -31,7 +31,7 @@ func TestIngressFlags(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := tc.flags.ingressOptions(proxy.TableSpec{Node: "node-a"})
+			cfg, err := tc.flags.ingressOptions(model.TableSpec{Node: "node-a"})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
@@ -44,7 +44,7 @@ func TestIngressFlags(t *testing.T) {
 			if cfg.PublishService != (types.NamespacedName{Namespace: "firsthop", Name: "lb"}) {
 				t.Errorf("PublishService %v", cfg.PublishService)
 			}
-			if len(cfg.PublishAddresses) != 2 || cfg.Translate.DefaultLocality != proxy.LocalityPreferZone || cfg.Translate.Base.Node != "node-a" {
+			if len(cfg.PublishAddresses) != 2 || cfg.Translate.DefaultLocality != model.LocalityPreferZone || cfg.Translate.Base.Node != "node-a" {
 				t.Errorf("config %+v", cfg)
 			}
 		})

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/upstreamaddr"
 )
 
@@ -17,8 +17,8 @@ import (
 // again. Backends without named endpoints keep their very Endpoints
 // slice, so that the table built from the result reuses them. base is not
 // modified.
-func expand(base proxy.TableSpec, answers map[string][]netip.Addr, self []netip.AddrPort, log *slog.Logger) proxy.TableSpec {
-	if !slices.ContainsFunc(base.Backends, func(b proxy.Backend) bool { return len(b.Named) > 0 }) {
+func expand(base model.TableSpec, answers map[string][]netip.Addr, self []netip.AddrPort, log *slog.Logger) model.TableSpec {
+	if !slices.ContainsFunc(base.Backends, func(b model.Backend) bool { return len(b.Named) > 0 }) {
 		return base
 	}
 	out := base
@@ -37,10 +37,10 @@ func expand(base proxy.TableSpec, answers map[string][]netip.Addr, self []netip.
 						"address", ap.String(), "reason", why)
 					continue
 				}
-				if slices.ContainsFunc(eps, func(e proxy.Endpoint) bool { return e.Addr == ap }) {
+				if slices.ContainsFunc(eps, func(e model.Endpoint) bool { return e.Addr == ap }) {
 					continue
 				}
-				eps = append(eps, proxy.Endpoint{Addr: ap, Node: ne.Node, Zone: ne.Zone, ResolvedFrom: ne.Host})
+				eps = append(eps, model.Endpoint{Addr: ap, Node: ne.Node, Zone: ne.Zone, ResolvedFrom: ne.Host})
 			}
 		}
 		b.Endpoints = eps
@@ -54,7 +54,7 @@ func expand(base proxy.TableSpec, answers map[string][]netip.Addr, self []netip.
 // loopback; on top of it no name may lead to one of the proxy's own
 // listening addresses (self), which a listener bound to an unspecified
 // address has on every loopback address.
-func refusal(ap netip.AddrPort, p proxy.ResolvePolicy, self []netip.AddrPort) string {
+func refusal(ap netip.AddrPort, p model.ResolvePolicy, self []netip.AddrPort) string {
 	a := ap.Addr().Unmap()
 	switch c := upstreamaddr.Classify(a); {
 	case c == upstreamaddr.Loopback && !p.AllowLoopback:

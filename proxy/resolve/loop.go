@@ -1,10 +1,10 @@
 // Package resolve keeps the endpoints that backends give by DNS name
-// ([proxy.NamedEndpoint]) up to date. A [Loop] looks every name up when a
+// ([model.NamedEndpoint]) up to date. A [Loop] looks every name up when a
 // table spec arrives, then again every interval, and publishes a spec with
 // the addresses whenever an answer changes.
 //
 // Go's resolver does not expose TTLs, so names are looked up on a fixed,
-// jittered interval per backend ([proxy.ResolvePolicy]). A failed lookup
+// jittered interval per backend ([model.ResolvePolicy]). A failed lookup
 // keeps the last good answer; a name that has never resolved adds no
 // endpoint, so its backend answers 503 until it does.
 package resolve
@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -48,7 +49,7 @@ type Options struct {
 	// Publish receives the spec, names expanded, each time [Loop.Run]
 	// sees an answer change. It is never called concurrently with itself
 	// or with the apply function of [Loop.Update].
-	Publish func(proxy.TableSpec) error
+	Publish func(model.TableSpec) error
 }
 
 // Timings of the loop that no configuration changes.
@@ -73,7 +74,7 @@ type Loop struct {
 	// refresh and an Update publish one after the other, each from the
 	// latest base.
 	mu    sync.Mutex
-	base  proxy.TableSpec
+	base  model.TableSpec
 	self  []netip.AddrPort
 	names map[string]*name // by host; only the names base uses
 }
@@ -104,7 +105,7 @@ func New(opts Options) *Loop {
 }
 
 // Update makes spec the one the loop expands, with self the proxy's own
-// listening addresses (which no name may lead to; see [proxy.ResolvePolicy]).
+// listening addresses (which no name may lead to; see [model.ResolvePolicy]).
 // Names spec uses that the loop has not seen are looked up now, each
 // bounded by its backend's timeout, so that the first requests find their
 // endpoints; names it already knows keep their last good answer without a
@@ -113,7 +114,7 @@ func New(opts Options) *Loop {
 // the loop's spec even when apply fails.
 //
 // The slices of spec must not be modified after the call.
-func (l *Loop) Update(ctx context.Context, spec proxy.TableSpec, self []netip.AddrPort, apply func(proxy.TableSpec) error) error {
+func (l *Loop) Update(ctx context.Context, spec model.TableSpec, self []netip.AddrPort, apply func(model.TableSpec) error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.base, l.self = spec, slices.Clone(self)
@@ -151,8 +152,8 @@ func (l *Loop) Update(ctx context.Context, spec proxy.TableSpec, self []netip.Ad
 
 // policies returns, for each name spec's backends use, the shortest
 // interval and timeout among them, defaults applied.
-func policies(spec proxy.TableSpec) map[string]proxy.ResolvePolicy {
-	out := map[string]proxy.ResolvePolicy{}
+func policies(spec model.TableSpec) map[string]model.ResolvePolicy {
+	out := map[string]model.ResolvePolicy{}
 	for _, b := range spec.Backends {
 		p := b.Resolve.WithDefaults()
 		for _, ne := range b.Named {
@@ -169,7 +170,7 @@ func policies(spec proxy.TableSpec) map[string]proxy.ResolvePolicy {
 }
 
 // expanded returns the base spec with the current answers. l.mu is held.
-func (l *Loop) expanded() proxy.TableSpec {
+func (l *Loop) expanded() model.TableSpec {
 	answers := make(map[string][]netip.Addr, len(l.names))
 	for host, n := range l.names {
 		answers[host] = n.addrs

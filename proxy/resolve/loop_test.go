@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firsthop/firsthop/proxy"
+	"github.com/firsthop/firsthop/model"
 )
 
 // fakeResolver answers from a map the test changes; a name it does not
@@ -58,10 +58,10 @@ func (f *fakeResolver) count(host string) int {
 // published records the specs a loop publishes.
 type published struct {
 	mu    sync.Mutex
-	specs []proxy.TableSpec
+	specs []model.TableSpec
 }
 
-func (p *published) apply(s proxy.TableSpec) error {
+func (p *published) apply(s model.TableSpec) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.specs = append(p.specs, s)
@@ -74,14 +74,14 @@ func (p *published) len() int {
 	return len(p.specs)
 }
 
-func (p *published) last() proxy.TableSpec {
+func (p *published) last() model.TableSpec {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.specs[len(p.specs)-1]
 }
 
 // endpointAddrs returns the addresses of backend i of spec, as strings.
-func endpointAddrs(spec proxy.TableSpec, i int) []string {
+func endpointAddrs(spec model.TableSpec, i int) []string {
 	var out []string
 	for _, e := range spec.Backends[i].Endpoints {
 		out = append(out, e.Addr.String())
@@ -89,12 +89,12 @@ func endpointAddrs(spec proxy.TableSpec, i int) []string {
 	return out
 }
 
-func namedSpec(hosts ...string) proxy.TableSpec {
-	b := proxy.Backend{Name: "api"}
+func namedSpec(hosts ...string) model.TableSpec {
+	b := model.Backend{Name: "api"}
 	for _, h := range hosts {
-		b.Named = append(b.Named, proxy.NamedEndpoint{Host: h, Port: 80})
+		b.Named = append(b.Named, model.NamedEndpoint{Host: h, Port: 80})
 	}
-	return proxy.TableSpec{Backends: []proxy.Backend{b}}
+	return model.TableSpec{Backends: []model.Backend{b}}
 }
 
 // TestLoopRefresh drives one loop through Update and refreshes (called
@@ -184,9 +184,9 @@ func TestLoopUpdateKeepsAnswers(t *testing.T) {
 // TestLoopUpdateReturnsApplyError: apply's error is Update's.
 func TestLoopUpdateReturnsApplyError(t *testing.T) {
 	t.Parallel()
-	l := New(Options{Resolver: newFakeResolver(), Logger: quiet, Publish: func(proxy.TableSpec) error { return nil }})
+	l := New(Options{Resolver: newFakeResolver(), Logger: quiet, Publish: func(model.TableSpec) error { return nil }})
 	boom := errors.New("boom")
-	if err := l.Update(context.Background(), namedSpec("api"), nil, func(proxy.TableSpec) error { return boom }); err != boom {
+	if err := l.Update(context.Background(), namedSpec("api"), nil, func(model.TableSpec) error { return boom }); err != boom {
 		t.Errorf("Update = %v, want %v", err, boom)
 	}
 }
@@ -197,11 +197,11 @@ func TestLoopUpdateIsBounded(t *testing.T) {
 	t.Parallel()
 	res := &switchResolver{}
 	res.hang.Store(true)
-	l := New(Options{Resolver: res, Logger: quiet, Publish: func(proxy.TableSpec) error { return nil }})
+	l := New(Options{Resolver: res, Logger: quiet, Publish: func(model.TableSpec) error { return nil }})
 	spec := namedSpec("slow")
 	spec.Backends[0].Resolve.Timeout = 50 * time.Millisecond
 	done := make(chan error, 1)
-	go func() { done <- l.Update(context.Background(), spec, nil, func(proxy.TableSpec) error { return nil }) }()
+	go func() { done <- l.Update(context.Background(), spec, nil, func(model.TableSpec) error { return nil }) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -268,10 +268,10 @@ func TestLoopRunPublishesAndStops(t *testing.T) {
 func TestLoopRunStopsDuringALookup(t *testing.T) {
 	t.Parallel()
 	res := &switchResolver{}
-	l := New(Options{Resolver: res, Logger: quiet, Publish: func(proxy.TableSpec) error { return nil }})
+	l := New(Options{Resolver: res, Logger: quiet, Publish: func(model.TableSpec) error { return nil }})
 	spec := namedSpec("api")
-	spec.Backends[0].Resolve = proxy.ResolvePolicy{Interval: 10 * time.Millisecond, Timeout: time.Hour}
-	if err := l.Update(context.Background(), spec, nil, func(proxy.TableSpec) error { return nil }); err != nil {
+	spec.Backends[0].Resolve = model.ResolvePolicy{Interval: 10 * time.Millisecond, Timeout: time.Hour}
+	if err := l.Update(context.Background(), spec, nil, func(model.TableSpec) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	res.hang.Store(true)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -28,7 +29,7 @@ func TestNamedBackendsThroughTheProxy(t *testing.T) {
 
 	srv := proxy.NewServer(proxy.Options{
 		Logger:       quiet,
-		Listeners:    []proxy.ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}},
+		Listeners:    []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0"}},
 		AdminAddress: "127.0.0.1:0",
 		GracePeriod:  2 * time.Second,
 		AccessLog:    io.Discard,
@@ -36,15 +37,15 @@ func TestNamedBackendsThroughTheProxy(t *testing.T) {
 	res := newFakeResolver()
 	res.set("app.test", "127.0.0.1")
 	res.set("evil.test", "127.0.0.1")
-	spec := proxy.TableSpec{
-		Routes: []proxy.Route{
+	spec := model.TableSpec{
+		Routes: []model.Route{
 			{Path: "/open", Backend: "open"},
 			{Path: "/closed", Backend: "closed"},
 		},
-		Backends: []proxy.Backend{
-			{Name: "open", Named: []proxy.NamedEndpoint{{Host: "app.test", Port: bp.Port()}},
-				Resolve: proxy.ResolvePolicy{AllowLoopback: true}},
-			{Name: "closed", Named: []proxy.NamedEndpoint{{Host: "evil.test", Port: bp.Port()}}},
+		Backends: []model.Backend{
+			{Name: "open", Named: []model.NamedEndpoint{{Host: "app.test", Port: bp.Port()}},
+				Resolve: model.ResolvePolicy{AllowLoopback: true}},
+			{Name: "closed", Named: []model.NamedEndpoint{{Host: "evil.test", Port: bp.Port()}}},
 		},
 	}
 	l := New(Options{Resolver: res, Logger: quiet, Publish: srv.Apply})

@@ -1,4 +1,4 @@
-package proxy
+package model
 
 import (
 	"fmt"
@@ -10,7 +10,8 @@ import (
 
 // TableSpec is the routing model the data plane consumes. The config package
 // (standalone mode) and the ingress package (Kubernetes mode) both produce one;
-// [NewTable] validates and compiles it into an immutable [Table].
+// [TableSpec.Validate] holds its rules, and the proxy package's NewTable
+// validates and compiles it into an immutable table.
 //
 // All strings are already normalised by the producer: hosts are lower case,
 // without port or trailing dot; addresses are typed.
@@ -115,8 +116,8 @@ type Backend struct {
 	Endpoints []Endpoint
 
 	// Echo marks the built-in echo backend: the process serves it itself on
-	// a loopback port, and Endpoints is filled by the server (see
-	// [Server.Publish]).
+	// a loopback port, and Endpoints is filled by the proxy's Server when it
+	// publishes the table.
 	Echo bool
 
 	// ConnectTimeout bounds the upstream TCP dial. Zero means
@@ -146,8 +147,9 @@ type Backend struct {
 	// PassiveHealth says when failing endpoints are ejected.
 	PassiveHealth PassiveHealth
 
-	// Named are endpoints given by DNS name. [NewTable] ignores them: the
-	// resolve package looks them up and adds their addresses to Endpoints.
+	// Named are endpoints given by DNS name. The proxy's NewTable ignores
+	// them: the proxy/resolve package looks them up and adds their addresses
+	// to Endpoints.
 	Named []NamedEndpoint
 	// Resolve says how Named are looked up.
 	Resolve ResolvePolicy

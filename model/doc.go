@@ -1,0 +1,19 @@
+// Package model is the routing model: what firsthop serves, written down as
+// plain data. It holds the listeners ([ListenerSpec]), the certificates
+// ([Certificate]), and the routing table ([TableSpec]): routes ([Route]),
+// backends ([Backend]) with their endpoints ([Endpoint], [NamedEndpoint])
+// and policies ([PassiveHealth], [ResolvePolicy], [Locality]), and the
+// forwarding headers written ([ForwardedHeaders]). [TableSpec.Validate] is
+// the one place the model's rules live; [CanonicalHost], [CleanPath] and
+// [PrefixPath] are the forms hosts and paths are compared in.
+//
+// Every source produces this model and nothing else: the config package
+// from a YAML file, the ingress package from Kubernetes objects. The proxy
+// package compiles it into the immutable table it serves.
+//
+// Dependencies run one way: cmd -> config, ingress -> model <- proxy. The
+// model is a leaf: it imports only the standard library and the small
+// packages whose types it names, proxy/clientip (whose forwarding headers
+// are believed) and proxy/listen (PROXY protocol settings). It imports no
+// runtime: no OpenTelemetry, no Prometheus, no client-go, no data plane.
+package model

@@ -1,0 +1,65 @@
+package model
+
+import (
+	"time"
+
+	"github.com/firsthop/firsthop/proxy/listen"
+)
+
+// ListenerSpec is one traffic listener.
+type ListenerSpec struct {
+	// Name identifies the listener in logs and metrics.
+	Name string
+	// Address is the IP:port to bind; port 0 picks a free port. It binds
+	// the family it is written in only: 0.0.0.0 is every IPv4 address and
+	// [::] every IPv6 address.
+	Address string
+	// PublicPort is the port clients connect to when it is not the
+	// socket's: a Kubernetes Service mapping 443 to 8443, a NAT. It is the
+	// X-Forwarded-Port sent to backends unless a believed PROXY header
+	// names the destination port. Zero means the socket's port.
+	PublicPort uint16
+	// ProxyProtocol is the listener's PROXY protocol policy.
+	ProxyProtocol listen.Policy
+	// AccessLog turns on one JSON line per request, written to
+	// the proxy's access log (its Options.AccessLog).
+	AccessLog bool
+
+	// TLS terminates TLS with the table's certificates, chosen by SNI;
+	// HTTP/2 is offered by ALPN.
+	TLS bool
+	// H2C accepts HTTP/2 without TLS (prior knowledge) on a plain listener.
+	H2C bool
+
+	// Limits; zero means the default named.
+	ReadHeaderTimeout    time.Duration // DefaultReadHeaderTimeout
+	IdleTimeout          time.Duration // DefaultIdleTimeout
+	RequestBodyTimeout   time.Duration // no bound beyond the route's timeout
+	MaxHeaderBytes       int           // DefaultMaxHeaderBytes
+	MaxConcurrentStreams uint32        // DefaultMaxConcurrentStreams, per HTTP/2 connection
+}
+
+// Listener defaults.
+const (
+	DefaultReadHeaderTimeout    = 10 * time.Second
+	DefaultIdleTimeout          = 120 * time.Second
+	DefaultMaxHeaderBytes       = 64 << 10
+	DefaultMaxConcurrentStreams = 250
+)
+
+// WithDefaults returns l with zero limits replaced by the defaults above.
+func (l ListenerSpec) WithDefaults() ListenerSpec {
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = DefaultIdleTimeout
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if l.MaxConcurrentStreams == 0 {
+		l.MaxConcurrentStreams = DefaultMaxConcurrentStreams
+	}
+	return l
+}

@@ -1,0 +1,36 @@
+// Package proxy is firsthop's data plane. It compiles the routing model
+// (package model) into an immutable [Table] ([NewTable]), publishes tables
+// whole ([Server.Apply]; a request loads the current one once and uses
+// only it), binds the traffic listeners and the admin listener, and serves.
+//
+// A request goes through one handler per listener, in this order:
+//
+//  1. Resolve the client: the peer address (or the one a believed PROXY
+//     header gives, see package proxy/listen) and the forwarding headers
+//     the table's client-IP policy believes (package proxy/clientip) give
+//     the client address. Nothing is believed unless configured.
+//  2. Route: the path is cleaned ([model.CleanPath]) and the host made
+//     canonical ([model.CanonicalHost]); the table picks the route (most
+//     specific host, then the first matching path, else the default
+//     backend). A path that backends could read as another route's is
+//     refused.
+//  3. Pick: the backend's endpoints are tried by locality tier (this node,
+//     this zone, any), skipping those passive health has ejected and those
+//     at their in-flight cap.
+//  4. Forward: the request goes to the endpoint with the forwarding headers
+//     the table says to write and inbound ones removed, over the lean
+//     HTTP/1.1 path (package proxy/h1) or net/http's reverse proxy
+//     (HTTP/2, h2c, TLS, WebSocket upgrades); the answer, or an error the
+//     proxy writes, goes back, and metrics, traces and the access log
+//     record it.
+//
+// State that must outlive a table (endpoints' in-flight counts, passive
+// health, idle upstream connections) is kept by the [Server], by endpoint
+// address, not in the table.
+//
+// Dependencies: proxy imports model and its sub-packages clientip, listen,
+// h1 and echo, the standard library, golang.org/x/net, OpenTelemetry and
+// Prometheus (metrics and traces), and chi (the admin router). It imports
+// neither config nor the Kubernetes side, and the sources of the model
+// (config, ingress) do not import it: cmd/firsthop wires them together.
+package proxy
