@@ -211,13 +211,17 @@ func (l *listers) unsynced() []string {
 	return out
 }
 
+// stalledAfter is how long a request to the API server goes unanswered
+// before a report names it as the cause of the wait.
+const stalledAfter = time.Second
+
 // report logs one line about the wait: the resources awaited, for how
-// long, and the cause: a request the API server has not answered for an
-// interval or more, else the latest of watchErr (a reflector's, at
+// long, and the cause: a request the API server has not answered for
+// stalledAfter or more, else the latest of watchErr (a reflector's, at
 // watchAt) and the last failed request.
 func (r *syncReport) report(waiting []string, waited time.Duration, watchErr string, watchAt time.Time) {
 	cause := "no error seen: the API server answers, the lists are not complete yet"
-	if what, d := r.requests.stalled(r.interval); what != "" {
+	if what, d := r.requests.stalled(stalledAfter); what != "" {
 		cause = fmt.Sprintf("%s: no response after %v", what, d.Round(time.Second))
 	} else {
 		reqErr, reqAt := r.requests.lastFailure()
