@@ -234,7 +234,9 @@ func TestWorkloadDeployment(t *testing.T) {
 			t.Fatal("no EndpointSlice")
 		}
 		zones := map[string]string{"node-a": "zone-a", "node-b": "zone-b"}
+		endpoints := 0
 		for _, s := range slices.Items {
+			endpoints += len(s.Endpoints)
 			if m := s.Labels[discoveryv1.LabelManagedBy]; m != "endpointslice-controller.k8s.io" {
 				t.Errorf("EndpointSlice %s managed by %q", s.Name, m)
 			}
@@ -244,6 +246,26 @@ func TestWorkloadDeployment(t *testing.T) {
 				}
 			}
 		}
+		if endpoints == 0 {
+			t.Error("no endpoint in the Service's EndpointSlices")
+		}
+		// One per ready pod, once the controller has caught up with the
+		// pods that the scale-down removed.
+		want := len(readyPods(t, w.cs, app))
+		Eventually(t, 30*time.Second, fmt.Sprintf("%d endpoints", want), func() error {
+			list, err := w.cs.DiscoveryV1().EndpointSlices(kubeNS).List(context.Background(), metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + app})
+			if err != nil {
+				return err
+			}
+			n := 0
+			for _, s := range list.Items {
+				n += len(s.Endpoints)
+			}
+			if n != want {
+				return fmt.Errorf("%d endpoints in the Service's EndpointSlices, want one per ready pod", n)
+			}
+			return nil
+		})
 	})
 
 	t.Run("a rolling update under load fails no request", func(t *testing.T) {
