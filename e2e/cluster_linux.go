@@ -33,6 +33,11 @@ type ClusterSpec struct {
 	// Host.IPv4. nil runs both on 127.0.0.1 in the test process's own
 	// namespace, on free ports; that needs no root.
 	Host *Host
+	// Workloads also starts kube-controller-manager with the controllers
+	// that turn Deployments into Pods and Services into EndpointSlices
+	// ([WorkloadControllers]); see [Cluster.StartControllerManager]. Pods
+	// then need a [PodRunner] to run.
+	Workloads bool
 }
 
 // Cluster is a running etcd and kube-apiserver with token authentication
@@ -50,12 +55,15 @@ type Cluster struct {
 	// Netns is where the control plane runs; dial the API server through it.
 	Netns Netns
 
-	Etcd      *Proc
-	APIServer *Proc
+	Etcd              *Proc
+	APIServer         *Proc
+	ControllerManager *Proc // nil unless started
 
 	client  *http.Client
 	apiSpec ProcSpec   // to start kube-apiserver again
 	owner   testing.TB // the test whose cleanup stops the control plane
+	dir     string     // PKI, kubeconfig, etcd data
+	bins    ControlPlane
 }
 
 // StartCluster starts etcd and kube-apiserver (building them first if the
@@ -96,6 +104,8 @@ func StartCluster(t testing.TB, spec ClusterSpec) *Cluster {
 		CACert:     pki.CACert,
 		Kubeconfig: filepath.Join(dir, "kubeconfig"),
 		Netns:      ns,
+		dir:        dir,
+		bins:       bins,
 	}
 	files := map[string][]byte{
 		"ca.crt":     pki.CACert,
@@ -168,6 +178,9 @@ func StartCluster(t testing.TB, spec ClusterSpec) *Cluster {
 	}
 	c.owner = t
 	c.StartAPIServer(t)
+	if spec.Workloads {
+		c.StartControllerManager(t)
+	}
 	t.Logf("cluster ready at %s (netns %s) in %v", c.URL, ns, time.Since(start).Round(time.Millisecond))
 	t.Cleanup(c.client.CloseIdleConnections)
 	return c

@@ -13,40 +13,54 @@ import (
 )
 
 // buildTimeout bounds building the control plane from cold (about five
-// minutes for kube-apiserver on two cores).
+// minutes for kube-apiserver on two cores, a few more for
+// kube-controller-manager).
 const buildTimeout = 40 * time.Minute
 
 // ControlPlane holds the paths of the control-plane binaries.
 type ControlPlane struct {
-	KubeAPIServer string
-	Etcd          string
+	KubeAPIServer         string
+	KubeControllerManager string
+	Etcd                  string
 }
 
-var controlPlane struct {
+var controlPlane buildOnce[ControlPlane]
+
+// ControlPlaneBinaries returns kube-apiserver, kube-controller-manager and
+// etcd, built from the tools modules (tools/go.mod for the Kubernetes
+// binaries, tools/etcd/go.mod for etcd) into the cache ([CacheDir]) keyed
+// by those modules' go.mod and go.sum. The first call on a machine builds
+// them (minutes); later calls and later test processes reuse them. It is
+// called lazily, only by tests that need a cluster, and never under
+// -short.
+func ControlPlaneBinaries(t testing.TB) ControlPlane {
+	t.Helper()
+	return controlPlane.get(t, "control plane", buildControlPlane)
+}
+
+// buildOnce is a cached build run at most once per test process.
+type buildOnce[T any] struct {
 	once sync.Once
-	bins ControlPlane
+	v    T
 	err  error
 }
 
-// ControlPlaneBinaries returns kube-apiserver and etcd, built from the tools
-// modules (tools/go.mod for kube-apiserver, tools/etcd/go.mod for etcd) into
-// the cache ([CacheDir]) keyed by those modules' go.mod and go.sum. The
-// first call on a machine builds them (minutes); later calls and later
-// test processes reuse them. It is called lazily, only by tests that need
-// a cluster, and never under -short.
-func ControlPlaneBinaries(t testing.TB) ControlPlane {
+// get runs build the first time (skipping t where e2e tests cannot run or
+// go is missing) and returns its result, failing t on its error, named
+// what.
+func (b *buildOnce[T]) get(t testing.TB, what string, build func(logf func(string, ...any)) (T, error)) T {
 	t.Helper()
 	RequireE2E(t)
 	RequireCommands(t, "go")
-	controlPlane.once.Do(func() {
-		controlPlane.bins, controlPlane.err = buildControlPlane(func(format string, args ...any) {
+	b.once.Do(func() {
+		b.v, b.err = build(func(format string, args ...any) {
 			fmt.Fprintf(os.Stderr, format+"\n", args...)
 		})
 	})
-	if controlPlane.err != nil {
-		t.Fatalf("control plane: %v", controlPlane.err)
+	if b.err != nil {
+		t.Fatalf("%s: %v", what, b.err)
 	}
-	return controlPlane.bins
+	return b.v
 }
 
 func buildControlPlane(logf func(string, ...any)) (ControlPlane, error) {
@@ -70,7 +84,10 @@ func buildControlPlane(logf func(string, ...any)) (ControlPlane, error) {
 	defer cancel()
 	entry, err := ensureCached(ctx, dir, key, []cachedBinary{
 		{Name: "kube-apiserver", Build: func(ctx context.Context, out string) error {
-			return buildKubeAPIServer(ctx, tools, out)
+			return buildKubernetes(ctx, tools, out, "k8s.io/kubernetes/cmd/kube-apiserver")
+		}},
+		{Name: "kube-controller-manager", Build: func(ctx context.Context, out string) error {
+			return buildKubernetes(ctx, tools, out, "k8s.io/kubernetes/cmd/kube-controller-manager")
 		}},
 		{Name: "etcd", Build: func(ctx context.Context, out string) error {
 			return goBuild(ctx, etcdTools, out, "-s -w", "go.etcd.io/etcd/server/v3")
@@ -80,15 +97,16 @@ func buildControlPlane(logf func(string, ...any)) (ControlPlane, error) {
 		return ControlPlane{}, err
 	}
 	return ControlPlane{
-		KubeAPIServer: filepath.Join(entry, "kube-apiserver"),
-		Etcd:          filepath.Join(entry, "etcd"),
+		KubeAPIServer:         filepath.Join(entry, "kube-apiserver"),
+		KubeControllerManager: filepath.Join(entry, "kube-controller-manager"),
+		Etcd:                  filepath.Join(entry, "etcd"),
 	}, nil
 }
 
-// buildKubeAPIServer builds k8s.io/kubernetes/cmd/kube-apiserver from the
-// tools module, stamping the module's version into it as the Kubernetes
-// release scripts do (otherwise /version says v0.0.0-master).
-func buildKubeAPIServer(ctx context.Context, tools, out string) error {
+// buildKubernetes builds pkg (a command of k8s.io/kubernetes) from the tools
+// module, stamping the module's version into it as the Kubernetes release
+// scripts do (otherwise /version says v0.0.0-master).
+func buildKubernetes(ctx context.Context, tools, out, pkg string) error {
 	v, err := goOutput(ctx, tools, "list", "-m", "-f", "{{.Version}}", "k8s.io/kubernetes")
 	if err != nil {
 		return err
@@ -96,10 +114,10 @@ func buildKubeAPIServer(ctx context.Context, tools, out string) error {
 	v = strings.TrimSpace(v)
 	major, minor, _ := strings.Cut(strings.TrimPrefix(v, "v"), ".")
 	minor, _, _ = strings.Cut(minor, ".")
-	const pkg = "k8s.io/component-base/version"
+	const version = "k8s.io/component-base/version"
 	ldflags := fmt.Sprintf("-s -w -X %[1]s.gitVersion=%[2]s -X %[1]s.gitMajor=%[3]s -X %[1]s.gitMinor=%[4]s -X %[1]s.gitTreeState=clean",
-		pkg, v, major, minor)
-	return goBuild(ctx, tools, out, ldflags, "k8s.io/kubernetes/cmd/kube-apiserver")
+		version, v, major, minor)
+	return goBuild(ctx, tools, out, ldflags, pkg)
 }
 
 // goBuild runs `go build -o out -ldflags ldflags pkg` in module directory

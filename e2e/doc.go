@@ -1,7 +1,9 @@
 // Package e2e holds firsthop's end-to-end tests: the built binary against real
 // parts — HAProxy and nginx as load balancers in front, curl as the client,
-// firsthop echo backends in "pod" network namespaces, and a kube-apiserver
-// with etcd compiled from pinned modules (see tools/).
+// firsthop echo backends in "pod" network namespaces, and a kube-apiserver,
+// kube-controller-manager and etcd compiled from pinned modules (see tools/),
+// with a pod runner ([StartPodRunner]) standing in for kubelets so that
+// Deployments run, and the Gateway API conformance suite (see conformance/).
 //
 // The non-test files are the harness: a network fabric of `ip netns`
 // namespaces on a bridge ([NewFabric]), processes started inside them

@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// EchoReply is the JSON body `firsthop echo` answers with: the request as
-// the backend received it. Headers has canonical keys; the Host header is
+// EchoReply is the JSON body `firsthop echo` (or echo-basic, whose reply
+// shares method, path, proto, host and headers) answers with: the request
+// as the backend received it. Headers has canonical keys; the Host header is
 // in Host, not in Headers.
 type EchoReply struct {
 	Method     string      `json:"method"`
@@ -21,6 +22,9 @@ type EchoReply struct {
 	RemoteAddr string      `json:"remote_addr"`
 	LocalAddr  string      `json:"local_addr"` // which backend answered
 	Headers    http.Header `json:"headers"`
+	// Pod is the answering pod's name, from the Gateway API suite's
+	// echo-basic (its POD_NAME); `firsthop echo` leaves it empty.
+	Pod string `json:"pod"`
 }
 
 // ParseEchoReply decodes an echo backend's body.

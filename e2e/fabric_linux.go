@@ -3,8 +3,10 @@ package e2e
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -137,9 +139,19 @@ func (f *Fabric) Host(name string) *Host {
 // lives as long as the fabric.
 func (f *Fabric) AddHost(t testing.TB, spec HostSpec) *Host {
 	t.Helper()
+	h, err := f.addHost(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// addHost is [Fabric.AddHost] returning its error, for goroutines that
+// cannot fail a test (the [PodRunner]).
+func (f *Fabric) addHost(spec HostSpec) (*Host, error) {
 	h, link, err := f.reserve(spec)
 	if err != nil {
-		t.Fatalf("fabric %s: add host %q: %v", f.ID, spec.Name, err)
+		return nil, fmt.Errorf("fabric %s: add host %q: %w", f.ID, spec.Name, err)
 	}
 	steps := [][]string{
 		{"netns", "add", h.Netns.Name},
@@ -153,10 +165,25 @@ func (f *Fabric) AddHost(t testing.TB, spec HostSpec) *Host {
 	}
 	for _, args := range steps {
 		if err := runIP(args...); err != nil {
-			t.Fatalf("fabric %s: add host %q: %v", f.ID, spec.Name, err)
+			return nil, fmt.Errorf("fabric %s: add host %q: %w", f.ID, spec.Name, err)
 		}
 	}
-	return h
+	return h, nil
+}
+
+// RemoveHost kills every process left in the host called name and deletes
+// its namespace (and with it its veth). The name becomes free again; the
+// address stays taken for the rest of the run, so that no later host
+// inherits a stale neighbour entry or a connection meant for this one.
+func (f *Fabric) RemoveHost(name string) error {
+	f.mu.Lock()
+	h := f.hosts[name]
+	delete(f.hosts, name)
+	f.mu.Unlock()
+	if h == nil {
+		return fmt.Errorf("fabric %s: no host %q", f.ID, name)
+	}
+	return deleteNetns(h.Netns.Name)
 }
 
 // reserve validates spec, picks the addresses and the bridge-side link
@@ -206,6 +233,13 @@ func (f *Fabric) reserve(spec HostSpec) (*Host, string, error) {
 	}
 	f.hosts[spec.Name] = h
 	return h, fmt.Sprintf("h%d", f.links), nil
+}
+
+// hostNames returns the names of the fabric's hosts, sorted.
+func (f *Fabric) hostNames() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Sorted(maps.Keys(f.hosts))
 }
 
 // Addr4 returns the host's IPv4 address with port.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ type Load struct {
 	mu       sync.Mutex
 	total    int
 	byLocal  map[string]int // echo local_addr -> answers
+	byPod    map[string]int // echo-basic pod name -> answers
 	failures []string       // the first few, for messages
 	failed   int
 }
@@ -38,7 +40,7 @@ func StartLoad(spec LoadSpec) *Load {
 	if spec.Workers == 0 {
 		spec.Workers = 4
 	}
-	l := &Load{stop: make(chan struct{}), byLocal: map[string]int{}}
+	l := &Load{stop: make(chan struct{}), byLocal: map[string]int{}, byPod: map[string]int{}}
 	for range spec.Workers {
 		c := spec.Client()
 		l.wg.Go(func() {
@@ -75,13 +77,19 @@ func (l *Load) record(r reply, err error) {
 		return
 	}
 	l.byLocal[r.echo.LocalAddr]++
+	if r.echo.Pod != "" {
+		l.byPod[r.echo.Pod]++
+	}
 }
 
 // LoadResult is what a [Load] saw.
 type LoadResult struct {
 	Total, Failed int
 	ByLocal       map[string]int
-	Failures      []string
+	// ByPod counts answers by pod name, for backends that say it
+	// (echo-basic).
+	ByPod    map[string]int
+	Failures []string
 }
 
 // Snapshot returns the counts so far.
@@ -92,7 +100,7 @@ func (l *Load) Snapshot() LoadResult {
 	for k, v := range l.byLocal {
 		by[k] = v
 	}
-	return LoadResult{Total: l.total, Failed: l.failed, ByLocal: by, Failures: append([]string(nil), l.failures...)}
+	return LoadResult{Total: l.total, Failed: l.failed, ByLocal: by, ByPod: maps.Clone(l.byPod), Failures: append([]string(nil), l.failures...)}
 }
 
 // Stop stops the workers, waits for their last requests and returns the

@@ -26,8 +26,12 @@ type ProcSpec struct {
 	// Args is the program and its arguments. Args[0] is looked up on PATH
 	// unless it contains a slash.
 	Args []string
-	// Env is added to the test process's environment.
+	// Env is added to the test process's environment (or, with ExactEnv,
+	// is the whole environment).
 	Env []string
+	// ExactEnv starts the process with Env only, inheriting nothing from
+	// the test process (a pod's container).
+	ExactEnv bool
 	// Dir is the working directory; empty means the test process's.
 	Dir string
 	// StopTimeout is how long [Proc.Stop] waits after SIGTERM before
@@ -95,6 +99,9 @@ func startProc(ns Netns, spec ProcSpec) (*Proc, error) {
 	// The context only matters for exec's bookkeeping; lifetime is ours.
 	p.cmd = ns.Command(context.Background(), args...)
 	p.cmd.Env = append(os.Environ(), spec.Env...)
+	if spec.ExactEnv {
+		p.cmd.Env = append([]string{}, spec.Env...)
+	}
 	p.cmd.Dir = spec.Dir
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
@@ -129,9 +136,18 @@ func (p *Proc) Exited() bool {
 	}
 }
 
+// Done is closed when the process has exited.
+func (p *Proc) Done() <-chan struct{} { return p.done }
+
 // Wait waits at most timeout for the process to exit and returns its exit
 // error (nil for status 0), or an error saying it is still running.
 func (p *Proc) Wait(timeout time.Duration) error {
+	// First without the timer: with both ready, select would pick either.
+	select {
+	case <-p.done:
+		return p.waitErr
+	default:
+	}
 	select {
 	case <-p.done:
 		return p.waitErr

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -57,3 +59,19 @@ func TestProc(t *testing.T) {
 type unexpectedOutput struct{ out string }
 
 func (u *unexpectedOutput) Error() string { return "output so far: " + strings.TrimSpace(u.out) }
+
+// TestProcExitErrorOnceExited checks that ExitError, once the process has
+// exited, always returns its exit error: it used to race a zero timeout
+// against the exit and say "still running" about half the time.
+func TestProcExitErrorOnceExited(t *testing.T) {
+	t.Parallel()
+	RequireCommands(t, "sh")
+	p := StartProc(t, Netns{}, ProcSpec{Args: []string{"sh", "-c", "exit 3"}})
+	<-p.Done()
+	for i := range 200 {
+		var ee *exec.ExitError
+		if err := p.ExitError(); !errors.As(err, &ee) || ee.ExitCode() != 3 {
+			t.Fatalf("call %d: ExitError() = %v, want exit status 3", i, err)
+		}
+	}
+}
