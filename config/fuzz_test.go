@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse. It must not panic; an error is
@@ -118,7 +120,7 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 	if cfg.Table.DefaultBackend != "" && !backends[cfg.Table.DefaultBackend] {
 		t.Fatalf("default backend %q undefined", cfg.Table.DefaultBackend)
 	}
-	routes := map[routeKey]bool{}
+	routes := map[model.RouteKey]bool{}
 	for _, r := range cfg.Table.Routes {
 		if !backends[r.Backend] {
 			t.Fatalf("route %+v: backend undefined", r)
@@ -129,7 +131,7 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 		if err := checkPath(r.Path); err != nil {
 			t.Fatalf("route path: %v", err)
 		}
-		k := keyOf(r)
+		k := r.Key()
 		if routes[k] {
 			t.Fatalf("duplicate route %+v", r)
 		}
