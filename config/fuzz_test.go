@@ -125,7 +125,7 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 		if !backends[r.Backend] {
 			t.Fatalf("route %+v: backend undefined", r)
 		}
-		if h, err := normaliseHost(r.Host); err != nil || h != r.Host {
+		if h, err := model.RouteHost(r.Host); err != nil || h != r.Host {
 			t.Fatalf("route host %q not normalised (%q, %v)", r.Host, h, err)
 		}
 		if err := checkPath(r.Path); err != nil {
@@ -137,27 +137,6 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 		}
 		routes[k] = true
 	}
-}
-
-// FuzzNormaliseHost checks that a normalised host is stable: normalising
-// it again changes nothing.
-func FuzzNormaliseHost(f *testing.F) {
-	for _, s := range []string{"", "App.Example.com.", "*.example.com", "a.*.b", "a:80", "bücher.example", "a..b", "-a.b"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		h, err := normaliseHost(s)
-		if err != nil {
-			return
-		}
-		if again, err := normaliseHost(h); err != nil || again != h {
-			t.Fatalf("normaliseHost(%q) = %q, then %q, %v", s, h, again, err)
-		}
-		if strings.ContainsAny(h, ": /") || strings.HasSuffix(h, ".") || strings.ToLower(h) != h ||
-			(strings.Contains(h, "*") && (!strings.HasPrefix(h, "*.") || strings.Count(h, "*") != 1)) {
-			t.Fatalf("normaliseHost(%q) = %q, not normalised", s, h)
-		}
-	})
 }
 
 // FuzzParsePrefix checks that an accepted prefix is canonical and reads

@@ -1,4 +1,4 @@
-package config
+package model
 
 import (
 	"fmt"
@@ -6,13 +6,20 @@ import (
 	"unicode/utf8"
 )
 
-// normaliseHost checks a route host and returns it lower case without a
-// trailing dot. The result is an exact DNS name ("app.example.com") or a
-// wildcard of one leading label ("*.example.com"). Ports, IPv6 literals, a
-// "*" anywhere else, spaces, control characters and non-ASCII characters
-// are refused; write internationalised names in their xn-- form.
-// "" stays "" (any host).
-func normaliseHost(s string) (string, error) {
+// RouteHost checks a route host as a source writes it (a config file's
+// host, an Ingress rule's host, a TLS server name) and returns it in the
+// form [Route.Host] holds: lower case, without a trailing dot. The result
+// is "" (any host), an exact DNS name ("app.example.com") or a wildcard of
+// exactly one leading label ("*.example.com"). Ports, IPv6 literals, a "*"
+// anywhere else, spaces, control characters, non-ASCII characters and any
+// byte but a-z, 0-9, "-", "_" and "." are refused, each with an error
+// saying why; internationalised names are written in their xn-- form. An
+// IPv4 literal is a valid name here; a source whose API refuses those
+// (the Ingress API) checks that itself.
+//
+// It is the one place the rules of a route host are written; the request
+// path compares with [CanonicalHost], which refuses nothing.
+func RouteHost(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
@@ -44,21 +51,20 @@ func normaliseHost(s string) (string, error) {
 	if len(h) > 253 {
 		return "", fmt.Errorf("host %.20q... is longer than 253 characters", s)
 	}
-	labels := strings.Split(h, ".")
-	for i, label := range labels {
+	for i, label := range strings.Split(h, ".") {
 		if label == "*" && i == 0 {
 			continue
 		}
-		if err := checkLabel(label); err != nil {
+		if err := checkHostLabel(label); err != nil {
 			return "", fmt.Errorf("host %q: %w", s, err)
 		}
 	}
 	return h, nil
 }
 
-// checkLabel checks one lower-case DNS label of a route host: 1-63 of
+// checkHostLabel checks one lower-case DNS label of a route host: 1-63 of
 // a-z, 0-9, "-" and "_", not starting or ending with "-".
-func checkLabel(label string) error {
+func checkHostLabel(label string) error {
 	switch {
 	case label == "":
 		return fmt.Errorf("empty label (two dots in a row, or a leading dot)")
