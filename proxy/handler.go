@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
+	"github.com/firsthop/firsthop/proxy/h1"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -316,21 +316,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 // h2c") would be forwarded whole and could let the backend pick that one.
 func isWebSocketUpgrade(r *http.Request) bool {
 	up := r.Header["Upgrade"]
-	return r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(up[0], "websocket") &&
-		headerHasToken(r.Header["Connection"], "upgrade")
-}
-
-// headerHasToken reports whether the comma-separated values contain token,
-// case-insensitively.
-func headerHasToken(values []string, token string) bool {
-	for _, v := range values {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
+	return r.Method == http.MethodGet && len(up) == 1 && h1.EqualFoldASCII(up[0], "websocket") &&
+		h1.ValuesHaveToken(r.Header["Connection"], "upgrade")
 }
 
 func (st *requestState) backendName() string {

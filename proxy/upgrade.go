@@ -3,7 +3,8 @@ package proxy
 import (
 	"errors"
 	"net/http"
-	"strings"
+
+	"github.com/firsthop/firsthop/proxy/h1"
 )
 
 var errUnexpectedSwitch = errors.New("backend switched protocols without being asked for a WebSocket upgrade")
@@ -17,8 +18,8 @@ func checkSwitch(res *http.Response) error {
 	if res.StatusCode != http.StatusSwitchingProtocols {
 		return nil
 	}
-	if res.Request != nil && strings.EqualFold(switchTo(res.Request.Header), "websocket") &&
-		strings.EqualFold(switchTo(res.Header), "websocket") {
+	if res.Request != nil && h1.EqualFoldASCII(switchTo(res.Request.Header), "websocket") &&
+		h1.EqualFoldASCII(switchTo(res.Header), "websocket") {
 		return nil
 	}
 	return errUnexpectedSwitch
@@ -27,7 +28,7 @@ func checkSwitch(res *http.Response) error {
 // switchTo returns the one protocol h's Upgrade names when its Connection
 // names "upgrade", else "".
 func switchTo(h http.Header) string {
-	if up := h["Upgrade"]; len(up) == 1 && headerHasToken(h["Connection"], "upgrade") {
+	if up := h["Upgrade"]; len(up) == 1 && h1.ValuesHaveToken(h["Connection"], "upgrade") {
 		return up[0]
 	}
 	return ""
