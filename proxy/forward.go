@@ -310,10 +310,9 @@ func (x *upstreamExchange) readHead(c *h1.Conn) (*h1.Response, error) {
 	}
 }
 
-var (
-	errUnaskedSwitch = &h1.ProtocolError{What: "101 Switching Protocols to a request that asked for no upgrade"}
-	errTooMany1xx    = &h1.ProtocolError{What: "too many 1xx informational responses"}
-)
+// errTooMany1xx is the failure of an attempt whose backend sent more than
+// max1xx informational responses.
+var errTooMany1xx = &h1.ProtocolError{What: "too many 1xx informational responses"}
 
 // isTimeout reports whether err is a deadline expiry.
 func isTimeout(err error) bool {

@@ -116,12 +116,11 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, publicPort: o.publicPort,
 	}
 	h.rp = &httputil.ReverseProxy{
-		Rewrite:        h.rewrite,
-		Transport:      roundTripperFunc(h.roundTrip),
-		ModifyResponse: checkSwitch,
-		ErrorHandler:   h.proxyError,
-		BufferPool:     &copyBuffers,
-		ErrorLog:       slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
+		Rewrite:      h.rewrite,
+		Transport:    roundTripperFunc(h.roundTrip),
+		ErrorHandler: h.proxyError,
+		BufferPool:   &copyBuffers,
+		ErrorLog:     slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
 	}
 	return h
 }
@@ -413,8 +412,9 @@ func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// attempt sends req to st's endpoint once and records the outcome for
-// passive health (and, with tracing, in a client span).
+// attempt sends req to st's endpoint once, refusing a 101 not asked for
+// (see [checkSwitch]), and records the outcome for passive health (and,
+// with tracing, in a client span).
 func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, error) {
 	var span trace.Span
 	if h.tracing != nil {
@@ -425,6 +425,12 @@ func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, 
 		req = req.WithContext(ctx)
 	}
 	resp, err := st.backend.transport.RoundTrip(req)
+	if err == nil {
+		if err = checkSwitch(resp); err != nil {
+			resp.Body.Close()
+			resp = nil
+		}
+	}
 	if err != nil {
 		h.recordOutcome(st, span, err, 0, endpointToBlame(err, req.Context().Err() != nil, st.body.failed.Load()))
 		return nil, err
