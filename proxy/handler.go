@@ -513,67 +513,6 @@ func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestSta
 	span.End()
 }
 
-// proxyError answers a request whose upstream exchange through the
-// reverse proxy failed before any response was written (see
-// [handler.answerUpstreamError]).
-func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	st, _ := r.Context().Value(stateKey{}).(*requestState)
-	if st != nil && st.body.timeout.Load() {
-		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
-		return
-	}
-	routeExpired := errors.Is(r.Context().Err(), context.DeadlineExceeded)
-	clientGone := r.Context().Err() != nil && !routeExpired
-	if st != nil && st.body.failed.Load() && !clientGone {
-		plainError(w, http.StatusBadRequest, "malformed request body")
-		return
-	}
-	h.answerUpstreamError(w, st, err, clientGone, routeExpired)
-}
-
-// answerUpstreamError answers a request whose upstream exchange failed
-// with err before any response was written: nothing when the client went
-// away (499 in logs and metrics, after nginx), 504 for the route's timeout
-// or an upstream timeout, 502 otherwise. st may be nil.
-func (h *handler) answerUpstreamError(w http.ResponseWriter, st *requestState, err error, clientGone, routeExpired bool) {
-	if clientGone {
-		if st != nil {
-			st.rec.status = 499
-			st.abort = true
-		}
-		return
-	}
-	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"
-	var ne net.Error
-	switch {
-	case routeExpired:
-		status, msg, kind = http.StatusGatewayTimeout, "route timeout exceeded", "timeout"
-	case errors.As(err, &ne) && ne.Timeout():
-		status, msg, kind = http.StatusGatewayTimeout, "upstream timed out", "timeout"
-	case isConnectError(err):
-		kind = "connect"
-	}
-	if st != nil {
-		h.metrics.upstreamError(st.backend.name, kind)
-		h.log.Warn("upstream request failed", "listener", h.listener, "backend", st.backend.name,
-			"endpoint", st.endpoint.Addr.String(), "status", status, "error", err.Error())
-	}
-	plainError(w, status, msg)
-}
-
-// answerClientBodyError answers a request whose body could not be read
-// (err, from clientBodyError): 408 when it stalled past the body timeout,
-// 400 when it was malformed or cut short. The client is to blame, not the
-// endpoint, so nothing is recorded against it.
-func (h *handler) answerClientBodyError(w http.ResponseWriter, st *requestState, err error) {
-	h.log.Debug("request body failed", "listener", h.listener, "backend", st.backend.name, "error", err.Error())
-	if isTimeout(err) {
-		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
-		return
-	}
-	plainError(w, http.StatusBadRequest, "malformed request body")
-}
-
 // plainError writes a short plain-text error body.
 func plainError(w http.ResponseWriter, status int, msg string) {
 	h := w.Header()
