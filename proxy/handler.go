@@ -327,21 +327,28 @@ func (st *requestState) backendName() string {
 }
 
 // origin fills st.conn with where r's connection came from and returns
-// where the resolver starts, its source and the local address (see
-// connOrigin); from the fast loop, it asks the loop's connection.
+// where the resolver starts (see [resolverStart]) and the local address
+// the client connected to. The connection is the fast loop's (st.fast),
+// else the one net/http's server recorded in r's context, else (a server
+// that is not firsthop's listener, as in tests) r.RemoteAddr's peer.
 func (st *requestState) origin(r *http.Request) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
-	if st.fast == nil {
-		return connOrigin(r, &st.conn)
+	var err error
+	if st.fast != nil {
+		st.conn, local, err = st.fast.origin()
+	} else if c, found := listen.ConnFromContext(r.Context()); found {
+		st.conn, local, err = connInfo(c)
+	} else {
+		var ap netip.AddrPort
+		if ap, err = netip.ParseAddrPort(r.RemoteAddr); err == nil {
+			ap = netip.AddrPortFrom(clientip.Normalize(ap.Addr()), ap.Port())
+			st.conn = listen.Info{Peer: ap, Source: ap}
+		}
 	}
-	info, local, err := st.fast.origin()
 	if err != nil {
 		return netip.Addr{}, 0, netip.AddrPort{}, false
 	}
-	st.conn = info
-	if info.ViaProxy {
-		return info.Source.Addr(), clientip.SourceProxyProtocol, local, true
-	}
-	return info.Peer.Addr(), clientip.SourcePeer, local, true
+	start, source = resolverStart(st.conn)
+	return start, source, local, true
 }
 
 // clientGone reports whether the client of st's request has gone away.
@@ -352,31 +359,28 @@ func (st *requestState) clientGone(r *http.Request) bool {
 	return r.Context().Err() != nil
 }
 
-// connOrigin fills info with where r's connection came from and returns
-// where the resolver starts (the PROXY source when one was believed, else
-// the socket peer), the matching clientip source, and the local address
-// the client connected to.
-func connOrigin(r *http.Request, info *listen.Info) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
-	if c, found := listen.ConnFromContext(r.Context()); found {
-		var err error
-		if *info, err = listen.InfoOf(c); err != nil {
-			return netip.Addr{}, 0, netip.AddrPort{}, false
-		}
-		if la, ok := c.LocalAddr().(*net.TCPAddr); ok {
-			local = la.AddrPort()
-		}
-		if info.ViaProxy {
-			return info.Source.Addr(), clientip.SourceProxyProtocol, local, true
-		}
-		return info.Peer.Addr(), clientip.SourcePeer, local, true
-	}
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+// connInfo returns where connection c came from (see [listen.InfoOf])
+// and the local address the client connected to.
+func connInfo(c net.Conn) (listen.Info, netip.AddrPort, error) {
+	info, err := listen.InfoOf(c)
 	if err != nil {
-		return netip.Addr{}, 0, netip.AddrPort{}, false
+		return listen.Info{}, netip.AddrPort{}, err
 	}
-	ap = netip.AddrPortFrom(clientip.Normalize(ap.Addr()), ap.Port())
-	*info = listen.Info{Peer: ap, Source: ap}
-	return ap.Addr(), clientip.SourcePeer, local, true
+	var local netip.AddrPort
+	if la, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		local = la.AddrPort()
+	}
+	return info, local, nil
+}
+
+// resolverStart returns where the client-IP resolver starts for a
+// connection that came from info, and the matching source: the PROXY
+// header's source when one was believed, else the socket peer.
+func resolverStart(info listen.Info) (netip.Addr, clientip.Source) {
+	if info.ViaProxy {
+		return info.Source.Addr(), clientip.SourceProxyProtocol
+	}
+	return info.Peer.Addr(), clientip.SourcePeer
 }
 
 // rewrite turns the inbound request into the upstream one. The reverse
