@@ -35,16 +35,18 @@ func RouteHost(s string) (string, error) {
 			return "", fmt.Errorf("host %q contains non-ASCII %q: write the internationalised name in its ASCII (xn--) form", s, r)
 		}
 	}
-	h := strings.ToLower(strings.TrimSuffix(s, "."))
-	if strings.Contains(h, "://") {
+	if strings.Contains(s, "://") {
 		return "", fmt.Errorf("host %q must be a name only, without scheme or path", s)
 	}
-	if i := strings.IndexByte(h, ':'); i >= 0 {
-		if strings.Count(h, ":") == 1 && i > 0 {
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		if strings.Count(s, ":") == 1 && i > 0 {
 			return "", fmt.Errorf("host %q must not include a port: routes match every listener", s)
 		}
 		return "", fmt.Errorf("host %q: IPv6 literals are not supported as route hosts (omit host to match any host)", s)
 	}
+	// Without a port, the canonical form is the one requests are compared
+	// in: lower case, no trailing dot.
+	h := CanonicalHost(s)
 	if h == "*" {
 		return "", fmt.Errorf("host %q: omit host to match any host", s)
 	}
