@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -190,7 +191,7 @@ func (d *decoder) checkRoutes(p *parsed) {
 	for _, b := range p.backends {
 		defined[b.Name] = true
 	}
-	seen := map[routeKey]routeAt{}
+	seen := map[model.RouteKey]routeAt{}
 	for _, r := range p.routes {
 		if !defined[r.Backend] {
 			d.errorf(r.backendAt, "%s.backend: no backend is named %q%s", r.path, r.Backend, definedList(p.backends))
@@ -198,7 +199,7 @@ func (d *decoder) checkRoutes(p *parsed) {
 		if !r.matchOK {
 			continue // its host, path or pathType is reported already
 		}
-		k := keyOf(r.Route)
+		k := r.Route.Key()
 		if first, ok := seen[k]; ok {
 			host := fmt.Sprintf("host %q", r.Host)
 			if r.Host == "" {

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // endpointAddr is a backend endpoint's address as written: an IP literal
@@ -56,7 +58,7 @@ func parseEndpointAddr(s string) (endpointAddr, error) {
 
 // endpointHost checks the host part of an endpoint address that is not an
 // IP literal and returns it lower case without a trailing dot: a route
-// host (see normaliseHost) without a wildcard or an all-numeric last label.
+// host (see model.RouteHost) without a wildcard or an all-numeric last label.
 func endpointHost(host string) (string, error) {
 	if strings.ContainsAny(host, ":%") {
 		return "", fmt.Errorf("%q is neither an IP address nor a DNS name", host)
@@ -67,7 +69,7 @@ func endpointHost(host string) (string, error) {
 	if strings.Contains(host, "/") {
 		return "", fmt.Errorf("%q: an endpoint address is host:port, without scheme or path", host)
 	}
-	h, err := normaliseHost(host)
+	h, err := model.RouteHost(host)
 	if err != nil {
 		return "", err
 	}

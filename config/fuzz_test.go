@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse. It must not panic; an error is
@@ -118,44 +120,23 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 	if cfg.Table.DefaultBackend != "" && !backends[cfg.Table.DefaultBackend] {
 		t.Fatalf("default backend %q undefined", cfg.Table.DefaultBackend)
 	}
-	routes := map[routeKey]bool{}
+	routes := map[model.RouteKey]bool{}
 	for _, r := range cfg.Table.Routes {
 		if !backends[r.Backend] {
 			t.Fatalf("route %+v: backend undefined", r)
 		}
-		if h, err := normaliseHost(r.Host); err != nil || h != r.Host {
+		if h, err := model.RouteHost(r.Host); err != nil || h != r.Host {
 			t.Fatalf("route host %q not normalised (%q, %v)", r.Host, h, err)
 		}
 		if err := checkPath(r.Path); err != nil {
 			t.Fatalf("route path: %v", err)
 		}
-		k := keyOf(r)
+		k := r.Key()
 		if routes[k] {
 			t.Fatalf("duplicate route %+v", r)
 		}
 		routes[k] = true
 	}
-}
-
-// FuzzNormaliseHost checks that a normalised host is stable: normalising
-// it again changes nothing.
-func FuzzNormaliseHost(f *testing.F) {
-	for _, s := range []string{"", "App.Example.com.", "*.example.com", "a.*.b", "a:80", "bücher.example", "a..b", "-a.b"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		h, err := normaliseHost(s)
-		if err != nil {
-			return
-		}
-		if again, err := normaliseHost(h); err != nil || again != h {
-			t.Fatalf("normaliseHost(%q) = %q, then %q, %v", s, h, again, err)
-		}
-		if strings.ContainsAny(h, ": /") || strings.HasSuffix(h, ".") || strings.ToLower(h) != h ||
-			(strings.Contains(h, "*") && (!strings.HasPrefix(h, "*.") || strings.Count(h, "*") != 1)) {
-			t.Fatalf("normaliseHost(%q) = %q, not normalised", s, h)
-		}
-	})
 }
 
 // FuzzParsePrefix checks that an accepted prefix is canonical and reads

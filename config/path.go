@@ -62,20 +62,3 @@ func parsePathType(s string) (model.PathType, error) {
 	}
 	return 0, fmt.Errorf("unknown pathType %q%s (want Prefix or Exact)", s, hint)
 }
-
-// routeKey identifies a route for duplicate detection: two routes with the
-// same key match the same requests. For Prefix a trailing "/" is ignored,
-// as Kubernetes Ingress does ("/foo/" matches the same requests as "/foo").
-type routeKey struct {
-	host     string
-	path     string
-	pathType model.PathType
-}
-
-func keyOf(r model.Route) routeKey {
-	p := r.Path
-	if r.PathType == model.PathPrefix && p != "/" {
-		p = strings.TrimSuffix(p, "/")
-	}
-	return routeKey{host: r.Host, path: p, pathType: r.PathType}
-}

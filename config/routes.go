@@ -40,7 +40,7 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 		var s string
 		if s, hostOK = d.text(v, f.sub("host"), "a host name"); hostOK {
 			var err error
-			if host, err = normaliseHost(s); err != nil {
+			if host, err = model.RouteHost(s); err != nil {
 				d.errorf(v, "%s: %v", f.sub("host"), err)
 				hostOK = false
 			}

@@ -76,7 +76,7 @@ func (d *decoder) certificate(n *yaml.Node, path string, p *parsed) (model.Certi
 				if !ok {
 					continue
 				}
-				h, err := normaliseHost(s)
+				h, err := model.RouteHost(s)
 				if err == nil && h == "" {
 					err = fmt.Errorf("a server name must not be empty")
 				}

@@ -64,20 +64,3 @@ func routePath(p string, t *networkingv1.PathType) (path string, typ model.PathT
 	}
 	return dec, typ, regex, nil
 }
-
-// routeKey identifies what a route matches, for conflict detection: two
-// routes with the same key match the same requests. A Prefix path's
-// trailing "/" does not matter ("/foo/" matches what "/foo" matches).
-type routeKey struct {
-	host string
-	path string
-	typ  model.PathType
-}
-
-func keyOf(r model.Route) routeKey {
-	p := r.Path
-	if r.PathType == model.PathPrefix && p != "/" {
-		p = strings.TrimRight(p, "/")
-	}
-	return routeKey{host: r.Host, path: p, typ: r.PathType}
-}

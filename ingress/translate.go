@@ -124,7 +124,7 @@ type planner struct {
 	secrets  map[types.NamespacedName]*corev1.Secret
 	loadCert CertLoader
 
-	routeOwner   map[routeKey]claim
+	routeOwner   map[model.RouteKey]claim
 	defaultOwner claim
 	backends     map[string]*backendPlan
 	external     map[string]externalResult // by externalName and port
@@ -152,7 +152,7 @@ func newPlan(s Snapshot, o *Options, load CertLoader) *plan {
 		services:   make(map[types.NamespacedName]*corev1.Service, len(s.Services)),
 		secrets:    make(map[types.NamespacedName]*corev1.Secret, len(s.Secrets)),
 		loadCert:   load,
-		routeOwner: make(map[routeKey]claim),
+		routeOwner: make(map[model.RouteKey]claim),
 		backends:   make(map[string]*backendPlan),
 		external:   make(map[string]externalResult),
 		reported:   make(map[Problem]bool),
@@ -290,7 +290,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 			p.defaultOwner = mine
 			p.defaultBackend = name
 		} else {
-			k := keyOf(c.route)
+			k := c.route.Key()
 			if prev, taken := p.routeOwner[k]; taken {
 				if prev.backend != name {
 					p.report(conflict(ing, prev, describeRoute(c.route), name))

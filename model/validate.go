@@ -13,8 +13,7 @@ import (
 //     PathExact, and its host is "", canonical (see [CanonicalHost]) or a
 //     wildcard starting with "*.";
 //   - every route names a defined backend;
-//   - no two routes have the same host, path type and path (for PathPrefix,
-//     the same [PrefixPath]);
+//   - no two routes have the same [RouteKey];
 //   - the default backend, when named, is defined;
 //   - every certificate has a parsed leaf.
 //
@@ -48,13 +47,9 @@ func (s *TableSpec) validate(knownRoutes bool) error {
 		}
 		backends[b.Name] = true
 	}
-	type routeKey struct {
-		host, path string
-		typ        PathType
-	}
-	var seen map[routeKey]bool
+	var seen map[RouteKey]bool
 	if !knownRoutes {
-		seen = make(map[routeKey]bool, len(s.Routes))
+		seen = make(map[RouteKey]bool, len(s.Routes))
 	}
 	for _, r := range s.Routes {
 		if knownRoutes {
@@ -70,10 +65,7 @@ func (s *TableSpec) validate(knownRoutes bool) error {
 		if !backends[r.Backend] {
 			errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
 		}
-		k := routeKey{r.Host, r.Path, r.PathType}
-		if r.PathType == PathPrefix {
-			k.path = PrefixPath(r.Path)
-		}
+		k := r.Key()
 		if seen[k] {
 			errs = append(errs, fmt.Sprintf("route %s%s (%s) is defined twice", r.Host, r.Path, r.PathType))
 		}

@@ -82,7 +82,7 @@ func TestRankEndpoints(t *testing.T) {
 
 // testBackend compiles a backend for a proxy on node-a / zone-1.
 func testBackend(b model.Backend) *backend {
-	return newBackend(&b, "node-a", "zone-1", &endpointStates{})
+	return newBackend(&b, "node-a", "zone-1", &endpointStates{}, &transportPool{})
 }
 
 func ep4(last byte, node string) model.Endpoint {

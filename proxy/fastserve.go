@@ -449,14 +449,12 @@ func (fc *fastConn) stopWatch() bool {
 // clientGone reports whether the watch saw the client close.
 func (fc *fastConn) clientGone() bool { return fc.watch.gone.Load() }
 
-// origin returns where the connection came from (see connOrigin).
+// origin returns where the connection came from and its local address
+// (see [connInfo]), found once per connection.
 func (fc *fastConn) origin() (info listen.Info, local netip.AddrPort, err error) {
 	if !fc.haveInfo {
-		if fc.info, err = listen.InfoOf(fc.nc); err != nil {
+		if fc.info, fc.local, err = connInfo(fc.nc); err != nil {
 			return listen.Info{}, netip.AddrPort{}, err
-		}
-		if la, ok := fc.nc.LocalAddr().(*net.TCPAddr); ok {
-			fc.local = la.AddrPort()
 		}
 		fc.haveInfo = true
 	}

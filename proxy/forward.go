@@ -95,16 +95,11 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 		resp, err = x.attempt()
 	}
 	if err != nil {
+		f := upstreamFailure{err: err, clientGone: st.clientGone(r), routeExpired: x.routeExpired()}
 		if x.clientBodyErr != nil {
-			h.answerClientBodyError(w, st, x.clientBodyErr)
-			return
+			f.err, f.bodyFailed, f.bodyTimedOut = x.clientBodyErr, true, isTimeout(x.clientBodyErr)
 		}
-		if unsendable(err) {
-			h.log.Debug("request cannot be forwarded", "listener", h.listener, "backend", st.backend.name, "error", err.Error())
-			plainError(w, http.StatusBadRequest, "request cannot be forwarded as HTTP/1.1")
-			return
-		}
-		h.answerUpstreamError(w, st, err, st.clientGone(r), x.routeExpired())
+		h.answerFailure(w, st, f)
 		return
 	}
 	x.stream(resp)
@@ -310,10 +305,9 @@ func (x *upstreamExchange) readHead(c *h1.Conn) (*h1.Response, error) {
 	}
 }
 
-var (
-	errUnaskedSwitch = &h1.ProtocolError{What: "101 Switching Protocols to a request that asked for no upgrade"}
-	errTooMany1xx    = &h1.ProtocolError{What: "too many 1xx informational responses"}
-)
+// errTooMany1xx is the failure of an attempt whose backend sent more than
+// max1xx informational responses.
+var errTooMany1xx = &h1.ProtocolError{What: "too many 1xx informational responses"}
 
 // isTimeout reports whether err is a deadline expiry.
 func isTimeout(err error) bool {
@@ -352,7 +346,7 @@ func (x *upstreamExchange) stream(resp *h1.Response) {
 	if err != nil {
 		clear(w.Header())
 		x.abandon()
-		x.h.answerUpstreamError(w, x.st, err, false, false)
+		x.h.answerFailure(w, x.st, upstreamFailure{err: err})
 		return
 	}
 	if len(announced) > 0 {

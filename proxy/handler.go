@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
+	"github.com/firsthop/firsthop/proxy/h1"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -116,12 +116,11 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, publicPort: o.publicPort,
 	}
 	h.rp = &httputil.ReverseProxy{
-		Rewrite:        h.rewrite,
-		Transport:      roundTripperFunc(h.roundTrip),
-		ModifyResponse: checkSwitch,
-		ErrorHandler:   h.proxyError,
-		BufferPool:     &copyBuffers,
-		ErrorLog:       slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
+		Rewrite:      h.rewrite,
+		Transport:    roundTripperFunc(h.roundTrip),
+		ErrorHandler: h.proxyError,
+		BufferPool:   &copyBuffers,
+		ErrorLog:     slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
 	}
 	return h
 }
@@ -316,21 +315,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 // h2c") would be forwarded whole and could let the backend pick that one.
 func isWebSocketUpgrade(r *http.Request) bool {
 	up := r.Header["Upgrade"]
-	return r.Method == http.MethodGet && len(up) == 1 && strings.EqualFold(up[0], "websocket") &&
-		headerHasToken(r.Header["Connection"], "upgrade")
-}
-
-// headerHasToken reports whether the comma-separated values contain token,
-// case-insensitively.
-func headerHasToken(values []string, token string) bool {
-	for _, v := range values {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
+	return r.Method == http.MethodGet && len(up) == 1 && h1.EqualFoldASCII(up[0], "websocket") &&
+		h1.ValuesHaveToken(r.Header["Connection"], "upgrade")
 }
 
 func (st *requestState) backendName() string {
@@ -341,21 +327,28 @@ func (st *requestState) backendName() string {
 }
 
 // origin fills st.conn with where r's connection came from and returns
-// where the resolver starts, its source and the local address (see
-// connOrigin); from the fast loop, it asks the loop's connection.
+// where the resolver starts (see [resolverStart]) and the local address
+// the client connected to. The connection is the fast loop's (st.fast),
+// else the one net/http's server recorded in r's context, else (a server
+// that is not firsthop's listener, as in tests) r.RemoteAddr's peer.
 func (st *requestState) origin(r *http.Request) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
-	if st.fast == nil {
-		return connOrigin(r, &st.conn)
+	var err error
+	if st.fast != nil {
+		st.conn, local, err = st.fast.origin()
+	} else if c, found := listen.ConnFromContext(r.Context()); found {
+		st.conn, local, err = connInfo(c)
+	} else {
+		var ap netip.AddrPort
+		if ap, err = netip.ParseAddrPort(r.RemoteAddr); err == nil {
+			ap = netip.AddrPortFrom(clientip.Normalize(ap.Addr()), ap.Port())
+			st.conn = listen.Info{Peer: ap, Source: ap}
+		}
 	}
-	info, local, err := st.fast.origin()
 	if err != nil {
 		return netip.Addr{}, 0, netip.AddrPort{}, false
 	}
-	st.conn = info
-	if info.ViaProxy {
-		return info.Source.Addr(), clientip.SourceProxyProtocol, local, true
-	}
-	return info.Peer.Addr(), clientip.SourcePeer, local, true
+	start, source = resolverStart(st.conn)
+	return start, source, local, true
 }
 
 // clientGone reports whether the client of st's request has gone away.
@@ -366,31 +359,28 @@ func (st *requestState) clientGone(r *http.Request) bool {
 	return r.Context().Err() != nil
 }
 
-// connOrigin fills info with where r's connection came from and returns
-// where the resolver starts (the PROXY source when one was believed, else
-// the socket peer), the matching clientip source, and the local address
-// the client connected to.
-func connOrigin(r *http.Request, info *listen.Info) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
-	if c, found := listen.ConnFromContext(r.Context()); found {
-		var err error
-		if *info, err = listen.InfoOf(c); err != nil {
-			return netip.Addr{}, 0, netip.AddrPort{}, false
-		}
-		if la, ok := c.LocalAddr().(*net.TCPAddr); ok {
-			local = la.AddrPort()
-		}
-		if info.ViaProxy {
-			return info.Source.Addr(), clientip.SourceProxyProtocol, local, true
-		}
-		return info.Peer.Addr(), clientip.SourcePeer, local, true
-	}
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+// connInfo returns where connection c came from (see [listen.InfoOf])
+// and the local address the client connected to.
+func connInfo(c net.Conn) (listen.Info, netip.AddrPort, error) {
+	info, err := listen.InfoOf(c)
 	if err != nil {
-		return netip.Addr{}, 0, netip.AddrPort{}, false
+		return listen.Info{}, netip.AddrPort{}, err
 	}
-	ap = netip.AddrPortFrom(clientip.Normalize(ap.Addr()), ap.Port())
-	*info = listen.Info{Peer: ap, Source: ap}
-	return ap.Addr(), clientip.SourcePeer, local, true
+	var local netip.AddrPort
+	if la, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		local = la.AddrPort()
+	}
+	return info, local, nil
+}
+
+// resolverStart returns where the client-IP resolver starts for a
+// connection that came from info, and the matching source: the PROXY
+// header's source when one was believed, else the socket peer.
+func resolverStart(info listen.Info) (netip.Addr, clientip.Source) {
+	if info.ViaProxy {
+		return info.Source.Addr(), clientip.SourceProxyProtocol
+	}
+	return info.Peer.Addr(), clientip.SourcePeer
 }
 
 // rewrite turns the inbound request into the upstream one. The reverse
@@ -426,8 +416,9 @@ func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// attempt sends req to st's endpoint once and records the outcome for
-// passive health (and, with tracing, in a client span).
+// attempt sends req to st's endpoint once, refusing a 101 not asked for
+// (see [checkSwitch]), and records the outcome for passive health (and,
+// with tracing, in a client span).
 func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, error) {
 	var span trace.Span
 	if h.tracing != nil {
@@ -438,6 +429,12 @@ func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, 
 		req = req.WithContext(ctx)
 	}
 	resp, err := st.backend.transport.RoundTrip(req)
+	if err == nil {
+		if err = checkSwitch(resp); err != nil {
+			resp.Body.Close()
+			resp = nil
+		}
+	}
 	if err != nil {
 		h.recordOutcome(st, span, err, 0, endpointToBlame(err, req.Context().Err() != nil, st.body.failed.Load()))
 		return nil, err
@@ -518,67 +515,6 @@ func (h *handler) endServerSpan(span trace.Span, r *http.Request, st *requestSta
 		span.SetStatus(codes.Error, "")
 	}
 	span.End()
-}
-
-// proxyError answers a request whose upstream exchange through the
-// reverse proxy failed before any response was written (see
-// [handler.answerUpstreamError]).
-func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	st, _ := r.Context().Value(stateKey{}).(*requestState)
-	if st != nil && st.body.timeout.Load() {
-		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
-		return
-	}
-	routeExpired := errors.Is(r.Context().Err(), context.DeadlineExceeded)
-	clientGone := r.Context().Err() != nil && !routeExpired
-	if st != nil && st.body.failed.Load() && !clientGone {
-		plainError(w, http.StatusBadRequest, "malformed request body")
-		return
-	}
-	h.answerUpstreamError(w, st, err, clientGone, routeExpired)
-}
-
-// answerUpstreamError answers a request whose upstream exchange failed
-// with err before any response was written: nothing when the client went
-// away (499 in logs and metrics, after nginx), 504 for the route's timeout
-// or an upstream timeout, 502 otherwise. st may be nil.
-func (h *handler) answerUpstreamError(w http.ResponseWriter, st *requestState, err error, clientGone, routeExpired bool) {
-	if clientGone {
-		if st != nil {
-			st.rec.status = 499
-			st.abort = true
-		}
-		return
-	}
-	status, msg, kind := http.StatusBadGateway, "upstream connection failed", "other"
-	var ne net.Error
-	switch {
-	case routeExpired:
-		status, msg, kind = http.StatusGatewayTimeout, "route timeout exceeded", "timeout"
-	case errors.As(err, &ne) && ne.Timeout():
-		status, msg, kind = http.StatusGatewayTimeout, "upstream timed out", "timeout"
-	case isConnectError(err):
-		kind = "connect"
-	}
-	if st != nil {
-		h.metrics.upstreamError(st.backend.name, kind)
-		h.log.Warn("upstream request failed", "listener", h.listener, "backend", st.backend.name,
-			"endpoint", st.endpoint.Addr.String(), "status", status, "error", err.Error())
-	}
-	plainError(w, status, msg)
-}
-
-// answerClientBodyError answers a request whose body could not be read
-// (err, from clientBodyError): 408 when it stalled past the body timeout,
-// 400 when it was malformed or cut short. The client is to blame, not the
-// endpoint, so nothing is recorded against it.
-func (h *handler) answerClientBodyError(w http.ResponseWriter, st *requestState, err error) {
-	h.log.Debug("request body failed", "listener", h.listener, "backend", st.backend.name, "error", err.Error())
-	if isTimeout(err) {
-		plainError(w, http.StatusRequestTimeout, "timed out reading the request body")
-		return
-	}
-	plainError(w, http.StatusBadRequest, "malformed request body")
 }
 
 // plainError writes a short plain-text error body.

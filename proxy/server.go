@@ -124,18 +124,14 @@ func (s *Server) Apply(spec model.TableSpec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	began := time.Now()
-	t, err := newTable(spec, &s.endpoints, s.table.Load())
+	t, err := newTable(spec, tableBuild{
+		states: &s.endpoints, transports: &s.transports, prev: s.table.Load(), generation: s.generation + 1,
+	})
 	s.opts.Metrics.tableBuild(time.Since(began), err)
 	if err != nil {
 		return err
 	}
-	for _, b := range t.backends {
-		if b.transport == nil {
-			b.transport = s.transports.get(b.upstream)
-		}
-	}
-	s.generation++
-	t.generation = s.generation
+	s.generation = t.generation
 	s.table.Store(t)
 	s.dropStaleEndpoints(spec)
 	return nil

@@ -12,7 +12,9 @@ import (
 // [NewTable] and published with [Server.Publish]; a request loads the current
 // table once and uses only that one.
 //
-// A Table must not be modified after it has been published.
+// A Table is never modified once [NewTable] (or [Server.Apply]) has built
+// it: everything it holds, the transports of its backends and its
+// generation included, is given to it at build time.
 type Table struct {
 	node, zone  string
 	clientIP    clientip.Policy
@@ -22,26 +24,42 @@ type Table struct {
 	defaultRule *pathRule  // nil without a default backend
 	certs       *certStore // nil without certificates
 	spec        model.TableSpec
-	generation  uint64 // set by the Server when it publishes the table
+	generation  uint64 // the Server's count of tables it built; 0 for NewTable's
 }
 
 // NewTable validates spec (see [model.TableSpec.Validate]) and compiles it.
 // It fails when a route or the default backend names a backend that does
 // not exist, when two routes have the same host, path and path type, or
 // when a value is out of range. The spec's slices are not retained, except
-// through [Table.Spec].
+// through [Table.Spec]. The table has endpoint state and transports of its
+// own, shared with no other table, and generation 0.
 func NewTable(spec model.TableSpec) (*Table, error) {
-	return newTable(spec, &endpointStates{}, nil)
+	return newTable(spec, tableBuild{states: &endpointStates{}, transports: &transportPool{}})
 }
 
-// newTable is NewTable with endpoint state shared with other tables. A
-// backend whose spec is the same as in prev (see [sameBackend]), in a table
-// for the same node and zone, is taken from prev as it was compiled, so
-// that a table that differs from the last in a few backends (an endpoint
-// change in a large cluster) costs little more than those few. Routes that
-// are the very routes of prev (the same slice) were validated there, and
-// prev's router is rebound to the new backends. prev may be nil.
-func newTable(spec model.TableSpec, states *endpointStates, prev *Table) (*Table, error) {
+// tableBuild is what a table is built with beyond its spec: what it shares
+// with the other tables of one [Server], and its place among them.
+type tableBuild struct {
+	// states holds the endpoints' live state, by address.
+	states *endpointStates
+	// transports hands out the backends' http.Transport, by upstreamKey.
+	transports *transportPool
+	// prev is the table built before, whose compiled parts may be reused;
+	// nil for none.
+	prev *Table
+	// generation is the new table's [Table.Generation].
+	generation uint64
+}
+
+// newTable is NewTable with endpoint state and transports shared with
+// other tables. A backend whose spec is the same as in b.prev (see
+// [sameBackend]), in a table for the same node and zone, is taken from
+// prev as it was compiled, so that a table that differs from the last in
+// a few backends (an endpoint change in a large cluster) costs little more
+// than those few. Routes that are the very routes of prev (the same slice)
+// were validated there, and prev's router is rebound to the new backends.
+func newTable(spec model.TableSpec, b tableBuild) (*Table, error) {
+	prev := b.prev
 	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes)
 	var err error
 	if routesKept {
@@ -53,20 +71,21 @@ func newTable(spec model.TableSpec, states *endpointStates, prev *Table) (*Table
 		return nil, err
 	}
 	t := &Table{
-		node:     spec.Node,
-		zone:     spec.Zone,
-		clientIP: spec.ClientIP,
-		headers:  spec.Headers,
-		backends: make(map[string]*backend, len(spec.Backends)),
-		spec:     spec,
+		node:       spec.Node,
+		zone:       spec.Zone,
+		clientIP:   spec.ClientIP,
+		headers:    spec.Headers,
+		backends:   make(map[string]*backend, len(spec.Backends)),
+		spec:       spec,
+		generation: b.generation,
 	}
 	for i := range spec.Backends {
-		b := &spec.Backends[i]
-		if old := prev.reusable(b, spec.Node, spec.Zone); old != nil {
-			t.backends[b.Name] = old
+		be := &spec.Backends[i]
+		if old := prev.reusable(be, spec.Node, spec.Zone); old != nil {
+			t.backends[be.Name] = old
 			continue
 		}
-		t.backends[b.Name] = newBackend(b, spec.Node, spec.Zone, states)
+		t.backends[be.Name] = newBackend(be, spec.Node, spec.Zone, b.states, b.transports)
 	}
 	if spec.DefaultBackend != "" {
 		t.defaultRule = &pathRule{backend: t.backends[spec.DefaultBackend], label: "default"}
@@ -81,8 +100,8 @@ func newTable(spec model.TableSpec, states *endpointStates, prev *Table) (*Table
 }
 
 // Generation returns the table's generation: 1 for the first table a
-// [Server] published, one more for each after it; 0 for a table never
-// published.
+// [Server] built, one more for each after it; 0 for a table of
+// [NewTable].
 func (t *Table) Generation() uint64 { return t.generation }
 
 // Spec returns the specification t was built from. The caller must not
@@ -172,13 +191,13 @@ type backend struct {
 
 	upstream  upstreamKey
 	scheme    string            // "http" or "https"
-	transport http.RoundTripper // set by the Server before publishing
+	transport http.RoundTripper // the transports' one for upstream
 	// lean is set for HTTP/1.1 backends, served by [handler.forward]
 	// except for WebSocket upgrades.
 	lean bool
 }
 
-func newBackend(b *model.Backend, node, zone string, states *endpointStates) *backend {
+func newBackend(b *model.Backend, node, zone string, states *endpointStates, transports *transportPool) *backend {
 	nb := &backend{
 		from:   *b,
 		name:   b.Name,
@@ -193,6 +212,7 @@ func newBackend(b *model.Backend, node, zone string, states *endpointStates) *ba
 	if b.Protocol == model.ProtocolHTTPS {
 		nb.scheme = "https"
 	}
+	nb.transport = transports.get(nb.upstream)
 	var groups [][]model.Endpoint
 	groups, nb.tiers = rankEndpoints(b.Endpoints, b.Locality, node, zone)
 	nb.maxInflight = int64(b.MaxInflightPerEndpoint)

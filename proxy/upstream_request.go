@@ -29,17 +29,6 @@ func isHopHeader(k string) bool {
 	return false
 }
 
-// namedByConnection reports whether the canonical key k is listed in one
-// of the Connection field values conn, compared ignoring ASCII case.
-func namedByConnection(conn []string, k string) bool {
-	for _, v := range conn {
-		if h1.HasToken(v, k) {
-			return true
-		}
-	}
-	return false
-}
-
 // skipOutbound reports whether the inbound request header k is left out of
 // the upstream request: hop-by-hop, named by Connection, framing (written
 // from the parsed body), a forwarding header (firsthop writes its own), or
@@ -51,7 +40,7 @@ func skipOutbound(k string, conn []string, peerTrusted bool) bool {
 	if identity, underscore := isIdentityHeader(k); identity && (underscore || !peerTrusted) {
 		return true
 	}
-	return len(conn) > 0 && namedByConnection(conn, k)
+	return len(conn) > 0 && h1.ValuesHaveToken(conn, k)
 }
 
 var errInvalidHost = errors.New("proxy: request Host cannot be forwarded")

@@ -9,9 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/firsthop/firsthop/proxy/h1"
 )
 
 // WebSocket limits of the echo server: a message (all its fragments) of
@@ -39,7 +40,7 @@ func isWebSocketRequest(r *http.Request) bool {
 	if r.Method != http.MethodGet || r.ProtoMajor != 1 || r.ProtoMinor < 1 {
 		return false
 	}
-	if !hasToken(r.Header["Connection"], "upgrade") || !hasToken(r.Header["Upgrade"], "websocket") {
+	if !h1.ValuesHaveToken(r.Header["Connection"], "upgrade") || !h1.ValuesHaveToken(r.Header["Upgrade"], "websocket") {
 		return false
 	}
 	if r.Header.Get("Sec-WebSocket-Version") != "13" {
@@ -47,19 +48,6 @@ func isWebSocketRequest(r *http.Request) bool {
 	}
 	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
 	return err == nil && len(key) == 16
-}
-
-// hasToken reports whether the comma-separated values hold token,
-// case-insensitively.
-func hasToken(values []string, token string) bool {
-	for _, v := range values {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // serveWebSocket completes the opening handshake of r and echoes every

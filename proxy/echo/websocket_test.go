@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firsthop/firsthop/proxy/h1"
 )
 
 func TestAcceptKeyRFC6455Example(t *testing.T) {
@@ -67,7 +69,7 @@ func openWebSocket(t *testing.T) *wsClient {
 	if got := resp.Header.Get("Sec-WebSocket-Accept"); got != acceptKey(sampleKey) {
 		t.Fatalf("Sec-WebSocket-Accept %q, want %q", got, acceptKey(sampleKey))
 	}
-	if !hasToken(resp.Header["Upgrade"], "websocket") || !hasToken(resp.Header["Connection"], "upgrade") {
+	if !h1.ValuesHaveToken(resp.Header["Upgrade"], "websocket") || !h1.ValuesHaveToken(resp.Header["Connection"], "upgrade") {
 		t.Fatalf("101 without Upgrade: websocket and Connection: Upgrade: %v", resp.Header)
 	}
 	return c
@@ -194,6 +196,9 @@ func TestWebSocketHandshakeNeedsEveryPart(t *testing.T) {
 		"version 8":              strings.Replace(upgradeHeaders, "Version: 13", "Version: 8", 1),
 		"no key":                 strings.Replace(upgradeHeaders, "Sec-WebSocket-Key: "+sampleKey+"\r\n", "", 1),
 		"a key of 15 bytes":      strings.Replace(upgradeHeaders, sampleKey, "AAAAAAAAAAAAAAAAAAAA", 1),
+		// Case is folded for ASCII letters only (h1.ValuesHaveToken): a
+		// Kelvin sign is not a "k".
+		"Upgrade with a Kelvin sign": strings.Replace(upgradeHeaders, "Upgrade: websocket", "Upgrade: websoc\u212aet", 1),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -105,6 +105,20 @@ func HasToken(v, token string) bool {
 	return false
 }
 
+// ValuesHaveToken reports whether one of the comma-separated lists values
+// (the values of one field, as [net/http.Header] holds them) holds token,
+// as [HasToken] compares. It is the one comma-token matcher of firsthop's
+// data plane: case is ignored for ASCII letters only, and only spaces and
+// tabs around an element are optional whitespace.
+func ValuesHaveToken(values []string, token string) bool {
+	for _, v := range values {
+		if HasToken(v, token) {
+			return true
+		}
+	}
+	return false
+}
+
 // nextElement splits the first element off the comma-separated list v and
 // returns it trimmed of optional whitespace, with the rest of the list.
 func nextElement(v string) (elem, rest string) {

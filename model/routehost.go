@@ -1,4 +1,4 @@
-package config
+package model
 
 import (
 	"fmt"
@@ -6,13 +6,20 @@ import (
 	"unicode/utf8"
 )
 
-// normaliseHost checks a route host and returns it lower case without a
-// trailing dot. The result is an exact DNS name ("app.example.com") or a
-// wildcard of one leading label ("*.example.com"). Ports, IPv6 literals, a
-// "*" anywhere else, spaces, control characters and non-ASCII characters
-// are refused; write internationalised names in their xn-- form.
-// "" stays "" (any host).
-func normaliseHost(s string) (string, error) {
+// RouteHost checks a route host as a source writes it (a config file's
+// host, an Ingress rule's host, a TLS server name) and returns it in the
+// form [Route.Host] holds: lower case, without a trailing dot. The result
+// is "" (any host), an exact DNS name ("app.example.com") or a wildcard of
+// exactly one leading label ("*.example.com"). Ports, IPv6 literals, a "*"
+// anywhere else, spaces, control characters, non-ASCII characters and any
+// byte but a-z, 0-9, "-", "_" and "." are refused, each with an error
+// saying why; internationalised names are written in their xn-- form. An
+// IPv4 literal is a valid name here; a source whose API refuses those
+// (the Ingress API) checks that itself.
+//
+// It is the one place the rules of a route host are written; the request
+// path compares with [CanonicalHost], which refuses nothing.
+func RouteHost(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
@@ -28,37 +35,38 @@ func normaliseHost(s string) (string, error) {
 			return "", fmt.Errorf("host %q contains non-ASCII %q: write the internationalised name in its ASCII (xn--) form", s, r)
 		}
 	}
-	h := strings.ToLower(strings.TrimSuffix(s, "."))
-	if strings.Contains(h, "://") {
+	if strings.Contains(s, "://") {
 		return "", fmt.Errorf("host %q must be a name only, without scheme or path", s)
 	}
-	if i := strings.IndexByte(h, ':'); i >= 0 {
-		if strings.Count(h, ":") == 1 && i > 0 {
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		if strings.Count(s, ":") == 1 && i > 0 {
 			return "", fmt.Errorf("host %q must not include a port: routes match every listener", s)
 		}
 		return "", fmt.Errorf("host %q: IPv6 literals are not supported as route hosts (omit host to match any host)", s)
 	}
+	// Without a port, the canonical form is the one requests are compared
+	// in: lower case, no trailing dot.
+	h := CanonicalHost(s)
 	if h == "*" {
 		return "", fmt.Errorf("host %q: omit host to match any host", s)
 	}
 	if len(h) > 253 {
 		return "", fmt.Errorf("host %.20q... is longer than 253 characters", s)
 	}
-	labels := strings.Split(h, ".")
-	for i, label := range labels {
+	for i, label := range strings.Split(h, ".") {
 		if label == "*" && i == 0 {
 			continue
 		}
-		if err := checkLabel(label); err != nil {
+		if err := checkHostLabel(label); err != nil {
 			return "", fmt.Errorf("host %q: %w", s, err)
 		}
 	}
 	return h, nil
 }
 
-// checkLabel checks one lower-case DNS label of a route host: 1-63 of
+// checkHostLabel checks one lower-case DNS label of a route host: 1-63 of
 // a-z, 0-9, "-" and "_", not starting or ending with "-".
-func checkLabel(label string) error {
+func checkHostLabel(label string) error {
 	switch {
 	case label == "":
 		return fmt.Errorf("empty label (two dots in a row, or a leading dot)")

@@ -1,11 +1,11 @@
-package config
+package model
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestNormaliseHost(t *testing.T) {
+func TestRouteHost(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name string
@@ -54,63 +54,37 @@ func TestNormaliseHost(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := normaliseHost(tc.in)
+			got, err := RouteHost(tc.in)
 			if frag, wantErr := strings.CutPrefix(tc.want, "error: "); wantErr {
 				if err == nil || !strings.Contains(err.Error(), frag) {
-					t.Errorf("normaliseHost(%q) = %q, %v; want error containing %q", tc.in, got, err, frag)
+					t.Errorf("RouteHost(%q) = %q, %v; want error containing %q", tc.in, got, err, frag)
 				}
 				return
 			}
 			if err != nil || got != tc.want {
-				t.Errorf("normaliseHost(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+				t.Errorf("RouteHost(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 			}
 		})
 	}
 }
 
-func TestCheckPath(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name string
-		in   string
-		want string // "" for valid, else an error fragment
-	}{
-		{name: "root", in: "/"},
-		{name: "simple", in: "/api"},
-		{name: "trailing slash", in: "/api/"},
-		{name: "deep", in: "/api/v1/users"},
-		{name: "dots in names", in: "/a.b/c..d/.well-known"},
-		{name: "non-ASCII", in: "/café"},
-		{name: "relative", in: "api", want: `must start with "/"`},
-		{name: "empty", in: "", want: `must start with "/"`},
-		{name: "double slash", in: "/a//b", want: `not clean: write "/a/b"`},
-		{name: "leading double slash", in: "//a", want: `not clean: write "/a"`},
-		{name: "dot", in: "/a/./b", want: `not clean: write "/a/b"`},
-		{name: "dot dot", in: "/a/../b", want: `not clean: write "/b"`},
-		{name: "dot dot at end", in: "/a/..", want: `not clean: write "/"`},
-		{name: "dot at end", in: "/a/.", want: `not clean: write "/a"`},
-		{name: "dot dot above root", in: "/../a", want: `not clean: write "/a"`},
-		{name: "query", in: "/a?b", want: "no query or fragment"},
-		{name: "fragment", in: "/a#b", want: "no query or fragment"},
-		{name: "percent", in: "/a%2fb", want: "percent-encoding is not supported"},
-		{name: "space", in: "/a b", want: "contains a space"},
-		{name: "control", in: "/a\nb", want: "control character U+000A"},
-		{name: "path parameter", in: "/api;v=1", want: "could never be reached"},
-		{name: "backslash", in: `/a\b`, want: "could never be reached"},
+// FuzzRouteHost checks that a normalised host is stable: normalising
+// it again changes nothing.
+func FuzzRouteHost(f *testing.F) {
+	for _, s := range []string{"", "App.Example.com.", "*.example.com", "a.*.b", "a:80", "bücher.example", "a..b", "-a.b"} {
+		f.Add(s)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			err := checkPath(tc.in)
-			if tc.want == "" {
-				if err != nil {
-					t.Errorf("checkPath(%q) = %v, want nil", tc.in, err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("checkPath(%q) = %v, want error containing %q", tc.in, err, tc.want)
-			}
-		})
-	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := RouteHost(s)
+		if err != nil {
+			return
+		}
+		if again, err := RouteHost(h); err != nil || again != h {
+			t.Fatalf("RouteHost(%q) = %q, then %q, %v", s, h, again, err)
+		}
+		if strings.ContainsAny(h, ": /") || strings.HasSuffix(h, ".") || strings.ToLower(h) != h ||
+			(strings.Contains(h, "*") && (!strings.HasPrefix(h, "*.") || strings.Count(h, "*") != 1)) {
+			t.Fatalf("RouteHost(%q) = %q, not normalised", s, h)
+		}
+	})
 }

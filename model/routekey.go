@@ -1,0 +1,22 @@
+package model
+
+// RouteKey is what a route matches: two routes with the same key match the
+// same requests, so a table may hold only one of them. Every source checks
+// its routes for conflicts by this key, and [TableSpec.Validate] refuses a
+// table with two routes of one key.
+type RouteKey struct {
+	Host     string
+	Path     string
+	PathType PathType
+}
+
+// Key returns r's [RouteKey]: its host and path type, and its path, for
+// PathPrefix as [PrefixPath] gives it ("/foo/" matches what "/foo"
+// matches, as in a Kubernetes Ingress).
+func (r Route) Key() RouteKey {
+	p := r.Path
+	if r.PathType == PathPrefix {
+		p = PrefixPath(p)
+	}
+	return RouteKey{Host: r.Host, Path: p, PathType: r.PathType}
+}
