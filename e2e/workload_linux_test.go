@@ -201,7 +201,7 @@ func TestWorkloadDeployment(t *testing.T) {
 	Must[any](t, "creating the Ingress")(w.cs.NetworkingV1().Ingresses(kubeNS).Create(Ctx(t), IngressObject(kubeNS, "app", kubeClass,
 		IngressRoute{Host: "app.example.com", Path: "/", Service: app}), metav1.CreateOptions{}))
 	Must[any](t, "creating the Deployment")(w.cs.AppsV1().Deployments(kubeNS).Create(Ctx(t), echoDeployment(app, 3), metav1.CreateOptions{}))
-	cfg := fmt.Sprintf("admin:\n  address: %s\nlisteners:\n  - name: direct\n    address: \"[::]:%d\"\n", DefaultAdmin, l7Port)
+	cfg := fmt.Sprintf("admin:\n  address: %s\nlisteners:\n  - name: direct\n    address: \"0.0.0.0:%d\"\n", DefaultAdmin, l7Port)
 	w.nodeA.FirsthopIngress(t, w.cluster, IngressSpec{Config: cfg, Args: []string{"--election-id", "", "--default-locality", "Cluster"}})
 	w.nodeB.FirsthopIngress(t, w.cluster, IngressSpec{Config: cfg, Args: []string{"--election-id", ""}})
 	viaA := "http://" + w.nodeA.Addr4(l7Port).String() + "/"
