@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/firsthop/firsthop/model"
@@ -27,16 +28,35 @@ func fixedBackend(b *testing.B) netip.AddrPort {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { l.Close() })
+	// The connections are closed and every goroutine has ended once the
+	// benchmark is over, whether or not the proxy closed its pool (the
+	// package's TestMain fails on goroutines left behind).
+	var (
+		mu    sync.Mutex
+		conns = map[net.Conn]struct{}{}
+		wg    sync.WaitGroup
+	)
+	b.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
 	body := strings.Repeat("x", 1024)
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1024\r\n\r\n" + body)
-	go func() {
+	wg.Go(func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			go func() {
+			mu.Lock()
+			conns[c] = struct{}{}
+			mu.Unlock()
+			wg.Go(func() {
 				defer c.Close()
 				r := bufio.NewReader(c)
 				for {
@@ -54,9 +74,9 @@ func fixedBackend(b *testing.B) netip.AddrPort {
 						return
 					}
 				}
-			}()
+			})
 		}
-	}()
+	})
 	return netip.MustParseAddrPort(l.Addr().String())
 }
 
