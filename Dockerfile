@@ -4,6 +4,7 @@
 #     --build-arg VERSION=$(git describe --tags --always --dirty) \
 #     --build-arg REVISION=$(git rev-parse HEAD) .
 #   docker run --rm firsthop version
+#   (--build-arg POLLER_OVERLAY=1: the opt-in poller experiment, see below)
 #   docker run --rm -p 8080:8080 firsthop        # the demo: curl http://127.0.0.1:8080/
 #   docker run --rm -p 8080:8080 -v $PWD/my.yaml:/etc/firsthop/firsthop.yaml:ro firsthop
 #
@@ -25,12 +26,20 @@ COPY . .
 ARG TARGETOS
 ARG TARGETARCH
 ARG VERSION
-# The runtime's poller runs ready goroutines first-ready first under this
-# overlay (cmd/netpolloverlay: a fifth off the p99 near saturation); the
-# build fails if the toolchain's poller is not the one it knows.
-RUN go run ./cmd/netpolloverlay -o /tmp/overlay -goos "$TARGETOS" && \
+# The stock Go runtime by default. --build-arg POLLER_OVERLAY=1 opts into
+# the experiment of cmd/netpolloverlay (the runtime's poller running ready
+# goroutines first-ready first; cmd/netpolloverlay/PROPOSAL.md): that
+# build fails if the toolchain's poller is not one the overlay knows.
+ARG POLLER_OVERLAY=0
+RUN overlay= && \
+    if [ "$POLLER_OVERLAY" = 1 ]; then \
+        go run ./cmd/netpolloverlay -o /tmp/overlay -goos "$TARGETOS" >/dev/null && \
+        overlay=-overlay=/tmp/overlay/overlay.json; \
+    elif [ "$POLLER_OVERLAY" != 0 ]; then \
+        echo "POLLER_OVERLAY=$POLLER_OVERLAY: want 0 (stock runtime) or 1" >&2; exit 1; \
+    fi && \
     CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -overlay /tmp/overlay/overlay.json -ldflags "-s -w -X main.version=$VERSION" -o /out/firsthop ./cmd/firsthop
+    go build -trimpath $overlay -ldflags "-s -w -X main.version=$VERSION" -o /out/firsthop ./cmd/firsthop
 RUN printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin\n' >/out/passwd && \
     printf 'root:x:0:\nnonroot:x:65532:\n' >/out/group
 

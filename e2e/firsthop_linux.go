@@ -15,10 +15,6 @@ import (
 // FirsthopPackage is the import path of the binary under test.
 const FirsthopPackage = "github.com/firsthop/firsthop/cmd/firsthop"
 
-// OverlayPackage writes the build overlay the release binary is built
-// with (see its doc).
-const OverlayPackage = "github.com/firsthop/firsthop/cmd/netpolloverlay"
-
 var firsthopBuild struct {
 	once sync.Once
 	dir  string
@@ -33,8 +29,8 @@ const BinaryEnv = "FIRSTHOP_E2E_BINARY"
 
 // FirsthopBinary returns the firsthop binary under test: $FIRSTHOP_E2E_BINARY
 // if set, else cmd/firsthop built once per test process as the Dockerfile
-// builds it, with the poller overlay of cmd/netpolloverlay (into a temporary
-// directory that TestMain removes).
+// builds it, with the stock Go runtime (into a temporary directory that
+// TestMain removes).
 func FirsthopBinary(t testing.TB) string {
 	t.Helper()
 	RequireE2E(t)
@@ -50,25 +46,11 @@ func FirsthopBinary(t testing.TB) string {
 		out := filepath.Join(firsthopBuild.dir, "firsthop")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		// As the Dockerfile builds it: with the poller overlay.
-		var stderr strings.Builder
-		gen := exec.CommandContext(ctx, "go", "run", OverlayPackage, "-o", filepath.Join(firsthopBuild.dir, "overlay"))
-		gen.Stderr = &stderr
-		ov, err := gen.Output()
-		if err != nil {
-			firsthopBuild.err = fmt.Errorf("go run %s: %w\n%s", OverlayPackage, err, stderr.String())
-			return
-		}
-		cmd := exec.CommandContext(ctx, "go", "build", "-overlay", strings.TrimSpace(string(ov)), "-o", out, FirsthopPackage)
+		// As the Dockerfile builds it by default: the stock runtime, no
+		// overlay (cmd/netpolloverlay is an opt-in experiment).
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, FirsthopPackage)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			firsthopBuild.err = fmt.Errorf("go build %s: %w\n%s", FirsthopPackage, err, b)
-			return
-		}
-		// go build ignores an overlay of files it does not read: check
-		// that this one took.
-		b, err := exec.CommandContext(ctx, out, "version", "-v").CombinedOutput()
-		if err != nil || !strings.Contains(string(b), "\npoller: first-ready first\n") {
-			firsthopBuild.err = fmt.Errorf("%s version -v: %v\n%s(want the overlay's poller: first-ready first)", out, err, b)
 			return
 		}
 		firsthopBuild.path = out

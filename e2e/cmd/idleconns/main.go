@@ -6,8 +6,15 @@
 // memory from /proc: before, after, and its peak (VmHWM), with the cost per
 // connection.
 //
+// -mode picks the kind of connection: http (HTTP/1.1 in the clear, the
+// default), tls (HTTP/1.1 over TLS) or h2 (HTTP/2 over TLS, one stream
+// used); the TLS modes need a listener that terminates TLS, as
+// examples/bench/tls.yaml's does, and -tls-cert-dir writes the
+// self-signed certificate that config reads before firsthop starts.
+//
 //	go build -o /tmp/firsthop ./cmd/firsthop
 //	go run ./e2e/cmd/idleconns -n 10000 -- /tmp/firsthop serve --config examples/bench.yaml --log-level warn
+//	go run ./e2e/cmd/idleconns -n 10000 -mode h2 -tls-cert-dir /tmp/peers-tls -- /tmp/firsthop serve --config examples/bench/tls.yaml --log-level warn
 //
 // It raises RLIMIT_NOFILE (firsthop, its child, inherits the limit), which
 // needs root beyond the hard limit, and spreads the connections over the
@@ -15,7 +22,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"flag"
 	"fmt"
@@ -38,12 +44,22 @@ func main() {
 	sources := flag.Int("sources", 4, "source addresses to spread the connections over (127.0.0.1 up)")
 	parallel := flag.Int("parallel", 64, "connections set up at a time")
 	settle := flag.Duration("settle", 3*time.Second, "how long to leave the connections idle before measuring")
+	mode := flag.String("mode", "http", "connection kind: http (HTTP/1.1 in the clear), tls (HTTP/1.1 over TLS) or h2 (HTTP/2 over TLS)")
+	certDir := flag.String("tls-cert-dir", "", "write a self-signed certificate for bench.local and localhost to DIR/cert.pem and DIR/key.pem first (empty: none)")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: idleconns [flags] -- FIRSTHOP-COMMAND...")
 		os.Exit(2)
 	}
+	dial, ok := dialers[*mode]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "idleconns: -mode %q: want http, tls or h2\n", *mode)
+		os.Exit(2)
+	}
 	raiseNoFile(uint64(*n + 4096))
+	if *certDir != "" {
+		writeCert(*certDir)
+	}
 	if *backend != "" {
 		startBackend(*backend)
 	}
@@ -56,13 +72,13 @@ func main() {
 	pid := cmd.Process.Pid
 	waitServing(*addr)
 	// Warm up on a few connections, then take the baseline.
-	warm := openIdle(*addr, 64, 8, 1)
+	warm := openIdle(dial, *addr, 64, 8, 1)
 	closeAll(warm)
 	time.Sleep(time.Second)
 	before := procStatus(pid)
 
 	began := time.Now()
-	conns := openIdle(*addr, *n, *parallel, *sources)
+	conns := openIdle(dial, *addr, *n, *parallel, *sources)
 	setup := time.Since(began)
 	time.Sleep(*settle)
 	after := procStatus(pid)
@@ -70,7 +86,7 @@ func main() {
 	if err := check(conns[:min(len(conns), 100)]); err != nil {
 		fail("after idling: %v", err)
 	}
-	fmt.Printf("idle connections: %d (set up in %s)\n", len(conns), setup.Round(time.Millisecond))
+	fmt.Printf("idle %s connections: %d (set up in %s)\n", *mode, len(conns), setup.Round(time.Millisecond))
 	fmt.Printf("firsthop VmRSS before: %d KiB, after: %d KiB, peak VmHWM: %d KiB\n",
 		before["VmRSS"], after["VmRSS"], after["VmHWM"])
 	fmt.Printf("per connection: %.1f KiB resident, %.1f KiB at peak\n",
@@ -132,10 +148,11 @@ func waitServing(addr string) {
 	fail("%s did not start accepting", addr)
 }
 
-// openIdle opens n connections (parallel at a time, from the given number
-// of source addresses), sends one request on each and reads the answer.
-func openIdle(addr string, n, parallel, sources int) []net.Conn {
-	conns := make([]net.Conn, n)
+// openIdle opens n connections with dial (parallel at a time, from the
+// given number of source addresses), sends one request on each and reads
+// the answer.
+func openIdle(dial dialer, addr string, n, parallel, sources int) []idleConn {
+	conns := make([]idleConn, n)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, parallel)
 	var mu sync.Mutex
@@ -147,9 +164,17 @@ func openIdle(addr string, n, parallel, sources int) []net.Conn {
 			defer wg.Done()
 			defer func() { <-sem }()
 			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i%sources))}}
-			c, err := d.Dial("tcp", addr)
+			tcp, err := d.Dial("tcp", addr)
+			var c idleConn
 			if err == nil {
-				err = roundTrip(c)
+				if c, err = dial(tcp); err != nil {
+					tcp.Close()
+				}
+			}
+			if err == nil {
+				if err = c.roundTrip(); err != nil {
+					c.Close()
+				}
 			}
 			if err != nil {
 				mu.Lock()
@@ -169,37 +194,16 @@ func openIdle(addr string, n, parallel, sources int) []net.Conn {
 	return conns
 }
 
-// roundTrip sends one keep-alive request on c and reads the answer.
-func roundTrip(c net.Conn) error {
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	defer c.SetDeadline(time.Time{})
-	if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: bench.local\r\n\r\n"); err != nil {
-		return err
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return nil
-}
-
-func check(conns []net.Conn) error {
+func check(conns []idleConn) error {
 	for _, c := range conns {
-		if err := roundTrip(c); err != nil {
+		if err := c.roundTrip(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func closeAll(conns []net.Conn) {
+func closeAll(conns []idleConn) {
 	for _, c := range conns {
 		if c != nil {
 			c.Close()
