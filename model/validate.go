@@ -16,7 +16,11 @@ import (
 //   - no two routes have the same host, path type and path (for PathPrefix,
 //     the same [PrefixPath]);
 //   - the default backend, when named, is defined;
-//   - every certificate has a parsed leaf.
+//   - every certificate has a parsed leaf;
+//   - every policy has a name, no two the same one, and at least one rule;
+//     no prefix is both allowed and denied; limits are at least 1 request,
+//     per second or per minute, their status 429 or 503; every policy a
+//     route names is defined.
 //
 // The error, prefixed "invalid routing table: ", lists every broken rule,
 // joined by "; ". Endpoints are not checked: any address is one.
@@ -88,6 +92,7 @@ func (s *TableSpec) validate(knownRoutes bool) error {
 			break
 		}
 	}
+	errs = s.checkPolicies(errs)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid routing table: %s", strings.Join(errs, "; "))
 	}
