@@ -17,6 +17,7 @@ import (
 
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/echo"
+	"github.com/firsthop/firsthop/proxy/policy"
 )
 
 // Options configure a [Server]. Only Listeners is required.
@@ -64,8 +65,9 @@ type Server struct {
 	table     atomic.Pointer[Table]
 
 	transports transportPool
-	endpoints  endpointStates // shared by every table, by address
-	upgrades   connSet        // client connections tunnelled for an upgrade
+	endpoints  endpointStates  // shared by every table, by address
+	policies   policy.Registry // limiter state shared by every table
+	upgrades   connSet         // client connections tunnelled for an upgrade
 
 	mu         sync.Mutex
 	generation uint64 // of the last table published
@@ -124,7 +126,7 @@ func (s *Server) Apply(spec model.TableSpec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	began := time.Now()
-	t, err := newTable(spec, &s.endpoints, s.table.Load())
+	t, err := newTable(spec, &s.endpoints, s.table.Load(), &s.policies)
 	s.opts.Metrics.tableBuild(time.Since(began), err)
 	if err != nil {
 		return err
@@ -138,6 +140,7 @@ func (s *Server) Apply(spec model.TableSpec) error {
 	t.generation = s.generation
 	s.table.Store(t)
 	s.dropStaleEndpoints(spec)
+	s.policies.KeepOnly(t.policyList())
 	return nil
 }
 

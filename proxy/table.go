@@ -6,6 +6,7 @@ import (
 
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
+	"github.com/firsthop/firsthop/proxy/policy"
 )
 
 // Table is a compiled, immutable routing table. It is built whole by
@@ -21,8 +22,10 @@ type Table struct {
 	backends    map[string]*backend
 	defaultRule *pathRule  // nil without a default backend
 	certs       *certStore // nil without certificates
-	spec        model.TableSpec
-	generation  uint64 // set by the Server when it publishes the table
+	// policies are the compiled policies of spec, by name; nil when none.
+	policies   map[string]*policy.Policy
+	spec       model.TableSpec
+	generation uint64 // set by the Server when it publishes the table
 }
 
 // NewTable validates spec (see [model.TableSpec.Validate]) and compiles it.
@@ -31,7 +34,7 @@ type Table struct {
 // when a value is out of range. The spec's slices are not retained, except
 // through [Table.Spec].
 func NewTable(spec model.TableSpec) (*Table, error) {
-	return newTable(spec, &endpointStates{}, nil)
+	return newTable(spec, &endpointStates{}, nil, &policy.Registry{})
 }
 
 // newTable is NewTable with endpoint state shared with other tables. A
@@ -40,9 +43,11 @@ func NewTable(spec model.TableSpec) (*Table, error) {
 // that a table that differs from the last in a few backends (an endpoint
 // change in a large cluster) costs little more than those few. Routes that
 // are the very routes of prev (the same slice) were validated there, and
-// prev's router is rebound to the new backends. prev may be nil.
-func newTable(spec model.TableSpec, states *endpointStates, prev *Table) (*Table, error) {
-	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes)
+// prev's router is rebound to the new backends, when the policies they
+// name are unchanged too. prev may be nil. Policies are compiled by
+// policies, which keeps their limiter state across tables.
+func newTable(spec model.TableSpec, states *endpointStates, prev *Table, policies *policy.Registry) (*Table, error) {
+	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes) && samePolicies(prev.spec.Policies, spec.Policies)
 	var err error
 	if routesKept {
 		err = spec.ValidateKnownRoutes()
@@ -72,10 +77,15 @@ func newTable(spec model.TableSpec, states *endpointStates, prev *Table) (*Table
 		t.defaultRule = &pathRule{backend: t.backends[spec.DefaultBackend], label: "default"}
 	}
 	t.certs = newCertStore(spec.Certificates)
+	if routesKept {
+		t.policies = prev.policies
+	} else {
+		t.policies = compilePolicies(spec.Policies, policies)
+	}
 	if routesKept && prev.router != nil {
 		t.router = prev.router.rebind(t.backends)
 	} else {
-		t.router = newRouter(spec.Routes, t.backends)
+		t.router = newRouter(spec.Routes, t.backends, t.policies)
 	}
 	return t, nil
 }
