@@ -1,11 +1,15 @@
 package proxy
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"slices"
 	"strconv"
 	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/policy"
@@ -125,8 +129,19 @@ func (st *requestState) releasePolicies() {
 // limit's status with Retry-After, and a body naming the policy.
 func (h *handler) refuse(w http.ResponseWriter, st *requestState, p *policy.Policy, v policy.Verdict) {
 	st.refusedBy, st.refusal = p.Name, v.Reason
+	h.metrics.policyRefusal(h.listener, st.route, p.Name, v.Reason)
 	if v.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(v.RetryAfter))
 	}
 	plainError(w, v.Status, "refused by policy "+strconv.Quote(p.Name)+": "+v.Why)
+}
+
+// policyRefusal counts a request policy refused for reason.
+func (m *Metrics) policyRefusal(listener, route, policyName string, reason policy.Reason) {
+	if m == nil {
+		return
+	}
+	m.policyRefusals.Add(context.Background(), 1, metric.WithAttributes(
+		attribute.String("listener", listener), attribute.String("route", route),
+		attribute.String("policy", policyName), attribute.String("reason", reason.String())))
 }
