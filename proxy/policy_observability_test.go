@@ -54,7 +54,7 @@ func TestPolicyObservability(t *testing.T) {
 	exp := scrape(t, p)
 	for series, want := range map[string]string{
 		`firsthop_policy_refusals_total{listener="public",policy="office",reason="denied",route="app.test/admin Prefix"}`: "1",
-		`firsthop_policy_refusals_total{listener="public",policy="api-limit",reason="rate_limited",route="*/ Prefix"}`:     "1",
+		`firsthop_policy_refusals_total{listener="public",policy="api-limit",reason="rate_limited",route="*/ Prefix"}`:    "1",
 	} {
 		if got := metricValue(exp, series); got != want {
 			t.Errorf("%s = %q, want %s", series, got, want)
@@ -142,4 +142,3 @@ func getJSONReq(t *testing.T, req *http.Request, v any) {
 		t.Fatalf("%s: %v\n%s", req.URL, err, body)
 	}
 }
-
