@@ -162,7 +162,6 @@ func TestTranslatePolicies(t *testing.T) {
 	}
 }
 
-
 // FuzzPolicyAnnotations: whatever the annotations hold, the policy made is
 // one the model accepts, a malformed value fails closed, and an allowlist
 // parsed never admits more than its own prefixes.
