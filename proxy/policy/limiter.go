@@ -14,11 +14,13 @@ import (
 // [BytesPerClient] each, per limited policy.
 const DefaultMaxClients = 1 << 16
 
-// BytesPerClient bounds what one client's entry costs, map overhead
-// included (BenchmarkLimiterMemory measures about 84 bytes for a million
-// clients kept, 130 for a flood held to the default bound): at the default
-// bound a limited policy's state stays under 8 MiB.
-const BytesPerClient = 128
+// BytesPerClient bounds what one client's entry costs, map overhead and
+// slack included: BenchmarkLimiterMemory measures about 84 bytes a client
+// for a million clients kept, and 171 for a flood held to the default
+// bound (the maps keep room for a full shard), so that a limited policy's
+// state stays near 10 MiB and under DefaultMaxClients * BytesPerClient
+// (11.5 MiB).
+const BytesPerClient = 176
 
 // shards is how many independently locked parts a Limiter's state is in,
 // so that one client's requests never wait for many others'.
