@@ -2,8 +2,6 @@ package proxy
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"testing"
 	"time"
@@ -33,24 +31,8 @@ func BenchmarkHandlerPolicy(b *testing.B) {
 }
 
 func benchmarkHandlerPolicy(b *testing.B, p model.Policy) {
-	srv := NewServer(Options{})
 	spec := benchSpec(fixedBackend(b))
 	spec.Policies = []model.Policy{p}
 	spec.Routes[0].Policies = []string{p.Name}
-	if err := srv.Apply(spec); err != nil {
-		b.Fatal(err)
-	}
-	h := newHandler(srv.table.Load, handlerOptions{listener: "bench", log: srv.log})
-	req := httptest.NewRequest(http.MethodGet, "http://bench.local/", nil)
-	req.RemoteAddr = "192.0.2.10:40000"
-	req.Header.Set("User-Agent", "bench")
-	w := &discardResponseWriter{h: http.Header{}}
-	b.ReportAllocs()
-	for b.Loop() {
-		clear(w.h)
-		h.ServeHTTP(w, req)
-		if w.status != http.StatusOK {
-			b.Fatalf("status %d", w.status)
-		}
-	}
+	benchmarkHandlerSpec(b, nil, spec)
 }
