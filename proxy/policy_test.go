@@ -302,3 +302,64 @@ func TestPolicyStateSurvivesReload(t *testing.T) {
 		t.Errorf("after the limit changed: %d, want 200", status)
 	}
 }
+
+// TestPolicyOnNetHTTPPath checks a listener the fast loop does not serve
+// (h2c: every request goes through net/http's server) the same way.
+func TestPolicyOnNetHTTPPath(t *testing.T) {
+	t.Parallel()
+	b := startCountingBackend(t)
+	office := model.Policy{Name: "office-only", Allow: prefixList("203.0.113.0/24")}
+	p := startProxyWith(t, policySpec(b, true, []model.Policy{office, oncePerMinute("api-limit")}, "office-only", "api-limit"),
+		Options{Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0", H2C: true}}})
+	for _, tc := range []struct {
+		client string
+		want   int
+	}{{"198.51.100.1", 403}, {"203.0.113.7", 200}, {"203.0.113.7", 429}} {
+		if status, _, _ := getAs(t, p.addr, nil, tc.client); status != tc.want {
+			t.Errorf("client %s: %d, want %d", tc.client, status, tc.want)
+		}
+	}
+}
+
+// TestPolicyPlaceGivenBackWhenClientLeaves: a client that hangs up while
+// its request waits on the backend does not keep its place in flight.
+func TestPolicyPlaceGivenBackWhenClientLeaves(t *testing.T) {
+	t.Parallel()
+	b := startCountingBackend(t)
+	p := startProxy(t, policySpec(b, true, []model.Policy{{Name: "one-at-once", MaxConcurrent: 1}}, "one-at-once"), listen.Policy{})
+	gate := b.hold()
+	open := sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(open)
+	c, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "GET /x HTTP/1.1\r\nHost: app.test\r\nX-Forwarded-For: 198.51.100.1\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for b.waiting.Load() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the request did not reach the backend")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if status, _, _ := getAs(t, p.addr, nil, "198.51.100.1"); status != http.StatusTooManyRequests {
+		t.Fatalf("second request in flight: %d, want 429", status)
+	}
+	c.Close()
+	b.mu.Lock()
+	b.gate = nil
+	b.mu.Unlock()
+	open()
+	for {
+		status, _, _ := getAs(t, p.addr, nil, "198.51.100.1")
+		if status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the client left: still %d, want the place given back", status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
