@@ -30,6 +30,7 @@ func (d *decoder) check(p *parsed, opts Options) {
 	d.checkListeners(p)
 	d.checkBackends(p)
 	d.checkRoutes(p)
+	d.checkPolicies(p)
 	if !opts.Ingress && p.certsAt == nil {
 		for _, l := range p.listeners {
 			if l.TLS {

@@ -31,6 +31,7 @@ type parsed struct {
 
 	routes   []routeAt
 	backends []backendAt
+	policies []policyAt
 
 	defaultBackend string
 	defaultAt      *yaml.Node
@@ -41,7 +42,7 @@ type parsed struct {
 }
 
 // topKeys are the keys of the file's top-level mapping.
-var topKeys = []string{"node", "zone", "admin", "listeners", "clientIP", "forwardedHeaders", "tls", "routes", "backends", "defaultBackend"}
+var topKeys = []string{"node", "zone", "admin", "listeners", "clientIP", "forwardedHeaders", "tls", "routes", "backends", "defaultBackend", "policies"}
 
 // ingressOnlyFromAPI are the top-level keys that Kubernetes mode takes from
 // Ingress resources instead of the file.
@@ -82,6 +83,9 @@ func (d *decoder) top(root *yaml.Node, opts Options) *parsed {
 	}
 	if n := f.value("tls"); n != nil {
 		d.tlsSettings(n, p)
+	}
+	if n := f.value("policies"); n != nil {
+		d.policies(n, "policies", p)
 	}
 	if opts.Ingress {
 		for _, k := range ingressOnlyFromAPI {
@@ -169,6 +173,9 @@ func (p *parsed) build() *Config {
 	}
 	for _, b := range p.backends {
 		cfg.Table.Backends = append(cfg.Table.Backends, b.Backend)
+	}
+	for _, pol := range p.policies {
+		cfg.Table.Policies = append(cfg.Table.Policies, pol.Policy)
 	}
 	return cfg
 }

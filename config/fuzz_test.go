@@ -18,6 +18,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range errorCases {
 		f.Add([]byte(tc.yaml), tc.opts.Ingress)
 	}
+	f.Add([]byte(issuePolicies), false)
 	paths, _ := filepath.Glob("testdata/*.yaml")
 	paths = append(paths, filepath.Join("..", "examples", "standalone.yaml"))
 	for _, p := range paths {
@@ -136,6 +137,16 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 			t.Fatalf("duplicate route %+v", r)
 		}
 		routes[k] = true
+	}
+	if len(cfg.Table.Policies) > 0 {
+		if err := cfg.Table.Validate(); err != nil {
+			t.Fatalf("a file with policies parsed into a table the model refuses: %v", err)
+		}
+	}
+	for _, l := range cfg.Listeners {
+		if missing := cfg.Table.UndefinedPolicies(l.Policies); len(missing) > 0 {
+			t.Fatalf("listener %q names undefined policies %v", l.Name, missing)
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ func (d *decoder) lint(p *parsed) {
 	for _, l := range p.listeners {
 		d.lintListener(l)
 	}
+	d.lintPolicies(p)
 	used := map[string]bool{p.defaultBackend: true}
 	for _, r := range p.routes {
 		used[r.Backend] = true

@@ -22,6 +22,8 @@ type listenerAt struct {
 	// cidrItems is how many trustedCIDRs items were written, good or bad.
 	cidrItems int
 	tlsAt     *yaml.Node // nil when tls is not set
+	// policyRefs are the policies named, where they are written.
+	policyRefs []policyRef
 }
 
 // listeners decodes the listeners list.
@@ -40,7 +42,7 @@ func (d *decoder) listeners(n *yaml.Node, path string, p *parsed) {
 // listener decodes one listener. ok is false when it has no usable name.
 func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 	f, ok := d.mapping(n, path, "a listener", "name", "address", "publicPort", "proxyProtocol", "accessLog",
-		"tls", "h2c", "timeouts", "maxHeaderBytes", "http2")
+		"tls", "h2c", "timeouts", "maxHeaderBytes", "http2", "policies")
 	if !ok {
 		return l, false
 	}
@@ -83,6 +85,10 @@ func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 		if n, ok := d.integer(v, f.sub("maxHeaderBytes"), 1024, 1<<20); ok {
 			l.MaxHeaderBytes = n
 		}
+	}
+	if v := f.value("policies"); v != nil {
+		l.policyRefs = d.policyNames(v, f.sub("policies"))
+		l.Policies = names(l.policyRefs)
 	}
 	if v := f.value("http2"); v != nil {
 		if h, ok := d.mapping(v, f.sub("http2"), "HTTP/2 settings", "maxConcurrentStreams"); ok {

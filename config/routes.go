@@ -1,6 +1,8 @@
 package config
 
 import (
+	"slices"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/firsthop/firsthop/model"
@@ -12,6 +14,8 @@ type routeAt struct {
 	path      string     // "routes[i].paths[j]"
 	at        *yaml.Node // the paths item
 	backendAt *yaml.Node
+	// policyRefs are the host's policies then the path's, where written.
+	policyRefs []policyRef
 
 	// matchOK is false when host, path or pathType is bad: the route is
 	// kept only to check its backend reference.
@@ -31,7 +35,7 @@ func (d *decoder) routes(n *yaml.Node, path string, p *parsed) {
 
 // route decodes one routes item: a host and its paths.
 func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
-	f, ok := d.mapping(n, path, "a route", "host", "paths")
+	f, ok := d.mapping(n, path, "a route", "host", "paths", "policies")
 	if !ok {
 		return
 	}
@@ -45,6 +49,10 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 				hostOK = false
 			}
 		}
+	}
+	var hostPolicies []policyRef
+	if v := f.value("policies"); v != nil {
+		hostPolicies = d.policyNames(v, f.sub("policies"))
 	}
 	v := f.value("paths")
 	if v == nil {
@@ -61,6 +69,8 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 	for i, item := range items {
 		if r, ok := d.routePath(item, index(f.sub("paths"), i)); ok {
 			r.Host, r.matchOK = host, r.matchOK && hostOK
+			r.policyRefs = append(slices.Clip(hostPolicies), r.policyRefs...)
+			r.Policies = names(r.policyRefs)
 			p.routes = append(p.routes, r)
 		}
 	}
@@ -69,7 +79,7 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 // routePath decodes one paths item. ok is false when its backend is
 // missing or bad; r.matchOK is false when its path or pathType is.
 func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
-	f, ok := d.mapping(n, path, "a path", "path", "pathType", "backend", "timeout", "allowTrace", "keepEncodedSlashes")
+	f, ok := d.mapping(n, path, "a path", "path", "pathType", "backend", "timeout", "allowTrace", "keepEncodedSlashes", "policies")
 	if !ok {
 		return r, false
 	}
@@ -103,6 +113,9 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 	}
 	if v := f.value("keepEncodedSlashes"); v != nil {
 		r.KeepEncodedSlashes, _ = d.boolean(v, f.sub("keepEncodedSlashes"))
+	}
+	if v := f.value("policies"); v != nil {
+		r.policyRefs = d.policyNames(v, f.sub("policies"))
 	}
 	v := f.value("backend")
 	if v == nil {

@@ -81,6 +81,14 @@
 // KeepEncodedSlashes for each of its routes; another value than "true" or
 // "false" is reported and passed over.
 //
+// The Ingress's policy annotations (firsthop.io/allow-source-range and the
+// others of policy.go, and ingress-nginx's names with ingress-nginx's
+// meaning) make one model.Policy, named "Ingress NAMESPACE/NAME", that
+// each of its routes names. A malformed one fails closed: the policy
+// refuses every client (model.DenyAll), and the problem is reported. The
+// table's policies are Options.Base's (the config file's, which its
+// listeners name and which are checked first) and then these.
+//
 // # TLS
 //
 // Each spec.tls entry of an Ingress served loads the Secret it names from

@@ -72,8 +72,10 @@ type Options struct {
 	// Base holds what the table takes from elsewhere than Ingresses: Node,
 	// Zone, ClientIP and Headers are copied into the result, and its
 	// Certificates (from the config file) come before those of the
-	// Ingresses, so that its first one is the default certificate. Its
-	// Routes, Backends and DefaultBackend are ignored.
+	// Ingresses, so that its first one is the default certificate; its
+	// Policies (which the config file's listeners name) come before those
+	// of the Ingresses' annotations. Its Routes, Backends and
+	// DefaultBackend are ignored.
 	Base model.TableSpec
 
 	// ControllerName is the IngressClass spec.controller value this

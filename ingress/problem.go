@@ -84,6 +84,13 @@ const (
 	// firsthop.io/keep-encoded-slashes annotation is neither "true" nor
 	// "false"; the option stays off.
 	ReasonInvalidRouteOption = "InvalidRouteOption"
+	// ReasonInvalidPolicy: a policy annotation (firsthop.io/allow-source-range,
+	// nginx.ingress.kubernetes.io/limit-rps, ...) is malformed; the
+	// Ingress fails closed: every route of it answers 403.
+	ReasonInvalidPolicy = "InvalidPolicyAnnotation"
+	// ReasonPolicyAnnotationConflict: a policy setting is given both in
+	// firsthop's spelling and in ingress-nginx's; firsthop's is used.
+	ReasonPolicyAnnotationConflict = "PolicyAnnotationConflict"
 	// ReasonInvalidTLS: a spec.tls entry has an invalid host; the entry is
 	// not used (its hosts get the default certificate), the routes are
 	// served.

@@ -66,6 +66,10 @@ type plan struct {
 	// duplicates.
 	problems []Problem
 
+	// policies are those the accepted Ingresses' annotations make (see
+	// ingressPolicy), Ingresses oldest first.
+	policies []model.Policy
+
 	// certs are the certificates of the accepted Ingresses' spec.tls,
 	// Ingresses oldest first.
 	certs []model.Certificate
@@ -83,7 +87,7 @@ type plan struct {
 }
 
 // spec returns the table of p, with the Node, Zone, ClientIP and Headers of
-// base, base's certificates before the Ingresses' (so that the first of
+// base, base's policies before the Ingresses', base's certificates before the Ingresses' (so that the first of
 // base's is the default), and each backend's endpoints from eps.
 func (p *plan) spec(base model.TableSpec, eps func(*backendPlan) []model.Endpoint) model.TableSpec {
 	spec := model.TableSpec{
@@ -96,6 +100,12 @@ func (p *plan) spec(base model.TableSpec, eps func(*backendPlan) []model.Endpoin
 	}
 	if len(base.Certificates)+len(p.certs) > 0 {
 		spec.Certificates = append(slices.Clip(base.Certificates), p.certs...)
+	}
+	// The config file's policies come first: its listeners name them, and
+	// no Ingress can lift a listener's (they are checked first).
+	spec.Policies = p.policies
+	if len(base.Policies) > 0 {
+		spec.Policies = append(slices.Clip(base.Policies), p.policies...)
 	}
 	if len(p.backends) > 0 {
 		spec.Backends = make([]model.Backend, len(p.backends))
@@ -240,6 +250,11 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		}
 	}
 	allowTrace, keepEncodedSlashes, optionProblems := routeOptions(ing)
+	pol, policyProblems := ingressPolicy(ing)
+	var policies []string
+	if pol != nil {
+		policies = []string{pol.Name}
+	}
 	for i := range ing.Spec.Rules {
 		rule := &ing.Spec.Rules[i]
 		host, err := canonicalHost(rule.Host)
@@ -263,7 +278,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 			}
 			cands = append(cands, candidate{
 				route: model.Route{Host: host, Path: path, PathType: typ,
-					AllowTrace: allowTrace, KeepEncodedSlashes: keepEncodedSlashes},
+					AllowTrace: allowTrace, KeepEncodedSlashes: keepEncodedSlashes, Policies: policies},
 				backend: hp.Backend.Service,
 				regex:   regex,
 			})
@@ -275,6 +290,10 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 	}
 	p.accepted = append(p.accepted, self)
 	p.report(optionProblems...)
+	p.report(policyProblems...)
+	if pol != nil {
+		p.policies = append(p.policies, *pol)
+	}
 	p.addTLS(ing)
 
 	for _, c := range cands {

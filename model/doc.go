@@ -3,7 +3,8 @@
 // ([Certificate]), and the routing table ([TableSpec]): routes ([Route]),
 // backends ([Backend]) with their endpoints ([Endpoint], [NamedEndpoint])
 // and policies ([PassiveHealth], [ResolvePolicy], [Locality]), and the
-// forwarding headers written ([ForwardedHeaders]). [TableSpec.Validate] is
+// forwarding headers written ([ForwardedHeaders]), and the client-address
+// policies ([Policy]) routes and listeners name. [TableSpec.Validate] is
 // the one place the model's rules live; [CanonicalHost], [CleanPath] and
 // [PrefixPath] are the forms hosts and paths are compared in.
 //

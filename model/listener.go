@@ -31,6 +31,10 @@ type ListenerSpec struct {
 	// H2C accepts HTTP/2 without TLS (prior knowledge) on a plain listener.
 	H2C bool
 
+	// Policies name policies of the table (see [Policy]) checked for
+	// every request on this listener, before the route's.
+	Policies []string
+
 	// Limits; zero means the default named.
 	ReadHeaderTimeout    time.Duration // DefaultReadHeaderTimeout
 	IdleTimeout          time.Duration // DefaultIdleTimeout

@@ -41,6 +41,10 @@ type TableSpec struct {
 	// Certificates are what TLS listeners serve, chosen by SNI; the first
 	// is the default for clients that send no (or an unknown) server name.
 	Certificates []Certificate
+
+	// Policies are the client-address policies routes and listeners name
+	// (see [Policy]).
+	Policies []Policy
 }
 
 // Route maps one host and path to a backend, with Kubernetes Ingress
@@ -80,6 +84,12 @@ type Route struct {
 	// when either route keeps encoded slashes, so "%2F" cannot carry a
 	// request into or out of such a route.
 	KeepEncodedSlashes bool
+
+	// Policies name the policies of TableSpec.Policies checked for every
+	// request of the route, in order: the producer has merged the host's
+	// and the path's, host first. A listener's policies are checked before
+	// them.
+	Policies []string
 }
 
 // PathType says how a Route's Path is compared with the request path.

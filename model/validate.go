@@ -15,7 +15,11 @@ import (
 //   - every route names a defined backend;
 //   - no two routes have the same [RouteKey];
 //   - the default backend, when named, is defined;
-//   - every certificate has a parsed leaf.
+//   - every certificate has a parsed leaf;
+//   - every policy has a name, no two the same one, and at least one rule;
+//     no prefix is both allowed and denied; limits are at least 1 request,
+//     per second or per minute, their status 429 or 503; every policy a
+//     route names is defined.
 //
 // The error, prefixed "invalid routing table: ", lists every broken rule,
 // joined by "; ". Endpoints are not checked: any address is one.
@@ -80,6 +84,7 @@ func (s *TableSpec) validate(knownRoutes bool) error {
 			break
 		}
 	}
+	errs = s.checkPolicies(errs)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid routing table: %s", strings.Join(errs, "; "))
 	}

@@ -17,6 +17,9 @@ import (
 //	x_forwarded_for              X-Forwarded-For as received, lines joined
 //	method, host, path, status, bytes, duration_ms
 //	backend, endpoint, tier      "" when no backend was chosen
+//	policy, policy_action        on a refused request only: the policy that
+//	                             refused it and why (denied, rate_limited,
+//	                             concurrency_limited)
 func (h *handler) logAccess(r *http.Request, st *requestState, d time.Duration) {
 	clientIP, source := "", ""
 	if st.fwd.res.Client.IsValid() {
@@ -36,7 +39,7 @@ func (h *handler) logAccess(r *http.Request, st *requestState, d time.Duration) 
 			endpoint = st.endpoint.Addr.String()
 		}
 	}
-	h.accessLog.LogAttrs(context.Background(), slog.LevelInfo, "access",
+	attrs := []slog.Attr{
 		slog.String("listener", h.listener),
 		slog.String("client_ip", clientIP),
 		slog.String("client_ip_source", source),
@@ -52,5 +55,9 @@ func (h *handler) logAccess(r *http.Request, st *requestState, d time.Duration) 
 		slog.String("backend", backend),
 		slog.String("endpoint", endpoint),
 		slog.String("tier", tier),
-	)
+	}
+	if st.refusedBy != "" {
+		attrs = append(attrs, slog.String("policy", st.refusedBy), slog.String("policy_action", st.refusal.String()))
+	}
+	h.accessLog.LogAttrs(context.Background(), slog.LevelInfo, "access", attrs...)
 }

@@ -107,8 +107,13 @@ func BenchmarkHandler(b *testing.B) {
 }
 
 func benchmarkHandler(b *testing.B, m *Metrics) {
+	benchmarkHandlerSpec(b, m, benchSpec(fixedBackend(b)))
+}
+
+// benchmarkHandlerSpec is benchmarkHandler serving spec.
+func benchmarkHandlerSpec(b *testing.B, m *Metrics, spec model.TableSpec) {
 	srv := NewServer(Options{Metrics: m})
-	if err := srv.Apply(benchSpec(fixedBackend(b))); err != nil {
+	if err := srv.Apply(spec); err != nil {
 		b.Fatal(err)
 	}
 	h := newHandler(srv.table.Load, handlerOptions{listener: "bench", log: srv.log, metrics: m})

@@ -21,6 +21,8 @@ type debugTable struct {
 	Routes         []debugRoute   `json:"routes"`
 	DefaultBackend string         `json:"defaultBackend,omitempty"`
 	Backends       []debugBackend `json:"backends"`
+	// Policies are the table's policies; routes name theirs.
+	Policies []debugPolicy `json:"policies"`
 }
 
 type debugRoute struct {
@@ -28,6 +30,9 @@ type debugRoute struct {
 	Path     string `json:"path"`
 	PathType string `json:"pathType"`
 	Backend  string `json:"backend"`
+	// Policies are the route's, in the order they are checked (after
+	// the listener's).
+	Policies []string `json:"policies,omitempty"`
 }
 
 type debugBackend struct {
@@ -74,7 +79,7 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 		out.Sources = append(out.Sources, h.String())
 	}
 	for _, r := range t.spec.Routes {
-		out.Routes = append(out.Routes, debugRoute{Host: r.Host, Path: r.Path, PathType: r.PathType.String(), Backend: r.Backend})
+		out.Routes = append(out.Routes, debugRoute{Host: r.Host, Path: r.Path, PathType: r.PathType.String(), Backend: r.Backend, Policies: r.Policies})
 	}
 	now := time.Now()
 	for _, b := range t.backends {
@@ -94,6 +99,7 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 		out.Backends = append(out.Backends, db)
 	}
 	slices.SortFunc(out.Backends, func(a, b debugBackend) int { return strings.Compare(a.Name, b.Name) })
+	out.Policies = debugPolicies(t)
 	writeJSON(w, out)
 }
 
@@ -109,6 +115,9 @@ type debugDecision struct {
 	Source      string     `json:"source"`
 	Stopped     string     `json:"stopped"`
 	Explanation string     `json:"explanation"`
+	// Policies are the verdicts of every policy that applies to the
+	// request the query describes (listener, host, path), on Client.
+	Policies []debugVerdict `json:"policies"`
 }
 
 type debugHop struct {
@@ -122,6 +131,8 @@ type debugHop struct {
 // "peer" (an IP address, as if the request had come from there) or else at
 // the caller's own address; "proxy" names a PROXY header source instead.
 // The request's own Forwarded and X-Forwarded-For headers are walked.
+// The policies that apply to a request on the listener "listener" for
+// "host" and "path" (default "/") are explained for the client found.
 func (s *Server) debugClientIP(w http.ResponseWriter, r *http.Request) {
 	t := s.table.Load()
 	if t == nil {
@@ -162,6 +173,11 @@ func (s *Server) debugClientIP(w http.ResponseWriter, r *http.Request) {
 		out.Hops = append(out.Hops, debugHop{Address: hop.Addr.String(), Trusted: t.clientIP.Trusted(hop.Addr), Element: hop.Element})
 	}
 	out.Explanation = explain(res, out)
+	path := q.Get("path")
+	if path == "" {
+		path = "/"
+	}
+	out.Policies = s.debugPolicyVerdicts(t, res.Client, q.Get("listener"), q.Get("host"), path)
 	writeJSON(w, out)
 }
 

@@ -14,10 +14,14 @@
 //     specific host, then the first matching path, else the default
 //     backend). A path that backends could read as another route's is
 //     refused.
-//  3. Pick: the backend's endpoints are tried by locality tier (this node,
+//  3. Check the policies (package proxy/policy): the listener's, then the
+//     route's, on the resolved client address; any one refuses (403, or
+//     the limit's status with Retry-After) and the request goes no
+//     further. A route and listener without policies cost nothing here.
+//  4. Pick: the backend's endpoints are tried by locality tier (this node,
 //     this zone, any), skipping those passive health has ejected and those
 //     at their in-flight cap.
-//  4. Forward: the request goes to the endpoint with the forwarding headers
+//  5. Forward: the request goes to the endpoint with the forwarding headers
 //     the table says to write and inbound ones removed, over the lean
 //     HTTP/1.1 path (package proxy/h1) or net/http's reverse proxy
 //     (HTTP/2, h2c, TLS, WebSocket upgrades); the answer, or an error the
@@ -26,10 +30,11 @@
 //
 // State that must outlive a table (endpoints' in-flight counts, passive
 // health, idle upstream connections) is kept by the [Server], by endpoint
-// address, not in the table.
+// address, not in the table; so is policies' limiter state, by policy name
+// and limits.
 //
 // Dependencies: proxy imports model and its sub-packages clientip, listen,
-// h1 and echo, the standard library, golang.org/x/net, OpenTelemetry and
+// policy, h1 and echo, the standard library, golang.org/x/net, OpenTelemetry and
 // Prometheus (metrics and traces), and chi (the admin router). It imports
 // neither config nor the Kubernetes side, and the sources of the model
 // (config, ingress) do not import it: cmd/firsthop wires them together.

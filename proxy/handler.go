@@ -21,6 +21,7 @@ import (
 	"github.com/firsthop/firsthop/proxy/clientip"
 	"github.com/firsthop/firsthop/proxy/h1"
 	"github.com/firsthop/firsthop/proxy/listen"
+	"github.com/firsthop/firsthop/proxy/policy"
 )
 
 // handler is the data plane of one listener: it resolves the client,
@@ -43,6 +44,10 @@ type handler struct {
 	// publicPort is the listener's [model.ListenerSpec.PublicPort].
 	publicPort uint16
 	ports      portStrings
+	// policyNames are the listener's [model.ListenerSpec.Policies];
+	// policyCache holds them compiled for the last table (see policiesOf).
+	policyNames []string
+	policyCache policyCache
 }
 
 // handlerOptions configure a handler beyond its table.
@@ -55,6 +60,7 @@ type handlerOptions struct {
 	upgrades    *connSet
 	bodyTimeout time.Duration
 	publicPort  uint16
+	policies    []string
 }
 
 type stateKey struct{}
@@ -97,6 +103,13 @@ type requestState struct {
 	// httputil.ReverseProxy, whose hooks find this state in the request
 	// context: it is then not recycled.
 	viaReverseProxy bool
+	// held are the policies whose places in flight the request holds (see
+	// applyPolicies), in heldBuf when few; refusedBy and refusal name the
+	// policy that refused it and why.
+	held      []*policy.Policy
+	heldBuf   [4]*policy.Policy
+	refusedBy string
+	refusal   policy.Reason
 	// x is the exchange of the lean path; scratch holds the forwarding
 	// header values it writes.
 	x       upstreamExchange
@@ -113,7 +126,7 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 	h := &handler{
 		listener: o.listener, table: table, log: o.log,
 		metrics: o.metrics, lm: o.metrics.forListener(o.listener), tracing: o.tracing, accessLog: o.accessLog,
-		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, publicPort: o.publicPort,
+		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, publicPort: o.publicPort, policyNames: o.policies,
 	}
 	h.rp = &httputil.ReverseProxy{
 		Rewrite:      h.rewrite,
@@ -246,6 +259,13 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		}
 	}
 	if rule == nil {
+		if lp := h.policiesOf(t); lp != nil {
+			ok := h.applyPolicies(w, st, lp)
+			st.releasePolicies()
+			if !ok {
+				return true
+			}
+		}
 		plainError(w, http.StatusNotFound, "no route for this host and path")
 		return true
 	}
@@ -258,6 +278,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	b := rule.backend
 	if st.fast != nil && !b.lean {
 		return false // the fast loop's requests have no Upgrade
+	}
+	if lp := h.policiesOf(t); lp != nil || rule.policies != nil {
+		st.route = rule.label
+		ok := h.applyPolicies(w, st, lp, rule.policies)
+		defer st.releasePolicies()
+		if !ok {
+			return true
+		}
 	}
 	st.backend, st.route = b, rule.label
 	st.up, st.tier, ok = b.pick(nil)

@@ -27,7 +27,7 @@ func sameListener(a, b model.ListenerSpec) bool {
 		a.TLS == b.TLS && a.H2C == b.H2C &&
 		a.ReadHeaderTimeout == b.ReadHeaderTimeout && a.IdleTimeout == b.IdleTimeout &&
 		a.RequestBodyTimeout == b.RequestBodyTimeout && a.MaxHeaderBytes == b.MaxHeaderBytes &&
-		a.MaxConcurrentStreams == b.MaxConcurrentStreams
+		a.MaxConcurrentStreams == b.MaxConcurrentStreams && slices.Equal(a.Policies, b.Policies)
 }
 
 // runningListener is a bound listener and the HTTP server on it.
@@ -81,7 +81,7 @@ func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
 		protocols.SetUnencryptedHTTP2(true)
 	}
 	ho := handlerOptions{listener: spec.Name, log: s.log, metrics: s.opts.Metrics, tracing: s.opts.Tracing,
-		upgrades: &s.upgrades, bodyTimeout: spec.RequestBodyTimeout, publicPort: spec.PublicPort}
+		upgrades: &s.upgrades, bodyTimeout: spec.RequestBodyTimeout, publicPort: spec.PublicPort, policies: spec.Policies}
 	if spec.AccessLog {
 		ho.accessLog = s.accessLog
 	}

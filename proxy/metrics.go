@@ -31,6 +31,7 @@ type Metrics struct {
 	hot            hotCounters // per request and per connection
 	duration       metric.Float64Histogram
 	upstreamErrors metric.Int64Counter
+	policyRefusals metric.Int64Counter
 	tableBuilds    metric.Int64Counter
 	tableBuildTime metric.Float64Histogram
 
@@ -66,6 +67,9 @@ func NewMetrics(mp metric.MeterProvider) (*Metrics, error) {
 	check(e)
 	m.upstreamErrors, e = m.meter.Int64Counter("firsthop.upstream.errors",
 		metric.WithDescription("Upstream exchanges that failed before a response, by backend and kind (connect, timeout, other)."))
+	check(e)
+	m.policyRefusals, e = m.meter.Int64Counter("firsthop.policy.refusals",
+		metric.WithDescription("Requests a policy refused, by listener, route, policy and reason (denied, rate_limited, concurrency_limited)."))
 	check(e)
 	m.tableBuilds, e = m.meter.Int64Counter("firsthop.table.builds",
 		metric.WithDescription("Routing-table builds, by result (ok, error)."))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firsthop/firsthop/model"
+	"github.com/firsthop/firsthop/proxy/policy"
 )
 
 // router maps a request's host and path to a backend with Kubernetes Ingress
@@ -41,9 +42,11 @@ type pathRule struct {
 	// allowTrace and keepEncodedSlashes are the route's Route.AllowTrace
 	// and Route.KeepEncodedSlashes.
 	allowTrace, keepEncodedSlashes bool
+	// policies are the route's Route.Policies, compiled; nil when none.
+	policies []*policy.Policy
 }
 
-func newRouter(routes []model.Route, backends map[string]*backend) *router {
+func newRouter(routes []model.Route, backends map[string]*backend, policies map[string]*policy.Policy) *router {
 	rt := &router{exact: map[string]*pathSet{}, wildcard: map[string]*pathSet{}}
 	for _, r := range routes {
 		p := r.Path
@@ -57,7 +60,7 @@ func newRouter(routes []model.Route, backends map[string]*backend) *router {
 		}
 		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend],
 			label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
-			allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes})
+			allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies)})
 	}
 	for _, s := range rt.exact {
 		s.sort()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/echo"
+	"github.com/firsthop/firsthop/proxy/policy"
 )
 
 // Options configure a [Server]. Only Listeners is required.
@@ -64,8 +65,9 @@ type Server struct {
 	table     atomic.Pointer[Table]
 
 	transports transportPool
-	endpoints  endpointStates // shared by every table, by address
-	upgrades   connSet        // client connections tunnelled for an upgrade
+	endpoints  endpointStates  // shared by every table, by address
+	policies   policy.Registry // limiter state shared by every table
+	upgrades   connSet         // client connections tunnelled for an upgrade
 
 	mu         sync.Mutex
 	generation uint64 // of the last table published
@@ -125,7 +127,8 @@ func (s *Server) Apply(spec model.TableSpec) error {
 	defer s.mu.Unlock()
 	began := time.Now()
 	t, err := newTable(spec, tableBuild{
-		states: &s.endpoints, transports: &s.transports, prev: s.table.Load(), generation: s.generation + 1,
+		states: &s.endpoints, transports: &s.transports, policies: &s.policies,
+		prev: s.table.Load(), generation: s.generation + 1,
 	})
 	s.opts.Metrics.tableBuild(time.Since(began), err)
 	if err != nil {
@@ -134,6 +137,7 @@ func (s *Server) Apply(spec model.TableSpec) error {
 	s.generation = t.generation
 	s.table.Store(t)
 	s.dropStaleEndpoints(spec)
+	s.policies.KeepOnly(t.policyList())
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
+	"github.com/firsthop/firsthop/proxy/policy"
 )
 
 // Table is a compiled, immutable routing table. It is built whole by
@@ -23,8 +24,10 @@ type Table struct {
 	backends    map[string]*backend
 	defaultRule *pathRule  // nil without a default backend
 	certs       *certStore // nil without certificates
-	spec        model.TableSpec
-	generation  uint64 // the Server's count of tables it built; 0 for NewTable's
+	// policies are the compiled policies of spec, by name; nil when none.
+	policies   map[string]*policy.Policy
+	spec       model.TableSpec
+	generation uint64 // the Server's count of tables it built; 0 for NewTable's
 }
 
 // NewTable validates spec (see [model.TableSpec.Validate]) and compiles it.
@@ -34,7 +37,7 @@ type Table struct {
 // through [Table.Spec]. The table has endpoint state and transports of its
 // own, shared with no other table, and generation 0.
 func NewTable(spec model.TableSpec) (*Table, error) {
-	return newTable(spec, tableBuild{states: &endpointStates{}, transports: &transportPool{}})
+	return newTable(spec, tableBuild{states: &endpointStates{}, transports: &transportPool{}, policies: &policy.Registry{}})
 }
 
 // tableBuild is what a table is built with beyond its spec: what it shares
@@ -44,6 +47,9 @@ type tableBuild struct {
 	states *endpointStates
 	// transports hands out the backends' http.Transport, by upstreamKey.
 	transports *transportPool
+	// policies compiles the spec's policies, keeping their limiter state
+	// across tables.
+	policies *policy.Registry
 	// prev is the table built before, whose compiled parts may be reused;
 	// nil for none.
 	prev *Table
@@ -51,16 +57,17 @@ type tableBuild struct {
 	generation uint64
 }
 
-// newTable is NewTable with endpoint state and transports shared with
-// other tables. A backend whose spec is the same as in b.prev (see
-// [sameBackend]), in a table for the same node and zone, is taken from
-// prev as it was compiled, so that a table that differs from the last in
-// a few backends (an endpoint change in a large cluster) costs little more
-// than those few. Routes that are the very routes of prev (the same slice)
-// were validated there, and prev's router is rebound to the new backends.
+// newTable is NewTable with endpoint state, transports and policy state
+// shared with other tables. A backend whose spec is the same as in b.prev
+// (see [sameBackend]), in a table for the same node and zone, is taken
+// from prev as it was compiled, so that a table that differs from the last
+// in a few backends (an endpoint change in a large cluster) costs little
+// more than those few. Routes that are the very routes of prev (the same
+// slice) were validated there, and prev's router is rebound to the new
+// backends, when the policies they name are unchanged too.
 func newTable(spec model.TableSpec, b tableBuild) (*Table, error) {
 	prev := b.prev
-	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes)
+	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes) && samePolicies(prev.spec.Policies, spec.Policies)
 	var err error
 	if routesKept {
 		err = spec.ValidateKnownRoutes()
@@ -91,10 +98,15 @@ func newTable(spec model.TableSpec, b tableBuild) (*Table, error) {
 		t.defaultRule = &pathRule{backend: t.backends[spec.DefaultBackend], label: "default"}
 	}
 	t.certs = newCertStore(spec.Certificates)
+	if routesKept {
+		t.policies = prev.policies
+	} else {
+		t.policies = compilePolicies(spec.Policies, b.policies)
+	}
 	if routesKept && prev.router != nil {
 		t.router = prev.router.rebind(t.backends)
 	} else {
-		t.router = newRouter(spec.Routes, t.backends)
+		t.router = newRouter(spec.Routes, t.backends, t.policies)
 	}
 	return t, nil
 }
