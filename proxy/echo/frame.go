@@ -55,9 +55,11 @@ func protocolError(format string, args ...any) error {
 	return &frameError{code: closeProtocolError, msg: fmt.Sprintf(format, args...)}
 }
 
-// readFrame reads one frame from r. A payload longer than max is refused
-// with a closeTooBig [frameError] before any of it is read, so a length
-// field cannot make it allocate more than max bytes. It checks what can
+// readFrame reads one frame from r. A data frame's payload longer than
+// max is refused with a closeTooBig [frameError] before any of it is read,
+// so a length field cannot make it allocate more than max bytes; a control
+// frame, which may come between the fragments of a message of any size,
+// is bounded by its own 125 bytes instead. It checks what can
 // be checked on one frame: no reserved bits (no extension is negotiated),
 // a known opcode, and control frames unfragmented and at most 125 bytes.
 // Whether the frame had to be masked is the caller's to decide. The error
@@ -100,7 +102,7 @@ func readFrame(r *bufio.Reader, max int) (frame, error) {
 	if isControl(f.opcode) && (!f.fin || n > maxControlPayload) {
 		return frame{}, protocolError("control frame %#x fragmented or longer than %d bytes", f.opcode, maxControlPayload)
 	}
-	if n > uint64(max) {
+	if !isControl(f.opcode) && n > uint64(max) {
 		return frame{}, &frameError{code: closeTooBig, msg: fmt.Sprintf("frame of %d bytes, more than %d", n, max)}
 	}
 	var mask [4]byte

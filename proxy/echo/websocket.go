@@ -124,7 +124,7 @@ func echoFrames(conn net.Conn, r *bufio.Reader) error {
 		if err := writeFrame(conn, frame{fin: true, opcode: msgOp, payload: msg}); err != nil {
 			return err
 		}
-		msgOp = 0
+		msgOp, msg = 0, msg[:0]
 	}
 }
 

@@ -142,6 +142,33 @@ func TestWebSocketEchoesMessages(t *testing.T) {
 	c.wantClose(closeNormal)
 }
 
+// TestWebSocketMessagesNearTheLimit: the 64 KiB bound is per message: a
+// message after a large one is echoed, and a ping between the fragments of
+// a message close to the bound is answered. (Before, the last message's
+// length counted against the next, which got 1009.)
+func TestWebSocketMessagesNearTheLimit(t *testing.T) {
+	t.Parallel()
+	c := openWebSocket(t)
+	for _, size := range []int{maxMessage, 10 << 10, maxMessage - 10, 1} {
+		msg := bytes.Repeat([]byte{'x'}, size)
+		c.send(frame{fin: true, opcode: opBinary, payload: msg})
+		if f := c.next(); f.opcode != opBinary || !bytes.Equal(f.payload, msg) {
+			t.Fatalf("message of %d bytes: echo opcode %#x, %d bytes", size, f.opcode, len(f.payload))
+		}
+	}
+	c.send(frame{opcode: opText, payload: bytes.Repeat([]byte{'y'}, maxMessage)})
+	c.send(frame{fin: true, opcode: opPing, payload: []byte("ping")})
+	if f := c.next(); f.opcode != opPong || string(f.payload) != "ping" {
+		t.Fatalf("ping inside a full message: %+v", f.opcode)
+	}
+	c.send(frame{fin: true, opcode: opContinuation})
+	if f := c.next(); f.opcode != opText || len(f.payload) != maxMessage {
+		t.Fatalf("full fragmented message: opcode %#x, %d bytes", f.opcode, len(f.payload))
+	}
+	c.send(frame{fin: true, opcode: opClose, payload: []byte{0x03, 0xe8}})
+	c.wantClose(closeNormal)
+}
+
 func TestWebSocketFailsBadInput(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
