@@ -269,7 +269,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusNotFound, "no route for this host and path")
 		return true
 	}
-	if r.Method == http.MethodTrace && !rule.allowTrace {
+	// Methods are case-sensitive, but a backend that folds them would
+	// take "trace" for TRACE: refuse every spelling.
+	if h1.EqualFoldASCII(r.Method, http.MethodTrace) && !rule.allowTrace {
 		// A TRACE answer echoes the request, cookies and credentials
 		// included, to any script that can make a browser send one.
 		plainError(w, http.StatusMethodNotAllowed, "TRACE is not allowed on this route")

@@ -21,6 +21,7 @@ func TestTraceIsRefusedUnlessTheRouteAllowsIt(t *testing.T) {
 		{"HTTP/1.1 TRACE (the fast loop) is refused", "TRACE /x HTTP/1.1\r\nHost: app.test\r\nCookie: s=1\r\nConnection: close\r\n\r\n", false},
 		{"HTTP/1.0 TRACE (net/http's path) is refused", "TRACE /x HTTP/1.0\r\nHost: app.test\r\n\r\n", false},
 		{"TRACE with a body (net/http's path) is refused", "TRACE /x HTTP/1.1\r\nHost: app.test\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi", false},
+		{"trace in lower case is refused too (some backends fold methods)", "trace /x HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n", false},
 		{"TRACE on the default backend is refused", "TRACE /x HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n", false},
 		{"TRACE on a route that allows it is forwarded (fast loop)", "TRACE /diag/x HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n", true},
 		{"TRACE on a route that allows it is forwarded (net/http)", "TRACE /diag/x HTTP/1.0\r\nHost: app.test\r\n\r\n", true},
