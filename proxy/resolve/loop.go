@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -110,13 +111,16 @@ func New(opts Options) *Loop {
 // bounded by its backend's timeout, so that the first requests find their
 // endpoints; names it already knows keep their last good answer without a
 // new lookup; names spec no longer uses are forgotten. Then apply is
-// called with spec, names expanded, and its error returned. spec stays
-// the loop's spec even when apply fails.
+// called with spec, names expanded, and its error returned. When apply
+// fails the loop goes back to the spec, addresses and names it had, so
+// that it keeps refreshing what is running (names looked up for the
+// refused spec are forgotten).
 //
 // The slices of spec must not be modified after the call.
 func (l *Loop) Update(ctx context.Context, spec model.TableSpec, self []netip.AddrPort, apply func(model.TableSpec) error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	oldBase, oldSelf, oldNames := l.base, l.self, maps.Clone(l.names)
 	l.base, l.self = spec, slices.Clone(self)
 	wanted := policies(spec)
 	for host := range l.names {
@@ -147,7 +151,16 @@ func (l *Loop) Update(ctx context.Context, spec model.TableSpec, self []netip.Ad
 	case l.wake <- struct{}{}:
 	default:
 	}
-	return apply(l.expanded())
+	if err := apply(l.expanded()); err != nil {
+		l.base, l.self, l.names = oldBase, oldSelf, oldNames
+		for host, p := range policies(oldBase) {
+			if n := l.names[host]; n != nil {
+				n.interval, n.timeout = p.Interval, p.Timeout
+			}
+		}
+		return err
+	}
+	return nil
 }
 
 // policies returns, for each name spec's backends use, the shortest

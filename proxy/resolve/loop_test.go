@@ -191,6 +191,33 @@ func TestLoopUpdateReturnsApplyError(t *testing.T) {
 	}
 }
 
+// TestLoopUpdateRefusedKeepsTheRunningNames: when apply refuses a new
+// spec, the loop goes on refreshing the names of the one that runs: a
+// later refresh publishes the running spec with the name's new answer.
+// (Before, the refused spec stayed the loop's, and the names only the
+// running spec used were forgotten.)
+func TestLoopUpdateRefusedKeepsTheRunningNames(t *testing.T) {
+	t.Parallel()
+	res := newFakeResolver()
+	res.set("api", "10.0.0.1")
+	res.set("other", "10.0.0.2")
+	var pub published
+	l := New(Options{Resolver: res, Logger: quiet, Publish: pub.apply})
+	ctx := context.Background()
+	if err := l.Update(ctx, namedSpec("api"), nil, pub.apply); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("refused")
+	if err := l.Update(ctx, namedSpec("other"), nil, func(model.TableSpec) error { return boom }); err != boom {
+		t.Fatalf("Update = %v, want %v", err, boom)
+	}
+	res.set("api", "10.0.0.9")
+	l.refresh(ctx, time.Now().Add(time.Hour))
+	if got := endpointAddrs(pub.last(), 0); !slices.Equal(got, []string{"10.0.0.9:80"}) {
+		t.Errorf("after a refused update and a refresh: %v, want api's new answer", got)
+	}
+}
+
 // TestLoopUpdateIsBounded: a resolver that never answers holds Update up
 // for the backend's timeout, not longer.
 func TestLoopUpdateIsBounded(t *testing.T) {
