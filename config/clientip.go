@@ -7,9 +7,14 @@ import (
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
-// defaultSources is clientIP.sources when it is not set.
+// defaultSources is clientIP.sources when it is not set: X-Forwarded-For
+// only, the header every common load balancer writes. A trusted proxy
+// that writes one of the two headers passes the other on as the client
+// sent it, so reading Forwarded by default would let any client behind
+// such a proxy (nginx, most cloud load balancers) pick its address with a
+// forged Forwarded header; Forwarded is read only when listed.
 func defaultSources() []clientip.Header {
-	return []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor}
+	return []clientip.Header{clientip.HeaderXForwardedFor}
 }
 
 // defaultHeaders is forwardedHeaders when nothing in it is set.

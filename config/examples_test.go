@@ -101,7 +101,7 @@ func TestStandaloneExamplesTrust(t *testing.T) {
 			proxyFrom:    []string{"10.0.0.5", "10.0.255.254"},
 			notProxyFrom: []string{"10.1.0.5", "203.0.113.7", "::1"},
 			untrusted:    []string{"10.0.0.5", "203.0.113.7"},
-			headers:      []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor},
+			headers:      []clientip.Header{clientip.HeaderXForwardedFor},
 			xff:          model.HeaderAppend,
 			forwarded:    model.HeaderAppend,
 			requests: []request{

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,8 @@ backends: [{name: b, endpoints: [{address: 127.0.0.1:9000}]}]
 			ProxyProtocol: listen.Policy{Mode: listen.ModeOff, HeaderTimeout: 5 * time.Second},
 		}},
 		Table: model.TableSpec{
-			ClientIP: clientip.Policy{Headers: []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor}},
+			// X-Forwarded-For only: Forwarded is read only when listed.
+			ClientIP: clientip.Policy{Headers: []clientip.Header{clientip.HeaderXForwardedFor}},
 			Headers:  model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend, XRealIP: true},
 			Routes:   []model.Route{{Path: "/", PathType: model.PathPrefix, Backend: "b"}},
 			Backends: []model.Backend{{
@@ -208,7 +210,7 @@ func TestStandaloneExample(t *testing.T) {
 	}
 	wantTable := model.TableSpec{
 		Node:     "demo", // so that /healthz/local answers 200
-		ClientIP: clientip.Policy{TrustedProxies: nil, Headers: []clientip.Header{clientip.HeaderForwarded, clientip.HeaderXForwardedFor}},
+		ClientIP: clientip.Policy{TrustedProxies: nil, Headers: []clientip.Header{clientip.HeaderXForwardedFor}},
 		Headers:  model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend, XRealIP: true},
 		Routes:   []model.Route{{Path: "/", PathType: model.PathPrefix, Backend: "echo"}},
 		Backends: []model.Backend{{Name: "echo", Locality: model.LocalityPreferLocal, Echo: true}},
@@ -260,7 +262,7 @@ func TestNullIsUnset(t *testing.T) {
 	t.Parallel()
 	const file = "listeners: [{name: a, address: 127.0.0.1:80, proxyProtocol: ~}]\nadmin: {address: }\nclientIP: {sources: null}\nnode:\n"
 	cfg := mustParse(t, "null.yaml", []byte(file), Options{})
-	if cfg.Admin.Address != DefaultAdminAddress || len(cfg.Table.ClientIP.Headers) != 2 || cfg.Node != "" {
+	if cfg.Admin.Address != DefaultAdminAddress || !slices.Equal(cfg.Table.ClientIP.Headers, defaultSources()) || cfg.Node != "" {
 		t.Errorf("config = %+v", cfg)
 	}
 }

@@ -25,12 +25,12 @@ const nginxLBIP = "192.0.2.20"
 // policyConfig is the config file of `firsthop ingress` in
 // TestIngressPolicies: k's (l4 behind HAProxy, PROXY v2 required from it)
 // with nginx's X-Forwarded-For believed, so that the l7Port listener
-// serves behind nginx. nginx writes only X-Forwarded-For and passes a
-// client's Forwarded header on untouched, so only X-Forwarded-For is read.
+// serves behind nginx. sources is left at its default, X-Forwarded-For
+// only: nginx writes X-Forwarded-For and passes a client's Forwarded
+// header on untouched, which must not be believed.
 func policyConfig(k *kube, nginx *Host) string {
 	return k.ingressConfig() + fmt.Sprintf(`clientIP:
   trustedProxies: [%s/32, %s/128]
-  sources: [x-forwarded-for]
 `, nginx.IPv4, nginx.IPv6)
 }
 
@@ -112,6 +112,8 @@ func TestIngressPolicies(t *testing.T) {
 			wantRefused(t, "client B through "+lb.name, r, http.StatusForbidden, pol)
 			r, _ = curlPolicy(t, clientB, lb.lb, host, "-H", "X-Forwarded-For: "+a)
 			wantRefused(t, "client B forging X-Forwarded-For: "+a+" through "+lb.name, r, http.StatusForbidden, pol)
+			r, _ = curlPolicy(t, clientB, lb.lb, host, "-H", "Forwarded: for="+a)
+			wantRefused(t, "client B forging Forwarded: for="+a+" through "+lb.name, r, http.StatusForbidden, pol)
 		}
 	})
 
