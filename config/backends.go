@@ -92,6 +92,9 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 			d.errorf(v, "%s: TLS settings need protocol: https", f.sub("tls"))
 		}
 	}
+	if b.Protocol == model.ProtocolHTTPS && b.TLSServerName == "" {
+		b.TLSServerName = soleName(b.Endpoints, b.Named)
+	}
 	v := f.value("name")
 	if v == nil {
 		d.errorf(n, "%s: name is required", path)
@@ -100,6 +103,23 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	b.Name, ok = d.name(v, f.sub("name"))
 	b.nameAt = v
 	return b, ok
+}
+
+// soleName returns the DNS name every endpoint is given by, or "" when
+// some endpoint is an IP address or the names differ. An https backend
+// whose endpoints all come from one name verifies their certificates
+// against that name unless tls.serverName says otherwise, as a client
+// connecting to the name would.
+func soleName(endpoints []model.Endpoint, named []model.NamedEndpoint) string {
+	if len(endpoints) > 0 || len(named) == 0 {
+		return ""
+	}
+	for _, ne := range named[1:] {
+		if ne.Host != named[0].Host {
+			return ""
+		}
+	}
+	return named[0].Host
 }
 
 // endpoints decodes a backend's endpoints list into the endpoints given

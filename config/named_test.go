@@ -54,3 +54,28 @@ backends:
 		t.Errorf("warnings: %v", cfg.Warnings)
 	}
 }
+
+// TestHTTPSServerNameFromTheEndpointsName: an https backend whose
+// endpoints all come from one DNS name verifies their certificates against
+// that name (a certificate seldom lists its IP addresses); tls.serverName
+// wins, and a backend with IP endpoints or several names keeps verifying
+// against each endpoint's address.
+func TestHTTPSServerNameFromTheEndpointsName(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, "tls-names.yaml", []byte(`
+listeners: [{name: public, address: 127.0.0.1:8080}]
+routes: [{paths: [{path: /a, backend: one}, {path: /b, backend: set}, {path: /c, backend: mixed}, {path: /d, backend: two}, {path: /e, backend: plain}]}]
+backends:
+  - {name: one, protocol: https, endpoints: [{address: api.internal:443}, {address: api.internal:8443}]}
+  - {name: set, protocol: https, tls: {serverName: api.example.com}, endpoints: [{address: api.internal:443}]}
+  - {name: mixed, protocol: https, endpoints: [{address: api.internal:443}, {address: 10.0.0.1:443}]}
+  - {name: two, protocol: https, endpoints: [{address: a.internal:443}, {address: b.internal:443}]}
+  - {name: plain, endpoints: [{address: api.internal:80}]}
+`), Options{})
+	want := map[string]string{"one": "api.internal", "set": "api.example.com", "mixed": "", "two": "", "plain": ""}
+	for _, b := range cfg.Table.Backends {
+		if b.TLSServerName != want[b.Name] {
+			t.Errorf("backend %s: TLSServerName %q, want %q", b.Name, b.TLSServerName, want[b.Name])
+		}
+	}
+}
