@@ -58,14 +58,7 @@ func (s socket) where() string {
 // checkListeners checks that listener names are unique and that no two
 // sockets (listeners and the admin server) clash.
 func (d *decoder) checkListeners(p *parsed) {
-	names := map[string]listenerAt{}
-	for _, l := range p.listeners {
-		if first, ok := names[l.Name]; ok {
-			d.errorf(l.nameAt, "%s.name: %q is already the name of %s at line %d", l.path, l.Name, first.path, first.nameAt.Line)
-			continue
-		}
-		names[l.Name] = l
-	}
+	firstByName(d, p.listeners, func(l listenerAt) (string, string, *yaml.Node) { return l.Name, l.path, l.nameAt })
 	for _, l := range p.listeners {
 		if l.ProxyProtocol.Mode == listen.ModeRequired && l.cidrItems == 0 {
 			d.errorf(l.modeAt, "%s.proxyProtocol.mode: required, but trustedCIDRs is empty: no peer may send a PROXY header, so every connection would be refused (list the load balancer's addresses under trustedCIDRs)", l.path)
@@ -175,14 +168,25 @@ func (u *portUse) add(s socket) {
 
 // checkBackends checks that backend names are unique.
 func (d *decoder) checkBackends(p *parsed) {
-	names := map[string]backendAt{}
-	for _, b := range p.backends {
-		if first, ok := names[b.Name]; ok {
-			d.errorf(b.nameAt, "%s.name: %q is already the name of %s at line %d", b.path, b.Name, first.path, first.nameAt.Line)
+	firstByName(d, p.backends, func(b backendAt) (string, string, *yaml.Node) { return b.Name, b.path, b.nameAt })
+}
+
+// firstByName returns the first of items by name, reporting each later
+// item that repeats a name at its name, with where the first one is. id
+// gives an item's name, its path in the file ("backends[1]") and its
+// name's YAML node.
+func firstByName[T any](d *decoder, items []T, id func(T) (name, path string, nameAt *yaml.Node)) map[string]T {
+	first := make(map[string]T, len(items))
+	for _, it := range items {
+		name, path, at := id(it)
+		if f, ok := first[name]; ok {
+			_, fpath, fat := id(f)
+			d.errorf(at, "%s.name: %q is already the name of %s at line %d", path, name, fpath, fat.Line)
 			continue
 		}
-		names[b.Name] = b
+		first[name] = it
 	}
+	return first
 }
 
 // checkRoutes checks that routes and the default backend name defined

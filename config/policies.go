@@ -168,14 +168,7 @@ func names(refs []policyRef) []string {
 // checkPolicies checks that policy names are unique and that every name a
 // listener or route gives is defined.
 func (d *decoder) checkPolicies(p *parsed) {
-	defined := map[string]policyAt{}
-	for _, pol := range p.policies {
-		if first, ok := defined[pol.Name]; ok {
-			d.errorf(pol.nameAt, "%s.name: %q is already the name of %s at line %d", pol.path, pol.Name, first.path, first.nameAt.Line)
-			continue
-		}
-		defined[pol.Name] = pol
-	}
+	defined := firstByName(d, p.policies, func(pol policyAt) (string, string, *yaml.Node) { return pol.Name, pol.path, pol.nameAt })
 	check := func(refs []policyRef) {
 		for _, r := range refs {
 			if _, ok := defined[r.name]; !ok {
