@@ -31,6 +31,10 @@ type ListenerSpec struct {
 	// H2C accepts HTTP/2 without TLS (prior knowledge) on a plain listener.
 	H2C bool
 
+	// Scope names the routes the listener serves (see [ScopeSpec]); ""
+	// is the default scope.
+	Scope string
+
 	// Policies name policies of the table (see [Policy]) checked for
 	// every request on this listener, before the route's.
 	Policies []string

@@ -5,18 +5,22 @@ package model
 // its routes for conflicts by this key, and [TableSpec.Validate] refuses a
 // table with two routes of one key.
 type RouteKey struct {
+	Scope    string
 	Host     string
 	Path     string
 	PathType PathType
+	// Matches is the canonical text of the route's method, header and
+	// query matches; "" when it has none.
+	Matches string
 }
 
-// Key returns r's [RouteKey]: its host and path type, and its path, for
+// Key returns r's [RouteKey]: its scope, host and path type, its path, for
 // PathPrefix as [PrefixPath] gives it ("/foo/" matches what "/foo"
-// matches, as in a Kubernetes Ingress).
+// matches, as in a Kubernetes Ingress), and its other matches.
 func (r Route) Key() RouteKey {
 	p := r.Path
 	if r.PathType == PathPrefix {
 		p = PrefixPath(p)
 	}
-	return RouteKey{Host: r.Host, Path: p, PathType: r.PathType}
+	return RouteKey{Scope: r.Scope, Host: r.Host, Path: p, PathType: r.PathType, Matches: r.matchesKey()}
 }

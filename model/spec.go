@@ -28,14 +28,19 @@ type TableSpec struct {
 	// Headers says which forwarding headers are written to the backend.
 	Headers ForwardedHeaders
 
-	// Routes map host and path to a backend name.
+	// Routes match requests and say what to do with them.
 	Routes []Route
+
+	// Scopes give settings to route scopes other than the default (see
+	// [ScopeSpec]); a scope not listed has the default settings.
+	Scopes []ScopeSpec
 
 	// Backends are referenced by name from Routes and DefaultBackend.
 	Backends []Backend
 
-	// DefaultBackend names the backend for requests no route matches.
-	// Empty means such requests get 404.
+	// DefaultBackend names the backend for requests of the default scope
+	// that no route matches. Empty means such requests get 404, as do
+	// unmatched requests of every other scope.
 	DefaultBackend string
 
 	// Certificates are what TLS listeners serve, chosen by SNI; the first
@@ -47,9 +52,16 @@ type TableSpec struct {
 	Policies []Policy
 }
 
-// Route maps one host and path to a backend, with Kubernetes Ingress
-// semantics.
+// Route matches requests by host, path and optionally method, headers and
+// query parameters, and says what to do with them: forward them to a
+// backend (Backend, or Split by weight), redirect them, or answer them
+// directly. How requests are matched against several routes is written
+// under "Precedence" in match.go.
 type Route struct {
+	// Scope is the set of routes the route belongs to (see [ScopeSpec]);
+	// only listeners of the same scope serve it. "" is the default scope.
+	Scope string
+
 	// Host is "" (any host), an exact name ("app.example.com") or a wildcard
 	// of exactly one leading label ("*.example.com"). Lower case, no port,
 	// no trailing dot.
@@ -61,14 +73,54 @@ type Route struct {
 	// PathType is PathPrefix or PathExact.
 	PathType PathType
 
+	// Method, when not empty, is the only request method matched
+	// (upper case, compared exactly).
+	Method string
+	// Headers and Query must all match (see [HeaderMatch], [QueryMatch]).
+	Headers []HeaderMatch
+	Query   []QueryMatch
+
+	// Order breaks ties between routes that match alike (see match.go);
+	// lower first. Producers that have no order of their own leave it 0.
+	Order int
+
+	// The action: exactly one of Backend, Split, Redirect and Respond.
+	//
 	// Backend is the name of a Backend in the same TableSpec.
 	Backend string
+	// Split forwards each request to one of its backends, picked by
+	// weight (see [WeightedBackend]).
+	Split []WeightedBackend
+	// Redirect answers with a redirect (see [Redirect]).
+	Redirect *Redirect
+	// Respond answers with a fixed response (see [DirectResponse]).
+	Respond *DirectResponse
 
-	// Timeout bounds the whole exchange with the backend, response body
-	// included; past it the client gets 504 (or, once the response has
-	// started, a cut-off response). Zero means no bound beyond the
-	// backend's own timeouts.
+	// Optional features; nil or zero means off. They apply, in this
+	// order, to a request the route forwards: RequestHeaders, then Rewrite,
+	// then the chosen backend's own WeightedBackend.RequestHeaders; to the
+	// response: the backend's ResponseHeaders, then the route's. A
+	// Redirect or Respond route applies only ResponseHeaders.
+	//
+	// RequestHeaders edits the request header section sent to the backend.
+	RequestHeaders *HeaderModifier
+	// ResponseHeaders edits the response header section sent to the
+	// client.
+	ResponseHeaders *HeaderModifier
+	// Rewrite changes the host or path sent to the backend.
+	Rewrite *Rewrite
+	// Mirror copies requests to other backends.
+	Mirror []Mirror
+
+	// Timeout bounds the whole exchange with the backend, retries and
+	// response body included; past it the client gets 504 (or, once the
+	// response has started, a cut-off response). Zero means no bound
+	// beyond the backend's own timeouts.
 	Timeout time.Duration
+	// BackendTimeout bounds one attempt with one endpoint, from sending
+	// the request to the end of the response headers; past it the client
+	// gets 504. Zero means the backend's ResponseHeaderTimeout.
+	BackendTimeout time.Duration
 
 	// AllowTrace lets TRACE requests through to the backend. Without it
 	// firsthop answers TRACE with 405 itself: a TRACE response echoes the
