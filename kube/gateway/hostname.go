@@ -61,4 +61,3 @@ func intersect(listener string, route []string) (hosts []string, ok bool) {
 	}
 	return hosts, len(hosts) > 0
 }
-

@@ -73,7 +73,6 @@ func (t *translator) routes(https []*gatewayv1.HTTPRoute, grpcs []*gatewayv1.GRP
 	}
 }
 
-
 // parentGateway returns the Gateway of ours ref names, or nil.
 func (t *translator) parentGateway(routeNamespace string, ref gatewayv1.ParentReference) *gatewayState {
 	if (ref.Group != nil && *ref.Group != gatewayv1.GroupName) || (ref.Kind != nil && *ref.Kind != "Gateway") {
