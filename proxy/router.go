@@ -49,18 +49,8 @@ type pathRule struct {
 func newRouter(routes []model.Route, backends map[string]*backend, policies map[string]*policy.Policy) *router {
 	rt := &router{exact: map[string]*pathSet{}, wildcard: map[string]*pathSet{}}
 	for _, r := range routes {
-		p := r.Path
-		if r.PathType == model.PathPrefix {
-			p = model.PrefixPath(p)
-		}
 		set := rt.setFor(r.Host)
-		host := r.Host
-		if host == "" {
-			host = "*"
-		}
-		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend],
-			label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
-			allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies)})
+		set.paths = append(set.paths, newPathRule(r, backends, policies))
 	}
 	for _, s := range rt.exact {
 		s.sort()
@@ -72,6 +62,23 @@ func newRouter(routes []model.Route, backends map[string]*backend, policies map[
 		rt.anyHost.sort()
 	}
 	return rt
+}
+
+// newPathRule compiles route r, a route of a validated spec, with the
+// table's compiled backends and policies. It is the one place a route
+// becomes a rule.
+func newPathRule(r model.Route, backends map[string]*backend, policies map[string]*policy.Policy) pathRule {
+	p := r.Path
+	if r.PathType == model.PathPrefix {
+		p = model.PrefixPath(p)
+	}
+	host := r.Host
+	if host == "" {
+		host = "*"
+	}
+	return pathRule{path: p, typ: r.PathType, backend: backends[r.Backend],
+		label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
+		allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies)}
 }
 
 // rebind returns a router for the same routes with each rule pointing at
