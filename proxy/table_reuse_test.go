@@ -47,7 +47,7 @@ func TestApplyReusesUnchangedBackends(t *testing.T) {
 	if got := second.backends["b"].groups[0][0].Addr.String(); got != "10.0.0.9:80" {
 		t.Errorf("changed backend has endpoint %s", got)
 	}
-	if r := second.route("", "/b"); r == nil || r.backend != second.backends["b"] {
+	if r := second.routeFor("", "/b"); r == nil || r.backend != second.backends["b"] {
 		t.Error("the route to the changed backend does not reach its new compiled form")
 	}
 
@@ -169,7 +169,7 @@ func TestApplyRebindsTheRouterOfUnchangedRoutes(t *testing.T) {
 		{"a.example", "/b/x", "b"}, {"a.example", "/", "a"}, {"x.w.example", "/", "b"},
 		{"c.example", "/", "c"}, {"other.example", "/any", "b"},
 	} {
-		r := second.route(req.host, req.path)
+		r := second.routeFor(req.host, req.path)
 		if r == nil || r.backend != second.backends[req.backend] {
 			t.Errorf("%s%s: does not reach backend %s as compiled now", req.host, req.path, req.backend)
 		}
@@ -177,10 +177,10 @@ func TestApplyRebindsTheRouterOfUnchangedRoutes(t *testing.T) {
 	if b == first.backends["b"] {
 		t.Fatal("the changed backend was reused")
 	}
-	if second.router.exact["c.example"] != first.router.exact["c.example"] {
+	if second.router.def.exact["c.example"] != first.router.def.exact["c.example"] {
 		t.Error("a path set without the changed backend was copied")
 	}
-	if first.route("x.w.example", "/").backend != first.backends["b"] || first.route("", "/any").backend != first.backends["b"] {
+	if first.routeFor("x.w.example", "/").backend != first.backends["b"] || first.routeFor("", "/any").backend != first.backends["b"] {
 		t.Error("rebinding modified the previous table's router")
 	}
 }
