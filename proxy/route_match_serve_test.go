@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/firsthop/firsthop/model"
@@ -81,6 +82,55 @@ func TestServeMatchesByScopeHeaderQueryMethod(t *testing.T) {
 					t.Errorf("got %d from %q, want 200 from %q", got[0].status, got[0].header.Get("X-Test-Backend"), tc.want)
 				}
 			})
+		}
+	}
+}
+
+// TestDebugShowsRouteMatches: /debug/table shows each route's scope,
+// method, header and query matches and order, and /debug/client-ip finds
+// the route of the named listener's scope.
+func TestDebugShowsRouteMatches(t *testing.T) {
+	t.Parallel()
+	spec := model.TableSpec{
+		Routes: []model.Route{
+			{Path: "/", Backend: "b"},
+			{Scope: "gw", Host: "app.test", Path: "/api", Method: "GET", Order: 3, Backend: "b",
+				Headers: []model.HeaderMatch{{Name: "X-Env", Value: "canary"}, {Name: "X-Debug", Type: model.MatchPresent}},
+				Query:   []model.QueryMatch{{Name: "v", Type: model.MatchRegex, Value: "[0-9]+"}}},
+			{Scope: "gw", Host: "app.test", Path: "/p", Backend: "b", Policies: []string{"office"}},
+		},
+		Backends: []model.Backend{{Name: "b"}},
+		Policies: []model.Policy{{Name: "office", Allow: prefixList("198.51.100.0/24")}},
+	}
+	p := startProxyWith(t, spec, Options{Listeners: []model.ListenerSpec{
+		{Name: "public", Address: "127.0.0.1:0"},
+		{Name: "gateway", Address: "127.0.0.1:0", Scope: "gw"},
+	}})
+	admin := "http://" + p.srv.AdminAddr().String()
+	var table debugTable
+	getJSON(t, admin+"/debug/table", &table)
+	if len(table.Routes) != 3 {
+		t.Fatalf("routes %+v", table.Routes)
+	}
+	if r := table.Routes[0]; r.Scope != "" || r.Method != "" || r.Headers != nil || r.Query != nil || r.Order != 0 {
+		t.Errorf("a plain route shows %+v", r)
+	}
+	r := table.Routes[1]
+	wantHeaders := []debugMatch{{Name: "X-Env", Type: "Exact", Value: "canary"}, {Name: "X-Debug", Type: "Present"}}
+	wantQuery := []debugMatch{{Name: "v", Type: "RegularExpression", Value: "[0-9]+"}}
+	if r.Scope != "gw" || r.Method != "GET" || r.Order != 3 || r.Host != "app.test" || r.Path != "/api" ||
+		!slices.Equal(r.Headers, wantHeaders) || !slices.Equal(r.Query, wantQuery) {
+		t.Errorf("route %+v, want scope gw, method GET, order 3, headers %+v, query %+v", r, wantHeaders, wantQuery)
+	}
+
+	for _, tc := range []struct {
+		listener string
+		want     int // verdicts
+	}{{"gateway", 1}, {"public", 0}} {
+		var d debugDecision
+		getJSON(t, admin+"/debug/client-ip?peer=198.51.100.7&listener="+tc.listener+"&host=app.test&path=/p", &d)
+		if len(d.Policies) != tc.want {
+			t.Errorf("listener %s: verdicts %+v, want %d", tc.listener, d.Policies, tc.want)
 		}
 	}
 }
