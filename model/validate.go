@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"net/textproto"
+	"regexp"
 	"strings"
 )
 
@@ -11,8 +13,31 @@ import (
 //   - every backend has a name, and no two backends the same one;
 //   - every route's path starts with "/", its path type is PathPrefix or
 //     PathExact, and its host is "", canonical (see [CanonicalHost]) or a
-//     wildcard starting with "*.";
-//   - every route names a defined backend;
+//     wildcard starting with "*."; its scope is any name;
+//   - no two scopes of s.Scopes have the same name, and each has a known
+//     [WildcardRule];
+//   - a route's method, when set, is an upper-case HTTP token; its header
+//     matches name valid header fields in canonical form
+//     (textproto.CanonicalMIMEHeaderKey), its query matches non-empty
+//     names, neither any name twice; each match has a known
+//     [StringMatch], a RegularExpression one a value that compiles (RE2),
+//     a Present one no value;
+//   - every route has exactly one action: Backend, Split, Redirect or
+//     Respond; Backend, every Split entry that names one ("" is an
+//     unresolved reference, allowed) and every Mirror name defined
+//     backends;
+//   - a redirect's scheme is "", "http" or "https", its status 0, 301,
+//     302, 303, 307 or 308, its host (like a rewrite's) a canonical
+//     exact host; a path rewrite's value starts with "/", and only a
+//     PathPrefix route rewrites its prefix; a direct response's status is
+//     200 to 599;
+//   - header modifiers (the route's and its split's) name valid canonical
+//     header fields, none hop-by-hop (see [IsHopByHopHeader]), Host (see
+//     [Rewrite]) or a forwarding header (see [ForwardingHeaderNames]);
+//     none sets a name twice, removes one twice or both sets and removes
+//     one; their values hold no control character but tab;
+//   - a mirror's percent is 0 to 100; a route's timeouts are not
+//     negative;
 //   - no two routes have the same [RouteKey];
 //   - the default backend, when named, is defined;
 //   - every certificate has a parsed leaf;
@@ -22,7 +47,9 @@ import (
 //     route names is defined.
 //
 // The error, prefixed "invalid routing table: ", lists every broken rule,
-// joined by "; ". Endpoints are not checked: any address is one.
+// joined by "; ". Endpoints are not checked: any address is one. Nor are
+// listener scopes: any name is one, and a listener whose scope no route
+// has serves 404 (or nothing but the default backend, for scope "").
 func (s *TableSpec) Validate() error {
 	return s.validate(false)
 }
@@ -51,27 +78,29 @@ func (s *TableSpec) validate(knownRoutes bool) error {
 		}
 		backends[b.Name] = true
 	}
+	errs = s.checkScopes(errs)
 	var seen map[RouteKey]bool
 	if !knownRoutes {
 		seen = make(map[RouteKey]bool, len(s.Routes))
 	}
-	for _, r := range s.Routes {
+	for i := range s.Routes {
+		r := &s.Routes[i]
 		if knownRoutes {
-			if !backends[r.Backend] {
-				errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
-			}
+			errs = r.checkBackends(errs, backends)
 			continue
 		}
-		if err := checkRoute(r); err != nil {
-			errs = append(errs, err.Error())
+		n := len(errs)
+		if errs = checkRoute(errs, r); len(errs) > n {
 			continue
 		}
-		if !backends[r.Backend] {
-			errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
-		}
+		errs = r.checkBackends(errs, backends)
 		k := r.Key()
 		if seen[k] {
-			errs = append(errs, fmt.Sprintf("route %s%s (%s) is defined twice", r.Host, r.Path, r.PathType))
+			msg := fmt.Sprintf("route %s%s (%s)", r.Host, r.Path, r.PathType)
+			if r.Scope != "" {
+				msg += fmt.Sprintf(" in scope %q", r.Scope)
+			}
+			errs = append(errs, msg+" is defined twice")
 		}
 		seen[k] = true
 	}
@@ -91,16 +120,307 @@ func (s *TableSpec) validate(knownRoutes bool) error {
 	return nil
 }
 
-// checkRoute checks the rules of one route on its own.
-func checkRoute(r Route) error {
+// checkScopes checks s.Scopes, adding what is broken to errs.
+func (s *TableSpec) checkScopes(errs []string) []string {
+	seen := make(map[string]bool, len(s.Scopes))
+	for _, sc := range s.Scopes {
+		if seen[sc.Name] {
+			errs = append(errs, fmt.Sprintf("scope %q is defined twice", sc.Name))
+		}
+		seen[sc.Name] = true
+		if sc.Wildcards != WildcardOneLabel && sc.Wildcards != WildcardSuffix {
+			errs = append(errs, fmt.Sprintf("scope %q: unknown wildcard rule %d", sc.Name, sc.Wildcards))
+		}
+	}
+	return errs
+}
+
+// checkBackends checks that the backends r names (Backend, Split, Mirror)
+// are defined, adding what is not to errs.
+func (r *Route) checkBackends(errs []string, backends map[string]bool) []string {
+	if r.Backend != "" && !backends[r.Backend] {
+		errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
+	}
+	for _, wb := range r.Split {
+		if wb.Backend != "" && !backends[wb.Backend] {
+			errs = append(errs, fmt.Sprintf("route %s%s: split names undefined backend %q", r.Host, r.Path, wb.Backend))
+		}
+	}
+	for _, m := range r.Mirror {
+		if !backends[m.Backend] {
+			errs = append(errs, fmt.Sprintf("route %s%s: mirror names undefined backend %q", r.Host, r.Path, m.Backend))
+		}
+	}
+	return errs
+}
+
+// checkRoute checks the rules of route r on its own, adding what is
+// broken to errs.
+func checkRoute(errs []string, r *Route) []string {
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("route %s%s: ", r.Host, r.Path)+fmt.Sprintf(format, args...))
+	}
 	if !strings.HasPrefix(r.Path, "/") {
-		return fmt.Errorf("route %s%s: path must start with /", r.Host, r.Path)
+		bad("path must start with /")
 	}
 	if r.PathType != PathPrefix && r.PathType != PathExact {
-		return fmt.Errorf("route %s%s: unknown path type %d", r.Host, r.Path, r.PathType)
+		bad("unknown path type %d", r.PathType)
 	}
 	if r.Host != "" && CanonicalHost(r.Host) != r.Host && !strings.HasPrefix(r.Host, "*.") {
-		return fmt.Errorf("route host %q is not canonical (lower case, no port, no trailing dot)", r.Host)
+		errs = append(errs, fmt.Sprintf("route host %q is not canonical (lower case, no port, no trailing dot)", r.Host))
 	}
-	return nil
+	r.checkMatches(bad)
+	r.checkAction(bad)
+	if r.Timeout < 0 {
+		bad("timeout must not be negative")
+	}
+	if r.BackendTimeout < 0 {
+		bad("backend timeout must not be negative")
+	}
+	return errs
+}
+
+// checkMatches checks r's method, header and query matches, calling bad
+// for each broken rule.
+func (r *Route) checkMatches(bad func(string, ...any)) {
+	if r.Method != "" && (!isToken(r.Method) || strings.ToUpper(r.Method) != r.Method) {
+		bad("method %q is not an upper-case HTTP token", r.Method)
+	}
+	headers := make(map[string]bool, len(r.Headers))
+	for _, h := range r.Headers {
+		if why := checkHeaderName(h.Name); why != "" {
+			bad("header match: %s", why)
+			continue
+		}
+		if headers[h.Name] {
+			bad("header %q is matched twice", h.Name)
+		}
+		headers[h.Name] = true
+		if why := checkStringMatch(h.Type, h.Value); why != "" {
+			bad("header %q: %s", h.Name, why)
+		}
+	}
+	query := make(map[string]bool, len(r.Query))
+	for _, q := range r.Query {
+		if q.Name == "" {
+			bad("query match without a parameter name")
+			continue
+		}
+		if query[q.Name] {
+			bad("query parameter %q is matched twice", q.Name)
+		}
+		query[q.Name] = true
+		if why := checkStringMatch(q.Type, q.Value); why != "" {
+			bad("query parameter %q: %s", q.Name, why)
+		}
+	}
+}
+
+// checkStringMatch returns what is wrong with a match of type m and value
+// v, or "".
+func checkStringMatch(m StringMatch, v string) string {
+	switch m {
+	case MatchExact:
+	case MatchRegex:
+		if _, err := regexp.Compile(v); err != nil {
+			return fmt.Sprintf("invalid regular expression: %v", err)
+		}
+	case MatchPresent:
+		if v != "" {
+			return fmt.Sprintf("a Present match has no value, not %q", v)
+		}
+	default:
+		return fmt.Sprintf("unknown match type %d", m)
+	}
+	return ""
+}
+
+// checkAction checks r's action and filters, calling bad for each broken
+// rule. That the backends they name exist is checkBackends's.
+func (r *Route) checkAction(bad func(string, ...any)) {
+	actions := 0
+	for _, set := range []bool{r.Backend != "", len(r.Split) > 0, r.Redirect != nil, r.Respond != nil} {
+		if set {
+			actions++
+		}
+	}
+	switch {
+	case actions == 0:
+		bad("has no action (backend, split, redirect or direct response)")
+	case actions > 1:
+		bad("has more than one action (backend, split, redirect, direct response)")
+	}
+	if rd := r.Redirect; rd != nil {
+		if rd.Scheme != "" && rd.Scheme != "http" && rd.Scheme != "https" {
+			bad("redirect scheme %q is not http or https", rd.Scheme)
+		}
+		switch rd.Status {
+		case 0, 301, 302, 303, 307, 308:
+		default:
+			bad("redirect status %d is not 301, 302, 303, 307 or 308", rd.Status)
+		}
+		if why := checkExactHost(rd.Host); why != "" {
+			bad("redirect %s", why)
+		}
+		if why := r.checkPathRewrite(rd.Path); why != "" {
+			bad("redirect %s", why)
+		}
+	}
+	if dr := r.Respond; dr != nil {
+		if dr.Status < 200 || dr.Status > 599 {
+			bad("direct response status %d is not 200 to 599", dr.Status)
+		}
+		if !validFieldValue(dr.ContentType) {
+			bad("direct response content type %q holds a control character", dr.ContentType)
+		}
+	}
+	if rw := r.Rewrite; rw != nil {
+		if why := checkExactHost(rw.Host); why != "" {
+			bad("rewrite %s", why)
+		}
+		if why := r.checkPathRewrite(rw.Path); why != "" {
+			bad("rewrite %s", why)
+		}
+	}
+	checkHeaderModifier(r.RequestHeaders, "request headers", bad)
+	checkHeaderModifier(r.ResponseHeaders, "response headers", bad)
+	for _, wb := range r.Split {
+		checkHeaderModifier(wb.RequestHeaders, fmt.Sprintf("split backend %q request headers", wb.Backend), bad)
+		checkHeaderModifier(wb.ResponseHeaders, fmt.Sprintf("split backend %q response headers", wb.Backend), bad)
+	}
+	for _, m := range r.Mirror {
+		if m.Percent < 0 || m.Percent > 100 {
+			bad("mirror percent %d is not 0 to 100", m.Percent)
+		}
+	}
+}
+
+// checkExactHost returns what is wrong with h as the host a redirect or
+// rewrite writes, or "" for "" (none) and a canonical exact host.
+func checkExactHost(h string) string {
+	if h == "" {
+		return ""
+	}
+	c, err := RouteHost(h)
+	switch {
+	case err != nil:
+		return err.Error()
+	case c != h:
+		return fmt.Sprintf("host %q is not canonical (lower case, no trailing dot)", h)
+	case strings.HasPrefix(h, "*."):
+		return fmt.Sprintf("host %q is a wildcard", h)
+	}
+	return ""
+}
+
+// checkPathRewrite returns what is wrong with p as a rewrite of r's
+// path, or "" for nil (none) and a valid rewrite.
+func (r *Route) checkPathRewrite(p *PathRewrite) string {
+	switch {
+	case p == nil:
+		return ""
+	case p.Type != RewriteFullPath && p.Type != RewritePrefix:
+		return fmt.Sprintf("path rewrite has unknown type %d", p.Type)
+	case !strings.HasPrefix(p.Value, "/"):
+		return fmt.Sprintf("path %q must start with /", p.Value)
+	case !validFieldValue(p.Value):
+		return fmt.Sprintf("path %q holds a control character", p.Value)
+	case p.Type == RewritePrefix && r.PathType != PathPrefix:
+		return "replaces the path prefix of a route whose path type is not Prefix"
+	}
+	return ""
+}
+
+// checkHeaderModifier calls bad for each rule m (nil: none) breaks; what
+// names m in the messages.
+func checkHeaderModifier(m *HeaderModifier, what string, bad func(string, ...any)) {
+	if m == nil {
+		return
+	}
+	set := make(map[string]bool, len(m.Set))
+	name := func(verb, n string) bool {
+		why := checkHeaderName(n)
+		switch {
+		case why != "":
+		case IsHopByHopHeader(n):
+			why = fmt.Sprintf("%q is a hop-by-hop header", n)
+		case n == "Host":
+			why = `"Host" is changed by a rewrite, not a header modifier`
+		case IsForwardingHeader(n):
+			why = fmt.Sprintf("%q is a forwarding header firsthop writes itself", n)
+		}
+		if why != "" {
+			bad("%s %s: %s", what, verb, why)
+		}
+		return why == ""
+	}
+	for _, h := range m.Set {
+		if !name("set", h.Name) {
+			continue
+		}
+		if set[h.Name] {
+			bad("%s set %q twice", what, h.Name)
+		}
+		set[h.Name] = true
+		if !validFieldValue(h.Value) {
+			bad("%s set %q: value holds a control character", what, h.Name)
+		}
+	}
+	for _, h := range m.Add {
+		if name("add", h.Name) && !validFieldValue(h.Value) {
+			bad("%s add %q: value holds a control character", what, h.Name)
+		}
+	}
+	removed := make(map[string]bool, len(m.Remove))
+	for _, n := range m.Remove {
+		if !name("remove", n) {
+			continue
+		}
+		switch {
+		case removed[n]:
+			bad("%s remove %q twice", what, n)
+		case set[n]:
+			bad("%s both set and remove %q", what, n)
+		}
+		removed[n] = true
+	}
+}
+
+// checkHeaderName returns what is wrong with n as a header name the model
+// holds, or "": it must be a token in canonical form.
+func checkHeaderName(n string) string {
+	if !isToken(n) {
+		return fmt.Sprintf("%q is not a valid header name", n)
+	}
+	if c := textproto.CanonicalMIMEHeaderKey(n); c != n {
+		return fmt.Sprintf("header name %q is not canonical (want %q)", n, c)
+	}
+	return ""
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token, the syntax of
+// methods and header names.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// validFieldValue reports whether v may be sent as a header field value:
+// no control character but tab.
+func validFieldValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }

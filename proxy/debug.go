@@ -26,13 +26,30 @@ type debugTable struct {
 }
 
 type debugRoute struct {
+	// Scope is the route's scope; omitted for the default scope.
+	Scope    string `json:"scope,omitempty"`
 	Host     string `json:"host"`
 	Path     string `json:"path"`
 	PathType string `json:"pathType"`
-	Backend  string `json:"backend"`
+	// Method, Headers and Query are what the route matches beyond host
+	// and path, and Order its tie-breaker (see the model's match.go);
+	// omitted when none.
+	Method  string       `json:"method,omitempty"`
+	Headers []debugMatch `json:"headers,omitempty"`
+	Query   []debugMatch `json:"query,omitempty"`
+	Order   int          `json:"order,omitempty"`
+	Backend string       `json:"backend"`
 	// Policies are the route's, in the order they are checked (after
 	// the listener's).
 	Policies []string `json:"policies,omitempty"`
+}
+
+// debugMatch is one header or query match of a route.
+type debugMatch struct {
+	Name string `json:"name"`
+	// Type is "Exact", "RegularExpression" or "Present".
+	Type  string `json:"type"`
+	Value string `json:"value,omitempty"`
 }
 
 type debugBackend struct {
@@ -79,7 +96,15 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 		out.Sources = append(out.Sources, h.String())
 	}
 	for _, r := range t.spec.Routes {
-		out.Routes = append(out.Routes, debugRoute{Host: r.Host, Path: r.Path, PathType: r.PathType.String(), Backend: r.Backend, Policies: r.Policies})
+		dr := debugRoute{Scope: r.Scope, Host: r.Host, Path: r.Path, PathType: r.PathType.String(), Method: r.Method, Order: r.Order,
+			Backend: r.Backend, Policies: r.Policies}
+		for _, h := range r.Headers {
+			dr.Headers = append(dr.Headers, debugMatch{Name: h.Name, Type: h.Type.String(), Value: h.Value})
+		}
+		for _, q := range r.Query {
+			dr.Query = append(dr.Query, debugMatch{Name: q.Name, Type: q.Type.String(), Value: q.Value})
+		}
+		out.Routes = append(out.Routes, dr)
 	}
 	now := time.Now()
 	for _, b := range t.backends {

@@ -77,7 +77,8 @@ type debugVerdict struct {
 }
 
 // debugPolicyVerdicts explains, for client a, every policy the listener
-// named listener (none when "") and the route for host and path apply, in
+// named listener (none when "") and the route for host and path in the
+// listener's scope (a request with no header, query nor method) apply, in
 // the order they are checked.
 func (s *Server) debugPolicyVerdicts(t *Table, a netip.Addr, listener, host, path string) []debugVerdict {
 	out := []debugVerdict{}
@@ -89,19 +90,20 @@ func (s *Server) debugPolicyVerdicts(t *Table, a netip.Addr, listener, host, pat
 				Verdict: v.Reason.String(), Status: v.Status, Why: v.Why})
 		}
 	}
+	var scope string
 	if listener != "" {
 		s.mu.Lock()
 		var names []string
 		for _, l := range s.opts.Listeners {
 			if l.Name == listener {
-				names = l.Policies
+				names, scope = l.Policies, l.Scope
 			}
 		}
 		s.mu.Unlock()
 		add("listener "+listener, lookupPolicies(names, t.policies))
 	}
 	if clean, ok := model.CleanPath(path); ok {
-		if rule := t.route(model.CanonicalHost(host), clean); rule != nil {
+		if rule := t.route(&routeRequest{scope: scope, host: model.CanonicalHost(host), path: clean}); rule != nil {
 			add("route "+rule.label, rule.policies)
 		}
 	}

@@ -118,22 +118,13 @@ func clientPort(info *listen.Info, local netip.AddrPort, public uint16) uint16 {
 }
 
 // forwardingHeaderNames are the headers firsthop owns on the way out, in
-// the order it writes them: whatever the client sent under these names is
-// replaced by firsthop's value or removed.
-var forwardingHeaderNames = [...]string{
-	"X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
-}
+// the order it writes them (see [model.ForwardingHeaderNames]); a copy, so
+// that nothing outside the package can change it.
+var forwardingHeaderNames = model.ForwardingHeaderNames
 
 // isForwardingHeader reports whether the canonical key k is one of
 // forwardingHeaderNames.
-func isForwardingHeader(k string) bool {
-	for _, name := range forwardingHeaderNames {
-		if k == name {
-			return true
-		}
-	}
-	return false
-}
+func isForwardingHeader(k string) bool { return model.IsForwardingHeader(k) }
 
 // appendForwardingValue appends to dst the value firsthop sends for
 // forwardingHeaderNames[i] under f, and reports whether it sends that

@@ -41,6 +41,9 @@ type handler struct {
 	// bodyTimeout bounds reading a request body; zero: no bound.
 	bodyTimeout time.Duration
 	rp          *httputil.ReverseProxy
+	// scope is the listener's [model.ListenerSpec.Scope]: only its routes
+	// are served.
+	scope string
 	// publicPort is the listener's [model.ListenerSpec.PublicPort].
 	publicPort uint16
 	ports      portStrings
@@ -61,6 +64,8 @@ type handlerOptions struct {
 	bodyTimeout time.Duration
 	publicPort  uint16
 	policies    []string
+	// scope is the listener's [model.ListenerSpec.Scope].
+	scope string
 }
 
 type stateKey struct{}
@@ -126,7 +131,7 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 	h := &handler{
 		listener: o.listener, table: table, log: o.log,
 		metrics: o.metrics, lm: o.metrics.forListener(o.listener), tracing: o.tracing, accessLog: o.accessLog,
-		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, publicPort: o.publicPort, policyNames: o.policies,
+		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, scope: o.scope, publicPort: o.publicPort, policyNames: o.policies,
 	}
 	h.rp = &httputil.ReverseProxy{
 		Rewrite:      h.rewrite,
@@ -247,13 +252,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusMisdirectedRequest, "this connection's certificate does not cover the requested host")
 		return true
 	}
-	rule := t.route(host, clean)
-	if why := t.pathAmbiguity(host, clean, rule); why != "" {
+	q := routeRequest{scope: h.scope, host: host, path: clean, method: r.Method, header: r.Header, rawQuery: r.URL.RawQuery}
+	rule := t.route(&q)
+	if why := t.pathAmbiguity(&q, rule); why != "" {
 		plainError(w, http.StatusBadRequest, why)
 		return true
 	}
 	if hasEncodedSlash(r.URL.RawPath) {
-		if why := t.encodedSlashes(host, r.URL.RawPath, clean, rule, st); why != "" {
+		if why := t.encodedSlashes(&q, r.URL.RawPath, rule, st); why != "" {
 			plainError(w, http.StatusBadRequest, why)
 			return true
 		}

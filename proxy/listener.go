@@ -81,7 +81,7 @@ func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
 		protocols.SetUnencryptedHTTP2(true)
 	}
 	ho := handlerOptions{listener: spec.Name, log: s.log, metrics: s.opts.Metrics, tracing: s.opts.Tracing,
-		upgrades: &s.upgrades, bodyTimeout: spec.RequestBodyTimeout, publicPort: spec.PublicPort, policies: spec.Policies}
+		upgrades: &s.upgrades, bodyTimeout: spec.RequestBodyTimeout, publicPort: spec.PublicPort, policies: spec.Policies, scope: spec.Scope}
 	if spec.AccessLog {
 		ho.accessLog = s.accessLog
 	}

@@ -7,8 +7,8 @@ import (
 	"github.com/firsthop/firsthop/model"
 )
 
-// pathAmbiguity returns why firsthop refuses the clean request path p for
-// host, which it routes by rule (nil: no route), or "" when it does not.
+// pathAmbiguity returns why firsthop refuses the request q, whose clean
+// path it routes by rule (nil: no route), or "" when it does not.
 //
 // Backends do not all read a path alike: Tomcat, Jetty and Spring take ";"
 // to start path parameters, which they drop from each segment (so
@@ -17,7 +17,8 @@ import (
 // backend behind this one could serve a path that another route covers, so
 // the request is refused. So is a path holding a control character (after
 // percent-decoding), where a backend written in C may end the path.
-func (t *Table) pathAmbiguity(host, p string, rule *pathRule) string {
+func (t *Table) pathAmbiguity(q *routeRequest, rule *pathRule) string {
+	p := q.path
 	for i := 0; i < len(p); i++ {
 		if c := p[i]; c < 0x20 || c == 0x7f {
 			return "request path contains a control character"
@@ -41,8 +42,9 @@ func (t *Table) pathAmbiguity(host, p string, rule *pathRule) string {
 		alts[n] = dropPathParams(alts[0])
 		n++
 	}
+	alt := *q
 	for _, a := range alts[:n] {
-		if c, _ := model.CleanPath(a); t.route(host, c) != rule {
+		if alt.path, _ = model.CleanPath(a); t.route(&alt) != rule {
 			return `request path routes differently where ";" starts path parameters or "\" separates segments`
 		}
 	}
@@ -81,9 +83,9 @@ func hasEncodedSlash(p string) bool {
 	return false
 }
 
-// encodedSlashes decides what is forwarded for a request to host whose
+// encodedSlashes decides what is forwarded for the request q whose
 // escaped path raw holds an encoded slash, routed by rule (nil: none) on
-// clean, its path decoded and cleaned; it returns why the request is
+// q.path, its path decoded and cleaned; it returns why the request is
 // refused, or "".
 //
 // Routing reads "%2F" as "/". A backend may instead read it as part of a
@@ -94,23 +96,25 @@ func hasEncodedSlash(p string) bool {
 // slashes gets the path read the second way, "%2F" kept, after the checks
 // of pathAmbiguity; any other route gets clean, the path it was routed
 // on.
-func (t *Table) encodedSlashes(host, raw, clean string, rule *pathRule, st *requestState) string {
+func (t *Table) encodedSlashes(q *routeRequest, raw string, rule *pathRule, st *requestState) string {
 	route, decoded, escaped, ok := keepSlashPath(raw)
 	if !ok {
 		return "request path is not validly escaped"
 	}
 	keeps := func(r *pathRule) bool { return r != nil && r.keepEncodedSlashes }
-	kept := t.route(host, route)
+	alt := *q
+	alt.path = route
+	kept := t.route(&alt)
 	switch {
 	case kept != rule && (keeps(rule) || keeps(kept)):
 		return `request path routes differently where "%2F" is part of a segment`
 	case keeps(rule):
-		if why := t.pathAmbiguity(host, route, rule); why != "" {
+		if why := t.pathAmbiguity(&alt, rule); why != "" {
 			return why
 		}
 		st.cleanPath, st.cleanRawPath = decoded, escaped
 	default:
-		st.cleanPath = clean
+		st.cleanPath = q.path
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"cmp"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -11,22 +12,38 @@ import (
 	"github.com/firsthop/firsthop/proxy/policy"
 )
 
-// router maps a request's host and path to a backend with Kubernetes Ingress
-// semantics. It is built once per table and never modified.
+// router maps a request to a route rule, per scope: a request of a
+// listener of scope S is matched against the routes of scope S only (see
+// [model.ScopeSpec]). It is built once per table and never modified.
 //
-// Host selection picks the most specific host entry that exists: an exact
-// host, else the wildcard covering it ("*.example.com" covers exactly one
-// extra label), else the any-host entry. Paths are then matched inside that
-// entry only; a host that matches but has no matching path does not fall
-// through to less specific hosts (ingress-nginx behaves the same way).
+// The order is the one written under "Precedence" in the model's
+// match.go. Host selection picks the most specific host entry that
+// exists: an exact host, else the wildcard covering it ("*.example.com"
+// covers exactly one extra label, or with [model.WildcardSuffix] any
+// number, the longest suffix first), else the any-host entry. Rules are
+// then matched inside that entry only, in the order pathSet.sort gives
+// them, the first that matches path, method, headers and query winning;
+// a host that matches but has no matching rule does not fall through to
+// less specific hosts (ingress-nginx behaves the same way).
 type router struct {
+	// def is the default scope's ("") routes; scopes the others', by
+	// name, nil when there are none.
+	def    *scopeRouter
+	scopes map[string]*scopeRouter
+}
+
+// scopeRouter is the routes of one scope, by host.
+type scopeRouter struct {
 	exact    map[string]*pathSet
 	wildcard map[string]*pathSet // keyed by the suffix after "*."
 	anyHost  *pathSet
+	// suffix says wildcards cover any number of extra labels
+	// ([model.WildcardSuffix]), not exactly one.
+	suffix bool
 }
 
-// pathSet is the paths of one host, ordered for first-match lookup: longer
-// paths first, and Exact before Prefix at equal length.
+// pathSet is the rules of one host, ordered for first-match lookup (see
+// sort).
 type pathSet struct {
 	paths []pathRule
 }
@@ -35,6 +52,13 @@ type pathRule struct {
 	path    string // for Prefix: without trailing slash, except "/"
 	typ     model.PathType
 	backend *backend
+	// match is what the rule matches beyond host and path (method,
+	// headers, query); nil when nothing, which is every Ingress and
+	// config-file route.
+	match *requestMatch
+	// order is the route's Route.Order and index its place in
+	// TableSpec.Routes, the last two keys of the precedence.
+	order, index int
 	// label names the route in metrics and logs: host (or "*"), path and
 	// type, as configured, so its values are bounded by the configuration.
 	label   string
@@ -46,32 +70,88 @@ type pathRule struct {
 	policies []*policy.Policy
 }
 
-func newRouter(routes []model.Route, backends map[string]*backend, policies map[string]*policy.Policy) *router {
-	rt := &router{exact: map[string]*pathSet{}, wildcard: map[string]*pathSet{}}
-	for _, r := range routes {
-		p := r.Path
-		if r.PathType == model.PathPrefix {
-			p = model.PrefixPath(p)
+// routeRequest is a request as the router matches it.
+type routeRequest struct {
+	// scope is the listener's [model.ListenerSpec.Scope].
+	scope string
+	// host is canonical (lower case, no port, no trailing dot) and path
+	// clean, starting with "/".
+	host, path string
+	// method, header and rawQuery are the request's; zero values match
+	// only rules that ask nothing of them.
+	method   string
+	header   http.Header
+	rawQuery string
+}
+
+// newRouter compiles routes, the routes of a validated spec, with the
+// settings of their scopes in scopes.
+func newRouter(routes []model.Route, scopes []model.ScopeSpec, backends map[string]*backend, policies map[string]*policy.Policy) *router {
+	rt := &router{def: &scopeRouter{}}
+	for _, sc := range scopes {
+		rt.scopeFor(sc.Name).suffix = sc.Wildcards == model.WildcardSuffix
+	}
+	for i, r := range routes {
+		set := rt.scopeFor(r.Scope).setFor(r.Host)
+		pr := newPathRule(r, backends, policies)
+		pr.index = i
+		set.paths = append(set.paths, pr)
+	}
+	for _, sr := range rt.all() {
+		for _, s := range sr.exact {
+			s.sort()
 		}
-		set := rt.setFor(r.Host)
-		host := r.Host
-		if host == "" {
-			host = "*"
+		for _, s := range sr.wildcard {
+			s.sort()
 		}
-		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend],
-			label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
-			allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies)})
-	}
-	for _, s := range rt.exact {
-		s.sort()
-	}
-	for _, s := range rt.wildcard {
-		s.sort()
-	}
-	if rt.anyHost != nil {
-		rt.anyHost.sort()
+		if sr.anyHost != nil {
+			sr.anyHost.sort()
+		}
 	}
 	return rt
+}
+
+// scopeFor returns the routes of the scope name, creating them when
+// missing.
+func (rt *router) scopeFor(name string) *scopeRouter {
+	if name == "" {
+		return rt.def
+	}
+	sr := rt.scopes[name]
+	if sr == nil {
+		if rt.scopes == nil {
+			rt.scopes = map[string]*scopeRouter{}
+		}
+		sr = &scopeRouter{}
+		rt.scopes[name] = sr
+	}
+	return sr
+}
+
+// all returns every scope's routes, the default scope's first.
+func (rt *router) all() []*scopeRouter {
+	out := []*scopeRouter{rt.def}
+	for _, sr := range rt.scopes {
+		out = append(out, sr)
+	}
+	return out
+}
+
+// newPathRule compiles route r, a route of a validated spec, with the
+// table's compiled backends and policies. It is the one place a route
+// becomes a rule; the caller sets its index.
+func newPathRule(r model.Route, backends map[string]*backend, policies map[string]*policy.Policy) pathRule {
+	p := r.Path
+	if r.PathType == model.PathPrefix {
+		p = model.PrefixPath(p)
+	}
+	host := r.Host
+	if host == "" {
+		host = "*"
+	}
+	return pathRule{path: p, typ: r.PathType, backend: backends[r.Backend], match: newRequestMatch(&r), order: r.Order,
+		label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
+		allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies)}
 }
 
 // rebind returns a router for the same routes with each rule pointing at
@@ -81,26 +161,38 @@ func newRouter(routes []model.Route, backends map[string]*backend, policies map[
 // table whose routes are those of the last one but with a few backends
 // recompiled costs a walk over the rules, not a new router.
 func (rt *router) rebind(backends map[string]*backend) *router {
-	exact, c1 := rebindSets(rt.exact, backends)
-	wildcard, c2 := rebindSets(rt.wildcard, backends)
-	anyHost, c3 := rebindSet(rt.anyHost, backends)
-	if !c1 && !c2 && !c3 {
+	def, c1 := rt.def.rebind(backends)
+	scopes, c2 := rebindEach(rt.scopes, func(sr *scopeRouter) (*scopeRouter, bool) { return sr.rebind(backends) })
+	if !c1 && !c2 {
 		return rt
 	}
-	return &router{exact: exact, wildcard: wildcard, anyHost: anyHost}
+	return &router{def: def, scopes: scopes}
 }
 
-// rebindSets returns sets with each path set rebound (see rebindSet) and
-// whether any changed; the map is copied only then.
-func rebindSets(sets map[string]*pathSet, backends map[string]*backend) (map[string]*pathSet, bool) {
-	out, copied := sets, false
-	for k, s := range sets {
-		n, changed := rebindSet(s, backends)
+// rebind is router.rebind for one scope: it returns sr, or a copy with
+// the path sets that changed, and whether it copied.
+func (sr *scopeRouter) rebind(backends map[string]*backend) (*scopeRouter, bool) {
+	set := func(s *pathSet) (*pathSet, bool) { return rebindSet(s, backends) }
+	exact, c1 := rebindEach(sr.exact, set)
+	wildcard, c2 := rebindEach(sr.wildcard, set)
+	anyHost, c3 := rebindSet(sr.anyHost, backends)
+	if !c1 && !c2 && !c3 {
+		return sr, false
+	}
+	return &scopeRouter{exact: exact, wildcard: wildcard, anyHost: anyHost, suffix: sr.suffix}, true
+}
+
+// rebindEach returns m with each value v replaced by rebind(v) when that
+// reports a change, and whether any changed; the map is copied only then.
+func rebindEach[V any](m map[string]V, rebind func(V) (V, bool)) (map[string]V, bool) {
+	out, copied := m, false
+	for k, v := range m {
+		n, changed := rebind(v)
 		if !changed {
 			continue
 		}
 		if !copied {
-			out, copied = maps.Clone(sets), true
+			out, copied = maps.Clone(m), true
 		}
 		out[k] = n
 	}
@@ -109,14 +201,17 @@ func rebindSets(sets map[string]*pathSet, backends map[string]*backend) (map[str
 
 // rebindSet returns s, or when a rule of s has a backend other than the
 // one of its name in backends, a copy pointing at those, and whether it
-// copied. s may be nil.
+// copied. s may be nil. A rule without a backend (another action) keeps
+// none.
 func rebindSet(s *pathSet, backends map[string]*backend) (*pathSet, bool) {
 	if s == nil || !s.pointsElsewhere(backends) {
 		return s, false
 	}
 	n := &pathSet{paths: slices.Clone(s.paths)}
 	for i := range n.paths {
-		n.paths[i].backend = backends[n.paths[i].backend.name]
+		if b := n.paths[i].backend; b != nil {
+			n.paths[i].backend = backends[b.name]
+		}
 	}
 	return n, true
 }
@@ -125,7 +220,7 @@ func rebindSet(s *pathSet, backends map[string]*backend) (*pathSet, bool) {
 // one of its name in backends.
 func (s *pathSet) pointsElsewhere(backends map[string]*backend) bool {
 	for i := range s.paths {
-		if b := s.paths[i].backend; backends[b.name] != b {
+		if b := s.paths[i].backend; b != nil && backends[b.name] != b {
 			return true
 		}
 	}
@@ -133,16 +228,19 @@ func (s *pathSet) pointsElsewhere(backends map[string]*backend) bool {
 }
 
 // setFor returns the path set of a route host, creating it when missing.
-func (rt *router) setFor(host string) *pathSet {
-	m, key := rt.exact, host
+func (sr *scopeRouter) setFor(host string) *pathSet {
+	if sr.exact == nil {
+		sr.exact, sr.wildcard = map[string]*pathSet{}, map[string]*pathSet{}
+	}
+	m, key := sr.exact, host
 	switch {
 	case host == "":
-		if rt.anyHost == nil {
-			rt.anyHost = &pathSet{}
+		if sr.anyHost == nil {
+			sr.anyHost = &pathSet{}
 		}
-		return rt.anyHost
+		return sr.anyHost
 	case strings.HasPrefix(host, "*."):
-		m, key = rt.wildcard, host[2:]
+		m, key = sr.wildcard, host[2:]
 	}
 	s := m[key]
 	if s == nil {
@@ -152,46 +250,80 @@ func (rt *router) setFor(host string) *pathSet {
 	return s
 }
 
-// sort orders s for first-match lookup: longer paths first, Exact before
-// Prefix at equal length.
+// sort orders s for first-match lookup, as the model's precedence says:
+// longer paths first, Exact before Prefix at equal length, a rule with a
+// method before one without, more header matches first, more query
+// matches first, lower Route.Order first, then the order of the routes in
+// the spec.
 func (s *pathSet) sort() {
-	slices.SortStableFunc(s.paths, func(a, b pathRule) int {
+	slices.SortFunc(s.paths, func(a, b pathRule) int {
 		if c := cmp.Compare(len(b.path), len(a.path)); c != 0 {
 			return c
 		}
-		return cmp.Compare(b.typ, a.typ) // PathExact (1) before PathPrefix (0)
+		if c := cmp.Compare(b.typ, a.typ); c != 0 {
+			return c // PathExact (1) before PathPrefix (0)
+		}
+		am, bm := a.match.counts(), b.match.counts()
+		if c := cmp.Compare(bm.method, am.method); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(bm.headers, am.headers); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(bm.query, am.query); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.order, b.order); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.index, b.index)
 	})
 }
 
-// match returns the rule for host (already canonical: lower case, no
-// port, no trailing dot) and path (clean, starting with "/"), or nil.
-func (rt *router) match(host, path string) *pathRule {
-	set := rt.hostSet(host)
+// match returns the first rule of q's scope that matches q, or nil.
+func (rt *router) match(q *routeRequest) *pathRule {
+	sr := rt.def
+	if q.scope != "" {
+		if sr = rt.scopes[q.scope]; sr == nil {
+			return nil
+		}
+	}
+	set := sr.hostSet(q.host)
 	if set == nil {
 		return nil
 	}
 	for i := range set.paths {
-		if set.paths[i].matches(path) {
-			return &set.paths[i]
+		if r := &set.paths[i]; r.matchesPath(q.path) && r.match.matches(q) {
+			return r
 		}
 	}
 	return nil
 }
 
-func (rt *router) hostSet(host string) *pathSet {
-	if s, ok := rt.exact[host]; ok {
+// hostSet returns the path set of the most specific route host that
+// covers host: exact, then wildcard, then any host; nil for none.
+func (sr *scopeRouter) hostSet(host string) *pathSet {
+	if s, ok := sr.exact[host]; ok {
 		return s
 	}
-	if dot := strings.IndexByte(host, '.'); dot > 0 {
-		if s, ok := rt.wildcard[host[dot+1:]]; ok {
+	for rest := host; ; {
+		dot := strings.IndexByte(rest, '.')
+		if dot <= 0 {
+			break
+		}
+		rest = rest[dot+1:]
+		if s, ok := sr.wildcard[rest]; ok {
 			return s
 		}
+		if !sr.suffix {
+			break
+		}
 	}
-	return rt.anyHost
+	return sr.anyHost
 }
 
-// matches reports whether the request path p matches the rule.
-func (r *pathRule) matches(p string) bool {
+// matchesPath reports whether the request path p matches the rule.
+func (r *pathRule) matchesPath(p string) bool {
 	if r.typ == model.PathExact {
 		return p == r.path
 	}

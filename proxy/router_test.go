@@ -170,3 +170,9 @@ func FuzzRouting(f *testing.F) {
 func hasPrefixElem(p, prefix string) bool {
 	return len(p) > len(prefix) && p[:len(prefix)] == prefix && p[len(prefix)] == '/'
 }
+
+// routeFor returns t's rule for a request of the default scope with no
+// method, header or query.
+func (t *Table) routeFor(host, path string) *pathRule {
+	return t.route(&routeRequest{host: host, path: path})
+}

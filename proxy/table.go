@@ -64,10 +64,12 @@ type tableBuild struct {
 // in a few backends (an endpoint change in a large cluster) costs little
 // more than those few. Routes that are the very routes of prev (the same
 // slice) were validated there, and prev's router is rebound to the new
-// backends, when the policies they name are unchanged too.
+// backends, when the policies they name and the scopes' settings are
+// unchanged too.
 func newTable(spec model.TableSpec, b tableBuild) (*Table, error) {
 	prev := b.prev
-	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes) && samePolicies(prev.spec.Policies, spec.Policies)
+	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes) && samePolicies(prev.spec.Policies, spec.Policies) &&
+		slices.Equal(prev.spec.Scopes, spec.Scopes)
 	var err error
 	if routesKept {
 		err = spec.ValidateKnownRoutes()
@@ -106,7 +108,7 @@ func newTable(spec model.TableSpec, b tableBuild) (*Table, error) {
 	if routesKept && prev.router != nil {
 		t.router = prev.router.rebind(t.backends)
 	} else {
-		t.router = newRouter(spec.Routes, t.backends, t.policies)
+		t.router = newRouter(spec.Routes, spec.Scopes, t.backends, t.policies)
 	}
 	return t, nil
 }
@@ -120,24 +122,32 @@ func (t *Table) Generation() uint64 { return t.generation }
 // modify it.
 func (t *Table) Spec() model.TableSpec { return t.spec }
 
-// Lookup returns the name of the backend that serves a request for host
-// and path, and whether there is one. host may carry a port and any case;
-// path must be a clean absolute path (see [model.CleanPath]).
+// Lookup returns the name of the backend that serves a request of the
+// default scope for host and path, with no header and no query, and
+// whether there is one. host may carry a port and any case; path must be
+// a clean absolute path (see [model.CleanPath]). A route that forwards to
+// no single backend (a split, a redirect, a direct answer) counts as
+// none.
 func (t *Table) Lookup(host, path string) (string, bool) {
-	r := t.route(model.CanonicalHost(host), path)
-	if r == nil {
+	r := t.route(&routeRequest{host: model.CanonicalHost(host), path: path})
+	if r == nil || r.backend == nil {
 		return "", false
 	}
 	return r.backend.name, true
 }
 
-// route returns the rule for a canonical host and clean path: the matching
-// route's, else one for the default backend (label "default"), else nil.
-func (t *Table) route(host, path string) *pathRule {
-	if r := t.router.match(host, path); r != nil {
+// route returns the rule for q: the first matching route's of q's scope
+// (see [router]), else, in the default scope, one for the default backend
+// (label "default"), else nil. It is the one place a request is matched
+// to a route, for net/http's requests and the fast loop's alike.
+func (t *Table) route(q *routeRequest) *pathRule {
+	if r := t.router.match(q); r != nil {
 		return r
 	}
-	return t.defaultRule
+	if q.scope == "" {
+		return t.defaultRule
+	}
+	return nil
 }
 
 // reusable returns t's compiled backend for b when it was compiled from

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"net/http"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -47,7 +48,7 @@ func TestApplyReusesUnchangedBackends(t *testing.T) {
 	if got := second.backends["b"].groups[0][0].Addr.String(); got != "10.0.0.9:80" {
 		t.Errorf("changed backend has endpoint %s", got)
 	}
-	if r := second.route("", "/b"); r == nil || r.backend != second.backends["b"] {
+	if r := second.routeFor("", "/b"); r == nil || r.backend != second.backends["b"] {
 		t.Error("the route to the changed backend does not reach its new compiled form")
 	}
 
@@ -169,7 +170,7 @@ func TestApplyRebindsTheRouterOfUnchangedRoutes(t *testing.T) {
 		{"a.example", "/b/x", "b"}, {"a.example", "/", "a"}, {"x.w.example", "/", "b"},
 		{"c.example", "/", "c"}, {"other.example", "/any", "b"},
 	} {
-		r := second.route(req.host, req.path)
+		r := second.routeFor(req.host, req.path)
 		if r == nil || r.backend != second.backends[req.backend] {
 			t.Errorf("%s%s: does not reach backend %s as compiled now", req.host, req.path, req.backend)
 		}
@@ -177,10 +178,62 @@ func TestApplyRebindsTheRouterOfUnchangedRoutes(t *testing.T) {
 	if b == first.backends["b"] {
 		t.Fatal("the changed backend was reused")
 	}
-	if second.router.exact["c.example"] != first.router.exact["c.example"] {
+	if second.router.def.exact["c.example"] != first.router.def.exact["c.example"] {
 		t.Error("a path set without the changed backend was copied")
 	}
-	if first.route("x.w.example", "/").backend != first.backends["b"] || first.route("", "/any").backend != first.backends["b"] {
+	if first.routeFor("x.w.example", "/").backend != first.backends["b"] || first.routeFor("", "/any").backend != first.backends["b"] {
 		t.Error("rebinding modified the previous table's router")
+	}
+}
+
+// TestApplyRebindsScopedRoutes: a rebound router keeps each rule's scope,
+// matches and order, follows a changed backend in every scope, leaves a
+// rule with no backend (another action) without one, and is built anew
+// when the scopes' settings change under the same routes.
+func TestApplyRebindsScopedRoutes(t *testing.T) {
+	t.Parallel()
+	ep := func(a string) []model.Endpoint { return []model.Endpoint{{Addr: netip.MustParseAddrPort(a)}} }
+	spec := model.TableSpec{
+		Routes: []model.Route{
+			{Scope: "gw", Host: "*.example", Path: "/", Backend: "a"},
+			{Scope: "gw", Host: "*.example", Path: "/", Headers: []model.HeaderMatch{{Name: "X-Env", Value: "canary"}}, Backend: "b"},
+			{Scope: "gw", Host: "*.example", Path: "/moved", Redirect: &model.Redirect{Host: "new.example"}},
+			{Path: "/", Backend: "a"},
+		},
+		Backends: []model.Backend{{Name: "a", Endpoints: ep("10.0.0.1:80")}, {Name: "b", Endpoints: ep("10.0.0.2:80")}},
+	}
+	s := NewServer(Options{})
+	if err := s.Apply(spec); err != nil {
+		t.Fatal(err)
+	}
+	first := s.Table()
+	next := spec
+	next.Backends = []model.Backend{spec.Backends[0], {Name: "b", Endpoints: ep("10.0.0.9:80")}}
+	if err := s.Apply(next); err != nil {
+		t.Fatal(err)
+	}
+	second := s.Table()
+	canary := &routeRequest{scope: "gw", host: "x.example", path: "/", header: http.Header{"X-Env": {"canary"}}}
+	if r := second.route(canary); r == nil || r.backend != second.backends["b"] || r.backend == first.backends["b"] {
+		t.Error("the header route of a scope does not reach its changed backend as compiled now")
+	}
+	if r := second.route(&routeRequest{scope: "gw", host: "x.example", path: "/"}); r == nil || r.backend != second.backends["a"] {
+		t.Error("the plain route of a scope lost its place")
+	}
+	if r := second.route(&routeRequest{scope: "gw", host: "x.example", path: "/moved"}); r == nil || r.backend != nil {
+		t.Errorf("the redirect route became %+v", r)
+	}
+	if r := second.route(&routeRequest{scope: "gw", host: "a.b.example", path: "/"}); r != nil {
+		t.Error("a one-label wildcard covered two labels")
+	}
+
+	// The same routes, a scope's wildcards changed: a new router.
+	suffix := next
+	suffix.Scopes = []model.ScopeSpec{{Name: "gw", Wildcards: model.WildcardSuffix}}
+	if err := s.Apply(suffix); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Table().route(&routeRequest{scope: "gw", host: "a.b.example", path: "/"}); r == nil || r.backend.name != "a" {
+		t.Error("the scope's new wildcard rule was not applied to its kept routes")
 	}
 }

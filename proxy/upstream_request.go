@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/h1"
 )
 
@@ -18,16 +19,10 @@ import (
 // by firsthop's, identity headers stripped per the peer's trust, the path
 // the router matched, and the body framed as the client's was parsed.
 
-// hopHeaders are removed from requests and responses on their way through
-// (RFC 9110 7.6.1, and the list httputil.ReverseProxy uses).
-func isHopHeader(k string) bool {
-	switch k {
-	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-		"Te", "Trailer", "Transfer-Encoding", "Upgrade":
-		return true
-	}
-	return false
-}
+// isHopHeader reports whether the canonical name k is hop-by-hop (see
+// [model.IsHopByHopHeader]): removed from requests and responses on their
+// way through.
+func isHopHeader(k string) bool { return model.IsHopByHopHeader(k) }
 
 // skipOutbound reports whether the inbound request header k is left out of
 // the upstream request: hop-by-hop, named by Connection, framing (written
