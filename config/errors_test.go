@@ -179,7 +179,14 @@ var errorCases = []errorCase{
 // one diagnostic, at the expected line and column, saying the expected thing.
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
-	for _, tc := range errorCases {
+	runErrorCases(t, errorCases)
+}
+
+// runErrorCases runs each case as a subtest: Parse must fail with exactly
+// one diagnostic, at tc's line and column, containing tc.msg.
+func runErrorCases(t *testing.T, cases []errorCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cfg, err := Parse("test.yaml", []byte(tc.yaml), tc.opts)

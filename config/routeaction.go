@@ -35,7 +35,9 @@ func (d *decoder) routeAction(f fields, r *routeAt) bool {
 		}
 	}
 	if len(given) == 0 {
-		d.errorf(f.node, "%s: backend is required (or one of backends, redirect, respond)", f.path)
+		if f.complete() { // else a misspelt key is the likely action
+			d.errorf(f.node, "%s: backend is required (or one of backends, redirect, respond)", f.path)
+		}
 		return false
 	}
 	if len(given) > 1 {

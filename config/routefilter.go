@@ -130,7 +130,7 @@ func (d *decoder) rewriteHost(n *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	host, port := s, ""
-	if h, p, err := net.SplitHostPort(s); err == nil && !strings.Contains(h, ":") {
+	if h, p, err := net.SplitHostPort(s); err == nil && !strings.Contains(h, ":") && !strings.Contains(s, "/") {
 		host, port = h, p
 		if v, err := strconv.ParseUint(p, 10, 16); err != nil || v == 0 || p[0] == '0' {
 			d.errorf(n, "%s: port %q is not a number from 1 to 65535", path, p)

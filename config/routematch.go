@@ -97,7 +97,9 @@ func (d *decoder) valueMatch(n *yaml.Node, path, what string, name func(*yaml.No
 	}
 	switch len(given) {
 	case 0:
-		d.errorf(n, "%s: give one of value, regex or present: true", path)
+		if f.complete() { // else a misspelt key is the likely comparison
+			d.errorf(n, "%s: give one of value, regex or present: true", path)
+		}
 		return m, false
 	case 1:
 	default:
