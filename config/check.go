@@ -190,19 +190,31 @@ func firstByName[T any](d *decoder, items []T, id func(T) (name, path string, na
 }
 
 // checkRoutes checks that routes and the default backend name defined
-// backends, and that no two routes match the same requests.
+// backends, that a listener serves every route's scope, and that no two
+// routes match the same requests (see [model.RouteKey]).
 func (d *decoder) checkRoutes(p *parsed) {
 	defined := map[string]bool{}
 	for _, b := range p.backends {
 		defined[b.Name] = true
 	}
+	served := map[string]bool{}
+	for _, l := range p.listeners {
+		served[l.Scope] = true
+	}
 	seen := map[model.RouteKey]routeAt{}
+	unserved := map[*yaml.Node]bool{}
 	for _, r := range p.routes {
-		if !defined[r.Backend] {
-			d.errorf(r.backendAt, "%s.backend: no backend is named %q%s", r.path, r.Backend, definedList(p.backends))
+		for _, ref := range r.refs {
+			if !defined[ref.name] {
+				d.errorf(ref.at, "%s: no backend is named %q%s", ref.path, ref.name, definedList(p.backends))
+			}
+		}
+		badScope := r.scopeAt != nil && r.Scope == "" // reported already
+		if len(p.listeners) > 0 && !served[r.Scope] && !badScope {
+			d.unservedScope(r, p.listeners, unserved)
 		}
 		if !r.matchOK {
-			continue // its host, path or pathType is reported already
+			continue // its host, path, pathType or matches are reported already
 		}
 		k := r.Route.Key()
 		if first, ok := seen[k]; ok {
@@ -210,8 +222,12 @@ func (d *decoder) checkRoutes(p *parsed) {
 			if r.Host == "" {
 				host = "any host"
 			}
-			d.errorf(r.at, "%s: duplicate route: %s, path %q (%s) is already routed by %s at line %d",
-				r.path, host, r.Path, r.PathType, first.path, first.at.Line)
+			same := ""
+			if k.Matches != "" {
+				same = " with the same method, headers and query"
+			}
+			d.errorf(r.at, "%s: duplicate route: %s, path %q (%s)%s is already routed by %s at line %d",
+				r.path, host, r.Path, r.PathType, same, first.path, first.at.Line)
 			continue
 		}
 		seen[k] = r
@@ -219,6 +235,32 @@ func (d *decoder) checkRoutes(p *parsed) {
 	if p.defaultAt != nil && !defined[p.defaultBackend] {
 		d.errorf(p.defaultAt, "defaultBackend: no backend is named %q%s", p.defaultBackend, definedList(p.backends))
 	}
+}
+
+// unservedScope reports r, whose scope no listener serves: at its host's
+// scope, once per host, or, for the default scope, at the first such
+// route only. reported holds the scope nodes reported so far, nil's entry
+// standing for the default scope.
+func (d *decoder) unservedScope(r routeAt, ls []listenerAt, reported map[*yaml.Node]bool) {
+	if reported[r.scopeAt] {
+		return
+	}
+	reported[r.scopeAt] = true
+	scopes := make([]string, 0, len(ls))
+	for _, l := range ls {
+		s := fmt.Sprintf("%s: %q", l.Name, l.Scope)
+		if l.Scope == "" {
+			s = l.Name + ": the default scope"
+		}
+		scopes = append(scopes, s)
+	}
+	list := strings.Join(scopes, ", ")
+	if r.scopeAt != nil {
+		host, _, _ := strings.Cut(r.path, ".paths[")
+		d.errorf(r.scopeAt, "%s.scope: no listener serves scope %q, so these routes are never used (listeners: %s)", host, r.Scope, list)
+		return
+	}
+	d.errorf(r.at, "%s: every listener names a scope, so the routes without one are never used: give their hosts a scope (listeners: %s)", r.path, list)
 }
 
 // definedList returns " (defined: a, b)" for error messages, or a hint

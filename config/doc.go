@@ -31,6 +31,9 @@
 //	  - host: app.example.com   # exact, "*.example.com", or omitted for any host
 //	    paths:
 //	      - { path: /api, pathType: Prefix, backend: api }   # pathType Prefix (default) | Exact
+//	      # also: method, headers, query; backends (weighted), redirect or
+//	      # respond instead of backend; requestHeaders, responseHeaders,
+//	      # rewrite, mirror, timeouts (see REFERENCE.md)
 //	backends:
 //	  - name: api               # required, unique
 //	    locality: PreferLocal   # Local | PreferLocal (default) | PreferZone | Cluster
@@ -53,6 +56,8 @@
 // or useless: a prefix of length 0 (0.0.0.0/0, ::/0) in trustedProxies or
 // trustedCIDRs, a PROXY mode of optional or required with no trustedCIDRs,
 // trustedCIDRs with mode off, empty sources with trustedProxies set, a
-// backend without endpoints, a backend no route uses, and locality Local
-// without a node.
+// backend without endpoints, a backend no route uses, locality Local
+// without a node, a route matching on a header any client can forge
+// (X-Forwarded-For and the like), a redirect to http:// or back to itself
+// from a TLS listener, and a listener scope without routes.
 package config

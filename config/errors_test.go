@@ -42,7 +42,7 @@ var errorCases = []errorCase{
 	// Keys.
 	{name: "unknown top-level key", yaml: listener + "nodes: a\n", line: 3, col: 1, msg: `unknown key "nodes" (want node, zone, admin,`},
 	{name: "unknown key differing in case", yaml: listener + "clientIp: {}\n", line: 3, col: 1, msg: "did you mean clientIP? keys are case-sensitive"},
-	{name: "unknown listener key", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    adress: 127.0.0.1:81\n", line: 4, col: 5, msg: `listeners[0]: unknown key "adress" (want name, address, publicPort, proxyProtocol, accessLog, tls, h2c, timeouts, maxHeaderBytes, http2, policies)`},
+	{name: "unknown listener key", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    adress: 127.0.0.1:81\n", line: 4, col: 5, msg: `listeners[0]: unknown key "adress" (want name, address, publicPort, proxyProtocol, accessLog, tls, h2c, timeouts, maxHeaderBytes, http2, policies, scope)`},
 	{name: "unknown endpoint key", yaml: listener + "backends:\n  - name: b\n    endpoints:\n      - {address: 127.0.0.1:80, weight: 2}\n", line: 6, col: 33, msg: `backends[0].endpoints[0]: unknown key "weight"`},
 	{name: "trustedProxies at the top level", yaml: listener + "trustedProxies: [10.0.0.0/8]\n", line: 3, col: 1, msg: `the file: unknown key "trustedProxies" (did you mean clientIP.trustedProxies?)`},
 	{name: "trustedCIDRs in a listener", yaml: "listeners:\n  - name: a\n    address: 127.0.0.1:80\n    trustedCIDRs: [10.0.0.0/8]\n", line: 4, col: 5, msg: `listeners[0]: unknown key "trustedCIDRs" (did you mean listeners[].proxyProtocol.trustedCIDRs?)`},
@@ -179,7 +179,14 @@ var errorCases = []errorCase{
 // one diagnostic, at the expected line and column, saying the expected thing.
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
-	for _, tc := range errorCases {
+	runErrorCases(t, errorCases)
+}
+
+// runErrorCases runs each case as a subtest: Parse must fail with exactly
+// one diagnostic, at tc's line and column, containing tc.msg.
+func runErrorCases(t *testing.T, cases []errorCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cfg, err := Parse("test.yaml", []byte(tc.yaml), tc.opts)

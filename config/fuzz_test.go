@@ -3,8 +3,10 @@ package config
 import (
 	"bytes"
 	"errors"
+	"net/textproto"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,12 +17,13 @@ import (
 // Errors with positions inside the file; a success is a self-consistent
 // configuration.
 func FuzzParse(f *testing.F) {
-	for _, tc := range errorCases {
+	for _, tc := range slices.Concat(errorCases, routeErrorCases) {
 		f.Add([]byte(tc.yaml), tc.opts.Ingress)
 	}
 	f.Add([]byte(issuePolicies), false)
+	f.Add([]byte(everyRouteKey), false)
 	paths, _ := filepath.Glob("testdata/*.yaml")
-	paths = append(paths, filepath.Join("..", "examples", "standalone.yaml"))
+	paths = append(paths, filepath.Join("..", "examples", "standalone.yaml"), filepath.Join("..", "examples", "routing.yaml"))
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -123,9 +126,7 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 	}
 	routes := map[model.RouteKey]bool{}
 	for _, r := range cfg.Table.Routes {
-		if !backends[r.Backend] {
-			t.Fatalf("route %+v: backend undefined", r)
-		}
+		checkRouteConsistent(t, r, backends)
 		if h, err := model.RouteHost(r.Host); err != nil || h != r.Host {
 			t.Fatalf("route host %q not normalised (%q, %v)", r.Host, h, err)
 		}
@@ -138,7 +139,7 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 		}
 		routes[k] = true
 	}
-	if len(cfg.Table.Policies) > 0 {
+	if len(cfg.Table.Policies) > 0 && ModelJudges(cfg.Table.Routes) {
 		if err := cfg.Table.Validate(); err != nil {
 			t.Fatalf("a file with policies parsed into a table the model refuses: %v", err)
 		}
@@ -146,6 +147,82 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 	for _, l := range cfg.Listeners {
 		if missing := cfg.Table.UndefinedPolicies(l.Policies); len(missing) > 0 {
 			t.Fatalf("listener %q names undefined policies %v", l.Name, missing)
+		}
+	}
+}
+
+// everyRouteKey is a valid file that writes every key of a route, a seed
+// for FuzzParse.
+const everyRouteKey = `listeners:
+  - {name: public, address: 127.0.0.1:8080}
+  - {name: plain, address: 127.0.0.1:8081, scope: plain}
+routes:
+  - scope: plain
+    paths: [{path: /, redirect: {scheme: https, host: a.example.com, port: 8443, pathPrefix: /b, status: 308}}]
+  - host: a.example.com
+    paths:
+      - path: /api
+        pathType: Prefix
+        method: GET
+        headers: [{name: X-A, value: a}, {name: X-B, regex: "b+"}, {name: X-C, present: true}]
+        query: [{name: q, value: "1"}, {name: r, regex: "[a-z]"}, {name: s, present: true}]
+        backends:
+          - {name: v1, weight: 90, requestHeaders: {set: {X-V: "1"}}, responseHeaders: {remove: [Server]}}
+          - {name: v2, weight: 10}
+        requestHeaders: {set: {X-Env: prod}, add: {Via: firsthop}, remove: [Cookie]}
+        responseHeaders: {set: {Cache-Control: no-store}}
+        rewrite: {host: "api.internal:8080", pathPrefix: /v1}
+        mirror: [{backend: v2, percent: 5}]
+        timeouts: {request: 30s, backendRequest: 5s}
+        allowTrace: true
+        keepEncodedSlashes: true
+      - {path: /api, backend: v1, timeout: 10s}
+      - {path: /gone, pathType: Exact, respond: {status: 410, body: "gone\n", contentType: text/plain}}
+      - {path: /old, redirect: {path: /new}}
+backends:
+  - {name: v1, echo: true}
+  - {name: v2, echo: true}
+`
+
+// checkRouteConsistent fails unless r has exactly one action, every
+// backend it names is defined, and its header names are canonical.
+func checkRouteConsistent(t *testing.T, r model.Route, backends map[string]bool) {
+	t.Helper()
+	actions := 0
+	for _, given := range []bool{r.Backend != "", len(r.Split) > 0, r.Redirect != nil, r.Respond != nil} {
+		if given {
+			actions++
+		}
+	}
+	if actions != 1 {
+		t.Fatalf("route %+v: %d actions", r, actions)
+	}
+	if r.Backend != "" && !backends[r.Backend] {
+		t.Fatalf("route %+v: backend undefined", r)
+	}
+	for _, wb := range r.Split {
+		if !backends[wb.Backend] {
+			t.Fatalf("route %+v: split backend %q undefined", r, wb.Backend)
+		}
+	}
+	for _, m := range r.Mirror {
+		if !backends[m.Backend] || m.Percent < 1 || m.Percent > 100 {
+			t.Fatalf("route %+v: mirror %+v", r, m)
+		}
+	}
+	for _, h := range r.Headers {
+		if h.Name != textproto.CanonicalMIMEHeaderKey(h.Name) {
+			t.Fatalf("route %+v: header match name %q not canonical", r, h.Name)
+		}
+	}
+	for _, hm := range []*model.HeaderModifier{r.RequestHeaders, r.ResponseHeaders} {
+		if hm == nil {
+			continue
+		}
+		for _, h := range slices.Concat(hm.Set, hm.Add) {
+			if h.Name != textproto.CanonicalMIMEHeaderKey(h.Name) || reservedHeader(h.Name) != "" {
+				t.Fatalf("route %+v: header %q changed", r, h.Name)
+			}
 		}
 	}
 }

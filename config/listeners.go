@@ -22,6 +22,7 @@ type listenerAt struct {
 	// cidrItems is how many trustedCIDRs items were written, good or bad.
 	cidrItems int
 	tlsAt     *yaml.Node // nil when tls is not set
+	scopeAt   *yaml.Node // nil when scope is not set
 	// policyRefs are the policies named, where they are written.
 	policyRefs []policyRef
 }
@@ -42,7 +43,7 @@ func (d *decoder) listeners(n *yaml.Node, path string, p *parsed) {
 // listener decodes one listener. ok is false when it has no usable name.
 func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 	f, ok := d.mapping(n, path, "a listener", "name", "address", "publicPort", "proxyProtocol", "accessLog",
-		"tls", "h2c", "timeouts", "maxHeaderBytes", "http2", "policies")
+		"tls", "h2c", "timeouts", "maxHeaderBytes", "http2", "policies", "scope")
 	if !ok {
 		return l, false
 	}
@@ -89,6 +90,10 @@ func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 	if v := f.value("policies"); v != nil {
 		l.policyRefs = d.policyNames(v, f.sub("policies"))
 		l.Policies = names(l.policyRefs)
+	}
+	if v := f.value("scope"); v != nil {
+		l.Scope, _ = d.name(v, f.sub("scope"))
+		l.scopeAt = v
 	}
 	if v := f.value("http2"); v != nil {
 		if h, ok := d.mapping(v, f.sub("http2"), "HTTP/2 settings", "maxConcurrentStreams"); ok {

@@ -81,6 +81,14 @@ func (f fields) value(key string) *yaml.Node {
 	return v
 }
 
+// complete reports whether every key of the mapping was known and given
+// once: no unknown or repeated key was reported. A check that a mapping
+// says something ("give X or Y") runs only then, so that a misspelt key
+// is reported once.
+func (f fields) complete() bool {
+	return 2*len(f.keys) == len(f.node.Content)
+}
+
 // key returns the key node of key, or nil when it is absent.
 func (f fields) key(key string) *yaml.Node {
 	return f.keys[key]
@@ -161,13 +169,13 @@ func didYouMean(name, path string, known []string) string {
 // keyHomes maps a key that belongs to exactly one mapping of the file to
 // its setting path ("[]" standing for any list index), for the hint given
 // when it is written at another level. Keys used in several mappings
-// (name, address, tls, timeouts, node, zone, ...) are left out.
+// (name, address, tls, timeouts, node, zone, backends, headers, host,
+// scope, requestHeaders, status, path, ...) are left out.
 var keyHomes = map[string]string{
 	"listeners":              "listeners",
 	"clientIP":               "clientIP",
 	"forwardedHeaders":       "forwardedHeaders",
 	"routes":                 "routes",
-	"backends":               "backends",
 	"defaultBackend":         "defaultBackend",
 	"admin":                  "admin",
 	"trustedProxies":         "clientIP.trustedProxies",
@@ -193,6 +201,20 @@ var keyHomes = map[string]string{
 	"echo":                   "backends[].echo",
 	"passiveHealth":          "backends[].passiveHealth",
 	"maxInflightPerEndpoint": "backends[].maxInflightPerEndpoint",
+	"allowTrace":             "routes[].paths[].allowTrace",
+	"keepEncodedSlashes":     "routes[].paths[].keepEncodedSlashes",
+	"method":                 "routes[].paths[].method",
+	"query":                  "routes[].paths[].query",
+	"redirect":               "routes[].paths[].redirect",
+	"respond":                "routes[].paths[].respond",
+	"rewrite":                "routes[].paths[].rewrite",
+	"mirror":                 "routes[].paths[].mirror",
+	"weight":                 "routes[].paths[].backends[].weight",
+	"scheme":                 "routes[].paths[].redirect.scheme",
+	"contentType":            "routes[].paths[].respond.contentType",
+	"body":                   "routes[].paths[].respond.body",
+	"percent":                "routes[].paths[].mirror[].percent",
+	"backendRequest":         "routes[].paths[].timeouts.backendRequest",
 }
 
 // wildcardIndexes replaces the list indexes of a setting path with "[]":

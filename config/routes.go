@@ -11,14 +11,19 @@ import (
 // routeAt is a decoded route path with the nodes it came from.
 type routeAt struct {
 	model.Route
-	path      string     // "routes[i].paths[j]"
-	at        *yaml.Node // the paths item
-	backendAt *yaml.Node
+	path string     // "routes[i].paths[j]"
+	at   *yaml.Node // the paths item
+	// refs are the backends the route names (backend, backends[].name,
+	// mirror[].backend), where written.
+	refs []backendRef
 	// policyRefs are the host's policies then the path's, where written.
 	policyRefs []policyRef
+	scopeAt    *yaml.Node   // the host's scope; nil when not set
+	headerAt   []*yaml.Node // one per Headers entry: its name
+	schemeAt   *yaml.Node   // redirect.scheme; nil when not set
 
-	// matchOK is false when host, path or pathType is bad: the route is
-	// kept only to check its backend reference.
+	// matchOK is false when host, path, pathType, method, headers or query
+	// is bad: the route is kept only to check its backend references.
 	matchOK bool
 }
 
@@ -35,7 +40,7 @@ func (d *decoder) routes(n *yaml.Node, path string, p *parsed) {
 
 // route decodes one routes item: a host and its paths.
 func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
-	f, ok := d.mapping(n, path, "a route", "host", "paths", "policies")
+	f, ok := d.mapping(n, path, "a route", "host", "scope", "paths", "policies")
 	if !ok {
 		return
 	}
@@ -49,6 +54,10 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 				hostOK = false
 			}
 		}
+	}
+	scope, scopeAt := "", f.value("scope")
+	if scopeAt != nil {
+		scope, _ = d.name(scopeAt, f.sub("scope"))
 	}
 	var hostPolicies []policyRef
 	if v := f.value("policies"); v != nil {
@@ -69,6 +78,7 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 	for i, item := range items {
 		if r, ok := d.routePath(item, index(f.sub("paths"), i)); ok {
 			r.Host, r.matchOK = host, r.matchOK && hostOK
+			r.Scope, r.scopeAt = scope, scopeAt
 			r.policyRefs = append(slices.Clip(hostPolicies), r.policyRefs...)
 			r.Policies = names(r.policyRefs)
 			p.routes = append(p.routes, r)
@@ -76,10 +86,19 @@ func (d *decoder) route(n *yaml.Node, path string, p *parsed) {
 	}
 }
 
-// routePath decodes one paths item. ok is false when its backend is
-// missing or bad; r.matchOK is false when its path or pathType is.
+// routePathKeys are the keys of a paths item.
+var routePathKeys = []string{
+	"path", "pathType", "method", "headers", "query",
+	"backend", "backends", "redirect", "respond",
+	"requestHeaders", "responseHeaders", "rewrite", "mirror",
+	"timeout", "timeouts", "allowTrace", "keepEncodedSlashes", "policies",
+}
+
+// routePath decodes one paths item. ok is false when its action (backend,
+// backends, redirect or respond) is missing or bad; r.matchOK is false
+// when what it matches is.
 func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
-	f, ok := d.mapping(n, path, "a path", "path", "pathType", "backend", "timeout", "allowTrace", "keepEncodedSlashes", "policies")
+	f, ok := d.mapping(n, path, "a path", routePathKeys...)
 	if !ok {
 		return r, false
 	}
@@ -105,9 +124,8 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 			r.PathType = t
 		}
 	}
-	if v := f.value("timeout"); v != nil {
-		r.Timeout, _ = d.duration(v, f.sub("timeout"))
-	}
+	r.matchOK = d.routeMatches(f, &r) && r.matchOK
+	d.routeTimeouts(f, &r)
 	if v := f.value("allowTrace"); v != nil {
 		r.AllowTrace, _ = d.boolean(v, f.sub("allowTrace"))
 	}
@@ -117,12 +135,17 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 	if v := f.value("policies"); v != nil {
 		r.policyRefs = d.policyNames(v, f.sub("policies"))
 	}
-	v := f.value("backend")
-	if v == nil {
-		d.errorf(n, "%s: backend is required", path)
-		return r, false
+	if v := f.value("requestHeaders"); v != nil {
+		r.RequestHeaders = d.headerModifier(v, f.sub("requestHeaders"))
 	}
-	r.Backend, ok = d.name(v, f.sub("backend"))
-	r.backendAt = v
-	return r, ok
+	if v := f.value("responseHeaders"); v != nil {
+		r.ResponseHeaders = d.headerModifier(v, f.sub("responseHeaders"))
+	}
+	if v := f.value("rewrite"); v != nil {
+		r.Rewrite = d.rewrite(v, f.sub("rewrite"), &r)
+	}
+	if v := f.value("mirror"); v != nil {
+		r.Mirror = d.mirror(v, f.sub("mirror"), &r)
+	}
+	return r, d.routeAction(f, &r)
 }
