@@ -139,10 +139,8 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 		}
 		routes[k] = true
 	}
-	if len(cfg.Table.Policies) > 0 && ModelJudges(cfg.Table.Routes) {
-		if err := cfg.Table.Validate(); err != nil {
-			t.Fatalf("a file with policies parsed into a table the model refuses: %v", err)
-		}
+	if err := cfg.Table.Validate(); err != nil {
+		t.Fatalf("a file parsed into a table the model refuses: %v", err)
 	}
 	for _, l := range cfg.Listeners {
 		if missing := cfg.Table.UndefinedPolicies(l.Policies); len(missing) > 0 {

@@ -90,7 +90,9 @@ const (
 
 // Rewrite changes the request before it is forwarded.
 type Rewrite struct {
-	// Host replaces the Host header sent to the backend; empty keeps it.
+	// Host replaces the Host header sent to the backend: a canonical
+	// exact host, with an optional port ("api.internal:8080"); empty
+	// keeps it.
 	// The forwarding headers still carry the client's host
 	// (X-Forwarded-Host, Forwarded host=).
 	Host string

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/textproto"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -275,7 +276,7 @@ func (r *Route) checkAction(bad func(string, ...any)) {
 		}
 	}
 	if rw := r.Rewrite; rw != nil {
-		if why := checkExactHost(rw.Host); why != "" {
+		if why := checkRewriteHost(rw.Host); why != "" {
 			bad("rewrite %s", why)
 		}
 		if why := r.checkPathRewrite(rw.Path); why != "" {
@@ -311,6 +312,21 @@ func checkExactHost(h string) string {
 		return fmt.Sprintf("host %q is a wildcard", h)
 	}
 	return ""
+}
+
+// checkRewriteHost returns what is wrong with h as the Host header a
+// rewrite sends: "" for "" (none) and for a canonical exact host with an
+// optional port from 1 to 65535 ("api.internal:8080": a backend's virtual
+// host may name one).
+func checkRewriteHost(h string) string {
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[:i], ":") {
+		port, err := strconv.ParseUint(h[i+1:], 10, 16)
+		if err != nil || port == 0 || h[i+1] == '+' {
+			return fmt.Sprintf("host %q: port %q is not a number from 1 to 65535", h, h[i+1:])
+		}
+		h = h[:i]
+	}
+	return checkExactHost(h)
 }
 
 // checkPathRewrite returns what is wrong with p as a rewrite of r's

@@ -196,7 +196,9 @@ func TestValidateMatchesActionsFilters(t *testing.T) {
 			r.PathType, r.Rewrite = PathExact, &Rewrite{Path: &PathRewrite{Type: RewritePrefix, Value: "/"}}
 		}), "rewrite replaces the path prefix"},
 		{"rewrite unknown type", route(func(r *Route) { r.Rewrite = &Rewrite{Path: &PathRewrite{Type: 5, Value: "/"}} }), "rewrite path rewrite has unknown type 5"},
-		{"rewrite host with port", route(func(r *Route) { r.Rewrite = &Rewrite{Host: "b.test:80"} }), `rewrite host "b.test:80" must not include a port`},
+		{"rewrite host with port", route(func(r *Route) { r.Rewrite = &Rewrite{Host: "b.test:80"} }), ""},
+		{"rewrite host with port 0", route(func(r *Route) { r.Rewrite = &Rewrite{Host: "b.test:0"} }), `rewrite host "b.test:0": port "0" is not a number from 1 to 65535`},
+		{"rewrite host with empty port", route(func(r *Route) { r.Rewrite = &Rewrite{Host: "b.test:"} }), `rewrite host "b.test:": port "" is not a number`},
 		{"header modifiers", route(func(r *Route) {
 			r.RequestHeaders = mod(HeaderModifier{Set: []Header{{"X-A", "1"}}, Add: []Header{{"X-B", "1"}, {"X-B", "2"}}, Remove: []string{"Cookie"}})
 			r.ResponseHeaders = mod(HeaderModifier{Set: []Header{{"Cache-Control", "no-store"}}})
