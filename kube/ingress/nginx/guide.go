@@ -29,6 +29,11 @@ ingress-nginx's meaning, so that an Ingress written for ingress-nginx can be
 served unchanged. ` + "`firsthop migrate -f FILE`" + ` prints what it makes of your
 Ingresses and of the ingress-nginx ConfigMap's client-IP keys (see the README).
 
+This page says what firsthop does once the Ingress processor applies what the
+package kube/ingress/nginx reads (issue 19). Until that lands, ` + "`firsthop ingress`" + `
+serves only the client-address policies below (allowlists, deny lists, rate
+and concurrency limits) from these annotations.
+
 Each annotation below is one of:
 
 - **served**: firsthop does what ingress-nginx documents;
