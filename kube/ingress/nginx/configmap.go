@@ -70,7 +70,7 @@ func TranslateConfigMap(data map[string]string) (ClientIP, []Finding) {
 
 	cidrs := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
 	if v, ok := data["proxy-real-ip-cidr"]; ok && strings.TrimSpace(v) != "" {
-		list, err := parseCIDRs(v)
+		list, err := ParseSourceRanges(v)
 		if err != nil {
 			add("proxy-real-ip-cidr", Error, err.Error()+"; nothing is trusted until it is fixed")
 			list = nil
@@ -156,7 +156,7 @@ func TranslateConfigMap(data map[string]string) (ClientIP, []Finding) {
 
 // parseCIDRs reads a comma-separated list of CIDRs or bare addresses.
 // Host bits are cleared; IPv4-mapped IPv6 forms are read as IPv4.
-func parseCIDRs(v string) ([]netip.Prefix, error) {
+func ParseSourceRanges(v string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, e := range strings.Split(v, ",") {
 		e = strings.TrimSpace(e)

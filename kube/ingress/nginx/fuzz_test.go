@@ -32,7 +32,7 @@ func FuzzValues(f *testing.F) {
 		parseSecretRef(v)
 		parseHost(v, true)
 		parsePathValue(v)
-		parseCIDRs(v)
+		ParseSourceRanges(v)
 		checkAuthURL(v, signInVariables)
 		if re, err := CompileRegex(v); err == nil && re == nil {
 			t.Errorf("CompileRegex(%q) returned nil", v)
