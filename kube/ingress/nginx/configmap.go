@@ -154,8 +154,13 @@ func TranslateConfigMap(data map[string]string) (ClientIP, []Finding) {
 	return out, findings
 }
 
-// parseCIDRs reads a comma-separated list of CIDRs or bare addresses.
-// Host bits are cleared; IPv4-mapped IPv6 forms are read as IPv4.
+// ParseSourceRanges reads a comma-separated list of CIDRs or addresses
+// as ingress-nginx reads proxy-real-ip-cidr and its source-range
+// annotations: blanks around items and empty items are ignored, an
+// address is its /32 or /128, host bits past the prefix length are
+// cleared, IPv4-mapped IPv6 is read as IPv4, zones are refused, and a
+// prefix listed twice is kept once. (kube/ingress's policy annotations
+// read the same lists with a copy of this; it can call this instead.)
 func ParseSourceRanges(v string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, e := range strings.Split(v, ",") {
