@@ -19,6 +19,7 @@ func TestCommandHelpExitsZero(t *testing.T) {
 		{"ingress", []string{"Usage: firsthop ingress", "\n  --kubeconfig FILE\n", "\n  --config FILE\n", "\n  --watch-ingress-without-class\n"}, nil},
 		{"echo", []string{"Usage: firsthop echo", "\n  --listen ADDR\n", `(default 127.0.0.1:9000)`}, nil},
 		{"version", []string{"Usage: firsthop version", "\n  -" + "-v\n"}, nil},
+		{"migrate", []string{"Usage: firsthop migrate -f FILE", "\n  --f FILE\n", "\n  --o string\n", "(default text)"}, nil},
 	}
 	for _, tc := range tests {
 		for _, help := range []string{"--help", "-h", "-help"} {
@@ -49,7 +50,7 @@ func TestCommandHelpExitsZero(t *testing.T) {
 
 func TestCommandBadFlagExitsTwoWithUsage(t *testing.T) {
 	t.Parallel()
-	for _, command := range []string{"serve", "validate", "ingress", "echo", "version"} {
+	for _, command := range []string{"serve", "validate", "ingress", "echo", "version", "migrate"} {
 		t.Run(command, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
