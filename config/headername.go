@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 	"gopkg.in/yaml.v3"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // headerName decodes a header field name: a token (RFC 9110), returned in
@@ -56,22 +58,13 @@ func (d *decoder) headerValue(n *yaml.Node, path string) (string, bool) {
 }
 
 // reservedHeader says why a header modifier may not set, add or remove the
-// canonical header name: "" when it may. Hop-by-hop headers concern one
-// connection; the forwarding headers are firsthop's own (see
-// forwardedHeaders); Host and Content-Length have their own settings.
+// canonical header name: "" when it may (see model.UnmodifiableHeader).
 func reservedHeader(name string) string {
-	switch name {
-	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-		"Te", "Trailer", "Transfer-Encoding", "Upgrade":
-		return "a hop-by-hop header: it concerns one connection and is never forwarded"
-	case "X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port":
-		return "a forwarding header firsthop writes itself (see forwardedHeaders)"
-	case "Host":
-		return "not a header firsthop forwards as written: use rewrite.host to change the host sent to the backend"
-	case "Content-Length":
-		return "written from the body firsthop forwards"
+	why := model.UnmodifiableHeader(name)
+	if name == "Host" {
+		why += ": use rewrite.host"
 	}
-	return ""
+	return why
 }
 
 // clientForgeable reports whether the canonical header name is one through

@@ -72,7 +72,7 @@ var routeErrorCases = []errorCase{
 	// Header changes.
 	{name: "set a forwarding header", yaml: onPath("backend: b, requestHeaders: {set: {x-forwarded-for: 1.2.3.4}}"), line: 5, col: 64, msg: "requestHeaders.set: X-Forwarded-For cannot be changed: it is a forwarding header firsthop writes itself (see forwardedHeaders)"},
 	{name: "remove a hop-by-hop header", yaml: onPath("backend: b, requestHeaders: {remove: [Connection]}"), line: 5, col: 67, msg: "requestHeaders.remove[0]: Connection cannot be changed: it is a hop-by-hop header"},
-	{name: "set Host", yaml: onPath("backend: b, requestHeaders: {set: {Host: a}}"), line: 5, col: 64, msg: "Host cannot be changed: it is not a header firsthop forwards as written: use rewrite.host"},
+	{name: "set Host", yaml: onPath("backend: b, requestHeaders: {set: {Host: a}}"), line: 5, col: 64, msg: "Host cannot be changed: it is set by a rewrite's host, not by a header modifier: use rewrite.host"},
 	{name: "add Transfer-Encoding to responses", yaml: onPath("backend: b, responseHeaders: {add: {transfer-encoding: chunked}}"), line: 5, col: 65, msg: "responseHeaders.add: Transfer-Encoding cannot be changed: it is a hop-by-hop header"},
 	{name: "set a bad header name", yaml: onPath(`backend: b, requestHeaders: {set: {"X Env": prod}}`), line: 5, col: 64, msg: `requestHeaders.set: "X Env" is not a header name`},
 	{name: "set one header twice", yaml: onPath("backend: b, requestHeaders: {set: {X-Env: a, x-env: b}}"), line: 5, col: 74, msg: "requestHeaders.set: X-Env is given twice (first at line 5; header names are case-insensitive)"},

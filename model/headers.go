@@ -34,3 +34,23 @@ func IsHopByHopHeader(k string) bool {
 	}
 	return false
 }
+
+// UnmodifiableHeader says why a [HeaderModifier] may not set, add or
+// remove the canonical header name k, or returns "" when it may. It is the
+// one list every source and [TableSpec.Validate] check against:
+// hop-by-hop headers concern one connection; the forwarding headers are
+// firsthop's own; the host is changed by [Rewrite.Host]; Content-Length
+// is written from the body forwarded.
+func UnmodifiableHeader(k string) string {
+	switch {
+	case IsHopByHopHeader(k):
+		return "a hop-by-hop header: it concerns one connection and is never forwarded"
+	case IsForwardingHeader(k):
+		return "a forwarding header firsthop writes itself (see forwardedHeaders)"
+	case k == "Host":
+		return "set by a rewrite's host, not by a header modifier"
+	case k == "Content-Length":
+		return "written from the body firsthop forwards"
+	}
+	return ""
+}

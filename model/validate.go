@@ -356,14 +356,10 @@ func checkHeaderModifier(m *HeaderModifier, what string, bad func(string, ...any
 	set := make(map[string]bool, len(m.Set))
 	name := func(verb, n string) bool {
 		why := checkHeaderName(n)
-		switch {
-		case why != "":
-		case IsHopByHopHeader(n):
-			why = fmt.Sprintf("%q is a hop-by-hop header", n)
-		case n == "Host":
-			why = `"Host" is changed by a rewrite, not a header modifier`
-		case IsForwardingHeader(n):
-			why = fmt.Sprintf("%q is a forwarding header firsthop writes itself", n)
+		if why == "" {
+			if reason := UnmodifiableHeader(n); reason != "" {
+				why = fmt.Sprintf("%q is %s", n, reason)
+			}
 		}
 		if why != "" {
 			bad("%s %s: %s", what, verb, why)

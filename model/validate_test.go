@@ -212,7 +212,7 @@ func TestValidateMatchesActionsFilters(t *testing.T) {
 		{"modifier connection", route(func(r *Route) { r.ResponseHeaders = mod(HeaderModifier{Set: []Header{{"Connection", "close"}}}) }),
 			`response headers set: "Connection" is a hop-by-hop header`},
 		{"modifier host", route(func(r *Route) { r.RequestHeaders = mod(HeaderModifier{Set: []Header{{"Host", "x"}}}) }),
-			`request headers set: "Host" is changed by a rewrite`},
+			`request headers set: "Host" is set by a rewrite`},
 		{"modifier forwarding header", route(func(r *Route) { r.RequestHeaders = mod(HeaderModifier{Add: []Header{{"X-Forwarded-For", "1.2.3.4"}}}) }),
 			`request headers add: "X-Forwarded-For" is a forwarding header firsthop writes itself`},
 		{"modifier x-real-ip", route(func(r *Route) { r.RequestHeaders = mod(HeaderModifier{Remove: []string{"X-Real-Ip"}}) }),

@@ -12,16 +12,6 @@ import (
 	"github.com/firsthop/firsthop/model"
 )
 
-// reservedHeaders are the headers a header modifier may not touch: the
-// hop-by-hop headers, the forwarding headers firsthop writes itself (see
-// model.ForwardedHeaders), and Host (URLRewrite's hostname changes it).
-var reservedHeaders = map[string]bool{
-	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
-	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Port": true,
-	"X-Forwarded-Proto": true, "X-Real-Ip": true, "Host": true,
-}
-
 // unsupported returns the UnsupportedValue problem with message msg.
 func unsupported(format string, args ...any) *problem {
 	return &problem{string(gatewayv1.RouteReasonUnsupportedValue), fmt.Sprintf(format, args...)}
@@ -38,8 +28,8 @@ func headerModifier(f *gatewayv1.HTTPHeaderFilter) (*model.HeaderModifier, *prob
 			return "", unsupported("header name %q is not valid", n)
 		}
 		c := textproto.CanonicalMIMEHeaderKey(n)
-		if reservedHeaders[c] {
-			return "", unsupported("header %s is firsthop's to write and cannot be modified", c)
+		if why := model.UnmodifiableHeader(c); why != "" {
+			return "", unsupported("header %s cannot be modified: it is %s", c, why)
 		}
 		return c, nil
 	}
