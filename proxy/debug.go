@@ -33,6 +33,11 @@ type debugRoute struct {
 	// Policies are the route's, in the order they are checked (after
 	// the listener's).
 	Policies []string `json:"policies,omitempty"`
+	// Action and Filters say briefly what the route does with a request
+	// beyond forwarding it to Backend (see describeAction); empty for a
+	// route that only forwards.
+	Action  string   `json:"action,omitempty"`
+	Filters []string `json:"filters,omitempty"`
 }
 
 type debugBackend struct {
@@ -79,7 +84,9 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 		out.Sources = append(out.Sources, h.String())
 	}
 	for _, r := range t.spec.Routes {
-		out.Routes = append(out.Routes, debugRoute{Host: r.Host, Path: r.Path, PathType: r.PathType.String(), Backend: r.Backend, Policies: r.Policies})
+		dr := debugRoute{Host: r.Host, Path: r.Path, PathType: r.PathType.String(), Backend: r.Backend, Policies: r.Policies}
+		dr.Action, dr.Filters = describeAction(&r)
+		out.Routes = append(out.Routes, dr)
 	}
 	now := time.Now()
 	for _, b := range t.backends {

@@ -44,6 +44,10 @@ type pathRule struct {
 	allowTrace, keepEncodedSlashes bool
 	// policies are the route's Route.Policies, compiled; nil when none.
 	policies []*policy.Policy
+	// action is the route's action and features beyond forwarding to
+	// backend (see routeAction); nil when it has none. backend is nil for
+	// a route without a Route.Backend.
+	action *routeAction
 }
 
 func newRouter(routes []model.Route, backends map[string]*backend, policies map[string]*policy.Policy) *router {
@@ -60,7 +64,8 @@ func newRouter(routes []model.Route, backends map[string]*backend, policies map[
 		}
 		set.paths = append(set.paths, pathRule{path: p, typ: r.PathType, backend: backends[r.Backend],
 			label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
-			allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies)})
+			allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies),
+			action: newRouteAction(r, backends)})
 	}
 	for _, s := range rt.exact {
 		s.sort()
@@ -116,16 +121,19 @@ func rebindSet(s *pathSet, backends map[string]*backend) (*pathSet, bool) {
 	}
 	n := &pathSet{paths: slices.Clone(s.paths)}
 	for i := range n.paths {
-		n.paths[i].backend = backends[n.paths[i].backend.name]
+		if b := n.paths[i].backend; b != nil {
+			n.paths[i].backend = backends[b.name]
+		}
+		n.paths[i].action = n.paths[i].action.rebind(backends)
 	}
 	return n, true
 }
 
-// pointsElsewhere reports whether a rule of s has a backend other than the
-// one of its name in backends.
+// pointsElsewhere reports whether a rule of s, or its action, has a
+// backend other than the one of its name in backends.
 func (s *pathSet) pointsElsewhere(backends map[string]*backend) bool {
 	for i := range s.paths {
-		if b := s.paths[i].backend; backends[b.name] != b {
+		if b := s.paths[i].backend; b != nil && backends[b.name] != b || s.paths[i].action.pointsElsewhere(backends) {
 			return true
 		}
 	}

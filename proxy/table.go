@@ -121,11 +121,12 @@ func (t *Table) Generation() uint64 { return t.generation }
 func (t *Table) Spec() model.TableSpec { return t.spec }
 
 // Lookup returns the name of the backend that serves a request for host
-// and path, and whether there is one. host may carry a port and any case;
-// path must be a clean absolute path (see [model.CleanPath]).
+// and path, and whether there is one; a route that redirects, answers
+// itself or splits its requests has none. host may carry a port and any
+// case; path must be a clean absolute path (see [model.CleanPath]).
 func (t *Table) Lookup(host, path string) (string, bool) {
 	r := t.route(model.CanonicalHost(host), path)
-	if r == nil {
+	if r == nil || r.backend == nil {
 		return "", false
 	}
 	return r.backend.name, true
@@ -204,6 +205,9 @@ type backend struct {
 	upstream  upstreamKey
 	scheme    string            // "http" or "https"
 	transport http.RoundTripper // the transports' one for upstream
+	// transports is where transport came from, for views of the backend
+	// with another response-header timeout (see withHeaderTimeout).
+	transports *transportPool
 	// lean is set for HTTP/1.1 backends, served by [handler.forward]
 	// except for WebSocket upgrades.
 	lean bool
@@ -218,8 +222,9 @@ func newBackend(b *model.Backend, node, zone string, states *endpointStates, tra
 			connect: b.ConnectTimeout, responseHeader: b.ResponseHeaderTimeout,
 			protocol: b.Protocol, serverName: b.TLSServerName, insecure: b.TLSInsecureSkipVerify,
 		}.withDefaults(),
-		scheme: "http",
-		lean:   b.Protocol == model.ProtocolHTTP1,
+		scheme:     "http",
+		lean:       b.Protocol == model.ProtocolHTTP1,
+		transports: transports,
 	}
 	if b.Protocol == model.ProtocolHTTPS {
 		nb.scheme = "https"
