@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +64,11 @@ func actionProxy(t *testing.T, spec model.TableSpec, path actionPath, listeners 
 			spec.Backends[i].Protocol = path.protocol
 		}
 	}
-	p := startProxyWith(t, spec, Options{Listeners: listeners, AccessLog: &lockedBuffer{}})
+	m, mh, err := NewPrometheusMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startProxyWith(t, spec, Options{Listeners: listeners, AccessLog: &lockedBuffer{}, Metrics: m, MetricsHandler: mh})
 	publishRoutes(p, routes)
 	if defaults && (p.srv.listeners["fast"].fast == nil || p.srv.listeners["std"].fast != nil) {
 		t.Fatal("listener setup: want the fast loop on fast only")
@@ -79,6 +84,13 @@ func publishRoutes(p *testProxy, routes []model.Route) {
 	t.spec.Routes = routes
 	t.router = newRouter(routes, t.backends, t.policies)
 	p.srv.table.Store(&t)
+}
+
+// metricsText returns what the metrics handler mh shows.
+func metricsText(mh http.Handler) string {
+	rec := httptest.NewRecorder()
+	mh.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	return rec.Body.String()
 }
 
 // echoBackends returns backends named by names, each an echo backend
