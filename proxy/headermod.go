@@ -14,14 +14,14 @@ import (
 // those, and nothing here checks again per request.
 type headerMod struct {
 	remove []string
-	// set holds each value as a slice of length and capacity 1, shared by
-	// every request: assigning it costs nothing, and an append to it (a
-	// later Add) copies.
-	set []setField
-	add []model.Header
+	// set and add hold each value as a slice of length and capacity 1,
+	// shared by every request: a field set, or added where there was none,
+	// costs no allocation, and an append to it (a later Add) copies.
+	set, add []sharedField
 }
 
-type setField struct {
+// sharedField is a field with its value as a shared slice (see headerMod).
+type sharedField struct {
 	name   string
 	values []string
 }
@@ -31,9 +31,12 @@ func newHeaderMod(m *model.HeaderModifier) *headerMod {
 	if m == nil || len(m.Set) == 0 && len(m.Add) == 0 && len(m.Remove) == 0 {
 		return nil
 	}
-	hm := &headerMod{remove: m.Remove, add: m.Add}
+	hm := &headerMod{remove: m.Remove}
 	for _, f := range m.Set {
-		hm.set = append(hm.set, setField{name: f.Name, values: []string{f.Value}[:1:1]})
+		hm.set = append(hm.set, sharedField{name: f.Name, values: []string{f.Value}[:1:1]})
+	}
+	for _, f := range m.Add {
+		hm.add = append(hm.add, sharedField{name: f.Name, values: []string{f.Value}[:1:1]})
 	}
 	return hm
 }
@@ -50,8 +53,11 @@ func (m *headerMod) apply(h http.Header) {
 		h[f.name] = f.values
 	}
 	for _, f := range m.add {
-		old := h[f.Name]
-		h[f.Name] = append(old[:len(old):len(old)], f.Value)
+		if old := h[f.name]; len(old) > 0 {
+			h[f.name] = append(old[:len(old):len(old)], f.values[0])
+		} else {
+			h[f.name] = f.values
+		}
 	}
 }
 

@@ -29,6 +29,12 @@ func TestHeaderModApplyOrder(t *testing.T) {
 	if got := m.set[1].values; len(got) != 1 || got[0] != "set" {
 		t.Errorf("a request's Add changed the shared Set value: %q", got)
 	}
+	if got := m.add[1].values; len(got) != 1 || got[0] != "a1" {
+		t.Errorf("a request's second Add changed the shared value of its first: %q", got)
+	}
+	if want := (http.Header{"X-Set": {"set"}, "X-Both": {"set", "added"}, "X-Add": {"a1", "a2"}}); !reflect.DeepEqual(h2, want) {
+		t.Errorf("on an empty header: got %v, want %v", h2, want)
+	}
 	var nilMod *headerMod
 	nilMod.apply(h2) // nil: nothing, no panic
 	if newHeaderMod(&model.HeaderModifier{}) != nil || newHeaderMod(nil) != nil {

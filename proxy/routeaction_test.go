@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -69,21 +70,21 @@ func actionProxy(t *testing.T, spec model.TableSpec, path actionPath, listeners 
 		t.Fatal(err)
 	}
 	p := startProxyWith(t, spec, Options{Listeners: listeners, AccessLog: &lockedBuffer{}, Metrics: m, MetricsHandler: mh})
-	publishRoutes(p, routes)
+	publishRoutes(p.srv, routes)
 	if defaults && (p.srv.listeners["fast"].fast == nil || p.srv.listeners["std"].fast != nil) {
 		t.Fatal("listener setup: want the fast loop on fast only")
 	}
 	return p.srv.Addr(path.listener).String(), p
 }
 
-// publishRoutes publishes p's current table with routes compiled in it
+// publishRoutes publishes srv's current table with routes compiled in it
 // (see actionProxy).
-func publishRoutes(p *testProxy, routes []model.Route) {
-	old := p.srv.table.Load()
+func publishRoutes(srv *Server, routes []model.Route) {
+	old := srv.table.Load()
 	t := *old
 	t.spec.Routes = routes
 	t.router = newRouter(routes, t.backends, t.policies)
-	p.srv.table.Store(&t)
+	srv.table.Store(&t)
 }
 
 // metricsText returns what the metrics handler mh shows.
@@ -235,5 +236,131 @@ func TestBackendTimeoutAnswers504(t *testing.T) {
 				t.Errorf("/fast: got %d %q, want 200", res.Status, res.Body)
 			}
 		})
+	}
+}
+
+// TestRouteActionCompiles: a plain route has no action; the fast loop
+// serves a route whose backends it may pick are all HTTP/1.1 and hands
+// the others to net/http, decided when the table is built.
+func TestRouteActionCompiles(t *testing.T) {
+	t.Parallel()
+	backends := map[string]*backend{
+		"h1":  testBackend(model.Backend{Name: "h1"}),
+		"h2c": testBackend(model.Backend{Name: "h2c", Protocol: model.ProtocolH2C}),
+	}
+	cases := []struct {
+		name       string
+		route      model.Route
+		action     bool
+		servedFast bool
+	}{
+		{"plain HTTP/1.1", model.Route{Path: "/", Backend: "h1"}, false, true},
+		{"plain h2c", model.Route{Path: "/", Backend: "h2c"}, false, false},
+		{"HTTP/1.1 with a filter", model.Route{Path: "/", Backend: "h1", Rewrite: &model.Rewrite{Host: "x"}}, true, true},
+		{"h2c with a filter", model.Route{Path: "/", Backend: "h2c", BackendTimeout: time.Second}, true, false},
+		{"a split of HTTP/1.1", model.Route{Path: "/", Split: []model.WeightedBackend{{Backend: "h1", Weight: 1}, {Backend: "", Weight: 1}}}, true, true},
+		{"a split reaching h2c", model.Route{Path: "/", Split: []model.WeightedBackend{{Backend: "h1", Weight: 1}, {Backend: "h2c", Weight: 1}}}, true, false},
+		{"a split never reaching h2c", model.Route{Path: "/", Split: []model.WeightedBackend{{Backend: "h1", Weight: 1}, {Backend: "h2c", Weight: 0}}}, true, true},
+		{"a redirect", model.Route{Path: "/", Redirect: &model.Redirect{Scheme: "https"}}, true, true},
+		{"a direct answer", model.Route{Path: "/", Respond: &model.DirectResponse{Status: 200}}, true, true},
+	}
+	for _, c := range cases {
+		rule := &newRouter([]model.Route{c.route}, backends, nil).anyHost.paths[0]
+		if (rule.action != nil) != c.action || rule.servedFast() != c.servedFast {
+			t.Errorf("%s: action %v, served fast %v; want %v, %v", c.name, rule.action != nil, rule.servedFast(), c.action, c.servedFast)
+		}
+	}
+}
+
+// TestBackendTimeoutIsAViewOfTheBackend: a route's BackendTimeout gives
+// its requests the backend's endpoints with that response-header timeout
+// and a transport of it; the backend itself is unchanged.
+func TestBackendTimeoutIsAViewOfTheBackend(t *testing.T) {
+	t.Parallel()
+	pool := &transportPool{}
+	b := newBackend(&model.Backend{Name: "b", Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort("192.0.2.1:80")}}}, "", "", &endpointStates{}, pool)
+	v := b.withHeaderTimeout(2 * time.Second)
+	if v == b || v.upstream.responseHeader != 2*time.Second || v.transport != pool.get(v.upstream) || v.groups[0][0] != b.groups[0][0] {
+		t.Errorf("view %+v of %+v", v, b)
+	}
+	if b.upstream.responseHeader != model.DefaultResponseHeaderTimeout {
+		t.Errorf("the backend's own timeout changed to %v", b.upstream.responseHeader)
+	}
+	if b.withHeaderTimeout(0) != b || b.withHeaderTimeout(model.DefaultResponseHeaderTimeout) != b {
+		t.Error("no timeout of its own should give the backend itself")
+	}
+}
+
+// TestRebindRepointsActionBackends: rebinding a router to recompiled
+// backends repoints the shares of a split and the mirrors, and keeps the
+// router when nothing changed.
+func TestRebindRepointsActionBackends(t *testing.T) {
+	t.Parallel()
+	mk := func() map[string]*backend {
+		return map[string]*backend{"a": testBackend(model.Backend{Name: "a"}), "b": testBackend(model.Backend{Name: "b"}), "m": testBackend(model.Backend{Name: "m"})}
+	}
+	old := mk()
+	rt := newRouter([]model.Route{
+		{Path: "/split", Split: []model.WeightedBackend{{Backend: "a", Weight: 1}, {Backend: "b", Weight: 1}, {Backend: "", Weight: 1}}},
+		{Path: "/mirror", Backend: "a", Mirror: []model.Mirror{{Backend: "m"}}},
+		{Path: "/redirect", Redirect: &model.Redirect{Scheme: "https"}},
+	}, old, nil)
+	if rt.rebind(old) != rt {
+		t.Error("rebinding to the same backends made a new router")
+	}
+	next := mk()
+	next["a"] = old["a"]
+	rt2 := rt.rebind(next)
+	split, mirror := rt2.match("x", "/split").action, rt2.match("x", "/mirror").action
+	if split.shares[0].backend != next["a"] || split.shares[1].backend != next["b"] || split.shares[2].backend != nil {
+		t.Errorf("split shares point at %p %p %p, want %p %p nil", split.shares[0].backend, split.shares[1].backend, split.shares[2].backend, next["a"], next["b"])
+	}
+	if mirror.mirrors[0].backend != next["m"] {
+		t.Error("the mirror still points at the old backend")
+	}
+	if old := rt.match("x", "/split").action; old.shares[1].backend == next["b"] {
+		t.Error("rebind modified the old router")
+	}
+}
+
+// TestDebugTableShowsActions: /debug/table says what a route does
+// beyond forwarding, and which filters it has.
+func TestDebugTableShowsActions(t *testing.T) {
+	t.Parallel()
+	spec := model.TableSpec{
+		Routes: []model.Route{
+			{Path: "/", Backend: "a"},
+			{Path: "/s", Split: []model.WeightedBackend{{Backend: "a", Weight: 80}, {Backend: "", Weight: 20}},
+				RequestHeaders: &model.HeaderModifier{Remove: []string{"X-A"}, Set: []model.Header{{Name: "X-B", Value: "1"}}},
+				Rewrite:        &model.Rewrite{Host: "in.test", Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/v2"}},
+				Mirror:         []model.Mirror{{Backend: "a", Percent: 10}}, BackendTimeout: 2 * time.Second},
+			{Path: "/r", Redirect: &model.Redirect{Scheme: "https", Port: 8443, Status: 301}},
+			{Path: "/d", Respond: &model.DirectResponse{Status: 200, Body: "ok"}},
+		},
+		Backends: echoBackends(t, "a"),
+	}
+	_, p := actionProxy(t, spec, actionPaths[0])
+	resp, err := http.Get("http://" + p.srv.AdminAddr().String() + "/debug/table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var table debugTable
+	if err := json.NewDecoder(resp.Body).Decode(&table); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		action  string
+		filters []string
+	}{
+		{"", nil},
+		{"split a=80 <unresolved>=20", []string{"request headers -X-A =X-B", "rewrite host in.test, path prefix /v2", "mirror to a (10%)", "backend timeout 2s"}},
+		{"redirect 301 to https://:8443", nil},
+		{"respond 200 text/plain (2 bytes)", nil},
+	}
+	for i, w := range want {
+		if got := table.Routes[i]; got.Action != w.action || strings.Join(got.Filters, "|") != strings.Join(w.filters, "|") {
+			t.Errorf("route %s: action %q filters %q, want %q %q", got.Path, got.Action, got.Filters, w.action, w.filters)
+		}
 	}
 }
