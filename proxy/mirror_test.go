@@ -19,50 +19,47 @@ import (
 // a request whose body is longer than maxMirrorBody is forwarded but not
 // mirrored.
 func TestMirrorGetsACopy(t *testing.T) {
-	t.Parallel()
-	for _, path := range actionPaths {
-		t.Run(path.name, func(t *testing.T) {
-			t.Parallel()
-			mirror := startRawBackend(t, nil)
-			spec := model.TableSpec{
-				Headers: model.ForwardedHeaders{XForwardedFor: model.HeaderAppend},
-				Routes: []model.Route{{Path: "/api", Backend: "b",
-					RequestHeaders: &model.HeaderModifier{Set: []model.Header{{Name: "X-Mod", Value: "1"}}},
-					Rewrite:        &model.Rewrite{Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/v2"}},
-					Mirror:         []model.Mirror{{Backend: "m"}},
-				}},
-				Backends: append(echoBackends(t, "b"), model.Backend{Name: "m", Endpoints: []model.Endpoint{{Addr: mirror.addr}}}),
-			}
-			addr, p := actionProxy(t, spec, path)
-			big := strings.Repeat("x", maxMirrorBody+1)
-			if got := echoOf(t, exchangeRaw(t, addr, fmt.Sprintf("PUT /api/big HTTP/1.1\r\nHost: app.test\r\nContent-Length: %d\r\n\r\n%s", len(big), big), "PUT")); got.Path != "/v2/big" {
-				t.Errorf("the big request reached %q, want /v2/big", got.Path)
-			}
-			waitFor(t, "the big request counted as not mirrored", func() bool {
-				return strings.Contains(metricsText(p.srv.opts.MetricsHandler), `firsthop_mirror_requests_total{backend="m",outcome="body-too-large"} 1`)
-			})
-			if got := echoOf(t, exchangeRaw(t, addr, "GET /api/x?q=1 HTTP/1.1\r\nHost: app.test\r\nX-Client: c\r\n\r\n", "GET")); got.Path != "/v2/x" {
-				t.Errorf("the backend saw %q, want /v2/x", got.Path)
-			}
-			echoOf(t, exchangeRaw(t, addr, "POST /api/form HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\n\r\nhello", "POST"))
-			waitFor(t, "two copies at the mirror", func() bool { return len(mirror.requests()) == 2 })
-			byURI := map[string]seenRequest{}
-			for _, r := range mirror.requests() {
-				byURI[r.URI] = r
-			}
-			get, post := byURI["/v2/x?q=1"], byURI["/v2/form"]
-			if get.Method != "GET" || get.Host != "app.test" || get.Header.Get("X-Mod") != "1" || get.Header.Get("X-Client") != "c" ||
-				get.Header.Get("X-Forwarded-For") != "127.0.0.1" {
-				t.Errorf("the mirror got %+v, want GET /v2/x?q=1 for app.test with X-Mod, X-Client and X-Forwarded-For", get)
-			}
-			if post.Method != "POST" || string(post.Body) != "hello" {
-				t.Errorf("the mirror got %+v, want POST /v2/form with the body", post)
-			}
-			if got := metricsText(p.srv.opts.MetricsHandler); !strings.Contains(got, `firsthop_mirror_requests_total{backend="m",outcome="sent"} 2`) {
-				t.Errorf("/metrics does not count 2 copies sent:\n%s", grepLines(got, "mirror"))
-			}
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		mirror := startRawBackend(t, nil)
+		spec := model.TableSpec{
+			Headers: model.ForwardedHeaders{XForwardedFor: model.HeaderAppend},
+			Routes: []model.Route{{Path: "/api", Backend: "b",
+				RequestHeaders: &model.HeaderModifier{Set: []model.Header{{Name: "X-Mod", Value: "1"}}},
+				Rewrite:        &model.Rewrite{Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/v2"}},
+				Mirror:         []model.Mirror{{Backend: "m"}},
+			}},
+			Backends: append(echoBackends(t, "b"), model.Backend{Name: "m", Endpoints: []model.Endpoint{{Addr: mirror.addr}}}),
+		}
+		addr, p := actionProxy(t, spec, path)
+		big := strings.Repeat("x", maxMirrorBody+1)
+		if got := echoOf(t, exchangeRaw(t, addr, fmt.Sprintf("PUT /api/big HTTP/1.1\r\nHost: app.test\r\nContent-Length: %d\r\n\r\n%s", len(big), big), "PUT")); got.Path != "/v2/big" {
+			t.Errorf("the big request reached %q, want /v2/big", got.Path)
+		}
+		waitFor(t, "the big request counted as not mirrored", func() bool {
+			return strings.Contains(metricsText(p.srv.opts.MetricsHandler), `firsthop_mirror_requests_total{backend="m",outcome="body-too-large"} 1`)
 		})
-	}
+		if got := echoOf(t, exchangeRaw(t, addr, "GET /api/x?q=1 HTTP/1.1\r\nHost: app.test\r\nX-Client: c\r\n\r\n", "GET")); got.Path != "/v2/x" {
+			t.Errorf("the backend saw %q, want /v2/x", got.Path)
+		}
+		echoOf(t, exchangeRaw(t, addr, "POST /api/form HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\n\r\nhello", "POST"))
+		waitFor(t, "two copies at the mirror", func() bool { return len(mirror.requests()) == 2 })
+		byURI := map[string]seenRequest{}
+		for _, r := range mirror.requests() {
+			byURI[r.URI] = r
+		}
+		get, post := byURI["/v2/x?q=1"], byURI["/v2/form"]
+		if get.Method != "GET" || get.Host != "app.test" || get.Header.Get("X-Mod") != "1" || get.Header.Get("X-Client") != "c" ||
+			get.Header.Get("X-Forwarded-For") != "127.0.0.1" {
+			t.Errorf("the mirror got %+v, want GET /v2/x?q=1 for app.test with X-Mod, X-Client and X-Forwarded-For", get)
+		}
+		if post.Method != "POST" || string(post.Body) != "hello" {
+			t.Errorf("the mirror got %+v, want POST /v2/form with the body", post)
+		}
+		// Counted once the mirror's answer is read, after it got the copy.
+		waitFor(t, "2 copies counted as sent", func() bool {
+			return strings.Contains(metricsText(p.srv.opts.MetricsHandler), `firsthop_mirror_requests_total{backend="m",outcome="sent"} 2`)
+		})
+	})
 }
 
 // grepLines returns the lines of s holding sub.
@@ -81,36 +78,32 @@ func grepLines(s, sub string) string {
 // client has) and another refuses connections: were the client waiting for
 // either, the exchange would never end.
 func TestSlowOrDeadMirrorDoesNotDelayTheClient(t *testing.T) {
-	t.Parallel()
-	for _, path := range actionPaths {
-		t.Run(path.name, func(t *testing.T) {
-			t.Parallel()
-			got := make(chan struct{}, 10)
-			release := make(chan struct{})
-			slow := startScriptBackend(t, func(c net.Conn, _ *bufio.Reader, r *http.Request, _ []byte) {
-				got <- struct{}{}
-				<-release
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-			})
-			t.Cleanup(func() { close(release) }) // before the backend's own cleanup waits for its answers
-			spec := model.TableSpec{
-				Routes: []model.Route{{Path: "/", Backend: "b", Mirror: []model.Mirror{{Backend: "slow"}, {Backend: "dead"}}}},
-				Backends: append(echoBackends(t, "b"),
-					model.Backend{Name: "slow", Endpoints: []model.Endpoint{{Addr: slow.addr}}},
-					model.Backend{Name: "dead", Endpoints: []model.Endpoint{{Addr: refusingAddr(t)}}}),
-			}
-			addr, p := actionProxy(t, spec, path)
-			for i := range 3 {
-				if res := exchangeRaw(t, addr, "GET /x HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET"); res.Status != http.StatusOK {
-					t.Fatalf("request %d: got %d %q, want 200", i, res.Status, res.Body)
-				}
-			}
-			<-got // the slow mirror has a copy, unanswered
-			waitFor(t, "the dead mirror's failures counted", func() bool {
-				return strings.Contains(metricsText(p.srv.opts.MetricsHandler), `firsthop_mirror_requests_total{backend="dead",outcome="failed"} 3`)
-			})
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		got := make(chan struct{}, 10)
+		release := make(chan struct{})
+		slow := startScriptBackend(t, func(c net.Conn, _ *bufio.Reader, r *http.Request, _ []byte) {
+			got <- struct{}{}
+			<-release
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 		})
-	}
+		t.Cleanup(func() { close(release) }) // before the backend's own cleanup waits for its answers
+		spec := model.TableSpec{
+			Routes: []model.Route{{Path: "/", Backend: "b", Mirror: []model.Mirror{{Backend: "slow"}, {Backend: "dead"}}}},
+			Backends: append(echoBackends(t, "b"),
+				model.Backend{Name: "slow", Endpoints: []model.Endpoint{{Addr: slow.addr}}},
+				model.Backend{Name: "dead", Endpoints: []model.Endpoint{{Addr: refusingAddr(t)}}}),
+		}
+		addr, p := actionProxy(t, spec, path)
+		for i := range 3 {
+			if res := exchangeRaw(t, addr, "GET /x HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET"); res.Status != http.StatusOK {
+				t.Fatalf("request %d: got %d %q, want 200", i, res.Status, res.Body)
+			}
+		}
+		<-got // the slow mirror has a copy, unanswered
+		waitFor(t, "the dead mirror's failures counted", func() bool {
+			return strings.Contains(metricsText(p.srv.opts.MetricsHandler), `firsthop_mirror_requests_total{backend="dead",outcome="failed"} 3`)
+		})
+	})
 }
 
 // TestMirrorDropsCopiesPastItsLimit: with one copy in flight allowed and a

@@ -81,56 +81,52 @@ func TestRedirectRefusesHostsThatAreNotHosts(t *testing.T) {
 // answer with its status, type and body, the route's response headers on
 // both, nothing forwarded; a Host that cannot be redirected to gets 400.
 func TestRedirectAndRespondThroughListeners(t *testing.T) {
-	t.Parallel()
-	for _, path := range actionPaths {
-		t.Run(path.name, func(t *testing.T) {
-			t.Parallel()
-			sb := startRawBackend(t, nil)
-			resp := &model.HeaderModifier{Set: []model.Header{{Name: "X-Route", Value: "r"}}}
-			spec := model.TableSpec{
-				Routes: []model.Route{
-					{Path: "/old", Redirect: &model.Redirect{Scheme: "https", Status: 301,
-						Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/new"}}, ResponseHeaders: resp},
-					{Path: "/moved", Redirect: &model.Redirect{Host: "other.test", Path: &model.PathRewrite{Value: "/x"}}},
-					{Path: "/teapot", Respond: &model.DirectResponse{Status: 418, Body: "short and stout", ContentType: "text/x-tea"}, ResponseHeaders: resp},
-					{Path: "/empty", Respond: &model.DirectResponse{Status: 204}},
-					{Path: "/", Backend: "b"},
-				},
-				Backends: []model.Backend{{Name: "b", Endpoints: []model.Endpoint{{Addr: sb.addr}}}},
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		sb := startRawBackend(t, nil)
+		resp := &model.HeaderModifier{Set: []model.Header{{Name: "X-Route", Value: "r"}}}
+		spec := model.TableSpec{
+			Routes: []model.Route{
+				{Path: "/old", Redirect: &model.Redirect{Scheme: "https", Status: 301,
+					Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/new"}}, ResponseHeaders: resp},
+				{Path: "/moved", Redirect: &model.Redirect{Host: "other.test", Path: &model.PathRewrite{Value: "/x"}}},
+				{Path: "/teapot", Respond: &model.DirectResponse{Status: 418, Body: "short and stout", ContentType: "text/x-tea"}, ResponseHeaders: resp},
+				{Path: "/empty", Respond: &model.DirectResponse{Status: 204}},
+				{Path: "/", Backend: "b"},
+			},
+			Backends: []model.Backend{{Name: "b", Endpoints: []model.Endpoint{{Addr: sb.addr}}}},
+		}
+		addr, _ := actionProxy(t, spec, path)
+		port := portOf(addr)
+		cases := []struct {
+			raw, method string
+			status      int
+			header      http.Header
+			body        string
+		}{
+			{"GET /old/a/./b?q=1 HTTP/1.1\r\nHost: App.Test:" + port + "\r\n\r\n", "GET", 301,
+				http.Header{"Location": {"https://app.test/new/a/b?q=1"}, "X-Route": {"r"}, "Content-Length": {"0"}}, ""},
+			{"GET /moved HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 302,
+				http.Header{"Location": {"http://other.test:" + port + "/x"}, "Content-Length": {"0"}}, ""},
+			{"GET /old HTTP/1.1\r\nHost: a,b\r\n\r\n", "GET", 400, nil, "firsthop: the request's host cannot be used in a redirect\n"},
+			{"GET /teapot HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 418,
+				http.Header{"Content-Type": {"text/x-tea"}, "Content-Length": {"15"}, "X-Route": {"r"}}, "short and stout"},
+			{"HEAD /teapot HTTP/1.1\r\nHost: app.test\r\n\r\n", "HEAD", 418,
+				http.Header{"Content-Type": {"text/x-tea"}, "Content-Length": {"15"}, "X-Route": {"r"}}, ""},
+			{"GET /empty HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 204, http.Header{}, ""},
+		}
+		for _, c := range cases {
+			got := exchangeRaw(t, addr, c.raw, c.method)
+			if got.Status != c.status || got.Body != c.body {
+				t.Errorf("%q: got %d %q, want %d %q", c.raw, got.Status, got.Body, c.status, c.body)
 			}
-			addr, _ := actionProxy(t, spec, path)
-			port := portOf(addr)
-			cases := []struct {
-				raw, method string
-				status      int
-				header      http.Header
-				body        string
-			}{
-				{"GET /old/a/./b?q=1 HTTP/1.1\r\nHost: App.Test:" + port + "\r\n\r\n", "GET", 301,
-					http.Header{"Location": {"https://app.test/new/a/b?q=1"}, "X-Route": {"r"}, "Content-Length": {"0"}}, ""},
-				{"GET /moved HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 302,
-					http.Header{"Location": {"http://other.test:" + port + "/x"}, "Content-Length": {"0"}}, ""},
-				{"GET /old HTTP/1.1\r\nHost: a,b\r\n\r\n", "GET", 400, nil, "firsthop: the request's host cannot be used in a redirect\n"},
-				{"GET /teapot HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 418,
-					http.Header{"Content-Type": {"text/x-tea"}, "Content-Length": {"15"}, "X-Route": {"r"}}, "short and stout"},
-				{"HEAD /teapot HTTP/1.1\r\nHost: app.test\r\n\r\n", "HEAD", 418,
-					http.Header{"Content-Type": {"text/x-tea"}, "Content-Length": {"15"}, "X-Route": {"r"}}, ""},
-				{"GET /empty HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 204, http.Header{}, ""},
-			}
-			for _, c := range cases {
-				got := exchangeRaw(t, addr, c.raw, c.method)
-				if got.Status != c.status || got.Body != c.body {
-					t.Errorf("%q: got %d %q, want %d %q", c.raw, got.Status, got.Body, c.status, c.body)
-				}
-				for k, v := range c.header {
-					if g := got.Header[k]; len(g) != len(v) || len(v) > 0 && g[0] != v[0] {
-						t.Errorf("%q: %s = %q, want %q", c.raw, k, g, v)
-					}
+			for k, v := range c.header {
+				if g := got.Header[k]; len(g) != len(v) || len(v) > 0 && g[0] != v[0] {
+					t.Errorf("%q: %s = %q, want %q", c.raw, k, g, v)
 				}
 			}
-			if reqs := sb.requests(); len(reqs) != 0 {
-				t.Errorf("the backend got %d requests, want none", len(reqs))
-			}
-		})
-	}
+		}
+		if reqs := sb.requests(); len(reqs) != 0 {
+			t.Errorf("the backend got %d requests, want none", len(reqs))
+		}
+	})
 }

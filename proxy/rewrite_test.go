@@ -53,43 +53,39 @@ func TestRewrittenPath(t *testing.T) {
 // rewritten path with the query kept and the rewritten Host, while the
 // forwarding headers carry the client's host.
 func TestRewriteThroughListeners(t *testing.T) {
-	t.Parallel()
-	for _, path := range actionPaths {
-		t.Run(path.name, func(t *testing.T) {
-			t.Parallel()
-			spec := model.TableSpec{
-				Headers: model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend},
-				Routes: []model.Route{
-					{Path: "/api", Backend: "b", Rewrite: &model.Rewrite{Host: "internal.test",
-						Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/"}}},
-					{Path: "/v1", Backend: "b", Rewrite: &model.Rewrite{Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/v2"}}},
-					{Path: "/one", PathType: model.PathExact, Backend: "b", Rewrite: &model.Rewrite{Path: &model.PathRewrite{Value: "/other/place"}}},
-					{Path: "/enc", Backend: "b", KeepEncodedSlashes: true, Rewrite: &model.Rewrite{Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/v2"}}},
-				},
-				Backends: echoBackends(t, "b"),
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := model.TableSpec{
+			Headers: model.ForwardedHeaders{XForwardedFor: model.HeaderAppend, Forwarded: model.HeaderAppend},
+			Routes: []model.Route{
+				{Path: "/api", Backend: "b", Rewrite: &model.Rewrite{Host: "internal.test",
+					Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/"}}},
+				{Path: "/v1", Backend: "b", Rewrite: &model.Rewrite{Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/v2"}}},
+				{Path: "/one", PathType: model.PathExact, Backend: "b", Rewrite: &model.Rewrite{Path: &model.PathRewrite{Value: "/other/place"}}},
+				{Path: "/enc", Backend: "b", KeepEncodedSlashes: true, Rewrite: &model.Rewrite{Path: &model.PathRewrite{Type: model.RewritePrefix, Value: "/v2"}}},
+			},
+			Backends: echoBackends(t, "b"),
+		}
+		addr, _ := actionProxy(t, spec, path)
+		cases := []struct{ uri, path, query, host string }{
+			{"/api/x?a=1&b", "/x", "a=1&b", "internal.test"},
+			{"/api", "/", "", "internal.test"},
+			{"/api/", "/", "", "internal.test"},
+			{"/api/./x/../y", "/y", "", "internal.test"},
+			{"/v1/users?id=7", "/v2/users", "id=7", "app.test"},
+			{"/v1", "/v2", "", "app.test"},
+			{"/one?z", "/other/place", "z", "app.test"},
+			{"/enc/a%2Fb/c", "/v2/a/b/c", "", "app.test"},
+		}
+		for _, c := range cases {
+			got := echoOf(t, exchangeRaw(t, addr, "GET "+c.uri+" HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET"))
+			if got.Path != c.path || got.Query != c.query || got.Host != c.host {
+				t.Errorf("%s: backend saw path %q query %q host %q, want %q %q %q", c.uri, got.Path, got.Query, got.Host, c.path, c.query, c.host)
 			}
-			addr, _ := actionProxy(t, spec, path)
-			cases := []struct{ uri, path, query, host string }{
-				{"/api/x?a=1&b", "/x", "a=1&b", "internal.test"},
-				{"/api", "/", "", "internal.test"},
-				{"/api/", "/", "", "internal.test"},
-				{"/api/./x/../y", "/y", "", "internal.test"},
-				{"/v1/users?id=7", "/v2/users", "id=7", "app.test"},
-				{"/v1", "/v2", "", "app.test"},
-				{"/one?z", "/other/place", "z", "app.test"},
-				{"/enc/a%2Fb/c", "/v2/a/b/c", "", "app.test"},
+			if xfh := got.Headers.Get("X-Forwarded-Host"); xfh != "app.test" {
+				t.Errorf("%s: X-Forwarded-Host %q, want the client's app.test", c.uri, xfh)
 			}
-			for _, c := range cases {
-				got := echoOf(t, exchangeRaw(t, addr, "GET "+c.uri+" HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET"))
-				if got.Path != c.path || got.Query != c.query || got.Host != c.host {
-					t.Errorf("%s: backend saw path %q query %q host %q, want %q %q %q", c.uri, got.Path, got.Query, got.Host, c.path, c.query, c.host)
-				}
-				if xfh := got.Headers.Get("X-Forwarded-Host"); xfh != "app.test" {
-					t.Errorf("%s: X-Forwarded-Host %q, want the client's app.test", c.uri, xfh)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestRewriteKeepsEncodedSlashOnTheWire: a route keeping encoded slashes

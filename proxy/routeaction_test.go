@@ -34,6 +34,17 @@ var actionPaths = []actionPath{
 	{"net/http, reverse proxy", "std", model.ProtocolH2C},
 }
 
+// onEveryPath runs test on each of actionPaths, in parallel.
+func onEveryPath(t *testing.T, test func(t *testing.T, path actionPath)) {
+	t.Parallel()
+	for _, path := range actionPaths {
+		t.Run(path.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, path)
+		})
+	}
+}
+
 // actionProxy starts a proxy with the listeners of fastAndStd (or
 // listeners) serving spec, its backends speaking path.protocol but for
 // the routes' mirrors, which keep theirs, and returns the address of
@@ -155,33 +166,29 @@ func getMany(t *testing.T, addr, host, path string, n int) map[string]int {
 // 3, 1 and 0 land about 3:1 on the first two, none on the third, on every
 // serving path, and the access log names the backend each one went to.
 func TestSplitSpreadsRequestsByWeight(t *testing.T) {
-	t.Parallel()
-	for _, path := range actionPaths {
-		t.Run(path.name, func(t *testing.T) {
-			t.Parallel()
-			spec := model.TableSpec{
-				Routes: []model.Route{{Path: "/", Split: []model.WeightedBackend{
-					{Backend: "a", Weight: 3}, {Backend: "b", Weight: 1}, {Backend: "never", Weight: 0},
-				}}},
-				Backends: echoBackends(t, "a", "b", "never"),
-			}
-			addr, p := actionProxy(t, spec, path)
-			const n = 2000
-			got := getMany(t, addr, "app.test", "/", n)
-			// 1,500 expected on a, with a standard deviation of about 19:
-			// 6 of them either side fail once in 10^9 runs.
-			if a, b := got["200 a"], got["200 b"]; a+b != n || a < 1500-120 || a > 1500+120 {
-				t.Errorf("answers %v: want 200s only, about 1500 from a and 500 from b", got)
-			}
-			logs := p.srv.opts.AccessLog.(*lockedBuffer)
-			waitFor(t, "every request in the access log", func() bool {
-				return strings.Count(logs.String(), `"backend":"`) >= n
-			})
-			if a, b := strings.Count(logs.String(), `"backend":"a"`), strings.Count(logs.String(), `"backend":"b"`); a != got["200 a"] || b != got["200 b"] {
-				t.Errorf("access log names a %d and b %d times; the answers came %d and %d times from them", a, b, got["200 a"], got["200 b"])
-			}
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := model.TableSpec{
+			Routes: []model.Route{{Path: "/", Split: []model.WeightedBackend{
+				{Backend: "a", Weight: 3}, {Backend: "b", Weight: 1}, {Backend: "never", Weight: 0},
+			}}},
+			Backends: echoBackends(t, "a", "b", "never"),
+		}
+		addr, p := actionProxy(t, spec, path)
+		const n = 2000
+		got := getMany(t, addr, "app.test", "/", n)
+		// 1,500 expected on a, with a standard deviation of about 19:
+		// 6 of them either side fail once in 10^9 runs.
+		if a, b := got["200 a"], got["200 b"]; a+b != n || a < 1500-120 || a > 1500+120 {
+			t.Errorf("answers %v: want 200s only, about 1500 from a and 500 from b", got)
+		}
+		logs := p.srv.opts.AccessLog.(*lockedBuffer)
+		waitFor(t, "every request in the access log", func() bool {
+			return strings.Count(logs.String(), `"backend":"`) >= n
 		})
-	}
+		if a, b := strings.Count(logs.String(), `"backend":"a"`), strings.Count(logs.String(), `"backend":"b"`); a != got["200 a"] || b != got["200 b"] {
+			t.Errorf("access log names a %d and b %d times; the answers came %d and %d times from them", a, b, got["200 a"], got["200 b"])
+		}
+	})
 }
 
 // TestSplitWithoutUsableShareAnswers500: a share whose backend reference
@@ -189,54 +196,46 @@ func TestSplitSpreadsRequestsByWeight(t *testing.T) {
 // (Gateway API) without forwarding; a split with a valid and an
 // unresolved share answers both ways.
 func TestSplitWithoutUsableShareAnswers500(t *testing.T) {
-	t.Parallel()
-	for _, path := range actionPaths {
-		t.Run(path.name, func(t *testing.T) {
-			t.Parallel()
-			spec := model.TableSpec{
-				Routes: []model.Route{
-					{Path: "/unresolved", Split: []model.WeightedBackend{{Backend: "", Weight: 1}}},
-					{Path: "/zero", Split: []model.WeightedBackend{{Backend: "a", Weight: 0}, {Backend: "b", Weight: 0}}},
-					{Path: "/half", Split: []model.WeightedBackend{{Backend: "a", Weight: 1}, {Backend: "", Weight: 1}}},
-				},
-				Backends: echoBackends(t, "a", "b"),
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := model.TableSpec{
+			Routes: []model.Route{
+				{Path: "/unresolved", Split: []model.WeightedBackend{{Backend: "", Weight: 1}}},
+				{Path: "/zero", Split: []model.WeightedBackend{{Backend: "a", Weight: 0}, {Backend: "b", Weight: 0}}},
+				{Path: "/half", Split: []model.WeightedBackend{{Backend: "a", Weight: 1}, {Backend: "", Weight: 1}}},
+			},
+			Backends: echoBackends(t, "a", "b"),
+		}
+		addr, _ := actionProxy(t, spec, path)
+		for _, p := range []string{"/unresolved", "/zero"} {
+			if got := getMany(t, addr, "app.test", p, 5); got["500 "] != 5 {
+				t.Errorf("%s: answers %v, want 500 only", p, got)
 			}
-			addr, _ := actionProxy(t, spec, path)
-			for _, p := range []string{"/unresolved", "/zero"} {
-				if got := getMany(t, addr, "app.test", p, 5); got["500 "] != 5 {
-					t.Errorf("%s: answers %v, want 500 only", p, got)
-				}
-			}
-			// Each request has even odds: both answers are missing from
-			// 200 once in 2^199 runs.
-			if got := getMany(t, addr, "app.test", "/half", 200); got["200 a"]+got["500 "] != 200 || got["200 a"] == 0 || got["500 "] == 0 {
-				t.Errorf("/half: answers %v, want 200 from a and 500, both", got)
-			}
-		})
-	}
+		}
+		// Each request has even odds: both answers are missing from
+		// 200 once in 2^199 runs.
+		if got := getMany(t, addr, "app.test", "/half", 200); got["200 a"]+got["500 "] != 200 || got["200 a"] == 0 || got["500 "] == 0 {
+			t.Errorf("/half: answers %v, want 200 from a and 500, both", got)
+		}
+	})
 }
 
 // TestBackendTimeoutAnswers504: a backend that sends no response head
 // within the route's BackendTimeout gets the client a 504, long before the
 // backend's own response-header timeout (a minute), on every path.
 func TestBackendTimeoutAnswers504(t *testing.T) {
-	t.Parallel()
-	for _, path := range actionPaths {
-		t.Run(path.name, func(t *testing.T) {
-			t.Parallel()
-			spec := model.TableSpec{
-				Routes:   []model.Route{{Path: "/", Backend: "s", BackendTimeout: 200 * time.Millisecond}},
-				Backends: echoBackends(t, "s"),
-			}
-			addr, _ := actionProxy(t, spec, path)
-			if res := exchangeRaw(t, addr, "GET /slow HTTP/1.1\r\nHost: app.test\r\nX-Test-Stall: 1\r\n\r\n", "GET"); res.Status != http.StatusGatewayTimeout {
-				t.Errorf("/slow: got %d %q, want 504", res.Status, res.Body)
-			}
-			if res := exchangeRaw(t, addr, "GET /fast HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET"); res.Status != http.StatusOK {
-				t.Errorf("/fast: got %d %q, want 200", res.Status, res.Body)
-			}
-		})
-	}
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := model.TableSpec{
+			Routes:   []model.Route{{Path: "/", Backend: "s", BackendTimeout: 200 * time.Millisecond}},
+			Backends: echoBackends(t, "s"),
+		}
+		addr, _ := actionProxy(t, spec, path)
+		if res := exchangeRaw(t, addr, "GET /slow HTTP/1.1\r\nHost: app.test\r\nX-Test-Stall: 1\r\n\r\n", "GET"); res.Status != http.StatusGatewayTimeout {
+			t.Errorf("/slow: got %d %q, want 504", res.Status, res.Body)
+		}
+		if res := exchangeRaw(t, addr, "GET /fast HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET"); res.Status != http.StatusOK {
+			t.Errorf("/fast: got %d %q, want 200", res.Status, res.Body)
+		}
+	})
 }
 
 // TestRouteActionCompiles: a plain route has no action; the fast loop
@@ -340,15 +339,8 @@ func TestDebugTableShowsActions(t *testing.T) {
 		Backends: echoBackends(t, "a"),
 	}
 	_, p := actionProxy(t, spec, actionPaths[0])
-	resp, err := http.Get("http://" + p.srv.AdminAddr().String() + "/debug/table")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var table debugTable
-	if err := json.NewDecoder(resp.Body).Decode(&table); err != nil {
-		t.Fatal(err)
-	}
+	getJSON(t, "http://"+p.srv.AdminAddr().String()+"/debug/table", &table)
 	want := []struct {
 		action  string
 		filters []string
