@@ -46,6 +46,11 @@ type mirrorTarget struct {
 	percent int
 }
 
+// sampled draws whether a request is copied to t: percent of them.
+func (t *mirrorTarget) sampled() bool {
+	return t.percent <= 0 || t.percent >= 100 || rand.IntN(100) < t.percent
+}
+
 // mirrorSlots bounds the mirror copies one handler has in flight.
 type mirrorSlots chan struct{}
 
@@ -54,11 +59,9 @@ type mirrorSlots chan struct{}
 func (h *handler) mirror(r *http.Request, st *requestState, targets []mirrorTarget) {
 	var picked []*mirrorTarget
 	for i := range targets {
-		t := &targets[i]
-		if t.percent > 0 && t.percent < 100 && rand.IntN(100) >= t.percent {
-			continue
+		if t := &targets[i]; t.sampled() {
+			picked = append(picked, t)
 		}
-		picked = append(picked, t)
 	}
 	if len(picked) == 0 {
 		return

@@ -143,3 +143,26 @@ func TestMirrorDropsCopiesPastItsLimit(t *testing.T) {
 		t.Errorf("/metrics does not count 2 copies dropped:\n%s", grepLines(got, "mirror"))
 	}
 }
+
+// TestMirrorSampling: a mirror of 25 percent gets about a quarter of the
+// requests; 0 and 100 get all.
+func TestMirrorSampling(t *testing.T) {
+	t.Parallel()
+	n, hit := 4000, 0
+	for range n {
+		if (&mirrorTarget{percent: 25}).sampled() {
+			hit++
+		}
+	}
+	// 1,000 expected, standard deviation about 27: 6 of them either side.
+	if hit < 1000-165 || hit > 1000+165 {
+		t.Errorf("%d of %d sampled at 25%%", hit, n)
+	}
+	for _, p := range []int{0, 100} {
+		for range 100 {
+			if !(&mirrorTarget{percent: p}).sampled() {
+				t.Fatalf("percent %d left a request out", p)
+			}
+		}
+	}
+}
