@@ -102,6 +102,9 @@ type Rewrite struct {
 
 // Mirror sends a copy of each request to another backend and discards its
 // answer. The client's request is never delayed nor failed by the mirror.
+// A request whose body is longer than 64 KiB, or of unknown length
+// (chunked), is not mirrored; nor is one past the data plane's bound on
+// copies in flight (256 per listener), which it drops and counts.
 type Mirror struct {
 	// Backend names a Backend of the table.
 	Backend string

@@ -116,6 +116,11 @@ func benchmarkHandlerSpec(b *testing.B, m *Metrics, spec model.TableSpec) {
 	if err := srv.Apply(spec); err != nil {
 		b.Fatal(err)
 	}
+	benchmarkServerHandler(b, m, srv)
+}
+
+// benchmarkServerHandler is benchmarkHandler serving srv's table.
+func benchmarkServerHandler(b *testing.B, m *Metrics, srv *Server) {
 	h := newHandler(srv.table.Load, handlerOptions{listener: "bench", log: srv.log, metrics: m})
 	req := httptest.NewRequest(http.MethodGet, "http://bench.local/", nil)
 	req.RemoteAddr = "192.0.2.10:40000"
@@ -123,11 +128,21 @@ func benchmarkHandlerSpec(b *testing.B, m *Metrics, spec model.TableSpec) {
 	req.Header.Set("X-Forwarded-For", "6.6.6.6")
 	w := &discardResponseWriter{h: http.Header{}}
 	b.ReportAllocs()
+	// A route's request modifier edits the request's header in place,
+	// as it may a request of its own: each request starts from this one.
+	sent := len(req.Header)
 	for b.Loop() {
 		clear(w.h)
 		h.ServeHTTP(w, req)
 		if w.status != http.StatusOK {
 			b.Fatalf("status %d", w.status)
+		}
+		if len(req.Header) != sent {
+			for k := range req.Header {
+				if k != "User-Agent" && k != "X-Forwarded-For" {
+					delete(req.Header, k)
+				}
+			}
 		}
 	}
 }

@@ -42,6 +42,11 @@ type debugRoute struct {
 	// Policies are the route's, in the order they are checked (after
 	// the listener's).
 	Policies []string `json:"policies,omitempty"`
+	// Action and Filters say briefly what the route does with a request
+	// beyond forwarding it to Backend (see describeAction); empty for a
+	// route that only forwards.
+	Action  string   `json:"action,omitempty"`
+	Filters []string `json:"filters,omitempty"`
 }
 
 // debugMatch is one header or query match of a route.
@@ -104,6 +109,7 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 		for _, q := range r.Query {
 			dr.Query = append(dr.Query, debugMatch{Name: q.Name, Type: q.Type.String(), Value: q.Value})
 		}
+		dr.Action, dr.Filters = describeAction(&r)
 		out.Routes = append(out.Routes, dr)
 	}
 	now := time.Now()

@@ -18,15 +18,22 @@
 //     route's, on the resolved client address; any one refuses (403, or
 //     the limit's status with Retry-After) and the request goes no
 //     further. A route and listener without policies cost nothing here.
-//  4. Pick: the backend's endpoints are tried by locality tier (this node,
+//  4. Act (a route with an action or filters only, see routeAction):
+//     answer a redirect or a fixed response, or pick a backend of a
+//     weighted split; then edit the request (header modifiers, rewrite)
+//     and copy it to mirrors. The fast loop hands a route to net/http
+//     when a backend it may pick needs it, decided when the table is
+//     built.
+//  5. Pick: the backend's endpoints are tried by locality tier (this node,
 //     this zone, any), skipping those passive health has ejected and those
 //     at their in-flight cap.
-//  5. Forward: the request goes to the endpoint with the forwarding headers
+//  6. Forward: the request goes to the endpoint with the forwarding headers
 //     the table says to write and inbound ones removed, over the lean
 //     HTTP/1.1 path (package proxy/h1) or net/http's reverse proxy
-//     (HTTP/2, h2c, TLS, WebSocket upgrades); the answer, or an error the
-//     proxy writes, goes back, and metrics, traces and the access log
-//     record it.
+//     (HTTP/2, h2c, TLS, WebSocket upgrades); the answer (its header
+//     edited by the chosen backend's, then the route's response
+//     modifiers), or an error the proxy writes, goes back, and metrics,
+//     traces and the access log record it, naming the backend picked.
 //
 // State that must outlive a table (endpoints' in-flight counts, passive
 // health, idle upstream connections) is kept by the [Server], by endpoint

@@ -352,6 +352,7 @@ func (x *upstreamExchange) stream(resp *h1.Response) {
 	if len(announced) > 0 {
 		w.Header().Add("Trailer", strings.Join(announced, ", "))
 	}
+	x.st.editResponse(w.Header())
 	w.WriteHeader(resp.StatusCode)
 	body := c.Body()
 	if !body.Done() {

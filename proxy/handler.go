@@ -51,6 +51,8 @@ type handler struct {
 	// policyCache holds them compiled for the last table (see policiesOf).
 	policyNames []string
 	policyCache policyCache
+	// mirrorSlots bounds the mirror copies in flight (see mirror.go).
+	mirrorSlots mirrorSlots
 }
 
 // handlerOptions configure a handler beyond its table.
@@ -66,6 +68,9 @@ type handlerOptions struct {
 	policies    []string
 	// scope is the listener's [model.ListenerSpec.Scope].
 	scope string
+	// mirrorLimit bounds the mirror copies in flight; zero means
+	// maxMirrorsInFlight.
+	mirrorLimit int
 }
 
 type stateKey struct{}
@@ -88,9 +93,17 @@ type requestState struct {
 	// cleanRawPath, when set, is how cleanPath is escaped (see
 	// Table.encodedSlashes).
 	cleanRawPath string
-	// cleanPath is the path to forward when it differs from the request's.
+	// cleanPath is the path to forward when it differs from the request's
+	// (cleaned, or rewritten by the route).
 	cleanPath string
-	hops      [4]clientip.Hop
+	// action is the route's action when it has one (see routeAction), and
+	// share the backend it picked; upstreamHost, when set, is the Host
+	// sent upstream instead of the request's (Rewrite.Host).
+	action       *routeAction
+	share        *splitShare
+	upstreamHost string
+
+	hops [4]clientip.Hop
 	// began is when ServeHTTP started.
 	began time.Time
 	// abort says the client left before an answer: the handler ends by
@@ -128,10 +141,14 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 	if o.log == nil {
 		o.log = slog.Default()
 	}
+	if o.mirrorLimit <= 0 {
+		o.mirrorLimit = maxMirrorsInFlight
+	}
 	h := &handler{
 		listener: o.listener, table: table, log: o.log,
 		metrics: o.metrics, lm: o.metrics.forListener(o.listener), tracing: o.tracing, accessLog: o.accessLog,
 		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, scope: o.scope, publicPort: o.publicPort, policyNames: o.policies,
+		mirrorSlots: make(mirrorSlots, o.mirrorLimit),
 	}
 	h.rp = &httputil.ReverseProxy{
 		Rewrite:      h.rewrite,
@@ -140,6 +157,7 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 		BufferPool:   &copyBuffers,
 		ErrorLog:     slog.NewLogLogger(o.log.Handler(), slog.LevelDebug),
 	}
+	h.rp.ModifyResponse = h.modifyResponse
 	return h
 }
 
@@ -284,7 +302,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		return true
 	}
 	b := rule.backend
-	if st.fast != nil && !b.lean {
+	if st.fast != nil && !rule.servedFast() {
 		return false // the fast loop's requests have no Upgrade
 	}
 	if lp := h.policiesOf(t); lp != nil || rule.policies != nil {
@@ -293,6 +311,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		defer st.releasePolicies()
 		if !ok {
 			return true
+		}
+	}
+	if rule.action != nil {
+		if b = h.takeAction(w, r, st, rule); b == nil {
+			return true // answered
 		}
 	}
 	st.backend, st.route = b, rule.label
@@ -319,6 +342,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 			// the plain HTTP/1.1 request it also is.
 			r.Header.Del("Upgrade")
 		}
+	}
+	if st.action != nil {
+		h.editRequest(r, st)
 	}
 	if b.lean && !webSocket {
 		h.forward(w, r, st, rule.timeout)
@@ -427,12 +453,24 @@ func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 	out := pr.Out
 	out.URL.Scheme = st.backend.scheme
 	out.URL.Host = st.endpoint.Addr.String()
+	if st.upstreamHost != "" {
+		out.Host = st.upstreamHost
+	}
 	if st.cleanPath != "" {
 		out.URL.Path = st.cleanPath
 		out.URL.RawPath = st.cleanRawPath
 	}
 	stripIdentityHeaders(out.Header, st.fwd.res.PeerTrusted)
 	setForwardingHeaders(out.Header, st.headers, &st.fwd)
+}
+
+// modifyResponse applies the route's response header modifiers (see
+// requestState.editResponse) to the backend's response.
+func (h *handler) modifyResponse(resp *http.Response) error {
+	if st, ok := resp.Request.Context().Value(stateKey{}).(*requestState); ok {
+		st.editResponse(resp.Header)
+	}
+	return nil
 }
 
 // roundTrip sends req to st's endpoint, and to others as long as

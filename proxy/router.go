@@ -68,6 +68,10 @@ type pathRule struct {
 	allowTrace, keepEncodedSlashes bool
 	// policies are the route's Route.Policies, compiled; nil when none.
 	policies []*policy.Policy
+	// action is the route's action and features beyond forwarding to
+	// backend (see routeAction); nil when it has none. backend is nil for
+	// a route without a Route.Backend.
+	action *routeAction
 }
 
 // routeRequest is a request as the router matches it.
@@ -151,7 +155,8 @@ func newPathRule(r model.Route, backends map[string]*backend, policies map[strin
 	}
 	return pathRule{path: p, typ: r.PathType, backend: backends[r.Backend], match: newRequestMatch(&r), order: r.Order,
 		label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
-		allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies)}
+		allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies),
+		action: newRouteAction(r, backends)}
 }
 
 // rebind returns a router for the same routes with each rule pointing at
@@ -212,15 +217,16 @@ func rebindSet(s *pathSet, backends map[string]*backend) (*pathSet, bool) {
 		if b := n.paths[i].backend; b != nil {
 			n.paths[i].backend = backends[b.name]
 		}
+		n.paths[i].action = n.paths[i].action.rebind(backends)
 	}
 	return n, true
 }
 
-// pointsElsewhere reports whether a rule of s has a backend other than the
-// one of its name in backends.
+// pointsElsewhere reports whether a rule of s, or its action, has a
+// backend other than the one of its name in backends.
 func (s *pathSet) pointsElsewhere(backends map[string]*backend) bool {
 	for i := range s.paths {
-		if b := s.paths[i].backend; b != nil && backends[b.name] != b {
+		if b := s.paths[i].backend; b != nil && backends[b.name] != b || s.paths[i].action.pointsElsewhere(backends) {
 			return true
 		}
 	}

@@ -86,13 +86,24 @@ func echoBackend(t *testing.T) netip.AddrPort {
 }
 
 // namedEchoBackend starts an echo server that also answers with the
-// response header X-Test-Backend: name, and returns its address.
+// response header X-Test-Backend: name, and returns its address. It
+// speaks HTTP/1.1 and h2c (prior knowledge), so it serves an h2c backend
+// too. A request with the header X-Test-Stall gets no answer: it waits
+// until its client goes away.
 func namedEchoBackend(t *testing.T, name string) netip.AddrPort {
 	t.Helper()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Test-Stall") != "" {
+			<-r.Context().Done()
+			return
+		}
 		w.Header().Set("X-Test-Backend", name)
 		echo.Handler().ServeHTTP(w, r)
 	}))
+	ts.Config.Protocols = new(http.Protocols)
+	ts.Config.Protocols.SetHTTP1(true)
+	ts.Config.Protocols.SetUnencryptedHTTP2(true)
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return netip.MustParseAddrPort(ts.Listener.Addr().String())
 }

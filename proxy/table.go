@@ -214,6 +214,9 @@ type backend struct {
 	upstream  upstreamKey
 	scheme    string            // "http" or "https"
 	transport http.RoundTripper // the transports' one for upstream
+	// transports is where transport came from, for views of the backend
+	// with another response-header timeout (see withHeaderTimeout).
+	transports *transportPool
 	// lean is set for HTTP/1.1 backends, served by [handler.forward]
 	// except for WebSocket upgrades.
 	lean bool
@@ -228,8 +231,9 @@ func newBackend(b *model.Backend, node, zone string, states *endpointStates, tra
 			connect: b.ConnectTimeout, responseHeader: b.ResponseHeaderTimeout,
 			protocol: b.Protocol, serverName: b.TLSServerName, insecure: b.TLSInsecureSkipVerify,
 		}.withDefaults(),
-		scheme: "http",
-		lean:   b.Protocol == model.ProtocolHTTP1,
+		scheme:     "http",
+		lean:       b.Protocol == model.ProtocolHTTP1,
+		transports: transports,
 	}
 	if b.Protocol == model.ProtocolHTTPS {
 		nb.scheme = "https"

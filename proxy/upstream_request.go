@@ -51,6 +51,9 @@ func writeUpstreamHead(bw *bufio.Writer, r *http.Request, st *requestState, extr
 		return err
 	}
 	host := r.Host
+	if st.upstreamHost != "" {
+		host = st.upstreamHost
+	}
 	if host == "" {
 		host = st.endpoint.Addr.String()
 	}
