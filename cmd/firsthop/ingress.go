@@ -20,7 +20,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/firsthop/firsthop/config"
-	"github.com/firsthop/firsthop/ingress"
+	"github.com/firsthop/firsthop/kube/ingress"
 	"github.com/firsthop/firsthop/model"
 )
 
