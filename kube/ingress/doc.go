@@ -1,14 +1,13 @@
-// Package ingress is firsthop's Kubernetes ingress controller: it watches
-// Ingress, IngressClass, Service, EndpointSlice, TLS Secret and its own Node with
-// client-go shared informers, turns them into a [model.TableSpec], and
-// hands each new table to the data plane (a [Publisher], such as
-// *proxy.Server).
+// Package ingress is the Ingress processor of firsthop's Kubernetes
+// controller (see package kube): it watches Ingresses and IngressClasses,
+// turns the Ingresses that are its own into routes, backends, policies and
+// certificates (a [kube.Part]), and writes their status.loadBalancer. The
+// controller runtime — informers of Services and EndpointSlices, the build
+// loop, leader election, Events — is package kube's; resolving Services
+// and Secrets is package kube/resolve's, shared with other processors.
 //
-// The translation is one pure function, [Translate]. [Controller] runs it
-// from the informer caches: events only mark what changed; one loop
-// debounces them, rebuilds from the listers, skips tables that did not
-// change, and publishes. A leader, elected with a coordination.k8s.io
-// Lease, writes the Ingresses' status.loadBalancer and records Events.
+// [Processor] is the processor; [Translate] is the whole translation of a
+// controller running it alone, as one pure function.
 //
 // # Which Ingresses
 //
@@ -18,7 +17,7 @@
 // kubernetes.io/ingress.class annotation, when that names such a class;
 // else (no class at all) when one of our classes is annotated
 // ingressclass.kubernetes.io/is-default-class: "true", or with
-// Options.WatchIngressWithoutClass.
+// Options.WatchWithoutClass.
 //
 // # Routes
 //
@@ -47,15 +46,17 @@
 // backend, a Service backend without a usable port) is skipped whole and
 // reported; it never affects the others. A backend whose Service is
 // missing, has no such TCP port, or is an ExternalName Service (refused
-// unless Options.AllowExternalName) keeps its routes but answers 503, and
-// is reported, so that traffic does not fall through to a less specific
-// route.
+// unless resolve.Options.AllowExternalName) keeps its routes but answers
+// 503, and is reported, so that traffic does not fall through to a less
+// specific route.
 //
 // # Backends and endpoints
 //
 // A backend is named "namespace/service:port", the port as the Ingress
-// wrote it (a name or a number). The Ingress port is matched against the
-// Service's port numbers or names, and the Service port's name against the
+// wrote it (a name or a number), and is a port of a Service in the
+// Ingress's own namespace. Its endpoints are resolved as package
+// kube/resolve says: the Ingress port is matched against the Service's
+// port numbers or names, and the Service port's name against the
 // EndpointSlice ports, so a targetPort given by name works. Endpoints come
 // from all EndpointSlices labelled kubernetes.io/service-name, merged, with
 // duplicates removed; FQDN slices are ignored. Ready endpoints are used;
@@ -66,8 +67,8 @@
 // A backend's locality is, first found: the Service's firsthop.io/locality
 // annotation; the Ingress's firsthop.io/locality annotation; the Service's
 // spec.trafficDistribution (PreferSameNode: PreferLocal; PreferSameZone or
-// PreferClose: PreferZone); Options.DefaultLocality (PreferLocal unless
-// set). A bad annotation value is reported and passed over. When two
+// PreferClose: PreferZone); resolve.Options.DefaultLocality (PreferLocal
+// unless set). A bad annotation value is reported and passed over. When two
 // Ingresses ask for different localities for one backend, the older wins.
 //
 // A backend's protocol is the Ingress's firsthop.io/backend-protocol
@@ -86,8 +87,8 @@
 // meaning) make one model.Policy, named "Ingress NAMESPACE/NAME", that
 // each of its routes names. A malformed one fails closed: the policy
 // refuses every client (model.DenyAll), and the problem is reported. The
-// table's policies are Options.Base's (the config file's, which its
-// listeners name and which are checked first) and then these.
+// table's policies are the config file's (which its listeners name and
+// which are checked first) and then these.
 //
 // # TLS
 //
@@ -102,9 +103,9 @@
 // A missing or unparsable Secret is reported and its hosts get the
 // default certificate; the routes are served either way.
 //
-// # Endpoint churn
+// # Dependencies
 //
-// An EndpointSlice change does not rebuild the routes: the controller
-// keeps the routes (a plan) and recomputes the endpoints of the Services
-// whose slices changed only.
+// ingress imports kube (the Processor interface), kube/resolve, the
+// routing model, and client-go's informers and listers of Ingresses and
+// IngressClasses; no data plane, and no other processor.
 package ingress

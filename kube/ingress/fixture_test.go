@@ -6,20 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/scheme"
-
-	"github.com/firsthop/firsthop/model"
 )
 
 // decodeObjects decodes a stream of YAML documents separated by "---"
@@ -81,41 +76,4 @@ func loadFixture(t testing.TB, name string) Snapshot {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return s
-}
-
-// ep returns a ready endpoint at addr ("10.0.0.1:80") on node and zone.
-func ep(addr, node, zone string) model.Endpoint {
-	return model.Endpoint{Addr: netip.MustParseAddrPort(addr), Node: node, Zone: zone}
-}
-
-// terminating returns e with State EndpointTerminating.
-func terminating(e model.Endpoint) model.Endpoint {
-	e.State = model.EndpointTerminating
-	return e
-}
-
-// render prints spec one route, backend or endpoint per line, for failure
-// messages that can be read.
-func render(spec model.TableSpec) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "node=%q zone=%q default=%q\n", spec.Node, spec.Zone, spec.DefaultBackend)
-	for _, r := range spec.Routes {
-		fmt.Fprintf(&b, "route %q %q %s -> %s\n", r.Host, r.Path, r.PathType, r.Backend)
-	}
-	for _, be := range spec.Backends {
-		fmt.Fprintf(&b, "backend %s %s (%d endpoints, nil=%v)\n", be.Name, be.Locality, len(be.Endpoints), be.Endpoints == nil)
-		for _, e := range be.Endpoints {
-			fmt.Fprintf(&b, "  %s node=%q zone=%q forNodes=%q forZones=%q %s\n", e.Addr, e.Node, e.Zone, e.ForNodes, e.ForZones, e.State)
-		}
-	}
-	return b.String()
-}
-
-// mustTime parses an RFC 3339 time.
-func mustTime(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
 }

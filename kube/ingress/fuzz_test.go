@@ -12,6 +12,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
@@ -26,15 +28,15 @@ func (fuzzResolver) Resolve(host string) ([]netip.Addr, error) {
 
 // checkTranslation asserts what must hold for any snapshot: the table
 // compiles, and the result does not depend on the order of the objects.
-func checkTranslation(t *testing.T, s Snapshot, o Options) {
+func checkTranslation(t *testing.T, s Snapshot, o Options, ro resolve.Options) {
 	t.Helper()
 	if hasDuplicates(s) {
 		// A cluster never holds two objects of a kind with one name.
 		return
 	}
-	spec, problems := Translate(s, o)
+	spec, problems := Translate(s, model.TableSpec{}, o, ro)
 	if _, err := proxy.NewTable(spec); err != nil {
-		t.Fatalf("Translate made a table proxy.NewTable refuses: %v\n%s", err, render(spec))
+		t.Fatalf("Translate made a table proxy.NewTable refuses: %v\n%s", err, kubetest.Render(spec))
 	}
 	r := Snapshot{
 		Ingresses:      slices.Clone(s.Ingresses),
@@ -46,9 +48,9 @@ func checkTranslation(t *testing.T, s Snapshot, o Options) {
 	slices.Reverse(r.IngressClasses)
 	slices.Reverse(r.Services)
 	slices.Reverse(r.EndpointSlices)
-	spec2, problems2 := Translate(r, o)
+	spec2, problems2 := Translate(r, model.TableSpec{}, o, ro)
 	if !reflect.DeepEqual(spec, spec2) {
-		t.Fatalf("the table depends on object order:\n%s\nreversed:\n%s", render(spec), render(spec2))
+		t.Fatalf("the table depends on object order:\n%s\nreversed:\n%s", kubetest.Render(spec), kubetest.Render(spec2))
 	}
 	if !reflect.DeepEqual(problems, problems2) {
 		t.Fatalf("the problems depend on object order:\n%v\nreversed:\n%v", problems, problems2)
@@ -110,11 +112,13 @@ func FuzzTranslate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		o := Options{}
+		var o Options
+		var ro resolve.Options
 		if permissive {
-			o = Options{WatchWithoutClass: true, AllowExternalName: true, Resolver: fuzzResolver{}, DefaultLocality: model.LocalityPreferZone}
+			o = Options{WatchWithoutClass: true}
+			ro = resolve.Options{AllowExternalName: true, DNS: fuzzResolver{}, DefaultLocality: model.LocalityPreferZone}
 		}
-		checkTranslation(t, s, o)
+		checkTranslation(t, s, o, ro)
 	})
 }
 
@@ -130,7 +134,7 @@ func FuzzIngressStrings(f *testing.F) {
 		ing := func(name, ts, host, path, typ string) *networkingv1.Ingress {
 			pt := networkingv1.PathType(typ)
 			return &networkingv1.Ingress{
-				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", CreationTimestamp: metav1.Time{Time: mustTime(ts)}},
+				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", CreationTimestamp: metav1.Time{Time: kubetest.MustTime(ts)}},
 				Spec: networkingv1.IngressSpec{
 					DefaultBackend: &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
 						Name: svc, Port: networkingv1.ServiceBackendPort{Name: portName, Number: portNum},
@@ -153,6 +157,6 @@ func FuzzIngressStrings(f *testing.F) {
 			ing("one", "2025-01-01T00:00:00Z", host1, path1, type1),
 			ing("two", "2025-01-02T00:00:00Z", host2, path2, type2),
 		}}
-		checkTranslation(t, s, Options{WatchWithoutClass: true})
+		checkTranslation(t, s, Options{WatchWithoutClass: true}, resolve.Options{})
 	})
 }

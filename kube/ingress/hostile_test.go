@@ -9,8 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
@@ -25,84 +26,19 @@ import (
 // hostileNS is the namespace an attacker controls.
 const hostileNS = "attacker"
 
-func hostileClass() *networkingv1.IngressClass {
-	return &networkingv1.IngressClass{
-		ObjectMeta: metav1.ObjectMeta{Name: "firsthop"},
-		Spec:       networkingv1.IngressClassSpec{Controller: DefaultControllerName},
-	}
-}
-
 // hostileIngress is an Ingress of our class in ns with one rule: host,
 // path (Prefix unless typ says otherwise) to Service svc port 80.
 func hostileIngress(ns, name, host, path string, typ networkingv1.PathType, svc string, annotations map[string]string) *networkingv1.Ingress {
-	if typ == "" {
-		typ = networkingv1.PathTypePrefix
-	}
-	class := "firsthop"
-	return &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Annotations: annotations,
-			CreationTimestamp: metav1.Time{Time: mustTime("2025-01-01T00:00:00Z")}},
-		Spec: networkingv1.IngressSpec{
-			IngressClassName: &class,
-			Rules: []networkingv1.IngressRule{{
-				Host: host,
-				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
-					Paths: []networkingv1.HTTPIngressPath{{
-						Path: path, PathType: &typ,
-						Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-							Name: svc, Port: networkingv1.ServiceBackendPort{Number: 80},
-						}},
-					}},
-				}},
-			}},
-		},
-	}
-}
-
-// hostileService is a ClusterIP Service in ns with port 80 named "http".
-func hostileService(ns, name string, annotations map[string]string) *corev1.Service {
-	return &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Annotations: annotations},
-		Spec: corev1.ServiceSpec{
-			Type:  corev1.ServiceTypeClusterIP,
-			Ports: []corev1.ServicePort{{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP}},
-		},
-	}
-}
-
-// hostileExternalName is an ExternalName Service in ns pointing at name.
-func hostileExternalName(ns, svc, name string) *corev1.Service {
-	return &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: svc, Namespace: ns},
-		Spec: corev1.ServiceSpec{
-			Type: corev1.ServiceTypeExternalName, ExternalName: name,
-			Ports: []corev1.ServicePort{{Name: "http", Port: 80}},
-		},
-	}
-}
-
-// hostileSlice is an EndpointSlice in ns for Service svc (by label) with
-// one ready endpoint per address on port "http" 8080.
-func hostileSlice(ns, name, svc string, typ discoveryv1.AddressType, addrs ...string) *discoveryv1.EndpointSlice {
-	port, portName, proto := int32(8080), "http", corev1.ProtocolTCP
-	s := &discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{discoveryv1.LabelServiceName: svc}},
-		AddressType: typ,
-		Ports:       []discoveryv1.EndpointPort{{Name: &portName, Port: &port, Protocol: &proto}},
-	}
-	for _, a := range addrs {
-		s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{Addresses: []string{a}})
-	}
-	return s
+	return kubetest.Ingress(ns, name, host, path, svc, kubetest.PathType(typ), kubetest.PortNumber(80), kubetest.Annotations(annotations))
 }
 
 // translateHostile runs Translate and fails t unless the result compiles.
-func translateHostile(t *testing.T, s Snapshot, o Options) (model.TableSpec, []Problem) {
+func translateHostile(t *testing.T, s Snapshot, o resolve.Options) (model.TableSpec, []resolve.Problem) {
 	t.Helper()
-	s.IngressClasses = append(s.IngressClasses, hostileClass())
-	spec, problems := Translate(s, o)
+	s.IngressClasses = append(s.IngressClasses, kubetest.Class(kubetest.ClassName, false))
+	spec, problems := Translate(s, model.TableSpec{}, Options{}, o)
 	if _, err := proxy.NewTable(spec); err != nil {
-		t.Fatalf("Translate made a table proxy.NewTable refuses: %v\n%s", err, render(spec))
+		t.Fatalf("Translate made a table proxy.NewTable refuses: %v\n%s", err, kubetest.Render(spec))
 	}
 	for _, p := range problems {
 		if strings.ContainsAny(p.Message, "\n\r\x00") {
@@ -112,7 +48,7 @@ func translateHostile(t *testing.T, s Snapshot, o Options) (model.TableSpec, []P
 	return spec, problems
 }
 
-func hasReason(problems []Problem, reason string) bool {
+func hasReason(problems []resolve.Problem, reason string) bool {
 	for _, p := range problems {
 		if p.Reason == reason {
 			return true
@@ -154,8 +90,8 @@ func TestHostileIngressHosts(t *testing.T) {
 			t.Parallel()
 			spec, problems := translateHostile(t, Snapshot{
 				Ingresses: []*networkingv1.Ingress{hostileIngress(hostileNS, "evil", c.host, "/", "", "web", nil)},
-				Services:  []*corev1.Service{hostileService(hostileNS, "web", nil)},
-			}, Options{})
+				Services:  []*corev1.Service{kubetest.Service(hostileNS, "web")},
+			}, resolve.Options{})
 			if len(spec.Routes) != 0 || !hasReason(problems, ReasonInvalidHost) {
 				t.Errorf("got routes %v and problems %v, want none and %s", spec.Routes, problems, ReasonInvalidHost)
 			}
@@ -167,8 +103,8 @@ func TestHostileIngressHosts(t *testing.T) {
 		// address"), so only an object that skipped validation has one.
 		spec, _ := translateHostile(t, Snapshot{
 			Ingresses: []*networkingv1.Ingress{hostileIngress(hostileNS, "evil", "10.0.0.5", "/", "", "web", nil)},
-			Services:  []*corev1.Service{hostileService(hostileNS, "web", nil)},
-		}, Options{})
+			Services:  []*corev1.Service{kubetest.Service(hostileNS, "web")},
+		}, resolve.Options{})
 		if len(spec.Routes) != 0 {
 			t.Errorf("host 10.0.0.5 is routed: %v", spec.Routes)
 		}
@@ -184,8 +120,8 @@ func TestHostileIngressHosts(t *testing.T) {
 			t.Parallel()
 			spec, _ := translateHostile(t, Snapshot{
 				Ingresses: []*networkingv1.Ingress{hostileIngress(hostileNS, "ok", c.host, "/", "", "web", nil)},
-				Services:  []*corev1.Service{hostileService(hostileNS, "web", nil)},
-			}, Options{})
+				Services:  []*corev1.Service{kubetest.Service(hostileNS, "web")},
+			}, resolve.Options{})
 			if len(spec.Routes) != 1 || spec.Routes[0].Host != c.want {
 				t.Errorf("got routes %v, want one for host %q", spec.Routes, c.want)
 			}
@@ -228,8 +164,8 @@ func TestHostileIngressPaths(t *testing.T) {
 			t.Parallel()
 			spec, problems := translateHostile(t, Snapshot{
 				Ingresses: []*networkingv1.Ingress{hostileIngress(hostileNS, "evil", "shop.example.com", c.path, c.typ, "web", nil)},
-				Services:  []*corev1.Service{hostileService(hostileNS, "web", nil)},
-			}, Options{})
+				Services:  []*corev1.Service{kubetest.Service(hostileNS, "web")},
+			}, resolve.Options{})
 			if len(spec.Routes) != 0 || !hasReason(problems, ReasonInvalidPath) {
 				t.Errorf("got routes %v and problems %v, want none and %s", spec.Routes, problems, ReasonInvalidPath)
 			}
@@ -249,8 +185,8 @@ func TestHostileIngressPaths(t *testing.T) {
 			t.Parallel()
 			spec, _ := translateHostile(t, Snapshot{
 				Ingresses: []*networkingv1.Ingress{hostileIngress(hostileNS, "ok", "shop.example.com", c.path, c.typ, "web", nil)},
-				Services:  []*corev1.Service{hostileService(hostileNS, "web", nil)},
-			}, Options{})
+				Services:  []*corev1.Service{kubetest.Service(hostileNS, "web")},
+			}, resolve.Options{})
 			if len(spec.Routes) != 1 || spec.Routes[0].Path != c.want {
 				t.Errorf("got routes %v, want one with path %q", spec.Routes, c.want)
 			}
@@ -268,13 +204,13 @@ func TestHostileIngressAnnotations(t *testing.T) {
 	base := func(annotations map[string]string) Snapshot {
 		return Snapshot{
 			Ingresses: []*networkingv1.Ingress{hostileIngress(hostileNS, "web", "shop.example.com", "/", "", "web", annotations)},
-			Services:  []*corev1.Service{hostileService(hostileNS, "web", nil)},
+			Services:  []*corev1.Service{kubetest.Service(hostileNS, "web")},
 			EndpointSlices: []*discoveryv1.EndpointSlice{
-				hostileSlice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.1.0.5"),
+				kubetest.Slice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.1.0.5"),
 			},
 		}
 	}
-	plain, _ := translateHostile(t, base(nil), Options{})
+	plain, _ := translateHostile(t, base(nil), resolve.Options{})
 	ignored := map[string]map[string]string{
 		"an nginx configuration snippet": {
 			"nginx.ingress.kubernetes.io/configuration-snippet": "location /admin { proxy_pass http://127.0.0.1:9901; }",
@@ -290,9 +226,9 @@ func TestHostileIngressAnnotations(t *testing.T) {
 	for name, annotations := range ignored {
 		t.Run(name+" changes nothing", func(t *testing.T) {
 			t.Parallel()
-			spec, problems := translateHostile(t, base(annotations), Options{})
+			spec, problems := translateHostile(t, base(annotations), resolve.Options{})
 			if !reflect.DeepEqual(spec, plain) || len(problems) != 0 {
-				t.Errorf("got\n%s%v\nwant\n%s", render(spec), problems, render(plain))
+				t.Errorf("got\n%s%v\nwant\n%s", kubetest.Render(spec), problems, kubetest.Render(plain))
 			}
 		})
 	}
@@ -308,15 +244,15 @@ func TestHostileIngressAnnotations(t *testing.T) {
 			t.Parallel()
 			for _, on := range []string{"Ingress", "Service"} {
 				s := base(nil)
-				a := map[string]string{AnnotationLocality: v}
+				a := map[string]string{resolve.AnnotationLocality: v}
 				if on == "Ingress" {
 					s.Ingresses[0].Annotations = a
 				} else {
 					s.Services[0].Annotations = a
 				}
-				spec, problems := translateHostile(t, s, Options{})
-				if !hasReason(problems, ReasonInvalidLocality) {
-					t.Errorf("on the %s: problems %v, want %s", on, problems, ReasonInvalidLocality)
+				spec, problems := translateHostile(t, s, resolve.Options{})
+				if !hasReason(problems, resolve.ReasonInvalidLocality) {
+					t.Errorf("on the %s: problems %v, want %s", on, problems, resolve.ReasonInvalidLocality)
 				}
 				if spec.Backends[0].Locality != plain.Backends[0].Locality {
 					t.Errorf("on the %s: locality %s, want the default %s", on, spec.Backends[0].Locality, plain.Backends[0].Locality)
@@ -330,7 +266,7 @@ func TestHostileIngressAnnotations(t *testing.T) {
 			"kubernetes.io/ingress.class": "firsthop\nfirsthop",
 		})
 		ing.Spec.IngressClassName = nil
-		spec, _ := translateHostile(t, Snapshot{Ingresses: []*networkingv1.Ingress{ing}}, Options{})
+		spec, _ := translateHostile(t, Snapshot{Ingresses: []*networkingv1.Ingress{ing}}, resolve.Options{})
 		if len(spec.Routes) != 0 {
 			t.Errorf("got routes %v, want none", spec.Routes)
 		}
@@ -385,16 +321,16 @@ func TestHostileExternalName(t *testing.T) {
 	}
 	t.Run("an ExternalName Service is refused by default", func(t *testing.T) {
 		t.Parallel()
-		spec, problems := translateHostile(t, route(hostileExternalName(hostileNS, "ext", "192.0.2.10")), Options{})
-		if eps := hostileEndpoints(spec); len(eps) != 0 || !hasReason(problems, ReasonExternalNameRefused) {
-			t.Errorf("got endpoints %v and problems %v, want none and %s", eps, problems, ReasonExternalNameRefused)
+		spec, problems := translateHostile(t, route(kubetest.ExternalName(hostileNS, "ext", "192.0.2.10")), resolve.Options{})
+		if eps := hostileEndpoints(spec); len(eps) != 0 || !hasReason(problems, resolve.ReasonExternalNameRefused) {
+			t.Errorf("got endpoints %v and problems %v, want none and %s", eps, problems, resolve.ReasonExternalNameRefused)
 		}
 	})
 	for _, c := range metadataGaps {
 		t.Run("an allowed ExternalName of "+c.name+" is refused", func(t *testing.T) {
 			t.Parallel()
-			spec, _ := translateHostile(t, route(hostileExternalName(hostileNS, "ext", c.addr)),
-				Options{AllowExternalName: true, Resolver: mapResolver{}})
+			spec, _ := translateHostile(t, route(kubetest.ExternalName(hostileNS, "ext", c.addr)),
+				resolve.Options{AllowExternalName: true, DNS: kubetest.DNS{}})
 			if eps := hostileEndpoints(spec); len(eps) != 0 {
 				t.Errorf("ExternalName %s reaches %v", c.addr, eps)
 			}
@@ -403,9 +339,9 @@ func TestHostileExternalName(t *testing.T) {
 	for _, c := range refusedTargets {
 		t.Run("an allowed ExternalName of "+c.name+" is refused", func(t *testing.T) {
 			t.Parallel()
-			spec, problems := translateHostile(t, route(hostileExternalName(hostileNS, "ext", c.addr)),
-				Options{AllowExternalName: true, Resolver: mapResolver{}})
-			if eps := hostileEndpoints(spec); len(eps) != 0 || !hasReason(problems, ReasonExternalNameUnresolved) {
+			spec, problems := translateHostile(t, route(kubetest.ExternalName(hostileNS, "ext", c.addr)),
+				resolve.Options{AllowExternalName: true, DNS: kubetest.DNS{}})
+			if eps := hostileEndpoints(spec); len(eps) != 0 || !hasReason(problems, resolve.ReasonExternalNameUnresolved) {
 				t.Errorf("got endpoints %v and problems %v, want none", eps, problems)
 			}
 		})
@@ -415,9 +351,9 @@ func TestHostileExternalName(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := mapResolver{"evil.example.net": {a}}
-			spec, _ := translateHostile(t, route(hostileExternalName(hostileNS, "ext", "evil.example.net")),
-				Options{AllowExternalName: true, Resolver: r})
+			r := kubetest.DNS{"evil.example.net": {a}}
+			spec, _ := translateHostile(t, route(kubetest.ExternalName(hostileNS, "ext", "evil.example.net")),
+				resolve.Options{AllowExternalName: true, DNS: r})
 			if eps := hostileEndpoints(spec); len(eps) != 0 {
 				t.Errorf("got endpoints %v, want none", eps)
 			}
@@ -426,9 +362,9 @@ func TestHostileExternalName(t *testing.T) {
 	t.Run("numeric spellings of loopback that a resolver maps to 127.0.0.1 are refused", func(t *testing.T) {
 		t.Parallel()
 		for _, name := range []string{"2130706433", "0x7f000001", "0177.0.0.1", "127.1", "localhost", "localhost."} {
-			r := mapResolver{name: {netip.MustParseAddr("127.0.0.1")}}
-			spec, _ := translateHostile(t, route(hostileExternalName(hostileNS, "ext", name)),
-				Options{AllowExternalName: true, Resolver: r})
+			r := kubetest.DNS{name: {netip.MustParseAddr("127.0.0.1")}}
+			spec, _ := translateHostile(t, route(kubetest.ExternalName(hostileNS, "ext", name)),
+				resolve.Options{AllowExternalName: true, DNS: r})
 			if eps := hostileEndpoints(spec); len(eps) != 0 {
 				t.Errorf("%s: got endpoints %v, want none", name, eps)
 			}
@@ -436,9 +372,9 @@ func TestHostileExternalName(t *testing.T) {
 	})
 	t.Run("a name resolving to a mix keeps only the usable addresses", func(t *testing.T) {
 		t.Parallel()
-		r := mapResolver{"mixed.example.net": {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("169.254.169.254")}}
-		spec, _ := translateHostile(t, route(hostileExternalName(hostileNS, "ext", "mixed.example.net")),
-			Options{AllowExternalName: true, Resolver: r})
+		r := kubetest.DNS{"mixed.example.net": {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("169.254.169.254")}}
+		spec, _ := translateHostile(t, route(kubetest.ExternalName(hostileNS, "ext", "mixed.example.net")),
+			resolve.Options{AllowExternalName: true, DNS: r})
 		if eps := hostileEndpoints(spec); len(eps) != 1 || eps[0] != netip.MustParseAddrPort("192.0.2.10:80") {
 			t.Errorf("got endpoints %v, want only 192.0.2.10:80", eps)
 		}
@@ -446,8 +382,8 @@ func TestHostileExternalName(t *testing.T) {
 	t.Run("an ExternalName with a port or a path is not taken for an address", func(t *testing.T) {
 		t.Parallel()
 		for _, name := range []string{"127.0.0.1:9901", "[::1]", "127.0.0.1/admin", "192.0.2.10\n127.0.0.1"} {
-			spec, _ := translateHostile(t, route(hostileExternalName(hostileNS, "ext", name)),
-				Options{AllowExternalName: true, Resolver: mapResolver{}})
+			spec, _ := translateHostile(t, route(kubetest.ExternalName(hostileNS, "ext", name)),
+				resolve.Options{AllowExternalName: true, DNS: kubetest.DNS{}})
 			if eps := hostileEndpoints(spec); len(eps) != 0 {
 				t.Errorf("%q: got endpoints %v, want none", name, eps)
 			}
@@ -457,13 +393,13 @@ func TestHostileExternalName(t *testing.T) {
 		t.Parallel()
 		// What a cluster resolver answers for the API server's Service.
 		apiServer := netip.MustParseAddr("10.96.0.1")
-		kubernetes := hostileService("default", "kubernetes", nil)
+		kubernetes := kubetest.Service("default", "kubernetes")
 		kubernetes.Spec.ClusterIP = apiServer.String()
-		r := mapResolver{"kubernetes.default.svc.cluster.local": {apiServer}, "kubernetes.default": {apiServer}}
+		r := kubetest.DNS{"kubernetes.default.svc.cluster.local": {apiServer}, "kubernetes.default": {apiServer}}
 		for _, name := range []string{"kubernetes.default.svc.cluster.local", "kubernetes.default", apiServer.String()} {
-			s := route(hostileExternalName(hostileNS, "ext", name))
+			s := route(kubetest.ExternalName(hostileNS, "ext", name))
 			s.Services = append(s.Services, kubernetes)
-			spec, _ := translateHostile(t, s, Options{AllowExternalName: true, Resolver: r})
+			spec, _ := translateHostile(t, s, resolve.Options{AllowExternalName: true, DNS: r})
 			if eps := hostileEndpoints(spec); len(eps) != 0 {
 				t.Errorf("ExternalName %q reaches the API server at %v", name, eps)
 			}
@@ -480,7 +416,7 @@ func TestHostileEndpointSlices(t *testing.T) {
 	route := func(slices ...*discoveryv1.EndpointSlice) Snapshot {
 		return Snapshot{
 			Ingresses:      []*networkingv1.Ingress{hostileIngress(hostileNS, "evil", "shop.example.com", "/", "", "web", nil)},
-			Services:       []*corev1.Service{hostileService(hostileNS, "web", nil)},
+			Services:       []*corev1.Service{kubetest.Service(hostileNS, "web")},
 			EndpointSlices: slices,
 		}
 	}
@@ -491,7 +427,7 @@ func TestHostileEndpointSlices(t *testing.T) {
 			if strings.Contains(c.addr, ":") {
 				typ, good = discoveryv1.AddressTypeIPv6, "2001:db8::5"
 			}
-			spec, _ := translateHostile(t, route(hostileSlice(hostileNS, "web-1", "web", typ, c.addr, good)), Options{})
+			spec, _ := translateHostile(t, route(kubetest.Slice(hostileNS, "web-1", "web", typ, c.addr, good)), resolve.Options{})
 			want := netip.AddrPortFrom(netip.MustParseAddr(good), 8080)
 			if eps := hostileEndpoints(spec); len(eps) != 1 || eps[0] != want {
 				t.Errorf("got endpoints %v, want only %v", eps, want)
@@ -501,10 +437,10 @@ func TestHostileEndpointSlices(t *testing.T) {
 	t.Run("addresses that do not parse, or not as the slice's family, are dropped", func(t *testing.T) {
 		t.Parallel()
 		spec, _ := translateHostile(t, route(
-			hostileSlice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.1.0.5 ", "010.1.0.6", "10.1.0.7/32", "2001:db8::7", "::ffff:10.1.0.8", "10.1.0.9\n127.0.0.1"),
-			hostileSlice(hostileNS, "web-2", "web", discoveryv1.AddressTypeFQDN, "localhost"),
-			hostileSlice(hostileNS, "web-3", "web", discoveryv1.AddressTypeIPv6, "10.1.0.10", "::ffff:127.0.0.1"),
-		), Options{})
+			kubetest.Slice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.1.0.5 ", "010.1.0.6", "10.1.0.7/32", "2001:db8::7", "::ffff:10.1.0.8", "10.1.0.9\n127.0.0.1"),
+			kubetest.Slice(hostileNS, "web-2", "web", discoveryv1.AddressTypeFQDN, "localhost"),
+			kubetest.Slice(hostileNS, "web-3", "web", discoveryv1.AddressTypeIPv6, "10.1.0.10", "::ffff:127.0.0.1"),
+		), resolve.Options{})
 		if eps := hostileEndpoints(spec); len(eps) != 0 {
 			t.Errorf("got endpoints %v, want none", eps)
 		}
@@ -513,14 +449,14 @@ func TestHostileEndpointSlices(t *testing.T) {
 		t.Parallel()
 		s := route()
 		s.Ingresses = append(s.Ingresses, hostileIngress("shop", "web", "victim.example.com", "/", "", "web", nil))
-		s.Services = append(s.Services, hostileService("shop", "web", nil))
+		s.Services = append(s.Services, kubetest.Service("shop", "web"))
 		s.EndpointSlices = []*discoveryv1.EndpointSlice{
-			hostileSlice("shop", "web-1", "web", discoveryv1.AddressTypeIPv4, "10.2.0.5"),
+			kubetest.Slice("shop", "web-1", "web", discoveryv1.AddressTypeIPv4, "10.2.0.5"),
 			// Labelled with the victim's Service name, in the attacker's
 			// namespace.
-			hostileSlice(hostileNS, "web-evil", "web", discoveryv1.AddressTypeIPv4, "192.0.2.66"),
+			kubetest.Slice(hostileNS, "web-evil", "web", discoveryv1.AddressTypeIPv4, "192.0.2.66"),
 		}
-		spec, _ := translateHostile(t, s, Options{})
+		spec, _ := translateHostile(t, s, resolve.Options{})
 		for _, b := range spec.Backends {
 			if strings.HasPrefix(b.Name, "shop/") {
 				if len(b.Endpoints) != 1 || b.Endpoints[0].Addr != netip.MustParseAddrPort("10.2.0.5:8080") {
@@ -534,12 +470,12 @@ func TestHostileEndpointSlices(t *testing.T) {
 		for _, svc := range []string{"kubernetes", "default/kubernetes", "../default/kubernetes", "kubernetes.default", "kubernetes.default.svc"} {
 			s := Snapshot{
 				Ingresses: []*networkingv1.Ingress{hostileIngress(hostileNS, "evil", "shop.example.com", "/", "", svc, nil)},
-				Services:  []*corev1.Service{hostileService("default", "kubernetes", nil)},
+				Services:  []*corev1.Service{kubetest.Service("default", "kubernetes")},
 				EndpointSlices: []*discoveryv1.EndpointSlice{
-					hostileSlice("default", "kubernetes", "kubernetes", discoveryv1.AddressTypeIPv4, "10.0.0.1"),
+					kubetest.Slice("default", "kubernetes", "kubernetes", discoveryv1.AddressTypeIPv4, "10.0.0.1"),
 				},
 			}
-			spec, problems := translateHostile(t, s, Options{})
+			spec, problems := translateHostile(t, s, resolve.Options{})
 			if eps := hostileEndpoints(spec); len(eps) != 0 {
 				t.Errorf("backend service %q: got endpoints %v, want none (problems %v)", svc, eps, problems)
 			}
@@ -548,19 +484,19 @@ func TestHostileEndpointSlices(t *testing.T) {
 	t.Run("a slice pointing at the proxy's own pod address is refused", func(t *testing.T) {
 		t.Parallel()
 		self := netip.MustParseAddr("10.1.0.9")
-		s := route(hostileSlice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.1.0.9", "10.1.0.5"))
-		spec, _ := translateHostile(t, s, Options{RefusedAddrs: []netip.Addr{self}})
+		s := route(kubetest.Slice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.1.0.9", "10.1.0.5"))
+		spec, _ := translateHostile(t, s, resolve.Options{RefusedAddrs: []netip.Addr{self}})
 		if eps := hostileEndpoints(spec); len(eps) != 1 || eps[0].Addr() != netip.MustParseAddr("10.1.0.5") {
 			t.Errorf("got endpoints %v, want only 10.1.0.5:8080", eps)
 		}
 	})
 	t.Run("a slice pointing at another Service's cluster IP is refused", func(t *testing.T) {
 		t.Parallel()
-		s := route(hostileSlice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.96.0.10"))
-		dns := hostileService("kube-system", "kube-dns", nil)
+		s := route(kubetest.Slice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.96.0.10"))
+		dns := kubetest.Service("kube-system", "kube-dns")
 		dns.Spec.ClusterIP, dns.Spec.ClusterIPs = "10.96.0.10", []string{"10.96.0.10"}
 		s.Services = append(s.Services, dns)
-		spec, _ := translateHostile(t, s, Options{})
+		spec, _ := translateHostile(t, s, resolve.Options{})
 		if eps := hostileEndpoints(spec); len(eps) != 0 {
 			t.Errorf("got endpoints %v, want none", eps)
 		}
@@ -568,10 +504,10 @@ func TestHostileEndpointSlices(t *testing.T) {
 	t.Run("a slice pointing at the API server's endpoints is refused", func(t *testing.T) {
 		t.Parallel()
 		// The API server's own endpoints, as default/kubernetes lists them.
-		s := route(hostileSlice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.0.0.1"))
-		s.Services = append(s.Services, hostileService("default", "kubernetes", nil))
-		s.EndpointSlices = append(s.EndpointSlices, hostileSlice("default", "kubernetes", "kubernetes", discoveryv1.AddressTypeIPv4, "10.0.0.1"))
-		spec, _ := translateHostile(t, s, Options{})
+		s := route(kubetest.Slice(hostileNS, "web-1", "web", discoveryv1.AddressTypeIPv4, "10.0.0.1"))
+		s.Services = append(s.Services, kubetest.Service("default", "kubernetes"))
+		s.EndpointSlices = append(s.EndpointSlices, kubetest.Slice("default", "kubernetes", "kubernetes", discoveryv1.AddressTypeIPv4, "10.0.0.1"))
+		spec, _ := translateHostile(t, s, resolve.Options{})
 		if eps := hostileEndpoints(spec); len(eps) != 0 {
 			t.Errorf("an attacker's slice reaches the API server at %v", eps)
 		}

@@ -9,6 +9,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
 )
 
@@ -66,14 +67,14 @@ func PolicyName(namespace, name string) string {
 // value that is not a number) makes a policy refusing every client
 // ([model.DenyAll]): the Ingress fails closed, never open because a list
 // did not parse.
-func ingressPolicy(ing *networkingv1.Ingress) (*model.Policy, []Problem) {
+func ingressPolicy(ing *networkingv1.Ingress) (*model.Policy, []resolve.Problem) {
 	pol, problems, err := parsePolicyAnnotations(PolicyName(ing.Namespace, ing.Name), ing.Annotations)
-	out := make([]Problem, 0, len(problems)+1)
+	out := make([]resolve.Problem, 0, len(problems)+1)
 	for _, msg := range problems {
-		out = append(out, Problem{Object: ingressRef(ing), Reason: ReasonPolicyAnnotationConflict, Message: msg})
+		out = append(out, resolve.Problem{Object: ingressRef(ing), Reason: ReasonPolicyAnnotationConflict, Message: msg})
 	}
 	if err != nil {
-		out = append(out, Problem{Object: ingressRef(ing), Reason: ReasonInvalidPolicy, Message: err.Error() + "; every route of this Ingress answers 403 until it is fixed"})
+		out = append(out, resolve.Problem{Object: ingressRef(ing), Reason: ReasonInvalidPolicy, Message: err.Error() + "; every route of this Ingress answers 403 until it is fixed"})
 		deny := model.DenyAll(PolicyName(ing.Namespace, ing.Name))
 		return &deny, out
 	}

@@ -8,8 +8,9 @@ import (
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
@@ -89,19 +90,10 @@ func TestParsePolicyAnnotations(t *testing.T) {
 	}
 }
 
+// policyIngress is an Ingress routing name.example.com/ to Service web,
+// port 80, with annotations ann.
 func policyIngress(name string, ann map[string]string) *networkingv1.Ingress {
-	pt := networkingv1.PathTypePrefix
-	return &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name, Annotations: ann,
-			CreationTimestamp: metav1.NewTime(mustTime("2026-01-01T00:00:00Z"))},
-		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{
-			Host: name + ".example.com",
-			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
-				Path: "/", PathType: &pt,
-				Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}},
-			}}}},
-		}}},
-	}
+	return kubetest.Ingress("shop", name, name+".example.com", "/", "web", kubetest.PortNumber(80), kubetest.Annotations(ann))
 }
 
 // TestTranslatePolicies: annotations make one policy per Ingress named by
@@ -109,13 +101,13 @@ func policyIngress(name string, ann map[string]string) *networkingv1.Ingress {
 func TestTranslatePolicies(t *testing.T) {
 	t.Parallel()
 	floor := model.Policy{Name: "edge-denylist", Deny: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}}
-	snap := Snapshot{Ingresses: []*networkingv1.Ingress{
+	snap := Snapshot{IngressClasses: []*networkingv1.IngressClass{kubetest.Class(kubetest.ClassName, false)}, Ingresses: []*networkingv1.Ingress{
 		policyIngress("open", nil),
 		policyIngress("office", map[string]string{NginxWhitelistSourceRange: "10.0.0.0/8", NginxLimitRPS: "2",
 			AnnotationAllowSourceRange: "10.0.0.0/16"}),
 		policyIngress("broken", map[string]string{AnnotationAllowSourceRange: "10.0.0.0/8,not-a-cidr"}),
 	}}
-	spec, problems := Translate(snap, Options{WatchWithoutClass: true, Base: model.TableSpec{Policies: []model.Policy{floor}}})
+	spec, problems := Translate(snap, model.TableSpec{Policies: []model.Policy{floor}}, Options{WatchWithoutClass: true}, resolve.Options{})
 	if _, err := proxy.NewTable(spec); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +130,7 @@ func TestTranslatePolicies(t *testing.T) {
 	for _, p := range spec.Policies[1:] {
 		switch p.Name {
 		case "Ingress shop/broken":
-			if !p.Equal(ptr(model.DenyAll(p.Name))) {
+			if !p.Equal(kubetest.Ptr(model.DenyAll(p.Name))) {
 				t.Errorf("broken Ingress policy = %+v, want deny-all", p)
 			}
 		case "Ingress shop/office":
@@ -182,7 +174,7 @@ func FuzzPolicyAnnotations(f *testing.F) {
 		pol, problems := ingressPolicy(ing)
 		_, _, err := parsePolicyAnnotations(pol0Name, ann)
 		if err != nil {
-			if pol == nil || !pol.Equal(ptr(model.DenyAll(pol.Name))) {
+			if pol == nil || !pol.Equal(kubetest.Ptr(model.DenyAll(pol.Name))) {
 				t.Fatalf("malformed annotations %v made %+v, want deny-all", ann, pol)
 			}
 			if len(problems) == 0 || problems[len(problems)-1].Reason != ReasonInvalidPolicy {

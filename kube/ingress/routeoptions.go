@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/firsthop/firsthop/kube/resolve"
 )
 
 // AnnotationAllowTrace, on an Ingress, set to "true", lets TRACE requests
@@ -19,7 +21,7 @@ const AnnotationKeepEncodedSlashes = "firsthop.io/keep-encoded-slashes"
 // routeOptions returns the route options ing's annotations turn on, and a
 // problem for each of those annotations whose value is neither "true" nor
 // "false": it is passed over, leaving its option off.
-func routeOptions(ing *networkingv1.Ingress) (allowTrace, keepEncodedSlashes bool, problems []Problem) {
+func routeOptions(ing *networkingv1.Ingress) (allowTrace, keepEncodedSlashes bool, problems []resolve.Problem) {
 	flag := func(name string) bool {
 		v, ok := ing.Annotations[name]
 		switch {
@@ -28,7 +30,7 @@ func routeOptions(ing *networkingv1.Ingress) (allowTrace, keepEncodedSlashes boo
 		case v == "true":
 			return true
 		}
-		problems = append(problems, Problem{
+		problems = append(problems, resolve.Problem{
 			Object:  ingressRef(ing),
 			Reason:  ReasonInvalidRouteOption,
 			Message: fmt.Sprintf("annotation %s: %q is neither true nor false; ignored", name, v),

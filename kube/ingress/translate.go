@@ -5,17 +5,20 @@ import (
 	"fmt"
 	"slices"
 
-	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/firsthop/firsthop/kube"
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
 )
 
-// Translate builds the routing table that the Ingresses of s describe, and
-// lists the problems met on the way. It is a pure function of its
-// arguments (apart from o.Resolver) and never modifies s.
+// Translate builds the routing table that the Ingresses of s describe,
+// with base as [kube.Assemble] takes it, and lists the problems met on the
+// way. It is what a controller running this processor alone publishes,
+// as one pure function of its arguments (apart from ro.DNS); it never
+// modifies s.
 //
 // The result always passes [model.TableSpec.Validate]: whatever the objects hold, an
 // Ingress that cannot be served is left out (or the part of it that cannot
@@ -24,121 +27,30 @@ import (
 // [reflect.DeepEqual] results.
 //
 // The semantics are documented in the package comment.
-func Translate(s Snapshot, o Options) (model.TableSpec, []Problem) {
-	p := newPlan(s, &o, loadTLSSecret)
-	bySvc := indexSlices(s.EndpointSlices)
-	spec := p.spec(o.Base, func(bp *backendPlan) []model.Endpoint { return bp.endpoints(bySvc[bp.service]) })
-	return spec, p.problems
-}
-
-// indexSlices groups EndpointSlices by the Service they belong to (their
-// kubernetes.io/service-name label). Slices without the label belong to no
-// Service and are left out.
-func indexSlices(all []*discoveryv1.EndpointSlice) map[types.NamespacedName][]*discoveryv1.EndpointSlice {
-	m := make(map[types.NamespacedName][]*discoveryv1.EndpointSlice)
-	for _, s := range all {
-		name := s.Labels[discoveryv1.LabelServiceName]
-		if name == "" {
-			continue
-		}
-		k := types.NamespacedName{Namespace: s.Namespace, Name: name}
-		m[k] = append(m[k], s)
-	}
-	return m
-}
-
-// plan is the part of a translation that depends on Ingresses,
-// IngressClasses and Services only: the routes, and for each backend where
-// its endpoints come from. Endpoint changes reuse it (see [plan.spec]).
-// A plan is not modified once built.
-type plan struct {
-	routes         []model.Route
-	defaultBackend string
-	backends       []*backendPlan // sorted by name
-	// byService holds the backends whose endpoints come from each
-	// Service's EndpointSlices.
-	byService map[types.NamespacedName][]*backendPlan
-
-	// accepted is the Ingresses served (ours and not skipped), sorted.
-	accepted []types.NamespacedName
-
-	// problems are in the order met, Ingresses oldest first, without
-	// duplicates.
-	problems []Problem
-
-	// policies are those the accepted Ingresses' annotations make (see
-	// ingressPolicy), Ingresses oldest first.
-	policies []model.Policy
-
-	// certs are the certificates of the accepted Ingresses' spec.tls,
-	// Ingresses oldest first.
-	certs []model.Certificate
-
-	// refused are the addresses no endpoint may have (see refusedAddrs).
-	refused refusedAddrs
-
-	// secretRefs are the Secrets the accepted Ingresses name in spec.tls,
-	// found or not: a change to one of them needs a new plan.
-	secretRefs map[types.NamespacedName]bool
-
-	// resolvesNames reports whether an ExternalName backend was resolved
-	// through DNS, so that the plan goes stale as time passes.
-	resolvesNames bool
-}
-
-// spec returns the table of p, with the Node, Zone, ClientIP and Headers of
-// base, base's policies before the Ingresses', base's certificates before the Ingresses' (so that the first of
-// base's is the default), and each backend's endpoints from eps.
-func (p *plan) spec(base model.TableSpec, eps func(*backendPlan) []model.Endpoint) model.TableSpec {
-	spec := model.TableSpec{
-		Node:           base.Node,
-		Zone:           base.Zone,
-		ClientIP:       base.ClientIP,
-		Headers:        base.Headers,
-		Routes:         p.routes,
-		DefaultBackend: p.defaultBackend,
-	}
-	if len(base.Certificates)+len(p.certs) > 0 {
-		spec.Certificates = append(slices.Clip(base.Certificates), p.certs...)
-	}
-	// The config file's policies come first: its listeners name them, and
-	// no Ingress can lift a listener's (they are checked first).
-	spec.Policies = p.policies
-	if len(base.Policies) > 0 {
-		spec.Policies = append(slices.Clip(base.Policies), p.policies...)
-	}
-	if len(p.backends) > 0 {
-		spec.Backends = make([]model.Backend, len(p.backends))
-	}
-	for i, bp := range p.backends {
-		spec.Backends[i] = model.Backend{
-			Name:      bp.name,
-			Locality:  bp.locality,
-			Endpoints: eps(bp),
-			Protocol:  bp.protocol,
-			// Pods rarely hold a certificate for their own address:
-			// an https backend is encrypted, not verified (as with
-			// ingress-nginx's default).
-			TLSInsecureSkipVerify: bp.protocol == model.ProtocolHTTPS,
-		}
-	}
-	return spec
+func Translate(s Snapshot, base model.TableSpec, o Options, ro resolve.Options) (model.TableSpec, []resolve.Problem) {
+	r := resolve.New(resolve.Cluster{Services: s.Services, Secrets: s.Secrets, EndpointSlices: s.EndpointSlices}, ro, nil)
+	part, _ := translate(s.Ingresses, s.IngressClasses, &o, r)
+	bySvc := resolve.IndexSlices(s.EndpointSlices)
+	// One part conflicts with nothing: its names are the base's only
+	// when a config file's policy is named "Ingress ...", which the
+	// config file refuses (names have no space).
+	spec, _ := kube.Assemble(base, nil, []string{Name}, []kube.Part{part},
+		func(svc types.NamespacedName) []*discoveryv1.EndpointSlice { return bySvc[svc] })
+	return spec, part.Problems
 }
 
 // planner holds the state of one translation while Ingresses are added,
 // oldest first.
 type planner struct {
-	plan
+	part     kube.Part
+	accepted []types.NamespacedName // the Ingresses served
 	o        *Options
-	services map[types.NamespacedName]*corev1.Service
-	secrets  map[types.NamespacedName]*corev1.Secret
-	loadCert CertLoader
+	r        *resolve.Resolver
 
 	routeOwner   map[model.RouteKey]claim
 	defaultOwner claim
-	backends     map[string]*backendPlan
-	external     map[string]externalResult // by externalName and port
-	reported     map[Problem]bool
+	backends     map[string]*resolve.Backend
+	reported     map[resolve.Problem]bool
 }
 
 // claim records which Ingress serves a route, and with which backend.
@@ -147,39 +59,24 @@ type claim struct {
 	backend string
 }
 
-type externalResult struct {
-	eps []model.Endpoint
-	err error
-}
-
-// newPlan translates the Ingresses of s that belong to this controller,
-// oldest first (creationTimestamp, then namespace, then name), so that the
-// oldest wins every conflict whatever order the cache lists them in. The
-// EndpointSlices of s are not read. load parses TLS Secrets.
-func newPlan(s Snapshot, o *Options, load CertLoader) *plan {
+// translate turns the Ingresses that belong to this controller
+// (according to classes) into the processor's part, oldest first
+// (creationTimestamp, then namespace, then name), so that the oldest wins
+// every conflict whatever order the cache lists them in. r resolves their
+// Services and Secrets. accepted is the Ingresses served (ours and not
+// skipped), sorted by namespace and name. The part's routes are sorted by
+// host, path and type, its backends by name.
+func translate(ingresses []*networkingv1.Ingress, classes []*networkingv1.IngressClass, o *Options, r *resolve.Resolver) (part kube.Part, accepted []types.NamespacedName) {
 	p := &planner{
 		o:          o,
-		services:   make(map[types.NamespacedName]*corev1.Service, len(s.Services)),
-		secrets:    make(map[types.NamespacedName]*corev1.Secret, len(s.Secrets)),
-		loadCert:   load,
+		r:          r,
 		routeOwner: make(map[model.RouteKey]claim),
-		backends:   make(map[string]*backendPlan),
-		external:   make(map[string]externalResult),
-		reported:   make(map[Problem]bool),
+		backends:   make(map[string]*resolve.Backend),
+		reported:   make(map[resolve.Problem]bool),
 	}
-	p.secretRefs = make(map[types.NamespacedName]bool)
-	for _, svc := range s.Services {
-		p.services[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}] = svc
-	}
-	p.refused = newRefusedAddrs(s, o.RefusedAddrs)
-	for _, sec := range s.Secrets {
-		if sec.Type == corev1.SecretTypeTLS {
-			p.secrets[types.NamespacedName{Namespace: sec.Namespace, Name: sec.Name}] = sec
-		}
-	}
-	sel := newClassSelector(s.IngressClasses, o.controllerName(), o.WatchWithoutClass)
+	sel := newClassSelector(classes, o.controllerName(), o.WatchWithoutClass)
 	var ours []*networkingv1.Ingress
-	for _, ing := range s.Ingresses {
+	for _, ing := range ingresses {
 		if sel.selects(ing) {
 			ours = append(ours, ing)
 		}
@@ -189,23 +86,17 @@ func newPlan(s Snapshot, o *Options, load CertLoader) *plan {
 		p.addIngress(ing)
 	}
 
-	slices.SortFunc(p.routes, func(a, b model.Route) int {
+	slices.SortFunc(p.part.Routes, func(a, b model.Route) int {
 		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Path, b.Path), cmp.Compare(a.PathType, b.PathType))
 	})
-	for _, bp := range p.backends {
-		p.plan.backends = append(p.plan.backends, bp)
+	for _, b := range p.backends {
+		p.part.Backends = append(p.part.Backends, b)
 	}
-	slices.SortFunc(p.plan.backends, func(a, b *backendPlan) int { return cmp.Compare(a.name, b.name) })
-	p.byService = make(map[types.NamespacedName][]*backendPlan)
-	for _, bp := range p.plan.backends {
-		if bp.fromSlices {
-			p.byService[bp.service] = append(p.byService[bp.service], bp)
-		}
-	}
+	slices.SortFunc(p.part.Backends, func(a, b *resolve.Backend) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(p.accepted, func(a, b types.NamespacedName) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
-	return &p.plan
+	return p.part, p.accepted
 }
 
 // olderFirst orders Ingresses by creationTimestamp, then namespace, then
@@ -233,9 +124,9 @@ type candidate struct {
 func (p *planner) addIngress(ing *networkingv1.Ingress) {
 	self := types.NamespacedName{Namespace: ing.Namespace, Name: ing.Name}
 	var cands []candidate
-	var errs []Problem
+	var errs []resolve.Problem
 	invalid := func(reason, format string, args ...any) {
-		errs = append(errs, Problem{
+		errs = append(errs, resolve.Problem{
 			Object:  ingressRef(ing),
 			Reason:  reason,
 			Message: fmt.Sprintf(format, args...) + "; the Ingress is not served",
@@ -292,7 +183,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 	p.report(optionProblems...)
 	p.report(policyProblems...)
 	if pol != nil {
-		p.policies = append(p.policies, *pol)
+		p.part.Policies = append(p.part.Policies, *pol)
 	}
 	p.addTLS(ing)
 
@@ -307,7 +198,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 				continue
 			}
 			p.defaultOwner = mine
-			p.defaultBackend = name
+			p.part.DefaultBackend = name
 		} else {
 			k := c.route.Key()
 			if prev, taken := p.routeOwner[k]; taken {
@@ -319,9 +210,9 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 			p.routeOwner[k] = mine
 			r := c.route
 			r.Backend = name
-			p.routes = append(p.routes, r)
+			p.part.Routes = append(p.part.Routes, r)
 			if c.regex {
-				p.report(Problem{
+				p.report(resolve.Problem{
 					Object: ingressRef(ing),
 					Reason: ReasonRegexPath,
 					Message: fmt.Sprintf("path %q looks like a regular expression; ImplementationSpecific paths are literal prefixes in firsthop",
@@ -334,12 +225,12 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 }
 
 // conflict is the problem of ing losing what to the claim prev.
-func conflict(ing *networkingv1.Ingress, prev claim, what, backend string) Problem {
+func conflict(ing *networkingv1.Ingress, prev claim, what, backend string) resolve.Problem {
 	by := "an older Ingress, " + prev.ingress.String()
 	if prev.ingress.Namespace == ing.Namespace && prev.ingress.Name == ing.Name {
 		by = "an earlier entry of this Ingress"
 	}
-	return Problem{
+	return resolve.Problem{
 		Object:  ingressRef(ing),
 		Reason:  ReasonRouteConflict,
 		Message: fmt.Sprintf("%s is already served by %s, with backend %s; backend %s is not used for it", what, by, prev.backend, backend),
@@ -355,111 +246,40 @@ func describeRoute(r model.Route) string {
 }
 
 // useBackend makes sure the backend name (Service backend sb of ing)
-// exists. The first Ingress to use a backend decides its locality; a later
-// one asking for another gets a problem.
+// exists. The first Ingress to use a backend decides its locality and
+// protocol; a later one asking for others gets a problem.
 func (p *planner) useBackend(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend) {
-	bp, problems := p.resolve(ing, name, sb)
+	b, problems := p.r.Backend(backendRef(ing, name, sb))
 	p.report(problems...)
 	prev, ok := p.backends[name]
 	if !ok {
-		p.backends[name] = bp
+		p.backends[name] = b
 		return
 	}
-	if prev.locality != bp.locality {
-		p.report(Problem{
+	if prev.Locality != b.Locality {
+		p.report(resolve.Problem{
 			Object: ingressRef(ing),
 			Reason: ReasonLocalityConflict,
 			Message: fmt.Sprintf("backend %s already has locality %s, set for an older Ingress; the %s this Ingress asks for is not used",
-				name, prev.locality, bp.locality),
+				name, prev.Locality, b.Locality),
 		})
 	}
-	if prev.protocol != bp.protocol {
-		p.report(Problem{
+	if prev.Protocol != b.Protocol {
+		p.report(resolve.Problem{
 			Object: ingressRef(ing),
 			Reason: ReasonProtocolConflict,
 			Message: fmt.Sprintf("backend %s already has protocol %s, set for an older Ingress; the %s this Ingress asks for is not used",
-				name, prev.protocol, bp.protocol),
+				name, prev.Protocol, b.Protocol),
 		})
 	}
-}
-
-// resolve finds where the endpoints of backend name (Service backend sb of
-// ing) come from, and its locality.
-func (p *planner) resolve(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend) (*backendPlan, []Problem) {
-	key := types.NamespacedName{Namespace: ing.Namespace, Name: sb.Name}
-	svc := p.services[key]
-	bp := &backendPlan{name: name, refused: p.refused}
-	var problems []Problem
-	bp.locality, problems = serviceLocality(svc, ing, p.o.DefaultLocality)
-	var protoProblems []Problem
-	bp.protocol, protoProblems = backendProtocol(svc, sb.Port, ing)
-	problems = append(problems, protoProblems...)
-	problem := func(reason, format string, args ...any) {
-		problems = append(problems, Problem{
-			Object:  ingressRef(ing),
-			Reason:  reason,
-			Message: fmt.Sprintf(format, args...) + "; backend " + name + " answers 503",
-		})
-	}
-	switch {
-	case svc == nil:
-		problem(ReasonServiceNotFound, "service %q not found", sb.Name)
-	case svc.Spec.Type == corev1.ServiceTypeExternalName:
-		if !p.o.AllowExternalName {
-			problem(ReasonExternalNameRefused, "service %q is of type ExternalName, which this controller does not allow", sb.Name)
-			break
-		}
-		port := sb.Port.Number
-		if sb.Port.Name != "" {
-			sp, ok := servicePort(svc, sb.Port)
-			if !ok {
-				problem(ReasonPortNotFound, "service %q has no TCP %s", sb.Name, portString(sb.Port))
-				break
-			}
-			port = sp.Port
-		}
-		if port < 1 || port > 65535 {
-			problem(ReasonPortNotFound, "service %q: port %d is out of range", sb.Name, port)
-			break
-		}
-		r := p.resolveExternal(svc.Spec.ExternalName, uint16(port))
-		if r.err != nil {
-			problem(ReasonExternalNameUnresolved, "service %q: %v", sb.Name, r.err)
-			break
-		}
-		bp.fixed = r.eps
-	default:
-		sp, ok := servicePort(svc, sb.Port)
-		if !ok {
-			problem(ReasonPortNotFound, "service %q has no TCP %s", sb.Name, portString(sb.Port))
-			break
-		}
-		bp.fromSlices, bp.service, bp.portName = true, key, sp.Name
-	}
-	return bp, problems
-}
-
-// resolveExternal resolves an ExternalName once per translation.
-func (p *planner) resolveExternal(name string, port uint16) externalResult {
-	k := fmt.Sprintf("%s:%d", name, port)
-	if r, ok := p.external[k]; ok {
-		return r
-	}
-	eps, err := resolveExternal(name, port, p.o.Resolver, p.refused)
-	r := externalResult{eps: eps, err: err}
-	p.external[k] = r
-	if _, literal := parseIP(name); !literal && p.o.Resolver != nil {
-		p.resolvesNames = true
-	}
-	return r
 }
 
 // report records problems, each once.
-func (p *planner) report(problems ...Problem) {
+func (p *planner) report(problems ...resolve.Problem) {
 	for _, pr := range problems {
 		if !p.reported[pr] {
 			p.reported[pr] = true
-			p.problems = append(p.problems, pr)
+			p.part.Problems = append(p.part.Problems, pr)
 		}
 	}
 }

@@ -7,24 +7,16 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
-// mapResolver resolves names from a map; other names fail.
-type mapResolver map[string][]netip.Addr
-
-func (m mapResolver) Resolve(host string) ([]netip.Addr, error) {
-	if a, ok := m[host]; ok {
-		return a, nil
-	}
-	return nil, fmt.Errorf("no such host %q", host)
-}
-
 // summary is what a test asserts about a Problem: the message is for
 // people and is only checked for being there.
-func summary(p Problem) string {
+func summary(p resolve.Problem) string {
 	s := fmt.Sprintf("%s %s/%s %s", p.Object.Kind, p.Object.Namespace, p.Object.Name, p.Reason)
 	if p.Skipped {
 		s += " (skipped)"
@@ -53,12 +45,13 @@ func TestTranslate(t *testing.T) {
 		Backends:       []model.Backend{{Name: "file"}},
 		DefaultBackend: "file",
 	}
-	classWeb := web("shop", "80", ep("10.1.0.5:8080", "node-a", "zone-1"))
+	classWeb := web("shop", "80", kubetest.Endpoint("10.1.0.5:8080", "node-a", "zone-1"))
 
 	tests := []struct {
 		name         string
 		fixture      string
 		opts         Options
+		ro           resolve.Options
 		want         model.TableSpec
 		wantProblems []string
 	}{
@@ -113,7 +106,7 @@ func TestTranslate(t *testing.T) {
 			fixture: "default-backend",
 			want: model.TableSpec{
 				Routes:         []model.Route{prefix("shop.example.com", "/cart", "edge/fallback:80")},
-				Backends:       []model.Backend{{Name: "edge/fallback:80", Endpoints: []model.Endpoint{ep("10.2.0.7:8080", "", "")}}},
+				Backends:       []model.Backend{{Name: "edge/fallback:80", Endpoints: []model.Endpoint{kubetest.Endpoint("10.2.0.7:8080", "", "")}}},
 				DefaultBackend: "edge/fallback:80",
 			},
 			wantProblems: []string{"Ingress edge/newer RouteConflict"},
@@ -127,7 +120,7 @@ func TestTranslate(t *testing.T) {
 					prefix("*.example.com", "/", "sites/web:80"),
 					prefix("example.com", "/", "sites/web:80"),
 				},
-				Backends: []model.Backend{web("sites", "80", ep("10.3.0.1:8080", "", ""))},
+				Backends: []model.Backend{web("sites", "80", kubetest.Endpoint("10.3.0.1:8080", "", ""))},
 			},
 			wantProblems: []string{"Ingress sites/bad-wildcard InvalidHost (skipped)"},
 		},
@@ -145,10 +138,10 @@ func TestTranslate(t *testing.T) {
 				},
 				Backends: []model.Backend{
 					{Name: "shop/api:53"},
-					{Name: "shop/api:80", Endpoints: []model.Endpoint{ep("10.4.0.1:8080", "node-a", "zone-1"), ep("10.4.0.2:8081", "node-b", "zone-2")}},
-					{Name: "shop/api:9090", Endpoints: []model.Endpoint{ep("10.4.0.1:9090", "node-a", "zone-1")}},
+					{Name: "shop/api:80", Endpoints: []model.Endpoint{kubetest.Endpoint("10.4.0.1:8080", "node-a", "zone-1"), kubetest.Endpoint("10.4.0.2:8081", "node-b", "zone-2")}},
+					{Name: "shop/api:9090", Endpoints: []model.Endpoint{kubetest.Endpoint("10.4.0.1:9090", "node-a", "zone-1")}},
 					{Name: "shop/api:grpc"},
-					{Name: "shop/api:http", Endpoints: []model.Endpoint{ep("10.4.0.1:8080", "node-a", "zone-1"), ep("10.4.0.2:8081", "node-b", "zone-2")}},
+					{Name: "shop/api:http", Endpoints: []model.Endpoint{kubetest.Endpoint("10.4.0.1:8080", "node-a", "zone-1"), kubetest.Endpoint("10.4.0.2:8081", "node-b", "zone-2")}},
 					{Name: "shop/missing:80"},
 				},
 			},
@@ -193,7 +186,7 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "ExternalName allowed: resolved, loopback and link-local refused",
 			fixture: "externalname",
-			opts: Options{AllowExternalName: true, Resolver: mapResolver{
+			ro: resolve.Options{AllowExternalName: true, DNS: kubetest.DNS{
 				"partner.example.net": {netip.MustParseAddr("2001:db8::10"), netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("192.0.2.10")},
 			}},
 			want: model.TableSpec{
@@ -203,7 +196,7 @@ func TestTranslate(t *testing.T) {
 				},
 				Backends: []model.Backend{
 					{Name: "shop/metadata:80"},
-					{Name: "shop/partner:https", Endpoints: []model.Endpoint{ep("192.0.2.10:443", "", ""), ep("[2001:db8::10]:443", "", "")}},
+					{Name: "shop/partner:https", Endpoints: []model.Endpoint{kubetest.Endpoint("192.0.2.10:443", "", ""), kubetest.Endpoint("[2001:db8::10]:443", "", "")}},
 				},
 			},
 			wantProblems: []string{"Ingress shop/partner ExternalNameUnresolved"},
@@ -218,13 +211,13 @@ func TestTranslate(t *testing.T) {
 				},
 				Backends: []model.Backend{
 					{Name: "shop/draining:http", Endpoints: []model.Endpoint{
-						terminating(ep("10.6.0.1:8080", "node-a", "")),
-						terminating(ep("10.6.0.2:8080", "", "")),
+						kubetest.Terminating(kubetest.Endpoint("10.6.0.1:8080", "node-a", "")),
+						kubetest.Terminating(kubetest.Endpoint("10.6.0.2:8080", "", "")),
 					}},
 					{Name: "shop/web:http", Endpoints: []model.Endpoint{
-						ep("10.5.0.1:8080", "", ""),
-						ep("10.5.0.2:8080", "", ""),
-						terminating(ep("10.5.0.3:8080", "", "")),
+						kubetest.Endpoint("10.5.0.1:8080", "", ""),
+						kubetest.Endpoint("10.5.0.2:8080", "", ""),
+						kubetest.Terminating(kubetest.Endpoint("10.5.0.3:8080", "", "")),
 					}},
 				},
 			},
@@ -236,8 +229,8 @@ func TestTranslate(t *testing.T) {
 				Routes: []model.Route{prefix("", "/", "shop/web:80")},
 				Backends: []model.Backend{web("shop", "80",
 					model.Endpoint{Addr: netip.MustParseAddrPort("10.7.0.1:8080"), Node: "node-a", Zone: "zone-1", ForNodes: []string{"node-a"}, ForZones: []string{"zone-1"}},
-					ep("10.7.0.2:8080", "node-b", "zone-2"),
-					ep("[fd00:10:7::1]:8080", "node-c", "zone-3"),
+					kubetest.Endpoint("10.7.0.2:8080", "node-b", "zone-2"),
+					kubetest.Endpoint("[fd00:10:7::1]:8080", "node-c", "zone-3"),
 				)},
 			},
 		},
@@ -282,7 +275,7 @@ func TestTranslate(t *testing.T) {
 					{Name: "loc/same-zone:80", Locality: model.LocalityPreferZone},
 				},
 			},
-			opts: Options{DefaultLocality: model.LocalityCluster},
+			ro: resolve.Options{DefaultLocality: model.LocalityCluster},
 			wantProblems: []string{
 				"Service loc/bad-annotation InvalidLocality",
 				"Ingress loc/wants-local LocalityConflict",
@@ -344,14 +337,12 @@ func TestTranslate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			snap := loadFixture(t, tc.fixture)
-			opts := tc.opts
-			opts.Base = base
-			got, problems := Translate(snap, opts)
+			got, problems := Translate(snap, base, tc.opts, tc.ro)
 
 			want := tc.want
 			want.Node, want.Zone, want.ClientIP, want.Headers = base.Node, base.Zone, base.ClientIP, base.Headers
 			if !reflect.DeepEqual(got, want) {
-				t.Errorf("table:\n%s\nwant:\n%s", render(got), render(want))
+				t.Errorf("table:\n%s\nwant:\n%s", kubetest.Render(got), kubetest.Render(want))
 			}
 			var gotProblems []string
 			for _, p := range problems {
@@ -370,5 +361,14 @@ func TestTranslate(t *testing.T) {
 				t.Errorf("proxy.NewTable: %v", err)
 			}
 		})
+	}
+}
+
+// TestTestClassIsOurs: kubetest's IngressClasses name this processor's
+// default controller, so that the tests' Ingresses are served.
+func TestTestClassIsOurs(t *testing.T) {
+	t.Parallel()
+	if kubetest.ControllerName != DefaultControllerName {
+		t.Errorf("kubetest.ControllerName = %q, want %q", kubetest.ControllerName, DefaultControllerName)
 	}
 }

@@ -1,4 +1,4 @@
-package ingress
+package kube
 
 import (
 	"context"
@@ -54,6 +54,6 @@ func (c *Controller) eventRecorder(ctx context.Context) (rec EventRecorder, stop
 	}
 	b := record.NewBroadcaster(record.WithContext(ctx))
 	b.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: c.client.CoreV1().Events("")})
-	r := b.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "firsthop-ingress", Host: c.topts.Base.Node})
+	r := b.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "firsthop-ingress", Host: c.cfg.Base.Node})
 	return r, b.Shutdown
 }

@@ -1,6 +1,7 @@
-package ingress
+package kube_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,10 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/firsthop/firsthop/kube"
+	"github.com/firsthop/firsthop/kube/ingress"
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy"
 )
@@ -85,42 +90,27 @@ func (s gatedSliceClient) List(ctx context.Context, opts metav1.ListOptions) (*d
 	return s.EndpointSliceInterface.List(ctx, opts)
 }
 
-// eventually polls cond until it holds or the deadline passes; then it
-// fails with cond's last description.
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ok, desc := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; last state: %s", what, desc)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// harness is a controller running against a fake clientset.
+// harness is a controller with the Ingress processor running against a
+// fake clientset.
 type harness struct {
 	t      *testing.T
 	ctx    context.Context
 	client *fake.Clientset
 	pub    *recordingPublisher
 	rec    *record.FakeRecorder
-	c      *Controller
+	c      *kube.Controller
 }
 
 // start runs a controller over a fake cluster holding objs. tweak may
 // change the config before the controller is made.
-func start(t *testing.T, tweak func(*Config), objs ...runtime.Object) *harness {
+func start(t *testing.T, tweak func(*kube.Config), objs ...runtime.Object) *harness {
 	t.Helper()
 	client := fake.NewClientset(objs...)
 	h := &harness{t: t, client: client, pub: &recordingPublisher{}, rec: record.NewFakeRecorder(100)}
-	cfg := Config{
+	cfg := kube.Config{
 		Client:     client,
 		Publisher:  h.pub,
+		Processors: ingressOnly(),
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Recorder:   h.rec,
 		HoldOff:    time.Millisecond,
@@ -130,7 +120,7 @@ func start(t *testing.T, tweak func(*Config), objs ...runtime.Object) *harness {
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	c, err := NewController(cfg)
+	c, err := kube.NewController(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +147,14 @@ func start(t *testing.T, tweak func(*Config), objs ...runtime.Object) *harness {
 func (h *harness) waitTable(what string, check func(model.TableSpec) string) model.TableSpec {
 	h.t.Helper()
 	var got model.TableSpec
-	eventually(h.t, what, func() (bool, string) {
+	kubetest.Eventually(h.t, what, func() (bool, string) {
 		spec, n := h.pub.last()
 		if n == 0 {
 			return false, "nothing published"
 		}
 		got = spec
 		if msg := check(spec); msg != "" {
-			return false, msg + "\n" + render(spec)
+			return false, msg + "\n" + kubetest.Render(spec)
 		}
 		return true, ""
 	})
@@ -174,66 +164,23 @@ func (h *harness) waitTable(what string, check func(model.TableSpec) string) mod
 // waitBuilds waits until the controller has built more than n tables.
 func (h *harness) waitBuilds(n uint64) {
 	h.t.Helper()
-	eventually(h.t, "another build", func() (bool, string) {
+	kubetest.Eventually(h.t, "another build", func() (bool, string) {
 		s := h.c.Stats()
 		return s.Builds > n, fmt.Sprintf("%+v", s)
 	})
 }
 
-// Object builders for the tests.
+// ingressOnly is the processors of `firsthop ingress`: the Ingress one.
+func ingressOnly() []kube.Processor { return []kube.Processor{ingress.New(ingress.Options{})} }
 
-func testClass(name string, isDefault bool) *networkingv1.IngressClass {
-	c := &networkingv1.IngressClass{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec:       networkingv1.IngressClassSpec{Controller: DefaultControllerName},
+// statusAddrs returns the IPs and host names of an Ingress status, sorted.
+func statusAddrs(lb []networkingv1.IngressLoadBalancerIngress) []string {
+	var out []string
+	for _, a := range lb {
+		out = append(out, cmp.Or(a.IP, a.Hostname))
 	}
-	if isDefault {
-		c.Annotations = map[string]string{networkingv1.AnnotationIsDefaultIngressClass: "true"}
-	}
-	return c
-}
-
-func testService(ns, name string) *corev1.Service {
-	return &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP}}},
-	}
-}
-
-func testSlice(ns, name, svc string, addrs ...string) *discoveryv1.EndpointSlice {
-	s := &discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{discoveryv1.LabelServiceName: svc}},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       []discoveryv1.EndpointPort{{Name: ptr("http"), Port: ptr(int32(8080)), Protocol: ptr(corev1.ProtocolTCP)}},
-	}
-	for _, a := range addrs {
-		s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{Addresses: []string{a}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(true)}, NodeName: ptr("node-a")})
-	}
-	return s
-}
-
-func testIngress(ns, name, host, path, svc string, age time.Duration) *networkingv1.Ingress {
-	return &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: ns, Name: name, UID: types.UID("uid-" + ns + "-" + name),
-			CreationTimestamp: metav1.NewTime(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(-age)),
-		},
-		Spec: networkingv1.IngressSpec{
-			IngressClassName: ptr("firsthop"),
-			Rules: []networkingv1.IngressRule{{
-				Host: host,
-				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
-					Paths: []networkingv1.HTTPIngressPath{{
-						Path:     path,
-						PathType: ptr(networkingv1.PathTypePrefix),
-						Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-							Name: svc, Port: networkingv1.ServiceBackendPort{Name: "http"},
-						}},
-					}},
-				}},
-			}},
-		},
-	}
+	slices.Sort(out)
+	return out
 }
 
 // addrs returns the endpoint addresses of the named backend.
@@ -252,13 +199,13 @@ func addrs(spec model.TableSpec, backend string) []string {
 
 func TestControllerPublishesTheCluster(t *testing.T) {
 	t.Parallel()
-	h := start(t, func(c *Config) {
-		c.Translate.Base = model.TableSpec{Node: "node-a", Zone: "zone-from-config"}
+	h := start(t, func(c *kube.Config) {
+		c.Base = model.TableSpec{Node: "node-a", Zone: "zone-from-config"}
 	},
-		testClass("firsthop", false),
-		testService("shop", "web"),
-		testSlice("shop", "web-1", "web", "10.0.0.1"),
-		testIngress("shop", "web", "shop.example.com", "/", "web", 0),
+		kubetest.Class(kubetest.ClassName, false),
+		kubetest.Service("shop", "web"),
+		kubetest.Slice("shop", "web-1", "web", discoveryv1.AddressTypeIPv4, "10.0.0.1"),
+		kubetest.Ingress("shop", "web", "shop.example.com", "/", "web"),
 	)
 	spec := h.waitTable("the first table", func(s model.TableSpec) string {
 		if got := addrs(s, "shop/web:http"); !slices.Equal(got, []string{"10.0.0.1:8080"}) {
@@ -275,7 +222,7 @@ func TestControllerPublishesTheCluster(t *testing.T) {
 
 	t.Run("an endpoint change recomputes endpoints without rebuilding routes", func(t *testing.T) {
 		routeBuilds := h.c.Stats().RouteBuilds
-		if _, err := h.client.DiscoveryV1().EndpointSlices("shop").Create(h.ctx, testSlice("shop", "web-2", "web", "10.0.0.2"), metav1.CreateOptions{}); err != nil {
+		if _, err := h.client.DiscoveryV1().EndpointSlices("shop").Create(h.ctx, kubetest.Slice("shop", "web-2", "web", discoveryv1.AddressTypeIPv4, "10.0.0.2"), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		h.waitTable("the second endpoint", func(s model.TableSpec) string {
@@ -299,7 +246,7 @@ func TestControllerPublishesTheCluster(t *testing.T) {
 		if _, err := h.client.NetworkingV1().Ingresses("shop").Update(h.ctx, ing, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "a route build", func() (bool, string) {
+		kubetest.Eventually(t, "a route build", func() (bool, string) {
 			s := h.c.Stats()
 			return s.RouteBuilds > before.RouteBuilds, fmt.Sprintf("%+v", s)
 		})
@@ -310,7 +257,7 @@ func TestControllerPublishesTheCluster(t *testing.T) {
 
 	t.Run("an EndpointSlice of a Service no backend uses does not build", func(t *testing.T) {
 		before := h.c.Stats()
-		if _, err := h.client.DiscoveryV1().EndpointSlices("shop").Create(h.ctx, testSlice("shop", "other-1", "other", "10.0.0.9"), metav1.CreateOptions{}); err != nil {
+		if _, err := h.client.DiscoveryV1().EndpointSlices("shop").Create(h.ctx, kubetest.Slice("shop", "other-1", "other", discoveryv1.AddressTypeIPv4, "10.0.0.9"), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		// A later change to a used Service is built; the unused one must
@@ -348,13 +295,13 @@ func TestControllerPublishesTheCluster(t *testing.T) {
 
 func TestControllerSkipsBadIngressAndRecordsAnEvent(t *testing.T) {
 	t.Parallel()
-	bad := testIngress("shop", "bad", "bad.example.com", "/a//b", "web", time.Hour)
+	bad := kubetest.Ingress("shop", "bad", "bad.example.com", "/a//b", "web", kubetest.Age(time.Hour))
 	h := start(t, nil,
-		testClass("firsthop", false),
-		testService("shop", "web"),
-		testSlice("shop", "web-1", "web", "10.0.0.1"),
+		kubetest.Class(kubetest.ClassName, false),
+		kubetest.Service("shop", "web"),
+		kubetest.Slice("shop", "web-1", "web", discoveryv1.AddressTypeIPv4, "10.0.0.1"),
 		bad,
-		testIngress("shop", "good", "good.example.com", "/", "web", 0),
+		kubetest.Ingress("shop", "good", "good.example.com", "/", "web"),
 	)
 	h.waitTable("the good Ingress", func(s model.TableSpec) string {
 		if len(s.Routes) != 1 || s.Routes[0].Host != "good.example.com" {
@@ -374,10 +321,10 @@ func TestControllerSkipsBadIngressAndRecordsAnEvent(t *testing.T) {
 
 	// Another route build with the same problem records nothing new.
 	builds := h.c.Stats().RouteBuilds
-	if _, err := h.client.CoreV1().Services("shop").Create(h.ctx, testService("shop", "unrelated"), metav1.CreateOptions{}); err != nil {
+	if _, err := h.client.CoreV1().Services("shop").Create(h.ctx, kubetest.Service("shop", "unrelated"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a route build", func() (bool, string) {
+	kubetest.Eventually(t, "a route build", func() (bool, string) {
 		s := h.c.Stats()
 		return s.RouteBuilds > builds, fmt.Sprintf("%+v", s)
 	})
@@ -403,7 +350,7 @@ func TestControllerSkipsBadIngressAndRecordsAnEvent(t *testing.T) {
 
 func TestControllerWaitsForCacheSync(t *testing.T) {
 	t.Parallel()
-	fakeClient := fake.NewClientset(testClass("firsthop", false), testService("shop", "web"), testIngress("shop", "web", "", "/", "web", 0))
+	fakeClient := fake.NewClientset(kubetest.Class(kubetest.ClassName, false), kubetest.Service("shop", "web"), kubetest.Ingress("shop", "web", "", "/", "web"))
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	// The EndpointSlice list blocks outside the fake clientset: a reactor
@@ -414,7 +361,7 @@ func TestControllerWaitsForCacheSync(t *testing.T) {
 		<-release
 	}}
 	pub := &recordingPublisher{}
-	c, err := NewController(Config{Client: client, Publisher: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), HoldOff: time.Millisecond})
+	c, err := kube.NewController(kube.Config{Client: client, Publisher: pub, Processors: ingressOnly(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), HoldOff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +382,7 @@ func TestControllerWaitsForCacheSync(t *testing.T) {
 	}
 	// The other informers have listed by now or soon; none may lead to a
 	// build while one cache is still empty.
-	eventually(t, "the Ingress informer to sync", func() (bool, string) {
+	kubetest.Eventually(t, "the Ingress informer to sync", func() (bool, string) {
 		acts := fakeClient.Actions()
 		for _, a := range acts {
 			if a.GetVerb() == "watch" && a.GetResource().Resource == "ingresses" {
@@ -448,7 +395,7 @@ func TestControllerWaitsForCacheSync(t *testing.T) {
 		t.Errorf("%d table(s) published before every cache synced", n)
 	}
 	close(release)
-	eventually(t, "the first table", func() (bool, string) {
+	kubetest.Eventually(t, "the first table", func() (bool, string) {
 		_, n := pub.last()
 		return n == 1, fmt.Sprintf("%d tables", n)
 	})
@@ -456,29 +403,29 @@ func TestControllerWaitsForCacheSync(t *testing.T) {
 
 func TestControllerWritesStatus(t *testing.T) {
 	t.Parallel()
-	h := start(t, func(c *Config) { c.PublishAddresses = []string{"lb.example.com", "192.0.2.10"} },
-		testClass("firsthop", false),
-		testService("shop", "web"),
-		testIngress("shop", "web", "", "/", "web", 0),
-		testIngress("shop", "bad", "", "/x//y", "web", 0),
+	h := start(t, func(c *kube.Config) { c.PublishAddresses = []string{"lb.example.com", "192.0.2.10"} },
+		kubetest.Class(kubetest.ClassName, false),
+		kubetest.Service("shop", "web"),
+		kubetest.Ingress("shop", "web", "", "/", "web"),
+		kubetest.Ingress("shop", "bad", "", "/x//y", "web"),
 	)
-	want := []networkingv1.IngressLoadBalancerIngress{{IP: "192.0.2.10"}, {Hostname: "lb.example.com"}}
-	// Once a table is published, c.lis is set (and the publisher's lock
-	// orders that before this goroutine's reads).
+	want := []string{"192.0.2.10", "lb.example.com"}
+	// Once a table is published, the caches have synced (and the
+	// publisher's lock orders that before this goroutine's reads).
 	h.waitTable("the first table", func(s model.TableSpec) string { return "" })
-	eventually(t, "the status written and seen by the informer", func() (bool, string) {
-		ing, err := h.c.lis.ingresses.Ingresses("shop").Get("web")
+	kubetest.Eventually(t, "the status written and seen by the informer", func() (bool, string) {
+		obj, err := h.c.Cached("ingresses", "shop", "web")
 		if err != nil {
 			return false, err.Error()
 		}
-		got := ing.Status.LoadBalancer.Ingress
-		return sameAddresses(got, want), fmt.Sprintf("%+v", got)
+		got := statusAddrs(obj.(*networkingv1.Ingress).Status.LoadBalancer.Ingress)
+		return slices.Equal(got, want), fmt.Sprintf("%+v", got)
 	})
 	if n := h.c.Stats().StatusUpdates; n != 1 {
 		t.Errorf("%d status updates, want 1", n)
 	}
 	// A status already right is not written again.
-	if err := h.c.syncStatus(h.ctx); err != nil {
+	if err := h.c.SyncStatus(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.c.Stats().StatusUpdates; n != 1 {
@@ -496,17 +443,17 @@ func TestControllerWritesStatus(t *testing.T) {
 
 func TestControllerStatusFromPublishService(t *testing.T) {
 	t.Parallel()
-	lb := testService("firsthop", "firsthop")
+	lb := kubetest.Service("firsthop", "firsthop")
 	lb.Spec.Type = corev1.ServiceTypeLoadBalancer
 	lb.Spec.ClusterIP = "10.96.0.10"
-	h := start(t, func(c *Config) {
+	h := start(t, func(c *kube.Config) {
 		c.WatchNamespace = "shop"
 		c.PublishService = types.NamespacedName{Namespace: "firsthop", Name: "firsthop"}
 	},
-		testClass("firsthop", false),
+		kubetest.Class(kubetest.ClassName, false),
 		lb,
-		testService("shop", "web"),
-		testIngress("shop", "web", "", "/", "web", 0),
+		kubetest.Service("shop", "web"),
+		kubetest.Ingress("shop", "web", "", "/", "web"),
 	)
 	h.waitTable("the first table", func(s model.TableSpec) string {
 		if len(s.Routes) != 1 {
@@ -516,7 +463,7 @@ func TestControllerStatusFromPublishService(t *testing.T) {
 	})
 	// No load balancer yet: the cluster IP of a LoadBalancer Service is
 	// not published.
-	if err := h.c.syncStatus(h.ctx); err != nil {
+	if err := h.c.SyncStatus(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.c.Stats().StatusUpdates; n != 0 {
@@ -526,21 +473,21 @@ func TestControllerStatusFromPublishService(t *testing.T) {
 	if _, err := h.client.CoreV1().Services("firsthop").UpdateStatus(h.ctx, lb, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the load balancer address in the Ingress status", func() (bool, string) {
+	kubetest.Eventually(t, "the load balancer address in the Ingress status", func() (bool, string) {
 		ing, err := h.client.NetworkingV1().Ingresses("shop").Get(h.ctx, "web", metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
-		got := ing.Status.LoadBalancer.Ingress
-		return sameAddresses(got, []networkingv1.IngressLoadBalancerIngress{{IP: "203.0.113.7"}}), fmt.Sprintf("%+v", got)
+		got := statusAddrs(ing.Status.LoadBalancer.Ingress)
+		return slices.Equal(got, []string{"203.0.113.7"}), fmt.Sprintf("%+v", got)
 	})
 }
 
 func TestControllerZoneFromNode(t *testing.T) {
 	t.Parallel()
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-a", Labels: map[string]string{corev1.LabelTopologyZone: "zone-1"}}}
-	h := start(t, func(c *Config) { c.Translate.Base = model.TableSpec{Node: "node-a", Zone: "zone-from-config"} },
-		testClass("firsthop", false), node)
+	h := start(t, func(c *kube.Config) { c.Base = model.TableSpec{Node: "node-a", Zone: "zone-from-config"} },
+		kubetest.Class(kubetest.ClassName, false), node)
 	h.waitTable("the Node's zone", func(s model.TableSpec) string {
 		if s.Zone != "zone-1" {
 			return "zone " + s.Zone
@@ -562,7 +509,7 @@ func TestControllerZoneFromNode(t *testing.T) {
 
 func TestControllerZoneForbidden(t *testing.T) {
 	t.Parallel()
-	client := fake.NewClientset(testClass("firsthop", false),
+	client := fake.NewClientset(kubetest.Class(kubetest.ClassName, false),
 		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-a", Labels: map[string]string{corev1.LabelTopologyZone: "zone-1"}}})
 	forbidden := func(action k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apiForbidden("nodes")
@@ -570,8 +517,8 @@ func TestControllerZoneForbidden(t *testing.T) {
 	client.PrependReactor("get", "nodes", forbidden)
 	client.PrependReactor("list", "nodes", forbidden)
 	pub := &recordingPublisher{}
-	c, err := NewController(Config{Client: client, Publisher: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Translate: Options{Base: model.TableSpec{Node: "node-a", Zone: "zone-from-config"}}})
+	c, err := kube.NewController(kube.Config{Client: client, Publisher: pub, Processors: ingressOnly(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Base: model.TableSpec{Node: "node-a", Zone: "zone-from-config"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -584,7 +531,7 @@ func TestControllerZoneForbidden(t *testing.T) {
 			t.Errorf("Run: %v", err)
 		}
 	}()
-	eventually(t, "a table with the configured zone", func() (bool, string) {
+	kubetest.Eventually(t, "a table with the configured zone", func() (bool, string) {
 		spec, n := pub.last()
 		return n > 0 && spec.Zone == "zone-from-config", fmt.Sprintf("%d tables, zone %q", n, spec.Zone)
 	})
@@ -597,27 +544,30 @@ func TestControllerZoneForbidden(t *testing.T) {
 
 func TestControllerLeaderElection(t *testing.T) {
 	t.Parallel()
-	h := start(t, func(c *Config) {
+	h := start(t, func(c *kube.Config) {
 		c.ElectionID = "firsthop-leader"
 		c.ElectionNamespace = "firsthop"
 		c.Identity = "replica-1"
 		c.PublishAddresses = []string{"192.0.2.10"}
 		c.LeaseDuration, c.RenewDeadline, c.RetryPeriod = 3*time.Second, 2*time.Second, 100*time.Millisecond
 	},
-		testClass("firsthop", false),
-		testService("shop", "web"),
-		testIngress("shop", "web", "", "/", "web", 0),
-		testIngress("shop", "bad", "", "/x//y", "web", 0),
+		kubetest.Class(kubetest.ClassName, false),
+		kubetest.Service("shop", "web"),
+		kubetest.Ingress("shop", "web", "", "/", "web"),
+		kubetest.Ingress("shop", "bad", "", "/x//y", "web"),
 	)
-	eventually(t, "the Lease held by this replica", func() (bool, string) {
+	kubetest.Eventually(t, "the Lease held by this replica", func() (bool, string) {
 		l, err := h.client.CoordinationV1().Leases("firsthop").Get(h.ctx, "firsthop-leader", metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
-		holder := ptrValue(l.Spec.HolderIdentity)
+		holder := ""
+		if l.Spec.HolderIdentity != nil {
+			holder = *l.Spec.HolderIdentity
+		}
 		return holder == "replica-1", "holder " + holder
 	})
-	eventually(t, "the leader's status write", func() (bool, string) {
+	kubetest.Eventually(t, "the leader's status write", func() (bool, string) {
 		n := h.c.Stats().StatusUpdates
 		return n == 1, fmt.Sprintf("%d status updates", n)
 	})
@@ -635,84 +585,27 @@ func TestNewControllerRefusesBadConfig(t *testing.T) {
 	t.Parallel()
 	client := fake.NewClientset()
 	pub := &recordingPublisher{}
+	procs := ingressOnly()
 	tests := []struct {
 		name    string
-		cfg     Config
+		cfg     kube.Config
 		wantErr string
 	}{
-		{name: "no client", cfg: Config{Publisher: pub}, wantErr: "Client"},
-		{name: "no publisher", cfg: Config{Client: client}, wantErr: "Publisher"},
-		{name: "bad publish address", cfg: Config{Client: client, Publisher: pub, PublishAddresses: []string{"not an address"}}, wantErr: "neither an IP address nor a DNS name"},
-		{name: "publish service without namespace", cfg: Config{Client: client, Publisher: pub, PublishService: types.NamespacedName{Name: "lb"}}, wantErr: "no namespace"},
-		{name: "bad election ID", cfg: Config{Client: client, Publisher: pub, ElectionID: "Not_A_Name"}, wantErr: "election ID"},
-		{name: "election timing", cfg: Config{Client: client, Publisher: pub, ElectionID: "x", LeaseDuration: time.Second, RenewDeadline: 2 * time.Second}, wantErr: "election timing"},
+		{name: "no client", cfg: kube.Config{Publisher: pub, Processors: procs}, wantErr: "Client"},
+		{name: "no publisher", cfg: kube.Config{Client: client, Processors: procs}, wantErr: "Publisher"},
+		{name: "no processor", cfg: kube.Config{Client: client, Publisher: pub}, wantErr: "Processors"},
+		{name: "two processors of one name", cfg: kube.Config{Client: client, Publisher: pub, Processors: append(ingressOnly(), ingressOnly()...)}, wantErr: "not unique"},
+		{name: "bad publish address", cfg: kube.Config{Client: client, Publisher: pub, Processors: procs, PublishAddresses: []string{"not an address"}}, wantErr: "neither an IP address nor a DNS name"},
+		{name: "publish service without namespace", cfg: kube.Config{Client: client, Publisher: pub, Processors: procs, PublishService: types.NamespacedName{Name: "lb"}}, wantErr: "no namespace"},
+		{name: "bad election ID", cfg: kube.Config{Client: client, Publisher: pub, Processors: procs, ElectionID: "Not_A_Name"}, wantErr: "election ID"},
+		{name: "election timing", cfg: kube.Config{Client: client, Publisher: pub, Processors: procs, ElectionID: "x", LeaseDuration: time.Second, RenewDeadline: 2 * time.Second}, wantErr: "election timing"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := NewController(tc.cfg)
+			_, err := kube.NewController(tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("NewController: %v, want an error containing %q", err, tc.wantErr)
-			}
-		})
-	}
-}
-
-func TestParsePublishAddresses(t *testing.T) {
-	t.Parallel()
-	got, err := parsePublishAddresses([]string{"lb.example.com", " 192.0.2.1", "::ffff:192.0.2.2", "2001:db8::1", "192.0.2.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []networkingv1.IngressLoadBalancerIngress{{Hostname: "lb.example.com"}, {IP: "192.0.2.1"}, {IP: "192.0.2.2"}, {IP: "2001:db8::1"}}
-	if !sameAddresses(got, want) || len(got) != len(want) {
-		t.Errorf("got %+v, want %+v", got, want)
-	}
-	for _, bad := range []string{"", "fe80::1%eth0", "http://lb", "a_b.example.com"} {
-		if _, err := parsePublishAddresses([]string{bad}); err == nil {
-			t.Errorf("parsePublishAddresses(%q) accepted", bad)
-		}
-	}
-}
-
-func TestServiceAddresses(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		svc  corev1.Service
-		want []networkingv1.IngressLoadBalancerIngress
-	}{
-		{
-			name: "load balancer status, IPs and host names",
-			svc: corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIP: "10.96.0.1", ExternalIPs: []string{"198.51.100.1"}},
-				Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{Hostname: "abc.elb.example.com"}, {IP: "203.0.113.1"}}}}},
-			want: []networkingv1.IngressLoadBalancerIngress{{Hostname: "abc.elb.example.com"}, {IP: "203.0.113.1"}},
-		},
-		{
-			name: "external IPs when no load balancer",
-			svc:  corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIP: "10.96.0.1", ExternalIPs: []string{"198.51.100.1"}}},
-			want: []networkingv1.IngressLoadBalancerIngress{{IP: "198.51.100.1"}},
-		},
-		{
-			name: "a pending LoadBalancer Service has no address",
-			svc:  corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, ClusterIP: "10.96.0.1"}},
-		},
-		{
-			name: "a ClusterIP Service publishes its cluster IPs",
-			svc:  corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: "10.96.0.1", ClusterIPs: []string{"10.96.0.1", "fd00::1"}}},
-			want: []networkingv1.IngressLoadBalancerIngress{{IP: "10.96.0.1"}, {IP: "fd00::1"}},
-		},
-		{
-			name: "a headless Service has no address",
-			svc:  corev1.Service{Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone}},
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got := serviceAddresses(&tc.svc)
-			if len(got) != len(tc.want) || !sameAddresses(got, sortAddresses(slices.Clone(tc.want))) {
-				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})
 	}
@@ -726,12 +619,12 @@ func apiForbidden(resource string) error {
 
 func TestControllerLoadsTLSSecrets(t *testing.T) {
 	t.Parallel()
-	crt, key := selfSigned(t, "shop-a", "a.example.com")
+	crt, key := kubetest.SelfSigned(t, "shop-a", "a.example.com")
 	h := start(t, nil,
-		testClass("firsthop", false),
-		testService("shop", "web"),
-		withTLS(testIngress("shop", "web", "a.example.com", "/", "web", 0),
-			networkingv1.IngressTLS{Hosts: []string{"a.example.com"}, SecretName: "a"}),
+		kubetest.Class(kubetest.ClassName, false),
+		kubetest.Service("shop", "web"),
+		kubetest.Ingress("shop", "web", "a.example.com", "/", "web", kubetest.TLS(
+			networkingv1.IngressTLS{Hosts: []string{"a.example.com"}, SecretName: "a"})),
 	)
 	h.waitTable("a table without the Secret", func(s model.TableSpec) string {
 		if len(s.Certificates) != 0 {
@@ -739,10 +632,10 @@ func TestControllerLoadsTLSSecrets(t *testing.T) {
 		}
 		return ""
 	})
-	eventually(t, "the SecretNotFound event", func() (bool, string) {
+	kubetest.Eventually(t, "the SecretNotFound event", func() (bool, string) {
 		select {
 		case e := <-h.rec.Events:
-			return strings.Contains(e, ReasonSecretNotFound), e
+			return strings.Contains(e, resolve.ReasonSecretNotFound), e
 		default:
 			return false, "no event"
 		}
@@ -750,17 +643,17 @@ func TestControllerLoadsTLSSecrets(t *testing.T) {
 
 	// An unrelated TLS Secret does not rebuild the routes.
 	before := h.c.Stats().RouteBuilds
-	other := tlsSecret("shop", "unrelated", crt, key)
+	other := kubetest.TLSSecret("shop", "unrelated", crt, key)
 	if _, err := h.client.CoreV1().Secrets("shop").Create(h.ctx, other, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the unrelated Secret in the cache", func() (bool, string) {
-		_, err := h.c.lis.secrets.Secrets("shop").Get("unrelated")
+	kubetest.Eventually(t, "the unrelated Secret in the cache", func() (bool, string) {
+		_, err := h.c.Cached("secrets", "shop", "unrelated")
 		return err == nil, fmt.Sprint(err)
 	})
 	// The referenced one, created later, is picked up; it carries a CA
 	// bundle that the cache drops.
-	a := tlsSecret("shop", "a", crt, key)
+	a := kubetest.TLSSecret("shop", "a", crt, key)
 	a.Data["ca.crt"] = crt
 	if _, err := h.client.CoreV1().Secrets("shop").Create(h.ctx, a, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -776,10 +669,11 @@ func TestControllerLoadsTLSSecrets(t *testing.T) {
 	}
 
 	// Cached Secrets hold the certificate and key only.
-	sec, err := h.c.lis.secrets.Secrets("shop").Get("a")
+	obj, err := h.c.Cached("secrets", "shop", "a")
 	if err != nil {
 		t.Fatal(err)
 	}
+	sec := obj.(*corev1.Secret)
 	if len(sec.Data) != 2 {
 		t.Errorf("cached Secret keeps keys %v, want tls.crt and tls.key only", slices.Collect(maps.Keys(sec.Data)))
 	}

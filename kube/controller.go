@@ -1,4 +1,4 @@
-package ingress
+package kube
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/netip"
 	"os"
 	"reflect"
 	"slices"
@@ -17,11 +15,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
 )
 
@@ -31,6 +29,18 @@ import (
 // in place.
 type Publisher interface {
 	Apply(spec model.TableSpec) error
+}
+
+// ListenerPublisher is a [Publisher] that also serves listeners, as
+// proxy.Server does. The controller calls Reconfigure, instead of Apply,
+// when the listeners to serve (Config.Listeners, then the processors')
+// differ from those it last published (at first, Config.Listeners): only
+// a processor that contributes listeners makes that happen. Reconfigure
+// must not keep the slices for modification; on an error the controller
+// publishes again at the next build.
+type ListenerPublisher interface {
+	Publisher
+	Reconfigure(listeners []model.ListenerSpec, spec model.TableSpec) error
 }
 
 // Config configures a [Controller]. Client and Publisher are required; the
@@ -43,28 +53,42 @@ type Config struct {
 	// Publisher receives the tables.
 	Publisher Publisher
 
+	// Processors are the sources of routes, in order (see the package
+	// documentation for how their parts are merged). At least one.
+	Processors []Processor
+
 	// Logger receives the controller's logs; nil means slog.Default().
 	Logger *slog.Logger
 
-	// Translate says how tables are built. Translate.Base.Node is this
-	// proxy's node: its Node object's topology.kubernetes.io/zone label,
-	// when readable, overrides Translate.Base.Zone. When AllowExternalName
-	// is set and Resolver is nil, names are resolved with the system
-	// resolver, each lookup bounded to two seconds.
-	Translate Options
+	// Base holds what the table takes from elsewhere than the cluster
+	// (the config file): see [Assemble]. Base.Node is this proxy's node:
+	// its Node object's topology.kubernetes.io/zone label, when readable,
+	// overrides Base.Zone.
+	Base model.TableSpec
+
+	// Listeners are the listeners the data plane serves besides the
+	// processors' (the config file's). They are published only when a
+	// processor contributes listeners (see [ListenerPublisher]).
+	Listeners []model.ListenerSpec
+
+	// Resolve says how Services become backends, for every processor.
+	// When Resolve.AllowExternalName is set and Resolve.DNS is nil, names
+	// are resolved with the system resolver, each lookup bounded to two
+	// seconds.
+	Resolve resolve.Options
 
 	// WatchNamespace limits the namespaced objects watched to one
 	// namespace. Empty means all namespaces.
 	WatchNamespace string
 
 	// PublishService is the Service whose addresses are written to the
-	// status of the Ingresses served: its status.loadBalancer.ingress,
+	// status of the objects served (Ingresses, ...): its status.loadBalancer.ingress,
 	// else its spec.externalIPs, else (type ClusterIP only) its cluster
 	// IPs. Zero means none.
 	PublishService types.NamespacedName
 
 	// PublishAddresses are literal IP addresses or DNS names written to
-	// the status of the Ingresses served; they win over PublishService.
+	// the status of the objects served; they win over PublishService.
 	// Empty means none. With neither, status is never written.
 	PublishAddresses []string
 
@@ -127,8 +151,12 @@ type Stats struct {
 	Publishes uint64
 	// PublishErrors counts the tables the Publisher refused.
 	PublishErrors uint64
-	// StatusUpdates counts the Ingress status writes that succeeded.
+	// StatusUpdates counts the status writes (of Ingresses, ...) that
+	// succeeded.
 	StatusUpdates uint64
+	// PartsRefused counts the processors' parts left out of a table (see
+	// the package documentation: a processor's bug).
+	PartsRefused uint64
 }
 
 // Controller keeps a Publisher's routing table in step with the cluster.
@@ -138,9 +166,11 @@ type Controller struct {
 	log      *slog.Logger
 	client   kubernetes.Interface
 	pub      Publisher
-	topts    Options
+	procs    []Processor
+	names    []string // of procs
+	resolve  resolve.Options
 	identity string
-	lbStatic []networkingv1.IngressLoadBalancerIngress // from PublishAddresses
+	lbStatic []Address // from PublishAddresses
 
 	changes  *changes
 	reporter *reporter
@@ -149,18 +179,19 @@ type Controller struct {
 
 	lis        *listers
 	referenced atomic.Pointer[map[types.NamespacedName]bool] // Services whose slices are used
-	secretRefs atomic.Pointer[map[types.NamespacedName]bool] // Secrets named in spec.tls
-	accepted   atomic.Pointer[[]types.NamespacedName]
-	certs      certCache
+	secretRefs atomic.Pointer[map[types.NamespacedName]bool] // Secrets a processor named
+	certs      resolve.CertCache
 
 	// Owned by the build loop.
-	plan        *plan
-	routesBuilt time.Time
-	eps         map[string][]model.Endpoint
-	last        model.TableSpec
-	published   bool
+	plan          *merged
+	resolvesNames bool
+	routesBuilt   time.Time
+	eps           map[string][]model.Endpoint
+	last          model.TableSpec
+	lastListeners []model.ListenerSpec
+	published     bool
 
-	builds, routeBuilds, publishes, publishErrors, statusUpdates atomic.Uint64
+	builds, routeBuilds, publishes, publishErrors, statusUpdates, partsRefused atomic.Uint64
 
 	runOnce sync.Once
 }
@@ -169,10 +200,16 @@ type Controller struct {
 // API server until [Controller.Run].
 func NewController(cfg Config) (*Controller, error) {
 	if cfg.Client == nil {
-		return nil, errors.New("ingress: Config.Client is nil")
+		return nil, errors.New("kube: Config.Client is nil")
 	}
 	if cfg.Publisher == nil {
-		return nil, errors.New("ingress: Config.Publisher is nil")
+		return nil, errors.New("kube: Config.Publisher is nil")
+	}
+	if len(cfg.Processors) == 0 {
+		return nil, errors.New("kube: Config.Processors is empty")
+	}
+	if err := checkProcessors(cfg.Processors); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -202,7 +239,7 @@ func NewController(cfg Config) (*Controller, error) {
 		cfg.RetryPeriod = 2 * time.Second
 	}
 	if cfg.ElectionID != "" && !(cfg.LeaseDuration > cfg.RenewDeadline && cfg.RenewDeadline > cfg.RetryPeriod) {
-		return nil, fmt.Errorf("ingress: election timing: want LeaseDuration (%v) > RenewDeadline (%v) > RetryPeriod (%v)",
+		return nil, fmt.Errorf("kube: election timing: want LeaseDuration (%v) > RenewDeadline (%v) > RetryPeriod (%v)",
 			cfg.LeaseDuration, cfg.RenewDeadline, cfg.RetryPeriod)
 	}
 	if cfg.ElectionNamespace == "" {
@@ -210,7 +247,7 @@ func NewController(cfg Config) (*Controller, error) {
 	}
 	if cfg.ElectionID != "" {
 		if errs := validation.IsDNS1123Subdomain(cfg.ElectionID); len(errs) > 0 {
-			return nil, fmt.Errorf("ingress: election ID %q: %s", cfg.ElectionID, errs[0])
+			return nil, fmt.Errorf("kube: election ID %q: %s", cfg.ElectionID, errs[0])
 		}
 	}
 	lb, err := parsePublishAddresses(cfg.PublishAddresses)
@@ -218,11 +255,15 @@ func NewController(cfg Config) (*Controller, error) {
 		return nil, err
 	}
 	if cfg.PublishService.Name != "" && cfg.PublishService.Namespace == "" {
-		return nil, fmt.Errorf("ingress: publish service %q has no namespace", cfg.PublishService.Name)
+		return nil, fmt.Errorf("kube: publish service %q has no namespace", cfg.PublishService.Name)
 	}
-	topts := cfg.Translate
-	if topts.AllowExternalName && topts.Resolver == nil {
-		topts.Resolver = dnsResolver{timeout: 2 * time.Second}
+	ropts := cfg.Resolve
+	if ropts.AllowExternalName && ropts.DNS == nil {
+		ropts.DNS = resolve.SystemDNS(2 * time.Second)
+	}
+	names := make([]string, len(cfg.Processors))
+	for i, p := range cfg.Processors {
+		names[i] = p.Name()
 	}
 	id := cfg.Identity
 	if id == "" {
@@ -233,12 +274,16 @@ func NewController(cfg Config) (*Controller, error) {
 		log:      cfg.Logger,
 		client:   cfg.Client,
 		pub:      cfg.Publisher,
-		topts:    topts,
+		procs:    cfg.Processors,
+		names:    names,
+		resolve:  ropts,
 		identity: id,
 		lbStatic: lb,
 		changes:  newChanges(),
 		statusCh: make(chan struct{}, 1),
 		eps:      make(map[string][]model.Endpoint),
+
+		lastListeners: cfg.Listeners,
 	}
 	c.reporter = &reporter{log: cfg.Logger, rec: cfg.Recorder}
 	return c, nil
@@ -252,6 +297,7 @@ func (c *Controller) Stats() Stats {
 		Publishes:     c.publishes.Load(),
 		PublishErrors: c.publishErrors.Load(),
 		StatusUpdates: c.statusUpdates.Load(),
+		PartsRefused:  c.partsRefused.Load(),
 	}
 }
 
@@ -270,7 +316,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	first := false
 	c.runOnce.Do(func() { first = true })
 	if !first {
-		return errors.New("ingress: Controller.Run called twice")
+		return errors.New("kube: Controller.Run called twice")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -336,7 +382,7 @@ func (c *Controller) loop(ctx context.Context) {
 	refresh.Stop()
 	defer refresh.Stop()
 	for {
-		if c.plan.resolvesNames {
+		if c.resolvesNames {
 			refresh.Reset(time.Until(c.routesBuilt.Add(c.cfg.ExternalNameRefresh)))
 		}
 		select {
@@ -383,7 +429,7 @@ func (c *Controller) holdOff(ctx context.Context) bool {
 // proxy.Server) that they are unchanged.
 func (c *Controller) build() {
 	routes, services := c.changes.take()
-	base := c.topts.Base
+	base := c.cfg.Base
 	base.Zone = c.lis.zone(base.Zone)
 	full := routes || c.plan == nil
 	changed := !c.published || base.Zone != c.last.Zone
@@ -391,10 +437,10 @@ func (c *Controller) build() {
 		c.rebuildRoutes()
 	} else {
 		for svc := range services {
-			for _, bp := range c.plan.byService[svc] {
-				eps := bp.endpoints(c.lis.slicesOf(svc))
-				if !slices.EqualFunc(eps, c.eps[bp.name], sameEndpoint) {
-					c.eps[bp.name] = eps
+			for _, b := range c.plan.byService[svc] {
+				eps := b.Endpoints(c.lis.slicesOf(svc))
+				if !slices.EqualFunc(eps, c.eps[b.Name], sameEndpoint) {
+					c.eps[b.Name] = eps
 					changed = true
 				}
 			}
@@ -405,12 +451,14 @@ func (c *Controller) build() {
 		c.log.Debug("routing table unchanged", "full", false)
 		return
 	}
-	spec := c.plan.spec(base, func(bp *backendPlan) []model.Endpoint { return c.eps[bp.name] })
-	if full && c.published && reflect.DeepEqual(spec, c.last) {
+	spec := c.plan.spec(base, func(b *resolve.Backend) []model.Endpoint { return c.eps[b.Name] })
+	listeners := c.plan.listenersFor(c.cfg.Listeners)
+	sameListeners := reflect.DeepEqual(listeners, c.lastListeners)
+	if full && c.published && sameListeners && reflect.DeepEqual(spec, c.last) {
 		c.log.Debug("routing table unchanged", "full", true)
 		return
 	}
-	if err := c.pub.Apply(spec); err != nil {
+	if err := c.publish(spec, listeners, sameListeners); err != nil {
 		c.publishErrors.Add(1)
 		c.published = false // the next build publishes whatever it finds
 		c.log.Error("publishing the routing table failed; the previous one stays in use", "error", err.Error())
@@ -430,43 +478,72 @@ func (c *Controller) build() {
 	c.log.Debug("routing table published", "services_changed", len(services), "routes_rebuilt", false)
 }
 
+// publish hands spec to the Publisher, with listeners when they differ
+// from those last published (see [ListenerPublisher]).
+func (c *Controller) publish(spec model.TableSpec, listeners []model.ListenerSpec, sameListeners bool) error {
+	if sameListeners {
+		return c.pub.Apply(spec)
+	}
+	lp, ok := c.pub.(ListenerPublisher)
+	if !ok {
+		c.log.Error("a processor has listeners and the Publisher takes none: publishing the table without them",
+			"listeners", len(listeners))
+		return c.pub.Apply(spec)
+	}
+	if err := lp.Reconfigure(listeners, spec); err != nil {
+		return err
+	}
+	c.lastListeners = listeners
+	c.log.Info("listeners published", "listeners", len(listeners))
+	return nil
+}
+
 // sameEndpoint reports whether two endpoints are equal.
 func sameEndpoint(a, b model.Endpoint) bool {
 	return a.Addr == b.Addr && a.Node == b.Node && a.Zone == b.Zone && a.State == b.State &&
 		slices.Equal(a.ForNodes, b.ForNodes) && slices.Equal(a.ForZones, b.ForZones)
 }
 
-// rebuildRoutes makes a new plan from the listers and recomputes every
-// backend's endpoints.
+// rebuildRoutes asks every processor for its part, merges the parts and
+// recomputes every backend's endpoints.
 func (c *Controller) rebuildRoutes() {
 	c.routeBuilds.Add(1)
 	c.routesBuilt = time.Now()
-	c.plan = newPlan(c.lis.snapshot(), &c.topts, c.certs.load)
-	c.certs.keepOnly(c.plan.secretRefs)
-	c.secretRefs.Store(&c.plan.secretRefs)
+	r := resolve.New(c.lis.cluster(), c.resolve, c.certs.Load)
+	parts := make([]Part, len(c.procs))
+	for i, p := range c.procs {
+		parts[i] = p.Build(r)
+	}
+	plan, refused := merge(c.cfg.Base, c.cfg.Listeners, c.names, parts)
+	for _, ref := range refused {
+		c.partsRefused.Add(1)
+		c.log.Error("processors conflict", "processor", ref.Processor, "conflict", ref.Reason)
+	}
+	c.plan, c.resolvesNames = plan, r.ResolvesNames()
+	secretRefs := r.SecretRefs()
+	c.certs.KeepOnly(secretRefs)
+	c.secretRefs.Store(&secretRefs)
 	old := c.eps
 	c.eps = make(map[string][]model.Endpoint, len(c.plan.backends))
 	ref := make(map[types.NamespacedName]bool, len(c.plan.backends))
-	for _, bp := range c.plan.backends {
-		eps := bp.fixed
-		if bp.fromSlices {
-			ref[bp.service] = true
-			eps = bp.endpoints(c.lis.slicesOf(bp.service))
+	for _, b := range c.plan.backends {
+		svc, fromSlices := b.Service()
+		var eps []model.Endpoint
+		if fromSlices {
+			ref[svc] = true
+			eps = b.Endpoints(c.lis.slicesOf(svc))
+		} else {
+			eps = b.Endpoints(nil)
 		}
 		// An unchanged list keeps its old slice: the Publisher then
 		// knows that backend is unchanged.
-		if prev, ok := old[bp.name]; ok && slices.EqualFunc(prev, eps, sameEndpoint) {
+		if prev, ok := old[b.Name]; ok && slices.EqualFunc(prev, eps, sameEndpoint) {
 			eps = prev
 		}
-		c.eps[bp.name] = eps
+		c.eps[b.Name] = eps
 	}
 	c.referenced.Store(&ref)
 	c.reporter.update(c.plan.problems)
-	if prev := c.accepted.Load(); prev == nil || !reflect.DeepEqual(*prev, c.plan.accepted) {
-		acc := c.plan.accepted
-		c.accepted.Store(&acc)
-		c.signalStatus()
-	}
 }
 
 // setLeader records whether this replica leads.
@@ -489,20 +566,11 @@ func (c *Controller) isReferenced(svc types.NamespacedName) bool {
 	return ref == nil || (*ref)[svc]
 }
 
-// isSecretReferenced reports whether an Ingress served names the Secret
-// in spec.tls.
+// isSecretReferenced reports whether a processor named the Secret in the
+// last build.
 func (c *Controller) isSecretReferenced(secret types.NamespacedName) bool {
 	ref := c.secretRefs.Load()
 	return ref == nil || (*ref)[secret]
-}
-
-// dnsResolver resolves with the system resolver, bounded in time.
-type dnsResolver struct{ timeout time.Duration }
-
-func (d dnsResolver) Resolve(host string) ([]netip.Addr, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
-	defer cancel()
-	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 }
 
 // defaultIdentity is the host name with a random suffix, so that two

@@ -1,4 +1,4 @@
-package ingress
+package kube
 
 import (
 	"sync"
@@ -22,8 +22,8 @@ func newChanges() *changes {
 	return &changes{services: make(map[types.NamespacedName]struct{}), signal: make(chan struct{}, 1)}
 }
 
-// markRoutes records that Ingresses, IngressClasses, Services or the Node
-// changed: the routes must be rebuilt.
+// markRoutes records that a processor's objects, Services, referenced
+// Secrets or the Node changed: the routes must be rebuilt.
 func (c *changes) markRoutes() {
 	c.mu.Lock()
 	c.routes = true

@@ -1,4 +1,4 @@
-package ingress
+package kube_test
 
 import (
 	"context"
@@ -11,9 +11,10 @@ import (
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/firsthop/firsthop/kube"
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
 	"github.com/firsthop/firsthop/proxy"
 )
 
@@ -21,10 +22,10 @@ import (
 // to its own Service, whose one EndpointSlice holds per endpoints spread
 // over 50 nodes in 3 zones: n*per endpoints in all.
 func scaleObjects(n, per int) []runtime.Object {
-	objs := []runtime.Object{testClass("firsthop", false)}
+	objs := []runtime.Object{kubetest.Class(kubetest.ClassName, false)}
 	for i := range n {
 		ns, name := fmt.Sprintf("ns-%d", i%100), fmt.Sprintf("app-%d", i)
-		objs = append(objs, testService(ns, name), testIngress(ns, name, name+".example.com", "/", name, 0))
+		objs = append(objs, kubetest.Service(ns, name), kubetest.Ingress(ns, name, name+".example.com", "/", name))
 		objs = append(objs, scaleSlice(ns, name, i, per, 0))
 	}
 	return objs
@@ -33,13 +34,13 @@ func scaleObjects(n, per int) []runtime.Object {
 // scaleSlice is the EndpointSlice of Service ns/name (the i-th): per
 // endpoints at addresses that differ with generation gen.
 func scaleSlice(ns, name string, i, per, gen int) *discoveryv1.EndpointSlice {
-	s := testSlice(ns, name+"-1", name)
+	s := kubetest.Slice(ns, name+"-1", name, discoveryv1.AddressTypeIPv4)
 	for j := range per {
 		a := netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), byte(j + gen*per%200)})
 		node, zone := fmt.Sprintf("node-%d", (i+j)%50), fmt.Sprintf("zone-%d", (i+j)%3)
 		s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{
 			Addresses:  []string{a.String()},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptr(true)},
+			Conditions: discoveryv1.EndpointConditions{Ready: kubetest.Ptr(true)},
 			NodeName:   &node, Zone: &zone,
 		})
 	}
@@ -57,42 +58,34 @@ func BenchmarkEndpointSliceUpdate(b *testing.B) {
 	const n, per = 5000, 10
 	client := fake.NewClientset(scaleObjects(n, per)...)
 	srv := proxy.NewServer(proxy.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	c, err := NewController(Config{Client: client, Publisher: srv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	c, err := kube.NewController(kube.Config{Client: client, Publisher: srv, Processors: ingressOnly(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	lis, err := c.startInformers(ctx)
+	stop, err := c.StartCaches(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer func() {
-		cancel() // the informers stop on this; shutdown waits for them
-		lis.shutdown()
+		cancel() // the informers stop on this; stop waits for them
+		stop()
 	}()
-	if !lis.waitForSync(ctx, nil, nil) {
-		b.Fatal("caches did not sync")
-	}
-	c.lis = lis
 	start := time.Now()
-	c.changes.take()
-	c.build()
+	c.Build()
 	first := time.Since(start)
-	if got := len(c.last.Backends); got != n {
+	if got := len(c.LastTable().Backends); got != n {
 		b.Fatalf("%d backends in the first table, want %d", got, n)
 	}
 
-	svc := types.NamespacedName{Namespace: "ns-7", Name: "app-7"}
 	b.ResetTimer()
 	for i := range b.N {
-		if err := lis.slices.Update(scaleSlice(svc.Namespace, svc.Name, 7, per, i+1)); err != nil {
+		if err := c.ReplaceSlice(scaleSlice("ns-7", "app-7", 7, per, i+1)); err != nil {
 			b.Fatal(err)
 		}
-		c.changes.take() // drop what the informer's handler marked, if it ran
-		c.changes.markEndpoints(svc)
-		before := c.publishes.Load()
-		c.build()
-		if c.publishes.Load() != before+1 {
+		before := c.Stats().Publishes
+		c.BuildMarked()
+		if c.Stats().Publishes != before+1 {
 			b.Fatal("the update was not published")
 		}
 	}

@@ -1,4 +1,4 @@
-package ingress
+package kube
 
 import (
 	"log/slog"
@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/firsthop/firsthop/kube/resolve"
 )
 
 // EventRecorder records Kubernetes Events. client-go's record.EventRecorder
@@ -25,16 +27,16 @@ type reporter struct {
 
 	mu      sync.Mutex
 	leader  bool
-	current []Problem
-	logged  map[Problem]bool
-	emitted map[Problem]bool
+	current []resolve.Problem
+	logged  map[resolve.Problem]bool
+	emitted map[resolve.Problem]bool
 }
 
 // update replaces the current problems with problems.
-func (r *reporter) update(problems []Problem) {
+func (r *reporter) update(problems []resolve.Problem) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	logged := make(map[Problem]bool, len(problems))
+	logged := make(map[resolve.Problem]bool, len(problems))
 	for _, p := range problems {
 		if !r.logged[p] {
 			r.log.Warn("ingress problem",
@@ -65,7 +67,7 @@ func (r *reporter) emitLocked() {
 	if !r.leader || r.rec == nil {
 		return
 	}
-	emitted := make(map[Problem]bool, len(r.current))
+	emitted := make(map[resolve.Problem]bool, len(r.current))
 	for _, p := range r.current {
 		if !r.emitted[p] && !emitted[p] {
 			ref := p.Object

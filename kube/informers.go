@@ -1,4 +1,4 @@
-package ingress
+package kube
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,18 +18,17 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	corelisters "k8s.io/client-go/listers/core/v1"
-	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/firsthop/firsthop/kube/resolve"
 )
 
 // listers reads the informer caches. Its methods are safe for concurrent
 // use once the caches have synced.
 type listers struct {
-	ingresses networkinglisters.IngressLister
-	classes   networkinglisters.IngressClassLister
-	services  corelisters.ServiceLister
-	slices    cache.Indexer
-	secrets   corelisters.SecretLister // of type kubernetes.io/tls only
+	services corelisters.ServiceLister
+	slices   cache.Indexer
+	secrets  corelisters.SecretLister // of type kubernetes.io/tls only
 
 	// publish finds the publish Service; nil when there is none.
 	publish corelisters.ServiceLister
@@ -38,9 +36,14 @@ type listers struct {
 	nodes    corelisters.NodeLister
 	nodeName string
 
-	factories []informers.SharedInformerFactory
+	// kube is the shared factory of the Kubernetes API, namespaced;
+	// factories are every factory to start, kube first.
+	kube      informers.SharedInformerFactory
+	factories []InformerFactory
 	synced    []cache.InformerSynced
 	resources []string // what each of synced is about, for metrics and logs
+	// stores are the informers' caches, by resource.
+	stores map[string]cache.Store
 	// watchErrs keeps each informer's last list or watch error.
 	watchErrs watchErrors
 }
@@ -52,95 +55,74 @@ const sliceServiceIndex = "service"
 // from cached objects to save memory.
 const lastAppliedAnnotation = corev1.LastAppliedConfigAnnotation
 
-// startInformers creates the informers, registers the event handlers and
-// starts them. Events only mark changes (see [changes]).
+// startInformers creates the informers (the processors', then the
+// shared ones), registers the event handlers and starts them. Events only
+// mark changes (see [changes]).
 func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
-	opts := []informers.SharedInformerOption{informers.WithTransform(stripForCache)}
+	opts := []informers.SharedInformerOption{informers.WithTransform(StripForCache)}
 	if c.cfg.WatchNamespace != "" {
 		opts = append(opts, informers.WithNamespace(c.cfg.WatchNamespace))
 	}
 	f := informers.NewSharedInformerFactoryWithOptions(c.client, 0, opts...)
-	ing := f.Networking().V1().Ingresses()
-	class := f.Networking().V1().IngressClasses()
 	svc := f.Core().V1().Services()
 	slice := f.Discovery().V1().EndpointSlices()
 	if err := slice.Informer().AddIndexers(cache.Indexers{sliceServiceIndex: sliceServiceKey}); err != nil {
-		return nil, fmt.Errorf("ingress: indexing EndpointSlices: %w", err)
+		return nil, fmt.Errorf("kube: indexing EndpointSlices: %w", err)
 	}
 	l := &listers{
-		ingresses: ing.Lister(),
-		classes:   class.Lister(),
 		services:  svc.Lister(),
 		slices:    slice.Informer().GetIndexer(),
-		factories: []informers.SharedInformerFactory{f},
+		kube:      f,
+		factories: []InformerFactory{f},
+		stores:    make(map[string]cache.Store),
 	}
 	pub := c.cfg.PublishService
 	add := func(resource string, inf cache.SharedIndexInformer, h cache.ResourceEventHandler) error {
 		if _, err := inf.AddEventHandler(h); err != nil {
-			return fmt.Errorf("ingress: adding an event handler: %w", err)
+			return fmt.Errorf("kube: adding an event handler: %w", err)
 		}
 		if err := inf.SetWatchErrorHandlerWithContext(l.watchErrs.handler(resource)); err != nil {
-			return fmt.Errorf("ingress: setting a watch error handler: %w", err)
+			return fmt.Errorf("kube: setting a watch error handler: %w", err)
 		}
 		l.synced = append(l.synced, inf.HasSynced)
 		l.resources = append(l.resources, resource)
+		l.stores[resource] = inf.GetStore()
 		return nil
 	}
-	err := add("ingresses", ing.Informer(), cache.ResourceEventHandlerFuncs{
-		AddFunc: func(any) { c.changes.markRoutes() },
-		UpdateFunc: func(o, n any) {
-			old, cur := o.(*networkingv1.Ingress), n.(*networkingv1.Ingress)
-			if ingressChanged(old, cur) {
-				c.changes.markRoutes()
-			}
-			if !equality.Semantic.DeepEqual(old.Status, cur.Status) {
-				c.signalStatus()
-			}
-		},
-		DeleteFunc: func(any) { c.changes.markRoutes() },
-	})
-	if err == nil {
-		err = add("ingressclasses", class.Informer(), cache.ResourceEventHandlerFuncs{
-			AddFunc: func(any) { c.changes.markRoutes() },
-			UpdateFunc: func(o, n any) {
-				old, cur := o.(*networkingv1.IngressClass), n.(*networkingv1.IngressClass)
-				if !equality.Semantic.DeepEqual(old.Spec, cur.Spec) || !maps.Equal(old.Annotations, cur.Annotations) {
-					c.changes.markRoutes()
-				}
-			},
-			DeleteFunc: func(any) { c.changes.markRoutes() },
-		})
+	w := &Watch{c: c, lis: l, add: add}
+	for _, p := range c.procs {
+		if err := p.Register(w); err != nil {
+			return nil, fmt.Errorf("kube: the %s processor: %w", p.Name(), err)
+		}
 	}
 	watchesPublish := pub.Name != "" && (c.cfg.WatchNamespace == "" || c.cfg.WatchNamespace == pub.Namespace)
 	isPublish := func(obj any) bool {
 		m, err := meta.Accessor(tombstoneObject(obj))
 		return err == nil && watchesPublish && m.GetNamespace() == pub.Namespace && m.GetName() == pub.Name
 	}
-	if err == nil {
-		err = add("services", svc.Informer(), cache.ResourceEventHandlerFuncs{
-			AddFunc: func(obj any) {
+	err := add("services", svc.Informer(), cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) {
+			c.changes.markRoutes()
+			if isPublish(obj) {
+				c.signalStatus()
+			}
+		},
+		UpdateFunc: func(o, n any) {
+			old, cur := o.(*corev1.Service), n.(*corev1.Service)
+			if !equality.Semantic.DeepEqual(old.Spec, cur.Spec) || !maps.Equal(old.Annotations, cur.Annotations) {
 				c.changes.markRoutes()
-				if isPublish(obj) {
-					c.signalStatus()
-				}
-			},
-			UpdateFunc: func(o, n any) {
-				old, cur := o.(*corev1.Service), n.(*corev1.Service)
-				if !equality.Semantic.DeepEqual(old.Spec, cur.Spec) || !maps.Equal(old.Annotations, cur.Annotations) {
-					c.changes.markRoutes()
-				}
-				if isPublish(cur) {
-					c.signalStatus()
-				}
-			},
-			DeleteFunc: func(obj any) {
-				c.changes.markRoutes()
-				if isPublish(obj) {
-					c.signalStatus()
-				}
-			},
-		})
-	}
+			}
+			if isPublish(cur) {
+				c.signalStatus()
+			}
+		},
+		DeleteFunc: func(obj any) {
+			c.changes.markRoutes()
+			if isPublish(obj) {
+				c.signalStatus()
+			}
+		},
+	})
 	if err == nil {
 		err = add("endpointslices", slice.Informer(), cache.ResourceEventHandlerFuncs{
 			AddFunc: func(obj any) { c.sliceChanged(obj) },
@@ -162,7 +144,7 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 	} else if pub.Name != "" {
 		pf := informers.NewSharedInformerFactoryWithOptions(c.client, 0,
 			informers.WithNamespace(pub.Namespace),
-			informers.WithTransform(stripForCache),
+			informers.WithTransform(StripForCache),
 			informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 				o.FieldSelector = fields.OneTermEqualSelector("metadata.name", pub.Name).String()
 			}))
@@ -189,7 +171,7 @@ func (c *Controller) startInformers(ctx context.Context) (*listers, error) {
 
 // watchSecrets watches the Secrets of type kubernetes.io/tls (a field
 // selector: other Secrets never reach this process). A Secret event
-// rebuilds the routes only when an Ingress served names that Secret.
+// rebuilds the routes only when a processor named that Secret.
 func (c *Controller) watchSecrets(l *listers, add func(string, cache.SharedIndexInformer, cache.ResourceEventHandler) error, opts []informers.SharedInformerOption) error {
 	opts = append(slices.Clip(opts), informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 		o.FieldSelector = fields.OneTermEqualSelector("type", string(corev1.SecretTypeTLS)).String()
@@ -223,9 +205,9 @@ func (c *Controller) watchSecrets(l *listers, add func(string, cache.SharedIndex
 // unless there is no node name or reading Nodes is forbidden: then the
 // zone stays as configured, and that is logged once.
 func (c *Controller) watchNode(ctx context.Context, l *listers, add func(string, cache.SharedIndexInformer, cache.ResourceEventHandler) error) error {
-	node := c.topts.Base.Node
+	node := c.cfg.Base.Node
 	if node == "" {
-		c.log.Info("no node name (--node-name or NODE_NAME): endpoints on this node cannot be preferred", "zone", c.topts.Base.Zone)
+		c.log.Info("no node name (--node-name or NODE_NAME): endpoints on this node cannot be preferred", "zone", c.cfg.Base.Zone)
 		return nil
 	}
 	getCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -233,13 +215,13 @@ func (c *Controller) watchNode(ctx context.Context, l *listers, add func(string,
 	cancel()
 	switch {
 	case isForbidden(err):
-		c.log.Warn("cannot read this proxy's Node: its zone stays as configured", "node", node, "zone", c.topts.Base.Zone, "error", err.Error())
+		c.log.Warn("cannot read this proxy's Node: its zone stays as configured", "node", node, "zone", c.cfg.Base.Zone, "error", err.Error())
 		return nil
 	case err != nil:
 		c.log.Warn("reading this proxy's Node failed; watching for it", "node", node, "error", err.Error())
 	}
 	f := informers.NewSharedInformerFactoryWithOptions(c.client, 0,
-		informers.WithTransform(stripForCache),
+		informers.WithTransform(StripForCache),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", node).String()
 		}))
@@ -272,7 +254,7 @@ func (c *Controller) sliceChanged(obj any) {
 		return
 	}
 	key := types.NamespacedName{Namespace: s.Namespace, Name: name}
-	if key == apiServerService {
+	if key == resolve.APIServerService {
 		// The API server's addresses are refused as endpoints of every
 		// backend: a new plan.
 		c.changes.markRoutes()
@@ -290,16 +272,13 @@ func (l *listers) shutdown() {
 	}
 }
 
-// snapshot lists the objects routes are built from. EndpointSlices are
-// read per Service (see slicesOf); the snapshot holds only the API
-// server's.
-func (l *listers) snapshot() Snapshot {
-	var s Snapshot
-	s.Ingresses, _ = l.ingresses.List(labels.Everything())
-	s.IngressClasses, _ = l.classes.List(labels.Everything())
+// cluster lists the objects resolution reads. EndpointSlices are read per
+// Service (see slicesOf); the result holds only the API server's.
+func (l *listers) cluster() resolve.Cluster {
+	var s resolve.Cluster
 	s.Services, _ = l.services.List(labels.Everything())
 	s.Secrets, _ = l.secrets.List(labels.Everything())
-	s.EndpointSlices = l.slicesOf(apiServerService) // for the refused addresses
+	s.EndpointSlices = l.slicesOf(resolve.APIServerService) // for the refused addresses
 	return s
 }
 
@@ -347,22 +326,13 @@ func sliceServiceKey(obj any) ([]string, error) {
 	return []string{s.Namespace + "/" + name}, nil
 }
 
-// ingressChanged reports whether an Ingress update matters for routing:
-// its spec, annotations (class, locality) or age (conflicts) changed.
-// Status-only updates, such as our own status writes, do not.
-func ingressChanged(old, cur *networkingv1.Ingress) bool {
-	return old.UID != cur.UID ||
-		!old.CreationTimestamp.Equal(&cur.CreationTimestamp) ||
-		!maps.Equal(old.Annotations, cur.Annotations) ||
-		!equality.Semantic.DeepEqual(old.Spec, cur.Spec)
-}
-
-// stripForCache drops what firsthop never reads from objects before they
-// are cached: managedFields, kubectl's last-applied-configuration
+// StripForCache is the informer transform of every informer of the
+// controller (processors' own factories should use it too): it drops
+// what firsthop never reads from objects before they are cached: managedFields, kubectl's last-applied-configuration
 // annotation (often the larger part of an object), and every key of a
 // Secret but the certificate and key. Cached objects are never written
 // back whole (status is patched), so nothing is lost on the server.
-func stripForCache(obj any) (any, error) {
+func StripForCache(obj any) (any, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return obj, nil // a tombstone: left as it is

@@ -1,4 +1,4 @@
-package ingress
+package resolve
 
 import (
 	"cmp"
@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/upstreamaddr"
@@ -98,16 +99,6 @@ func sliceAddr(t discoveryv1.AddressType, s string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// refusedAddrs are addresses no backend may have, beyond those
-// [upstreamaddr.IsUsable] refuses: the API server's own endpoints, every
-// Service's cluster IP (an endpoint is a pod, never a virtual IP), and
-// what Options.RefusedAddrs lists (the proxy's own pod addresses). nil
-// refuses nothing more.
-type refusedAddrs map[netip.Addr]bool
-
-// allows reports whether a may be an endpoint address.
-func (r refusedAddrs) allows(a netip.Addr) bool { return upstreamaddr.IsUsable(a) && !r[a.Unmap()] }
-
 // endpointState maps EndpointSlice conditions to an endpoint state; nil
 // ready and serving count as true, nil terminating as false (API doc).
 func endpointState(c discoveryv1.EndpointConditions) model.EndpointState {
@@ -139,4 +130,20 @@ func ptrValue[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// IndexSlices groups EndpointSlices by the Service they belong to (their
+// kubernetes.io/service-name label), for [Backend.Endpoints]. Slices
+// without the label belong to no Service and are left out.
+func IndexSlices(all []*discoveryv1.EndpointSlice) map[types.NamespacedName][]*discoveryv1.EndpointSlice {
+	m := make(map[types.NamespacedName][]*discoveryv1.EndpointSlice)
+	for _, s := range all {
+		name := s.Labels[discoveryv1.LabelServiceName]
+		if name == "" {
+			continue
+		}
+		k := types.NamespacedName{Namespace: s.Namespace, Name: name}
+		m[k] = append(m[k], s)
+	}
+	return m
 }

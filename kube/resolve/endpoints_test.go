@@ -1,4 +1,4 @@
-package ingress
+package resolve
 
 import (
 	"net/netip"
@@ -9,14 +9,13 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
 	"github.com/firsthop/firsthop/model"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 func TestEndpointState(t *testing.T) {
 	t.Parallel()
-	yes, no := ptr(true), ptr(false)
+	yes, no := kubetest.Ptr(true), kubetest.Ptr(false)
 	tests := []struct {
 		name string
 		c    discoveryv1.EndpointConditions
@@ -47,7 +46,7 @@ func TestSliceEndpoints(t *testing.T) {
 		return &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: name}, AddressType: typ, Ports: ports, Endpoints: eps}
 	}
 	port := func(name string, n int32) discoveryv1.EndpointPort {
-		return discoveryv1.EndpointPort{Name: ptr(name), Port: ptr(n), Protocol: ptr(corev1.ProtocolTCP)}
+		return discoveryv1.EndpointPort{Name: kubetest.Ptr(name), Port: kubetest.Ptr(n), Protocol: kubetest.Ptr(corev1.ProtocolTCP)}
 	}
 	addr := func(a ...string) discoveryv1.Endpoint { return discoveryv1.Endpoint{Addresses: a} }
 	http := []discoveryv1.EndpointPort{port("http", 8080)}
@@ -63,29 +62,29 @@ func TestSliceEndpoints(t *testing.T) {
 			name:     "port matched by name",
 			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{port("metrics", 9090), port("http", 8080)}, addr("10.0.0.1"))},
 			portName: "http",
-			want:     []model.Endpoint{ep("10.0.0.1:8080", "", "")},
+			want:     []model.Endpoint{kubetest.Endpoint("10.0.0.1:8080", "", "")},
 		},
 		{
 			name:     "unnamed Service port matches the unnamed slice port",
-			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{{Port: ptr(int32(8080))}}, addr("10.0.0.1"))},
+			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{{Port: kubetest.Ptr(int32(8080))}}, addr("10.0.0.1"))},
 			portName: "",
-			want:     []model.Endpoint{ep("10.0.0.1:8080", "", "")},
+			want:     []model.Endpoint{kubetest.Endpoint("10.0.0.1:8080", "", "")},
 		},
 		{
 			name:     "UDP port of the same name is not used",
-			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{{Name: ptr("http"), Port: ptr(int32(53)), Protocol: ptr(corev1.ProtocolUDP)}}, addr("10.0.0.1"))},
+			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{{Name: kubetest.Ptr("http"), Port: kubetest.Ptr(int32(53)), Protocol: kubetest.Ptr(corev1.ProtocolUDP)}}, addr("10.0.0.1"))},
 			portName: "http",
 		},
 		{
 			name:     "port without a number is not used",
-			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{{Name: ptr("http")}}, addr("10.0.0.1"))},
+			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{{Name: kubetest.Ptr("http")}}, addr("10.0.0.1"))},
 			portName: "http",
 		},
 		{
 			name:     "only the first address of an endpoint is used",
 			slices:   []*discoveryv1.EndpointSlice{slice("a", discoveryv1.AddressTypeIPv4, http, addr("10.0.0.1", "10.0.0.2"), addr())},
 			portName: "http",
-			want:     []model.Endpoint{ep("10.0.0.1:8080", "", "")},
+			want:     []model.Endpoint{kubetest.Endpoint("10.0.0.1:8080", "", "")},
 		},
 		{
 			name: "addresses of the wrong family, loopback, link-local and garbage are skipped",
@@ -95,16 +94,16 @@ func TestSliceEndpoints(t *testing.T) {
 				slice("c", discoveryv1.AddressTypeFQDN, http, addr("example.com")),
 			},
 			portName: "http",
-			want:     []model.Endpoint{ep("10.0.0.1:8080", "", ""), ep("[fd00::2]:8080", "", "")},
+			want:     []model.Endpoint{kubetest.Endpoint("10.0.0.1:8080", "", ""), kubetest.Endpoint("[fd00::2]:8080", "", "")},
 		},
 		{
 			name: "a duplicate keeps its best state whatever the slice order",
 			slices: []*discoveryv1.EndpointSlice{
-				slice("z", discoveryv1.AddressTypeIPv4, http, discoveryv1.Endpoint{Addresses: []string{"10.0.0.1"}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(true)}, NodeName: ptr("new")}),
-				slice("a", discoveryv1.AddressTypeIPv4, http, discoveryv1.Endpoint{Addresses: []string{"10.0.0.1"}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(false), Terminating: ptr(true)}, NodeName: ptr("old")}),
+				slice("z", discoveryv1.AddressTypeIPv4, http, discoveryv1.Endpoint{Addresses: []string{"10.0.0.1"}, Conditions: discoveryv1.EndpointConditions{Ready: kubetest.Ptr(true)}, NodeName: kubetest.Ptr("new")}),
+				slice("a", discoveryv1.AddressTypeIPv4, http, discoveryv1.Endpoint{Addresses: []string{"10.0.0.1"}, Conditions: discoveryv1.EndpointConditions{Ready: kubetest.Ptr(false), Terminating: kubetest.Ptr(true)}, NodeName: kubetest.Ptr("old")}),
 			},
 			portName: "http",
-			want:     []model.Endpoint{ep("10.0.0.1:8080", "new", "")},
+			want:     []model.Endpoint{kubetest.Endpoint("10.0.0.1:8080", "new", "")},
 		},
 		{
 			name: "the same address on different ports is two endpoints",
@@ -113,7 +112,7 @@ func TestSliceEndpoints(t *testing.T) {
 				slice("b", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{port("http", 8081)}, addr("10.0.0.1")),
 			},
 			portName: "http",
-			want:     []model.Endpoint{ep("10.0.0.1:8080", "", ""), ep("10.0.0.1:8081", "", "")},
+			want:     []model.Endpoint{kubetest.Endpoint("10.0.0.1:8080", "", ""), kubetest.Endpoint("10.0.0.1:8081", "", "")},
 		},
 	}
 	for _, tc := range tests {
