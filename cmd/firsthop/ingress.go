@@ -24,7 +24,12 @@ import (
 	"github.com/firsthop/firsthop/kube/ingress"
 	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
+	"github.com/firsthop/firsthop/proxy"
 )
+
+// The data plane takes the listeners a Kubernetes processor contributes
+// with its table.
+var _ kube.ListenerPublisher = (*proxy.Server)(nil)
 
 // defaultIngressConfig is the configuration of `firsthop ingress` without
 // --config: one plain HTTP listener on every address, port 8080, nothing
