@@ -16,7 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/firsthop/firsthop/ingress"
+	"github.com/firsthop/firsthop/kube/ingress"
 )
 
 // nginxLBIP is the address of the L7 load balancer of TestIngressPolicies.

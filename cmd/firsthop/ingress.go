@@ -20,9 +20,16 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/firsthop/firsthop/config"
-	"github.com/firsthop/firsthop/ingress"
+	"github.com/firsthop/firsthop/kube"
+	"github.com/firsthop/firsthop/kube/ingress"
+	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
+	"github.com/firsthop/firsthop/proxy"
 )
+
+// The data plane takes the listeners a Kubernetes processor contributes
+// with its table.
+var _ kube.ListenerPublisher = (*proxy.Server)(nil)
 
 // defaultIngressConfig is the configuration of `firsthop ingress` without
 // --config: one plain HTTP listener on every address, port 8080, nothing
@@ -61,24 +68,25 @@ func (f *ingressFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.publishService, "publish-service", "", "NAMESPACE/NAME of the Service whose addresses go into the Ingresses' status")
 	fs.StringVar(&f.publishAddress, "publish-address", "", "comma-separated IPs or host names for the Ingresses' status (wins over --publish-service)")
 	fs.StringVar(&f.electionID, "election-id", "firsthop-leader", "name of the Lease electing the replica that writes status and Events; empty: no election, this replica writes")
-	fs.StringVar(&f.electionNamespace, "election-namespace", "", "namespace of the Lease; empty: $POD_NAMESPACE, else "+ingress.DefaultElectionNamespace)
+	fs.StringVar(&f.electionNamespace, "election-namespace", "", "namespace of the Lease; empty: $POD_NAMESPACE, else "+kube.DefaultElectionNamespace)
 	fs.StringVar(&f.nodeName, "node-name", "", "this proxy's node, for node-local routing; empty: $NODE_NAME")
 	fs.StringVar(&f.defaultLocality, "default-locality", model.LocalityPreferLocal.String(), "locality of backends whose Service and Ingress set none: Local, PreferLocal, PreferZone or Cluster")
 	fs.BoolVar(&f.allowExternalName, "allow-external-name", false, "allow ExternalName Services as backends (whoever can create a Service can then point the proxy at any host)")
 }
 
-// ingressOptions turns the flags into the controller's settings; base is
-// what the config file says.
-func (f *ingressFlags) ingressOptions(base model.TableSpec) (ingress.Config, error) {
+// ingressOptions turns the flags into the controller's settings, with its
+// processors; base is what the config file says.
+func (f *ingressFlags) ingressOptions(base model.TableSpec) (kube.Config, error) {
 	loc, err := model.ParseLocality(f.defaultLocality)
 	if err != nil {
-		return ingress.Config{}, fmt.Errorf("--default-locality: %w", err)
+		return kube.Config{}, fmt.Errorf("--default-locality: %w", err)
 	}
-	cfg := ingress.Config{
-		Translate: ingress.Options{
-			Base:              base,
-			ControllerName:    f.controllerName,
-			WatchWithoutClass: f.withoutClass,
+	cfg := kube.Config{
+		Processors: []kube.Processor{
+			ingress.New(ingress.Options{ControllerName: f.controllerName, WatchWithoutClass: f.withoutClass}),
+		},
+		Base: base,
+		Resolve: resolve.Options{
 			AllowExternalName: f.allowExternalName,
 			DefaultLocality:   loc,
 		},
@@ -91,13 +99,13 @@ func (f *ingressFlags) ingressOptions(base model.TableSpec) (ingress.Config, err
 	}
 	own, err := podAddrs(cmp.Or(os.Getenv("POD_IPS"), os.Getenv("POD_IP")))
 	if err != nil {
-		return ingress.Config{}, err
+		return kube.Config{}, err
 	}
-	cfg.Translate.RefusedAddrs = own
+	cfg.Resolve.RefusedAddrs = own
 	if f.publishService != "" {
 		ns, name, ok := strings.Cut(f.publishService, "/")
 		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
-			return ingress.Config{}, fmt.Errorf("--publish-service: want NAMESPACE/NAME, got %q", f.publishService)
+			return kube.Config{}, fmt.Errorf("--publish-service: want NAMESPACE/NAME, got %q", f.publishService)
 		}
 		cfg.PublishService = types.NamespacedName{Namespace: ns, Name: name}
 	}
@@ -202,7 +210,7 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	// client-go retries failed requests quietly: the observer lets the
 	// controller say why it is still waiting for its caches.
-	requests := &ingress.RequestObserver{}
+	requests := &kube.RequestObserver{}
 	rc.Wrap(requests.Wrap)
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
@@ -217,16 +225,17 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	defer dp.close()
 	icfg.Client = client
-	icfg.Publisher = dp.srv
+	icfg.Publisher = dp.srv // a kube.ListenerPublisher
+	icfg.Listeners = cfg.Listeners
 	icfg.Logger = log
 	if mp := dp.metrics.MeterProvider(); mp != nil {
-		if icfg.Metrics, err = ingress.NewCacheMetrics(mp); err != nil {
+		if icfg.Metrics, err = kube.NewCacheMetrics(mp); err != nil {
 			log.Error("setting up metrics", "error", err.Error())
 			return 1
 		}
 	}
 	icfg.Requests = requests
-	ctrl, err := ingress.NewController(icfg)
+	ctrl, err := kube.NewController(icfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "firsthop ingress:", err)
 		return 2

@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/firsthop/firsthop/kube/ingress"
 	"github.com/firsthop/firsthop/model"
 )
 
@@ -44,8 +45,11 @@ func TestIngressFlags(t *testing.T) {
 			if cfg.PublishService != (types.NamespacedName{Namespace: "firsthop", Name: "lb"}) {
 				t.Errorf("PublishService %v", cfg.PublishService)
 			}
-			if len(cfg.PublishAddresses) != 2 || cfg.Translate.DefaultLocality != model.LocalityPreferZone || cfg.Translate.Base.Node != "node-a" {
+			if len(cfg.PublishAddresses) != 2 || cfg.Resolve.DefaultLocality != model.LocalityPreferZone || cfg.Base.Node != "node-a" {
 				t.Errorf("config %+v", cfg)
+			}
+			if len(cfg.Processors) != 1 || cfg.Processors[0].Name() != ingress.Name {
+				t.Errorf("processors %v, want the Ingress processor", cfg.Processors)
 			}
 		})
 	}

@@ -1,0 +1,285 @@
+package ingress
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/firsthop/firsthop/kube"
+	"github.com/firsthop/firsthop/kube/resolve"
+	"github.com/firsthop/firsthop/model"
+)
+
+// Translate builds the routing table that the Ingresses of s describe,
+// with base as [kube.Assemble] takes it, and lists the problems met on the
+// way. It is what a controller running this processor alone publishes,
+// as one pure function of its arguments (apart from ro.DNS); it never
+// modifies s.
+//
+// The result always passes [model.TableSpec.Validate]: whatever the objects hold, an
+// Ingress that cannot be served is left out (or the part of it that cannot
+// be served is), and the problem says so. Routes are sorted by host, path
+// and type, backends by name, endpoints by address, so equal inputs give
+// [reflect.DeepEqual] results.
+//
+// The semantics are documented in the package comment.
+func Translate(s Snapshot, base model.TableSpec, o Options, ro resolve.Options) (model.TableSpec, []resolve.Problem) {
+	r := resolve.New(resolve.Cluster{Services: s.Services, Secrets: s.Secrets, EndpointSlices: s.EndpointSlices}, ro, nil)
+	part, _ := translate(s.Ingresses, s.IngressClasses, &o, r)
+	bySvc := resolve.IndexSlices(s.EndpointSlices)
+	// One part conflicts with nothing: its names are the base's only
+	// when a config file's policy is named "Ingress ...", which the
+	// config file refuses (names have no space).
+	spec, _ := kube.Assemble(base, nil, []string{Name}, []kube.Part{part},
+		func(svc types.NamespacedName) []*discoveryv1.EndpointSlice { return bySvc[svc] })
+	return spec, part.Problems
+}
+
+// planner holds the state of one translation while Ingresses are added,
+// oldest first.
+type planner struct {
+	part     kube.Part
+	accepted []types.NamespacedName // the Ingresses served
+	o        *Options
+	r        *resolve.Resolver
+
+	routeOwner   map[model.RouteKey]claim
+	defaultOwner claim
+	backends     map[string]*resolve.Backend
+	reported     map[resolve.Problem]bool
+}
+
+// claim records which Ingress serves a route, and with which backend.
+type claim struct {
+	ingress types.NamespacedName
+	backend string
+}
+
+// translate turns the Ingresses that belong to this controller
+// (according to classes) into the processor's part, oldest first
+// (creationTimestamp, then namespace, then name), so that the oldest wins
+// every conflict whatever order the cache lists them in. r resolves their
+// Services and Secrets. accepted is the Ingresses served (ours and not
+// skipped), sorted by namespace and name. The part's routes are sorted by
+// host, path and type, its backends by name.
+func translate(ingresses []*networkingv1.Ingress, classes []*networkingv1.IngressClass, o *Options, r *resolve.Resolver) (part kube.Part, accepted []types.NamespacedName) {
+	p := &planner{
+		o:          o,
+		r:          r,
+		routeOwner: make(map[model.RouteKey]claim),
+		backends:   make(map[string]*resolve.Backend),
+		reported:   make(map[resolve.Problem]bool),
+	}
+	sel := newClassSelector(classes, o.controllerName(), o.WatchWithoutClass)
+	var ours []*networkingv1.Ingress
+	for _, ing := range ingresses {
+		if sel.selects(ing) {
+			ours = append(ours, ing)
+		}
+	}
+	slices.SortFunc(ours, olderFirst)
+	for _, ing := range ours {
+		p.addIngress(ing)
+	}
+
+	slices.SortFunc(p.part.Routes, func(a, b model.Route) int {
+		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Path, b.Path), cmp.Compare(a.PathType, b.PathType))
+	})
+	for _, b := range p.backends {
+		p.part.Backends = append(p.part.Backends, b)
+	}
+	slices.SortFunc(p.part.Backends, func(a, b *resolve.Backend) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(p.accepted, func(a, b types.NamespacedName) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	return p.part, p.accepted
+}
+
+// olderFirst orders Ingresses by creationTimestamp, then namespace, then
+// name.
+func olderFirst(a, b *networkingv1.Ingress) int {
+	return cmp.Or(
+		a.CreationTimestamp.Time.Compare(b.CreationTimestamp.Time),
+		cmp.Compare(a.Namespace, b.Namespace),
+		cmp.Compare(a.Name, b.Name),
+	)
+}
+
+// candidate is one route (or the default backend) of an Ingress that
+// passed the shape checks.
+type candidate struct {
+	route     model.Route // Backend not set yet
+	isDefault bool
+	backend   *networkingv1.IngressServiceBackend
+	regex     bool
+}
+
+// addIngress adds the routes of ing. An Ingress with any invalid host,
+// path or backend is skipped whole: serving part of it could send its
+// traffic somewhere its author did not mean.
+func (p *planner) addIngress(ing *networkingv1.Ingress) {
+	self := types.NamespacedName{Namespace: ing.Namespace, Name: ing.Name}
+	var cands []candidate
+	var errs []resolve.Problem
+	invalid := func(reason, format string, args ...any) {
+		errs = append(errs, resolve.Problem{
+			Object:  ingressRef(ing),
+			Reason:  reason,
+			Message: fmt.Sprintf(format, args...) + "; the Ingress is not served",
+			Skipped: true,
+		})
+	}
+	if db := ing.Spec.DefaultBackend; db != nil {
+		if err := checkBackend(db); err != nil {
+			invalid(ReasonInvalidBackend, "defaultBackend: %v", err)
+		} else {
+			cands = append(cands, candidate{isDefault: true, backend: db.Service})
+		}
+	}
+	allowTrace, keepEncodedSlashes, optionProblems := routeOptions(ing)
+	pol, policyProblems := ingressPolicy(ing)
+	var policies []string
+	if pol != nil {
+		policies = []string{pol.Name}
+	}
+	for i := range ing.Spec.Rules {
+		rule := &ing.Spec.Rules[i]
+		host, err := canonicalHost(rule.Host)
+		if err != nil {
+			invalid(ReasonInvalidHost, "rules[%d]: %v", i, err)
+			continue
+		}
+		if rule.HTTP == nil {
+			continue
+		}
+		for j := range rule.HTTP.Paths {
+			hp := &rule.HTTP.Paths[j]
+			path, typ, regex, err := routePath(hp.Path, hp.PathType)
+			if err != nil {
+				invalid(ReasonInvalidPath, "rules[%d].http.paths[%d]: %v", i, j, err)
+				continue
+			}
+			if err := checkBackend(&hp.Backend); err != nil {
+				invalid(ReasonInvalidBackend, "rules[%d].http.paths[%d]: %v", i, j, err)
+				continue
+			}
+			cands = append(cands, candidate{
+				route: model.Route{Host: host, Path: path, PathType: typ,
+					AllowTrace: allowTrace, KeepEncodedSlashes: keepEncodedSlashes, Policies: policies},
+				backend: hp.Backend.Service,
+				regex:   regex,
+			})
+		}
+	}
+	if len(errs) > 0 {
+		p.report(errs...)
+		return
+	}
+	p.accepted = append(p.accepted, self)
+	p.report(optionProblems...)
+	p.report(policyProblems...)
+	if pol != nil {
+		p.part.Policies = append(p.part.Policies, *pol)
+	}
+	p.addTLS(ing)
+
+	for _, c := range cands {
+		name := backendName(ing.Namespace, c.backend)
+		mine := claim{ingress: self, backend: name}
+		if c.isDefault {
+			if prev := p.defaultOwner; prev.backend != "" {
+				if prev.backend != name {
+					p.report(conflict(ing, prev, "the default backend", name))
+				}
+				continue
+			}
+			p.defaultOwner = mine
+			p.part.DefaultBackend = name
+		} else {
+			k := c.route.Key()
+			if prev, taken := p.routeOwner[k]; taken {
+				if prev.backend != name {
+					p.report(conflict(ing, prev, describeRoute(c.route), name))
+				}
+				continue
+			}
+			p.routeOwner[k] = mine
+			r := c.route
+			r.Backend = name
+			p.part.Routes = append(p.part.Routes, r)
+			if c.regex {
+				p.report(resolve.Problem{
+					Object: ingressRef(ing),
+					Reason: ReasonRegexPath,
+					Message: fmt.Sprintf("path %q looks like a regular expression; ImplementationSpecific paths are literal prefixes in firsthop",
+						c.route.Path),
+				})
+			}
+		}
+		p.useBackend(ing, name, c.backend)
+	}
+}
+
+// conflict is the problem of ing losing what to the claim prev.
+func conflict(ing *networkingv1.Ingress, prev claim, what, backend string) resolve.Problem {
+	by := "an older Ingress, " + prev.ingress.String()
+	if prev.ingress.Namespace == ing.Namespace && prev.ingress.Name == ing.Name {
+		by = "an earlier entry of this Ingress"
+	}
+	return resolve.Problem{
+		Object:  ingressRef(ing),
+		Reason:  ReasonRouteConflict,
+		Message: fmt.Sprintf("%s is already served by %s, with backend %s; backend %s is not used for it", what, by, prev.backend, backend),
+	}
+}
+
+func describeRoute(r model.Route) string {
+	host := r.Host
+	if host == "" {
+		host = "any host"
+	}
+	return fmt.Sprintf("%s path %s (%s)", host, r.Path, r.PathType)
+}
+
+// useBackend makes sure the backend name (Service backend sb of ing)
+// exists. The first Ingress to use a backend decides its locality and
+// protocol; a later one asking for others gets a problem.
+func (p *planner) useBackend(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend) {
+	b, problems := p.r.Backend(backendRef(ing, name, sb))
+	p.report(problems...)
+	prev, ok := p.backends[name]
+	if !ok {
+		p.backends[name] = b
+		return
+	}
+	if prev.Locality != b.Locality {
+		p.report(resolve.Problem{
+			Object: ingressRef(ing),
+			Reason: ReasonLocalityConflict,
+			Message: fmt.Sprintf("backend %s already has locality %s, set for an older Ingress; the %s this Ingress asks for is not used",
+				name, prev.Locality, b.Locality),
+		})
+	}
+	if prev.Protocol != b.Protocol {
+		p.report(resolve.Problem{
+			Object: ingressRef(ing),
+			Reason: ReasonProtocolConflict,
+			Message: fmt.Sprintf("backend %s already has protocol %s, set for an older Ingress; the %s this Ingress asks for is not used",
+				name, prev.Protocol, b.Protocol),
+		})
+	}
+}
+
+// report records problems, each once.
+func (p *planner) report(problems ...resolve.Problem) {
+	for _, pr := range problems {
+		if !p.reported[pr] {
+			p.reported[pr] = true
+			p.part.Problems = append(p.part.Problems, pr)
+		}
+	}
+}
