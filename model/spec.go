@@ -9,7 +9,7 @@ import (
 )
 
 // TableSpec is the routing model the data plane consumes. The config package
-// (standalone mode) and the ingress package (Kubernetes mode) both produce one;
+// (standalone mode) and the Kubernetes processors (package kube) both produce one;
 // [TableSpec.Validate] holds its rules, and the proxy package's NewTable
 // validates and compiles it into an immutable table.
 //
