@@ -31,11 +31,39 @@ func (d *decoder) check(p *parsed, opts Options) {
 	d.checkBackends(p)
 	d.checkRoutes(p)
 	d.checkPolicies(p)
-	if !opts.Ingress && p.certsAt == nil {
-		for _, l := range p.listeners {
-			if l.TLS {
-				d.errorf(l.tlsAt, "%s.tls: a TLS listener needs certificates: list them under tls.certificates", l.path)
-			}
+	d.checkCertificates(p, opts)
+}
+
+// checkCertificates checks that every TLS listener's scope has a
+// certificate (a TLS listener chooses among its scope's only, see
+// [model.Certificate]), and that every scope a certificate names has a TLS
+// listener. In Kubernetes mode the default scope's certificates may come
+// from Ingresses.
+func (d *decoder) checkCertificates(p *parsed, opts Options) {
+	has := map[string]bool{}
+	for _, c := range p.certScopes {
+		has[c.scope] = true
+	}
+	served := map[string]bool{}
+	for _, l := range p.listeners {
+		if !l.TLS {
+			continue
+		}
+		served[l.Scope] = true
+		badScope := l.scopeAt != nil && l.Scope == "" // reported already
+		switch {
+		case has[l.Scope] || badScope || (opts.Ingress && l.Scope == ""):
+		case l.Scope != "":
+			d.errorf(l.tlsAt, "%s.tls: a TLS listener of scope %q needs a certificate of that scope: list one under tls.certificates with scope: %s", l.path, l.Scope, l.Scope)
+		case len(p.certScopes) == 0:
+			d.errorf(l.tlsAt, "%s.tls: a TLS listener needs certificates: list them under tls.certificates", l.path)
+		default:
+			d.errorf(l.tlsAt, "%s.tls: a TLS listener of the default scope needs a certificate without a scope, and every one under tls.certificates has one", l.path)
+		}
+	}
+	for _, c := range p.certScopes {
+		if c.at != nil && c.scope != "" && !served[c.scope] {
+			d.errorf(c.at, "%s.scope: no TLS listener serves scope %q, so this certificate is never used", c.path, c.scope)
 		}
 	}
 }

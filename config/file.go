@@ -36,9 +36,10 @@ type parsed struct {
 	defaultBackend string
 	defaultAt      *yaml.Node
 
-	certs   []model.Certificate
-	certsAt *yaml.Node // nil when tls.certificates is not set
-	files   []string   // certificate and key files read
+	certs      []model.Certificate
+	certsAt    *yaml.Node  // nil when tls.certificates is not set
+	certScopes []certScope // one per entry of tls.certificates, loaded or not
+	files      []string    // certificate and key files read
 }
 
 // topKeys are the keys of the file's top-level mapping.

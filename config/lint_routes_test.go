@@ -54,8 +54,8 @@ func TestLintRoutes(t *testing.T) {
 		},
 		{
 			name: "redirect to http from a plain listener only",
-			yaml: "listeners:\n  - {name: https, address: 127.0.0.1:8443, tls: true, scope: secure}\n  - {name: http, address: 127.0.0.1:8080}\n" + echoBackend +
-				"routes:\n  - scope: secure\n    paths: [{path: /, backend: b}]\n  - paths: [{path: /old, redirect: {scheme: http, host: old.example.com}}]\n",
+			yaml: "listeners:\n  - {name: https, address: 127.0.0.1:8443, tls: true}\n  - {name: http, address: 127.0.0.1:8080, scope: plain}\n" + echoBackend +
+				"routes:\n  - paths: [{path: /, backend: b}]\n  - scope: plain\n    paths: [{path: /old, redirect: {scheme: http, host: old.example.com}}]\n",
 		},
 		{
 			name: "redirect to the same https URL on port 443",

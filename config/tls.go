@@ -18,9 +18,11 @@ import (
 //	    - certFile: app.crt        # PEM chain; relative to the config file
 //	      keyFile: app.key
 //	      names: [app.example.com]  # optional; default: the certificate's DNS names
+//	      scope: internal           # optional; default: the default scope
 //
-// The first certificate is the default for clients that send no or an
-// unknown server name.
+// A TLS listener chooses among the certificates of its scope only (see
+// [model.Certificate]); the first of a scope is its default for clients
+// that send no or an unknown server name.
 func (d *decoder) tlsSettings(n *yaml.Node, p *parsed) {
 	f, ok := d.mapping(n, "tls", "TLS settings", "certificates")
 	if !ok {
@@ -44,10 +46,16 @@ func (d *decoder) tlsSettings(n *yaml.Node, p *parsed) {
 
 // certificate decodes and loads one certificate entry.
 func (d *decoder) certificate(n *yaml.Node, path string, p *parsed) (model.Certificate, bool) {
-	f, ok := d.mapping(n, path, "a certificate", "certFile", "keyFile", "names")
+	f, ok := d.mapping(n, path, "a certificate", "certFile", "keyFile", "names", "scope")
 	if !ok {
 		return model.Certificate{}, false
 	}
+	cs := certScope{path: path}
+	if v := f.value("scope"); v != nil {
+		cs.scope, _ = d.name(v, f.sub("scope"))
+		cs.at = v
+	}
+	p.certScopes = append(p.certScopes, cs)
 	file := func(key string) (string, *yaml.Node) {
 		v := f.value(key)
 		if v == nil {
@@ -106,5 +114,13 @@ func (d *decoder) certificate(n *yaml.Node, path string, p *parsed) (model.Certi
 	if len(names) == 0 && len(pair.Leaf.DNSNames) == 0 {
 		d.warnf(certAt, "%s: %s names no DNS name and no names: are listed: it is used only as the default certificate", path, certFile)
 	}
-	return model.Certificate{Cert: &pair, Names: names}, true
+	return model.Certificate{Cert: &pair, Names: names, Scope: cs.scope}, true
+}
+
+// certScope is the scope of one entry of tls.certificates, for
+// [decoder.checkCertificates].
+type certScope struct {
+	scope string
+	at    *yaml.Node // the scope's value; nil when not set
+	path  string     // "tls.certificates[i]"
 }

@@ -125,3 +125,74 @@ func TestTLSErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTLSCertificateScopes checks that a certificate's scope is read into
+// the model, so that each TLS listener serves its own scope's.
+func TestTLSCertificateScopes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeCert(t, dir, "app", "app.example.com")
+	writeCert(t, dir, "internal", "app.example.com")
+	file := filepath.Join(dir, "firsthop.yaml")
+	yaml := `listeners:
+  - {name: public, address: 127.0.0.1:8443, tls: true}
+  - {name: internal, address: 127.0.0.1:9443, tls: true, scope: internal}
+tls:
+  certificates:
+    - {certFile: app.crt, keyFile: app.key}
+    - {certFile: internal.crt, keyFile: internal.key, scope: internal}
+routes:
+  - paths: [{path: /, backend: b}]
+  - scope: internal
+    paths: [{path: /, backend: b}]
+backends: [{name: b, echo: true}]
+`
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(file, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs := cfg.Table.Certificates
+	if len(certs) != 2 || certs[0].Scope != "" || certs[1].Scope != "internal" {
+		t.Fatalf("certificates %+v, want scopes \"\" and internal", certs)
+	}
+	if _, err := proxy.NewTable(cfg.Table); err != nil {
+		t.Errorf("the table does not build: %v", err)
+	}
+}
+
+// TestTLSCertificateScopeErrors: every TLS listener's scope needs a
+// certificate, and a certificate's scope a TLS listener.
+func TestTLSCertificateScopeErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	crt, key := testcert.Write(t, dir, "app", "app.example.com")
+	cert := func(scope string) string {
+		s := "    - {"
+		if scope != "-" {
+			s += "scope: " + scope + ", "
+		}
+		return s + "certFile: " + crt + ", keyFile: " + key + "}\n"
+	}
+	const (
+		tlsA       = "listeners:\n  - {name: a, address: 127.0.0.1:1, tls: true, scope: a}\n"
+		tlsDefault = "listeners:\n  - {name: d, address: 127.0.0.1:1, tls: true}\n"
+		certs      = "tls:\n  certificates:\n"
+	)
+	runErrorCases(t, []errorCase{
+		{name: "TLS listener of a scope without certificates", yaml: tlsA + certs + cert("-"),
+			line: 2, col: 42, msg: `listeners[0].tls: a TLS listener of scope "a" needs a certificate of that scope: list one under tls.certificates with scope: a`},
+		{name: "TLS listener of the default scope, every certificate scoped",
+			yaml: tlsDefault + "  - {name: a, address: 127.0.0.1:2, tls: true, scope: a}\n" + certs + cert("a"),
+			line: 2, col: 42, msg: "listeners[0].tls: a TLS listener of the default scope needs a certificate without a scope"},
+		{name: "certificate of a scope no TLS listener serves",
+			yaml: tlsDefault + "  - {name: b, address: 127.0.0.1:2, scope: b}\n" + certs + cert("-") + cert("b"),
+			line: 7, col: 15, msg: `tls.certificates[1].scope: no TLS listener serves scope "b", so this certificate is never used`},
+		{name: "certificate scope empty", yaml: tlsDefault + certs + cert("-") + cert(`""`),
+			line: 6, col: 15, msg: "tls.certificates[1].scope: must not be empty"},
+		{name: "Kubernetes mode: TLS listener of a scope without certificates", yaml: tlsA, opts: Options{Ingress: true},
+			line: 2, col: 42, msg: `a TLS listener of scope "a" needs a certificate of that scope`},
+	})
+}

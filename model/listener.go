@@ -25,8 +25,8 @@ type ListenerSpec struct {
 	// the proxy's access log (its Options.AccessLog).
 	AccessLog bool
 
-	// TLS terminates TLS with the table's certificates, chosen by SNI;
-	// HTTP/2 is offered by ALPN.
+	// TLS terminates TLS with the table's certificates of the listener's
+	// Scope, chosen by SNI (see [Certificate]); HTTP/2 is offered by ALPN.
 	TLS bool
 	// H2C accepts HTTP/2 without TLS (prior knowledge) on a plain listener.
 	H2C bool

@@ -43,8 +43,10 @@ type TableSpec struct {
 	// unmatched requests of every other scope.
 	DefaultBackend string
 
-	// Certificates are what TLS listeners serve, chosen by SNI; the first
-	// is the default for clients that send no (or an unknown) server name.
+	// Certificates are what TLS listeners serve, chosen by SNI among those
+	// of the listener's scope; the first of a scope (or its first naming
+	// "*") is that scope's default for clients that send no (or an
+	// unknown) server name. See [Certificate] for the rule.
 	Certificates []Certificate
 
 	// Policies are the client-address policies routes and listeners name

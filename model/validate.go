@@ -41,7 +41,7 @@ import (
 //     negative;
 //   - no two routes have the same [RouteKey];
 //   - the default backend, when named, is defined;
-//   - every certificate has a parsed leaf;
+//   - every certificate has a parsed leaf; its scope is any name;
 //   - every policy has a name, no two the same one, and at least one rule;
 //     no prefix is both allowed and denied; limits are at least 1 request,
 //     per second or per minute, their status 429 or 503; every policy a

@@ -74,7 +74,7 @@ func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	if spec.TLS {
-		ln = tls.NewListener(ln, tlsConfig(s.table.Load, true))
+		ln = tls.NewListener(ln, tlsConfig(s.table.Load, spec.Scope, true))
 		protocols.SetHTTP2(true)
 	}
 	if spec.H2C {

@@ -22,8 +22,8 @@ type Table struct {
 	headers     model.ForwardedHeaders
 	router      *router
 	backends    map[string]*backend
-	defaultRule *pathRule  // nil without a default backend
-	certs       *certStore // nil without certificates
+	defaultRule *pathRule   // nil without a default backend
+	certs       *tableCerts // nil without certificates
 	// policies are the compiled policies of spec, by name; nil when none.
 	policies   map[string]*policy.Policy
 	spec       model.TableSpec
@@ -99,7 +99,7 @@ func newTable(spec model.TableSpec, b tableBuild) (*Table, error) {
 	if spec.DefaultBackend != "" {
 		t.defaultRule = &pathRule{backend: t.backends[spec.DefaultBackend], label: "default"}
 	}
-	t.certs = newCertStore(spec.Certificates)
+	t.certs = newTableCerts(spec.Certificates, spec.Scopes)
 	if routesKept {
 		t.policies = prev.policies
 	} else {

@@ -105,7 +105,7 @@ func certSelectionConfig(t testing.TB) *tls.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tlsConfig(func() *Table { return table }, true)
+	return tlsConfig(func() *Table { return table }, "", true)
 }
 
 // TestTLSCertificateSelectionAllocatesNothing checks that choosing the

@@ -121,11 +121,12 @@ type Scope struct {
 	Routes []model.Route
 
 	// Certificates are those of the scope's programmed HTTPS listeners,
-	// Names set to the listener's hostname (empty for a listener without
-	// one: the certificate's own names). Today's model chooses
-	// certificates table-wide by SNI: until it chooses them per scope, the
-	// runtime appends these to TableSpec.Certificates, and two Gateways
-	// serving different certificates for one name both serve the first.
+	// in listener order, each with Scope set to Spec.Name and Names to its
+	// listener's hostname, or "*" for a listener without one (see
+	// [model.Certificate]): a handshake gets the certificate of the
+	// listener its server name selects, and two Gateways serving one
+	// name each serve their own. The runtime appends them to
+	// TableSpec.Certificates.
 	Certificates []model.Certificate
 }
 

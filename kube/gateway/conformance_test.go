@@ -145,13 +145,21 @@ func TestGatewayConditions(t *testing.T) {
 
 // TestGatewaysIsolated: the four base Gateways all listen on port 80 with
 // no hostname; a route attached to one is in that Gateway's scope only.
+// The fifth, on 443, has HTTPS listeners whose certificates are of its
+// scope only.
 func TestGatewaysIsolated(t *testing.T) {
 	t.Parallel()
 	f := loadFixture(t, "testdata/base.yaml", "testdata/secrets.yaml", "testdata/conformance/httproute-simple-same-namespace.yaml")
 	res := Translate(f.snap, f, testOptions(f.snap))
-	routes := 0
+	routes, certs := 0, 0
 	addrs := map[string]string{}
 	for _, sc := range res.Scopes {
+		for _, c := range sc.Certificates {
+			certs++
+			if c.Scope != sc.Spec.Name {
+				t.Errorf("certificate %v of scope %q, want %q", c.Names, c.Scope, sc.Spec.Name)
+			}
+		}
 		for _, l := range sc.Listeners {
 			if l.Scope != sc.Spec.Name {
 				t.Errorf("listener %s serves scope %q, want %q", l.Name, l.Scope, sc.Spec.Name)
@@ -175,6 +183,9 @@ func TestGatewaysIsolated(t *testing.T) {
 	}
 	if routes != 1 {
 		t.Errorf("%d routes forward, want 1", routes)
+	}
+	if certs == 0 {
+		t.Error("no scope has a certificate")
 	}
 }
 

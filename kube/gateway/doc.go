@@ -26,7 +26,10 @@
 // served and no route attaches to it. Two Gateways on one address and port:
 // the older keeps it, the newer one's listeners there are PortUnavailable.
 // An HTTPS listener whose certificateRefs do not all resolve is Accepted
-// (routes attach and count) but not Programmed.
+// (routes attach and count) but not Programmed. A handshake gets the
+// certificate of the listener its server name selects, among its port's
+// only: the listener whose hostname names it, else the one without a
+// hostname (see [model.Certificate]).
 //
 // # Routes
 //

@@ -213,7 +213,11 @@ func render(res Result) string {
 			fmt.Fprintf(&b, "  listener %s tls=%v h2c=%v publicPort=%d\n", l.Address, l.TLS, l.H2C, l.PublicPort)
 		}
 		for _, c := range sc.Certificates {
-			fmt.Fprintf(&b, "  certificate names=%v\n", c.Names)
+			fmt.Fprintf(&b, "  certificate names=%v", c.Names)
+			if c.Scope != sc.Spec.Name {
+				fmt.Fprintf(&b, " scope=%q (not its scope's)", c.Scope)
+			}
+			b.WriteString("\n")
 		}
 		for _, r := range sc.Routes {
 			fmt.Fprintf(&b, "  route %s\n", renderRoute(r))

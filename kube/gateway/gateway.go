@@ -304,7 +304,10 @@ func (t *translator) listenerCertificates(gs *gatewayState, ls *listenerState) {
 				fmt.Sprintf("Secret %s/%s: %v", ns, ref.Name, err))
 			return
 		}
-		c.Names = nil
+		// The listener's hostname, not the certificate's own names,
+		// says which handshakes it serves; one without a hostname
+		// serves every name no other listener of its port has.
+		c.Names = []string{"*"}
 		if ls.hostname != "" {
 			c.Names = []string{ls.hostname}
 		}
@@ -411,7 +414,10 @@ func (t *translator) programListener(gs *gatewayState, ls *listenerState) {
 		gs.scopes = append(gs.scopes, sc)
 	}
 	ls.scope = sc
-	sc.Certificates = append(sc.Certificates, ls.certs...)
+	for _, c := range ls.certs {
+		c.Scope = sc.Spec.Name
+		sc.Certificates = append(sc.Certificates, c)
+	}
 }
 
 // statusValue returns the Gateway's status.
