@@ -264,9 +264,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		st.cleanPath = clean
 	}
 	host := model.CanonicalHost(r.Host)
-	if r.TLS != nil && t.certs != nil && t.certs.lookup(host) != t.certs.lookup(model.CanonicalHost(r.TLS.ServerName)) {
-		// The connection was set up for another name's certificate: the
-		// client must open a connection for this host (RFC 9110 15.5.20).
+	if cs := t.certs.scope(h.scope); r.TLS != nil && cs != nil && cs.lookup(host) != cs.lookup(model.CanonicalHost(r.TLS.ServerName)) {
+		// The connection was set up for another name's certificate (of
+		// the listener's scope, the only ones it serves): the client must
+		// open a connection for this host (RFC 9110 15.5.20).
 		plainError(w, http.StatusMisdirectedRequest, "this connection's certificate does not cover the requested host")
 		return true
 	}

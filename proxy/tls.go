@@ -14,11 +14,6 @@ import (
 // chooses among its own scope's only (see [model.Certificate]).
 type tableCerts struct {
 	scopes map[string]*certStore
-	// all indexes every certificate of the table as one scope of the
-	// default wildcard rule, which is how certificates were chosen before
-	// they had scopes. Only [tableCerts.lookup] uses it; it is the one
-	// store of scopes when all certificates are of one scope.
-	all *certStore
 }
 
 // newTableCerts compiles certs, which have passed
@@ -47,14 +42,6 @@ func newTableCerts(certs []model.Certificate, scopes []model.ScopeSpec) *tableCe
 		}
 		cs.add(c)
 	}
-	if len(tc.scopes) == 1 && !tc.scopes[certs[0].Scope].suffix {
-		tc.all = tc.scopes[certs[0].Scope]
-		return tc
-	}
-	tc.all = &certStore{exact: map[string]*tls.Certificate{}, wildcard: map[string]*tls.Certificate{}}
-	for i := range certs {
-		tc.all.add(&certs[i])
-	}
 	return tc
 }
 
@@ -66,13 +53,6 @@ func (tc *tableCerts) scope(name string) *certStore {
 	}
 	return tc.scopes[name]
 }
-
-// lookup returns the certificate the table's certificates, taken
-// together whatever their scopes, give a canonical server name. The
-// misdirected-request check of [handler] compares two of its answers; it
-// names no scope (yet), so it sees what it saw before certificates had
-// scopes. Handshakes use [tableCerts.scope].
-func (tc *tableCerts) lookup(name string) *tls.Certificate { return tc.all.lookup(name) }
 
 // certStore selects the certificate of one scope by server name: an exact
 // name, else a covering wildcard (one extra label, or any number with

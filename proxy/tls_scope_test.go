@@ -216,3 +216,38 @@ func TestTLSScopedCertificateSelectionAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSMisdirectedRequestIsJudgedInTheListenersScope: a request whose
+// Host the connection's certificate does not serve gets 421, judged with
+// the certificates of the listener's scope only (those it would present):
+// certificates of other scopes neither cause nor hide a 421.
+func TestTLSMisdirectedRequestIsJudgedInTheListenersScope(t *testing.T) {
+	t.Parallel()
+	a := selfSigned(t, "scope-a.test", "app.example.com")
+	b := selfSigned(t, "scope-b.test", "app.example.com")
+	bDefault := selfSigned(t, "scope-b-default.test")
+	app := []string{"app.example.com"}
+	p := scopedTLSProxy(t, []model.Certificate{
+		{Cert: a, Names: app, Scope: "a"},
+		{Cert: bDefault, Scope: "b"},
+		{Cert: b, Names: app, Scope: "b"},
+	}, "a", "b")
+	tests := []struct {
+		listener, sni, host string
+		want                int
+	}{
+		// Scope b presents its default for unknown.test, which does not
+		// serve app.example.com; taken together with scope a's, both
+		// names would have led to a's certificate.
+		{"b", "unknown.test", "app.example.com", http.StatusMisdirectedRequest},
+		{"b", "app.example.com", "app.example.com", http.StatusOK},
+		// Scope a has one certificate: every name gets it.
+		{"a", "unknown.test", "app.example.com", http.StatusOK},
+	}
+	for _, tc := range tests {
+		resp, _ := tlsGet(t, p.srv.Addr(tc.listener).String(), tc.sni, tc.host, false)
+		if resp.StatusCode != tc.want {
+			t.Errorf("listener %s, SNI %s, Host %s: status %d, want %d", tc.listener, tc.sni, tc.host, resp.StatusCode, tc.want)
+		}
+	}
+}
