@@ -134,7 +134,8 @@ type ExternalAuth struct {
 	// auth request goes to one of its endpoints like any request.
 	Backend string
 	// Path is the auth request's path and query, starting with "/". It
-	// and SignIn may use the variables $scheme, $host, $request_uri and
+	// and SignIn may use the variables $scheme, $host (the request's
+	// host), $http_host (with its port), $request_uri and
 	// $escaped_request_uri (ingress-nginx's, as oauth2-proxy's documented
 	// setup writes them), expanded per request.
 	Path string
