@@ -93,7 +93,10 @@ func basicCredentials(values []string) (user, password string, ok bool) {
 		return "", "", false
 	}
 	user, password, ok = strings.Cut(string(raw), ":")
-	return user, password, ok
+	if !ok {
+		return "", "", false
+	}
+	return user, password, true
 }
 
 // verify reports whether password is user's. Every comparison is
