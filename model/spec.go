@@ -144,6 +144,21 @@ type Route struct {
 	// and the path's, host first. A listener's policies are checked before
 	// them.
 	Policies []string
+
+	// Guards: checked, or answered, after the policies and before the
+	// action, in the order written in guard.go. Zero or nil means off.
+	//
+	// MaxRequestBodyBytes bounds the request body: above it the client
+	// gets 413. Zero means no limit.
+	MaxRequestBodyBytes int64
+	// HTTPSRedirect redirects requests that did not arrive over https.
+	HTTPSRedirect *HTTPSRedirect
+	// CORS answers preflight requests and adds CORS response headers.
+	CORS *CORSPolicy
+	// BasicAuth asks for a user and password.
+	BasicAuth *BasicAuth
+	// ExternalAuth asks an authentication service.
+	ExternalAuth *ExternalAuth
 }
 
 // PathType says how a Route's Path is compared with the request path.

@@ -39,6 +39,15 @@ import (
 //     one; their values hold no control character but tab;
 //   - a mirror's percent is 0 to 100; a route's timeouts are not
 //     negative;
+//   - a route's guards (see guard.go): a body limit not negative; an
+//     https redirect's status 0, 301, 302, 303, 307 or 308; CORS origins
+//     "*" alone, "null" or patterns [ParseCORSOrigin] reads, methods and
+//     headers tokens or "*" alone, no exposed "*" with credentials, a max
+//     age of whole seconds; basic auth users named once, without colon
+//     or control character, with hashes [ParsePasswordHash] reads, a realm
+//     without quote, backslash or control character; external auth to a
+//     defined backend, on a path starting with "/", with response headers
+//     a header modifier may set, an absolute http(s) sign-in URL;
 //   - no two routes have the same [RouteKey];
 //   - the default backend, when named, is defined;
 //   - every certificate has a parsed leaf; its scope is any name;
@@ -136,8 +145,8 @@ func (s *TableSpec) checkScopes(errs []string) []string {
 	return errs
 }
 
-// checkBackends checks that the backends r names (Backend, Split, Mirror)
-// are defined, adding what is not to errs.
+// checkBackends checks that the backends r names (Backend, Split, Mirror,
+// ExternalAuth) are defined, adding what is not to errs.
 func (r *Route) checkBackends(errs []string, backends map[string]bool) []string {
 	if r.Backend != "" && !backends[r.Backend] {
 		errs = append(errs, fmt.Sprintf("route %s%s names undefined backend %q", r.Host, r.Path, r.Backend))
@@ -151,6 +160,9 @@ func (r *Route) checkBackends(errs []string, backends map[string]bool) []string 
 		if !backends[m.Backend] {
 			errs = append(errs, fmt.Sprintf("route %s%s: mirror names undefined backend %q", r.Host, r.Path, m.Backend))
 		}
+	}
+	if ea := r.ExternalAuth; ea != nil && ea.Backend != "" && !backends[ea.Backend] {
+		errs = append(errs, fmt.Sprintf("route %s%s: external auth names undefined backend %q", r.Host, r.Path, ea.Backend))
 	}
 	return errs
 }
@@ -178,6 +190,7 @@ func checkRoute(errs []string, r *Route) []string {
 	if r.BackendTimeout < 0 {
 		bad("backend timeout must not be negative")
 	}
+	r.checkGuards(bad)
 	return errs
 }
 

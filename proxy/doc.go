@@ -18,6 +18,9 @@
 //     route's, on the resolved client address; any one refuses (403, or
 //     the limit's status with Retry-After) and the request goes no
 //     further. A route and listener without policies cost nothing here.
+//     Then the route's guards (see routeGuard and model/guard.go): body
+//     limit, https redirect, CORS preflight, basic and external
+//     authentication; a route without them costs nothing either.
 //  4. Act (a route with an action or filters only, see routeAction):
 //     answer a redirect or a fixed response, or pick a backend of a
 //     weighted split; then edit the request (header modifiers, rewrite)

@@ -98,6 +98,7 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 		f := upstreamFailure{err: err, clientGone: st.clientGone(r), routeExpired: x.routeExpired()}
 		if x.clientBodyErr != nil {
 			f.err, f.bodyFailed, f.bodyTimedOut = x.clientBodyErr, true, isTimeout(x.clientBodyErr)
+			f.bodyTooLarge = errors.Is(x.clientBodyErr, errBodyTooLarge)
 		}
 		h.answerFailure(w, st, f)
 		return

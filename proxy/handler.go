@@ -132,6 +132,15 @@ type requestState struct {
 	// header values it writes.
 	x       upstreamExchange
 	scratch [256]byte
+
+	// guard is the route's guards when it has some (see routeGuard);
+	// corsOrigin the Access-Control-Allow-Origin its answer gets ("":
+	// none), authCookies the auth service's Set-Cookie values it passes
+	// on, limit the request body's bound.
+	guard       *routeGuard
+	corsOrigin  string
+	authCookies []string
+	limit       bodyLimit
 }
 
 // states recycles requestStates: a request on the lean path allocates none.
@@ -313,6 +322,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		if !ok {
 			return true
 		}
+	}
+	if rule.guard != nil && !h.checkGuards(w, r, st, rule) {
+		return true // answered
 	}
 	if rule.action != nil {
 		if b = h.takeAction(w, r, st, rule); b == nil {

@@ -229,9 +229,13 @@ func (h *handler) editRequest(r *http.Request, st *requestState) {
 }
 
 // editResponse applies st's response header modifiers to h, the backend's
-// response header: the chosen backend's, then the route's. A request
-// without an action is left alone.
+// response header: the headers the route's guards add (see
+// guardHeaders), then the chosen backend's modifiers, then the route's. A
+// request without an action or guards is left alone.
 func (st *requestState) editResponse(h http.Header) {
+	if st.guard != nil {
+		st.guardHeaders(h)
+	}
 	if st.action == nil {
 		return
 	}

@@ -72,6 +72,8 @@ type pathRule struct {
 	// backend (see routeAction); nil when it has none. backend is nil for
 	// a route without a Route.Backend.
 	action *routeAction
+	// guard is the route's guards (see routeGuard); nil when it has none.
+	guard *routeGuard
 }
 
 // routeRequest is a request as the router matches it.
@@ -156,7 +158,7 @@ func newPathRule(r model.Route, backends map[string]*backend, policies map[strin
 	return pathRule{path: p, typ: r.PathType, backend: backends[r.Backend], match: newRequestMatch(&r), order: r.Order,
 		label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
 		allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies),
-		action: newRouteAction(r, backends)}
+		action: newRouteAction(r, backends), guard: newRouteGuard(r, backends)}
 }
 
 // rebind returns a router for the same routes with each rule pointing at
@@ -218,6 +220,7 @@ func rebindSet(s *pathSet, backends map[string]*backend) (*pathSet, bool) {
 			n.paths[i].backend = backends[b.name]
 		}
 		n.paths[i].action = n.paths[i].action.rebind(backends)
+		n.paths[i].guard = n.paths[i].guard.rebind(backends)
 	}
 	return n, true
 }
@@ -226,7 +229,8 @@ func rebindSet(s *pathSet, backends map[string]*backend) (*pathSet, bool) {
 // backend other than the one of its name in backends.
 func (s *pathSet) pointsElsewhere(backends map[string]*backend) bool {
 	for i := range s.paths {
-		if b := s.paths[i].backend; b != nil && backends[b.name] != b || s.paths[i].action.pointsElsewhere(backends) {
+		if b := s.paths[i].backend; b != nil && backends[b.name] != b || s.paths[i].action.pointsElsewhere(backends) ||
+			s.paths[i].guard.pointsElsewhere(backends) {
 			return true
 		}
 	}

@@ -21,6 +21,9 @@ type upstreamFailure struct {
 	// cut short or stalled); bodyTimedOut that it stalled past the body
 	// timeout.
 	bodyFailed, bodyTimedOut bool
+	// bodyTooLarge says the client's body grew past the route's limit
+	// (see [bodyLimit]).
+	bodyTooLarge bool
 	// clientGone says the client went away; routeExpired that the route's
 	// timeout passed.
 	clientGone, routeExpired bool
@@ -35,6 +38,7 @@ const statusClientClosed = 499
 // counted in the upstream errors metric ("" for a failure that is the
 // client's, not the upstream's). In order:
 //
+//   - the client's body grew past the route's limit: 413;
 //   - the client's body stalled past the body timeout: 408;
 //   - the client's body was malformed or cut short: 400 — both even when
 //     the client has gone since, as its body's failure is the cause;
@@ -45,6 +49,8 @@ const statusClientClosed = 499
 func (f upstreamFailure) answer() (status int, msg, kind string) {
 	var ne net.Error
 	switch {
+	case f.bodyTooLarge:
+		return http.StatusRequestEntityTooLarge, "request body larger than the route allows", ""
 	case f.bodyTimedOut:
 		return http.StatusRequestTimeout, "timed out reading the request body", ""
 	case f.bodyFailed:
@@ -98,6 +104,7 @@ func (h *handler) proxyError(w http.ResponseWriter, r *http.Request, err error) 
 	f := upstreamFailure{err: err, routeExpired: routeExpired, clientGone: r.Context().Err() != nil && !routeExpired}
 	if st != nil {
 		f.bodyFailed, f.bodyTimedOut = st.body.failed.Load(), st.body.timeout.Load()
+		f.bodyTooLarge = st.limit.exceeded.Load()
 	}
 	h.answerFailure(w, st, f)
 }

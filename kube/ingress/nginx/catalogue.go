@@ -91,12 +91,13 @@ func Catalogue() []Annotation {
 
 // Reasons shared by several entries.
 const (
-	needsBodyLimit     = "a request body limit on the route (model.Route.MaxRequestBodyBytes)"
-	needsHTTPSRedirect = "a redirect that applies to plain-HTTP requests only (model.Route.HTTPSRedirect), decided after the client-IP policies"
-	needsCORS          = "CORS on the route (model.Route.CORS: preflight answers and response headers)"
+	needsBodyLimit     = "the Ingress processor (kube/ingress) to set Features.MaxRequestBodyBytes as model.Route.MaxRequestBodyBytes, which the data plane serves"
+	needsHTTPSRedirect = "the Ingress processor (kube/ingress) to set model.Route.HTTPSRedirect on the Ingress's hosts (HTTPSRedirect.Route), which the data plane serves"
+	needsCORS          = "the Ingress processor (kube/ingress) to set Features.CORS as model.Route.CORS, which the data plane serves"
 	needsAffinity      = "cookie affinity on the backend (model.Backend.Affinity), kept across endpoint changes"
-	needsBasicAuth     = "basic authentication on the route (model.Route.BasicAuth) and the processor reading the htpasswd Secret"
-	needsExtAuth       = "external authentication on the route (model.Route.ExternalAuth) with a bounded timeout"
+	needsBasicAuth     = "the Ingress processor (kube/ingress) to read the htpasswd Secret into model.Route.BasicAuth (BasicAuth.Route), which the data plane serves"
+	needsExtAuth       = "the Ingress processor (kube/ingress) to resolve the auth Service to a backend and set model.Route.ExternalAuth (ExternalAuth.Route), which the data plane serves"
+	needsAuthHeaders   = "headers of a ConfigMap set on the auth request (model.ExternalAuth has no such field yet)"
 	needsRegexPaths    = "regex paths (model.PathRegex: case-insensitive, RE2, prefix match) and a regex path rewrite with $1 captures (model.RewriteRegex)"
 	needsBackendCA     = "a CA bundle and client certificate on the backend (model.Backend.TLSRootCAs, TLSClientCert) and the processor reading the Secret"
 	needsProcessor     = "the Ingress processor to apply it (kube/ingress)"
@@ -120,11 +121,11 @@ var catalogue = []Annotation{
 	{Name: "auth-keepalive-share-vars", Family: "auth-external", Status: Differs, Note: "firsthop has no nginx variables; the auth request gets the same X-Request-Id as the backend request", Needs: needsExtAuth},
 	{Name: "auth-keepalive-timeout", Family: "auth-external", Status: Differs, Note: "idle connections to the auth service close after firsthop's pool timeout", Needs: needsExtAuth},
 	{Name: "auth-method", Family: "auth-external", Status: Served, Note: "the method of the auth request", Needs: needsExtAuth},
-	{Name: "auth-proxy-set-headers", Family: "auth-external", Status: Served, Note: "the headers of the named ConfigMap are set on the auth request", Needs: needsExtAuth + " and the processor reading the ConfigMap"},
+	{Name: "auth-proxy-set-headers", Family: "auth-external", Status: Served, Note: "the headers of the named ConfigMap are set on the auth request", Needs: needsAuthHeaders},
 	{Name: "auth-realm", Family: "auth-basic", Status: Served, Note: "the realm of the WWW-Authenticate challenge", Needs: needsBasicAuth, FailClosed: true},
 	{Name: "auth-request-redirect", Family: "auth-external", Status: Served, Note: "the X-Auth-Request-Redirect header of the auth request", Needs: needsExtAuth},
 	{Name: "auth-response-headers", Family: "auth-external", Status: Served, Note: "these headers of the auth service's 2xx answer are copied to the backend request (after firsthop's forwarding headers are written: it cannot replace the client IP headers)", Needs: needsExtAuth, FailClosed: true},
-	{Name: "auth-secret", Family: "auth-basic", Status: Served, Note: `the Secret ("name" or "namespace/name") holding the htpasswd file (key "auth") or the user map; bcrypt, SHA-1 ({SHA}), apr1 and crypt hashes, as nginx accepts`, Needs: needsBasicAuth, FailClosed: true},
+	{Name: "auth-secret", Family: "auth-basic", Status: Differs, Note: `the Secret ("name" or "namespace/name") holding the htpasswd file (key "auth") or the user map; bcrypt ($2y$, $2a$, $2b$), apr1 and $1$ MD5-crypt, and {SHA} hashes. crypt(3) DES hashes (htpasswd -d: 8 characters of the password, cracked in hours) and SHA-crypt are refused: the Ingress is not served until they are rehashed with htpasswd -B`, Needs: needsBasicAuth, FailClosed: true},
 	{Name: "auth-secret-type", Family: "auth-basic", Status: Served, Note: `"auth-file" (default): an htpasswd file under key "auth"; "auth-map": one key per user`, Needs: needsBasicAuth, FailClosed: true},
 	{Name: "auth-signin", Family: "auth-external", Status: Served, Note: "a client the auth service answers 401 is redirected (302) here, with rd= the original URL", Needs: needsExtAuth, FailClosed: true},
 	{Name: "auth-signin-redirect-param", Family: "auth-external", Status: Served, Note: "the name of the query parameter carrying the original URL (default rd)", Needs: needsExtAuth},
@@ -136,7 +137,7 @@ var catalogue = []Annotation{
 	{Name: "auth-tls-verify-client", Family: "auth-tls", Status: Refused, Note: `client-certificate authentication is not served (see auth-tls-secret); "off" is accepted. Any other value: the Ingress is not served`, FailClosed: true},
 	{Name: "auth-tls-verify-depth", Family: "auth-tls", Status: Refused, Note: "client-certificate authentication is not served (see auth-tls-secret)"},
 	{Name: "auth-type", Family: "auth-basic", Status: Served, Note: `"basic": HTTP basic authentication (401 with a WWW-Authenticate challenge); "digest" is refused and the Ingress is not served`, Needs: needsBasicAuth, FailClosed: true},
-	{Name: "auth-url", Family: "auth-external", Status: Served, Note: "each request is first sent (method, headers, no body) to this URL; 2xx lets it through, 401 and 403 are returned to the client, anything else or no answer within the timeout is 500. The auth service gets firsthop's client-IP headers, never the client's", Needs: needsExtAuth, FailClosed: true},
+	{Name: "auth-url", Family: "auth-external", Status: Served, Note: "each request is first sent (method, headers, no body, X-Original-URL, X-Original-Method, X-Auth-Request-Redirect) to this URL's Service; 2xx lets it through, 401 and 403 are returned to the client, anything else or no answer within 5 seconds is 500. The auth service gets firsthop's client-IP headers, never the client's. The Authorization header goes on to the backend", Needs: needsExtAuth, FailClosed: true},
 	{Name: "backend-protocol", Family: "backend", Status: Differs, Note: `HTTP, HTTPS, GRPC, GRPCS and H2C are served (model.Backend.Protocol); HTTPS and GRPCS certificates are verified (see proxy-ssl-verify); AUTO_HTTP is served as HTTP; FCGI is refused: put an HTTP server in front of the FastCGI application`},
 	{Name: "canary", Family: "canary", Status: Served, Note: "marks the Ingress as the canary of the Ingress with the same host and path; its backend joins that route's (model.Route.Split and header matches)", Needs: needsProcessor},
 	{Name: "canary-by-cookie", Family: "canary", Status: Served, Note: `a request whose cookie of this name is "always" goes to the canary, "never" to the main backend (a header match on Cookie)`, Needs: needsProcessor},
@@ -148,9 +149,9 @@ var catalogue = []Annotation{
 	{Name: "client-body-buffer-size", Family: "body", Status: Differs, Note: streamingNote},
 	{Name: "configuration-snippet", Family: "snippet", Status: Refused, Note: snippetRefusal, FailClosed: true},
 	{Name: "connection-proxy-header", Family: "backend", Status: Differs, Note: "firsthop manages the Connection header to the backend itself (keep-alive; Upgrade for WebSocket); " + noEffect},
-	{Name: "cors-allow-credentials", Family: "cors", Status: Served, Note: "Access-Control-Allow-Credentials (default true)", Needs: needsCORS},
-	{Name: "cors-allow-headers", Family: "cors", Status: Served, Note: "Access-Control-Allow-Headers of the preflight answer", Needs: needsCORS},
-	{Name: "cors-allow-methods", Family: "cors", Status: Served, Note: "Access-Control-Allow-Methods of the preflight answer", Needs: needsCORS},
+	{Name: "cors-allow-credentials", Family: "cors", Status: Differs, Note: `Access-Control-Allow-Credentials (default true); with the origin "*" it is not written, as browsers refuse "*" with credentials either way`, Needs: needsCORS},
+	{Name: "cors-allow-headers", Family: "cors", Status: Differs, Note: "Access-Control-Allow-Headers of the preflight answer (ingress-nginx writes it on every answer; browsers read it on preflights only)", Needs: needsCORS},
+	{Name: "cors-allow-methods", Family: "cors", Status: Differs, Note: "Access-Control-Allow-Methods of the preflight answer (ingress-nginx writes it on every answer; browsers read it on preflights only)", Needs: needsCORS},
 	{Name: "cors-allow-origin", Family: "cors", Status: Served, Note: `the origins answered (exact, "*", or one wildcard label "https://*.example.com"); a request's Origin is echoed when it is one of them`, Needs: needsCORS},
 	{Name: "cors-expose-headers", Family: "cors", Status: Served, Note: "Access-Control-Expose-Headers", Needs: needsCORS},
 	{Name: "cors-max-age", Family: "cors", Status: Served, Note: "Access-Control-Max-Age of the preflight answer (default 1728000 seconds)", Needs: needsCORS},
@@ -160,7 +161,7 @@ var catalogue = []Annotation{
 	{Name: "denylist-source-range", Family: "policy", Status: Served, Note: "the Ingress's client-address policy (deny list), checked on the client IP firsthop resolved", Processor: true, FailClosed: true},
 	{Name: "disable-proxy-intercept-errors", Family: "errors", Status: Served, Note: "firsthop never intercepts backend errors; " + noEffect},
 	{Name: "enable-access-log", Family: "logging", Status: Differs, Note: "access logging is per listener in firsthop (listeners[].accessLog), not per Ingress; " + noEffect},
-	{Name: "enable-cors", Family: "cors", Status: Served, Note: `"true": answers CORS preflight requests (OPTIONS with Origin) itself with 204 and adds the CORS headers to every answer`, Needs: needsCORS},
+	{Name: "enable-cors", Family: "cors", Status: Differs, Note: `"true": answers CORS preflight requests (OPTIONS with Origin and Access-Control-Request-Method; ingress-nginx takes any OPTIONS with an allowed Origin) itself with 204, and adds Allow-Origin, Allow-Credentials and Expose-Headers to the answers to allowed origins, with Vary: Origin`, Needs: needsCORS},
 	{Name: "enable-global-auth", Family: "auth-external", Status: Differs, Note: "firsthop has no global external authentication (ingress-nginx's global-auth-url); " + noEffect},
 	{Name: "enable-modsecurity", Family: "waf", Status: Refused, Note: "firsthop has no web application firewall; run one in front of firsthop or in the backend"},
 	{Name: "enable-opentelemetry", Family: "logging", Status: Differs, Note: "tracing is configured for the whole proxy, not per Ingress; " + noEffect},

@@ -33,8 +33,8 @@ type Features struct {
 	// the rule host, unless an Ingress serves the twin itself.
 	FromToWWW bool
 	// HTTPSRedirect says when plain-HTTP requests are redirected to https
-	// (ssl-redirect, force-ssl-redirect). Needs a model change: a redirect
-	// that applies to plain-HTTP requests only (model.Route.HTTPSRedirect).
+	// (ssl-redirect, force-ssl-redirect); the processor sets
+	// model.Route.HTTPSRedirect from it per host (see [HTTPSRedirect.Route]).
 	HTTPSRedirect HTTPSRedirect
 
 	// Rewrite changes the request sent to the backend: Host from
@@ -60,19 +60,20 @@ type Features struct {
 	BackendTimeout time.Duration
 	// Timeout is proxy-next-upstream-timeout: model.Route.Timeout.
 	Timeout time.Duration
-	// MaxRequestBodyBytes is proxy-body-size: nil means not set (firsthop
-	// sets no limit; ingress-nginx's ConfigMap default is 1m), 0 unlimited.
-	// Needs a model change: model.Route.MaxRequestBodyBytes.
+	// MaxRequestBodyBytes is proxy-body-size, model.Route.MaxRequestBodyBytes:
+	// nil means not set (firsthop sets no limit; ingress-nginx's ConfigMap
+	// default is 1m), 0 unlimited (the model's zero too).
 	MaxRequestBodyBytes *int64
 
-	// CORS is enable-cors and the cors-* annotations; nil means off.
-	// Needs a model change: model.Route.CORS.
-	CORS *CORS
-	// BasicAuth is auth-type basic; nil means off. Needs a model change:
-	// model.Route.BasicAuth.
+	// CORS is enable-cors and the cors-* annotations: model.Route.CORS;
+	// nil means off.
+	CORS *model.CORSPolicy
+	// BasicAuth is auth-type basic; nil means off. The processor reads
+	// its Secret into model.Route.BasicAuth (see [BasicAuth.Route]).
 	BasicAuth *BasicAuth
-	// ExternalAuth is auth-url; nil means off. Needs a model change:
-	// model.Route.ExternalAuth.
+	// ExternalAuth is auth-url; nil means off. The processor resolves its
+	// Service to a backend and sets model.Route.ExternalAuth (see
+	// [ExternalAuth.Route]).
 	ExternalAuth *ExternalAuth
 
 	// ServerAliases are more hosts the Ingress's rules are served for.
@@ -132,26 +133,6 @@ func (r HTTPSRedirect) String() string {
 		return httpsRedirectNames[r]
 	}
 	return "HTTPSRedirect(?)"
-}
-
-// CORS is ingress-nginx's CORS handling: a preflight request (OPTIONS
-// with Origin and Access-Control-Request-Method) is answered 204 with the
-// Allow headers; other requests get Allow-Origin, Allow-Credentials and
-// Expose-Headers added to the backend's answer.
-type CORS struct {
-	// AllowOrigins are "*" alone, or origins "scheme://host[:port]",
-	// whose host may start with one wildcard label ("*.example.com");
-	// a request's Origin that matches one is echoed back.
-	AllowOrigins []string
-	// AllowMethods and AllowHeaders are the preflight answer's lists.
-	AllowMethods []string
-	AllowHeaders []string
-	// ExposeHeaders is Access-Control-Expose-Headers; empty means none.
-	ExposeHeaders []string
-	// AllowCredentials writes Access-Control-Allow-Credentials: true.
-	AllowCredentials bool
-	// MaxAge is Access-Control-Max-Age of the preflight answer.
-	MaxAge time.Duration
 }
 
 // ingress-nginx's CORS defaults.

@@ -464,9 +464,10 @@ func (p *parser) cors() {
 		p.unused(`enable-cors: "true"`, names...)
 		return
 	}
-	c := &CORS{AllowOrigins: []string{"*"}, AllowMethods: defaultCORSMethods, AllowHeaders: defaultCORSHeaders, AllowCredentials: true, MaxAge: defaultCORSMaxAge}
+	c := &model.CORSPolicy{AllowOrigins: []string{"*"}, AllowMethods: defaultCORSMethods, AllowHeaders: defaultCORSHeaders, AllowCredentials: true,
+		MaxAge: defaultCORSMaxAge, OriginWildcards: model.WildcardOneLabel}
 	if v, ok := p.get("cors-allow-origin"); ok {
-		if list, err := parseCORSOrigins(v); err != nil {
+		if list, err := parseModelCORSOrigins(v); err != nil {
 			c.AllowOrigins = nil
 			p.invalid("cors-allow-origin", err, "no origin is allowed until it is fixed (ingress-nginx would have allowed every origin)")
 		} else {
@@ -508,7 +509,41 @@ func (p *parser) cors() {
 			c.MaxAge = d
 		}
 	}
+	if slices.Contains(c.ExposeHeaders, "*") {
+		if c.AllowCredentials {
+			// With credentials browsers read "*" as a header of that name.
+			c.ExposeHeaders = slices.DeleteFunc(c.ExposeHeaders, func(h string) bool { return h == "*" })
+		} else {
+			c.ExposeHeaders = []string{"*"}
+		}
+	}
+	if len(c.AllowOrigins) == 1 && c.AllowOrigins[0] == "*" && c.AllowCredentials {
+		// ingress-nginx answers "Access-Control-Allow-Origin: *" with
+		// credentials "true", a pair browsers refuse for credentialed
+		// requests. Echoing the origin would let every site make them.
+		c.AllowCredentials = false
+		p.add("enable-cors", Difference, `every origin is allowed ("*") with credentials: firsthop answers "Access-Control-Allow-Origin: *" without Access-Control-Allow-Credentials, which browsers treat as ingress-nginx's "*" with "true": requests without credentials are allowed, credentialed ones refused. List the origins to allow credentials`)
+	}
 	p.f.CORS = c
+}
+
+// parseModelCORSOrigins reads cors-allow-origin into origins the routing
+// model takes: lower case, each one model.ParseCORSOrigin reads.
+func parseModelCORSOrigins(v string) ([]string, error) {
+	list, err := parseCORSOrigins(v)
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range list {
+		o = strings.ToLower(o)
+		if o != "*" && o != "null" {
+			if _, err := model.ParseCORSOrigin(o); err != nil {
+				return nil, err
+			}
+		}
+		list[i] = o
+	}
+	return list, nil
 }
 
 // cookieNameRE is a cookie name (RFC 6265 token).
