@@ -23,6 +23,14 @@ type GatewayAPI struct {
 	// CRDs is the directory of the release's standard-channel CRDs
 	// (config/crd/standard in the sigs.k8s.io/gateway-api module).
 	CRDs string
+	// Manifests is the suite module's directory, whose base/ and tests/
+	// hold the manifests the suite applies (embedded in Suite).
+	Manifests string
+	// CoreDNS is CoreDNS built from the tools/coredns module with the
+	// plugins the suite's Corefile uses: the base manifests run it in
+	// gateway-conformance-infra, and the suite's setup waits for every
+	// pod there to be ready.
+	CoreDNS string
 }
 
 var gatewayAPI buildOnce[GatewayAPI]
@@ -30,7 +38,9 @@ var gatewayAPI buildOnce[GatewayAPI]
 // GatewayAPIBinaries returns echo-basic and the conformance suite's test
 // binary, built from the conformance module (conformance/go.mod) into the
 // cache ([CacheDir]) under a key over that module's go.mod and go.sum, as
-// [ControlPlaneBinaries] does, and the CRD directory in the module cache.
+// [ControlPlaneBinaries] does, CoreDNS built likewise from tools/coredns
+// (key over its go.mod, go.sum and main.go), and the CRD and manifest
+// directories in the module cache.
 func GatewayAPIBinaries(t testing.TB) GatewayAPI {
 	t.Helper()
 	return gatewayAPI.get(t, "gateway API suite", buildGatewayAPI)
@@ -63,21 +73,64 @@ func buildGatewayAPI(logf func(string, ...any)) (GatewayAPI, error) {
 	if err != nil {
 		return GatewayAPI{}, err
 	}
-	// go mod download (not list -m): it fetches the module into the module
-	// cache when only its go.mod is there yet.
-	gw, err := goOutput(ctx, mod, "mod", "download", "-json", "sigs.k8s.io/gateway-api")
+	coredns, err := buildCoreDNS(ctx, dir, logf)
 	if err != nil {
 		return GatewayAPI{}, err
 	}
-	moddir, ok := jsonField(gw, "Dir")
-	if !ok {
-		return GatewayAPI{}, fmt.Errorf("no module directory for sigs.k8s.io/gateway-api in %q", gw)
+	moddir, err := moduleDir(ctx, mod, "sigs.k8s.io/gateway-api")
+	if err != nil {
+		return GatewayAPI{}, err
+	}
+	suitedir, err := moduleDir(ctx, mod, "sigs.k8s.io/gateway-api/conformance")
+	if err != nil {
+		return GatewayAPI{}, err
 	}
 	return GatewayAPI{
 		EchoBasic: filepath.Join(entry, "echo-basic"),
 		Suite:     filepath.Join(entry, "gateway-api-conformance.test"),
 		CRDs:      filepath.Join(moddir, "config", "crd", "standard"),
+		Manifests: suitedir,
+		CoreDNS:   coredns,
 	}, nil
+}
+
+// moduleDir returns the module cache directory of module path, as
+// required by the module in dir. It uses go mod download (not list -m):
+// that fetches the module into the module cache when only its go.mod is
+// there yet.
+func moduleDir(ctx context.Context, dir, path string) (string, error) {
+	out, err := goOutput(ctx, dir, "mod", "download", "-json", path)
+	if err != nil {
+		return "", err
+	}
+	d, ok := jsonField(out, "Dir")
+	if !ok {
+		return "", fmt.Errorf("no module directory for %s in %q", path, out)
+	}
+	return d, nil
+}
+
+// buildCoreDNS builds tools/coredns into the cache entry
+// coredns-<key>, the key over that module's go.mod, go.sum and main.go.
+func buildCoreDNS(ctx context.Context, cache string, logf func(string, ...any)) (string, error) {
+	mod, err := filepath.Abs(filepath.Join("tools", "coredns"))
+	if err != nil {
+		return "", err
+	}
+	key, err := cacheKey(filepath.Join(mod, "go.mod"), filepath.Join(mod, "go.sum"), filepath.Join(mod, "main.go"))
+	if err != nil {
+		return "", fmt.Errorf("cache key (run the tests from the e2e directory, as go test does): %w", err)
+	}
+	entry, err := ensureCached(ctx, cache, "coredns-"+key, []cachedBinary{{
+		Name: "coredns",
+		Build: func(ctx context.Context, out string) error {
+			return goBuild(ctx, mod, out, "-s -w", ".")
+		},
+	}}, logf)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(entry, "coredns"), nil
 }
 
 // jsonField finds "name": "value" in go's -json output.
@@ -153,11 +206,19 @@ func crdEstablished(u *unstructured.Unstructured) error {
 // Wait on the returned process for its result.
 func StartGatewayAPISuite(t testing.TB, h *Host, c *Cluster, args ...string) *Proc {
 	t.Helper()
+	return startGatewayAPISuite(t, h, c, t.TempDir(), "", args...)
+}
+
+// startGatewayAPISuite is [StartGatewayAPISuite] in working directory
+// dir, writing the whole output to outputFile if that is not empty.
+func startGatewayAPISuite(t testing.TB, h *Host, c *Cluster, dir, outputFile string, args ...string) *Proc {
+	t.Helper()
 	suite := GatewayAPIBinaries(t).Suite
 	return StartProc(t, h.Netns, ProcSpec{
-		Name: "gateway-api-conformance@" + h.Name,
-		Args: append([]string{suite}, args...),
-		Env:  []string{"KUBECONFIG=" + c.Kubeconfig},
-		Dir:  t.TempDir(),
+		Name:       "gateway-api-conformance@" + h.Name,
+		Args:       append([]string{suite}, args...),
+		Env:        []string{"KUBECONFIG=" + c.Kubeconfig},
+		Dir:        dir,
+		OutputFile: outputFile,
 	})
 }

@@ -27,11 +27,15 @@ func ImageName(ref string) string {
 
 // DefaultPodImages is the runner's image table: the Gateway API suite's
 // echo-basic (built from the e2e/conformance module, cached like the
-// control plane) and firsthop itself (the image's CMD is the Dockerfile's).
+// control plane), CoreDNS (built from e2e/tools/coredns with the plugins
+// the suite's Corefile uses; the image's ENTRYPOINT is /coredns and it
+// has no CMD) and firsthop itself (the image's CMD is the Dockerfile's).
 func DefaultPodImages(t testing.TB) map[string]PodImage {
 	t.Helper()
+	gw := GatewayAPIBinaries(t)
 	return map[string]PodImage{
-		"echo-basic": {Program: GatewayAPIBinaries(t).EchoBasic},
+		"echo-basic": {Program: gw.EchoBasic},
+		"coredns":    {Program: gw.CoreDNS},
 		"firsthop":   {Program: FirsthopBinary(t), Args: []string{"serve", "--config", "/etc/firsthop/firsthop.yaml"}},
 	}
 }

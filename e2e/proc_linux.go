@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -34,6 +35,9 @@ type ProcSpec struct {
 	ExactEnv bool
 	// Dir is the working directory; empty means the test process's.
 	Dir string
+	// OutputFile, if set, is created and receives the whole combined
+	// output as well (a [Proc] keeps only its last part).
+	OutputFile string
 	// StopTimeout is how long [Proc.Stop] waits after SIGTERM before
 	// SIGKILL. Zero means [StopTimeout]; negative means SIGKILL at once,
 	// for processes whose shutdown nothing depends on.
@@ -51,6 +55,7 @@ type Proc struct {
 	cmd         *exec.Cmd
 	stopTimeout time.Duration
 	out         *tailBuffer
+	outFile     *os.File
 	done        chan struct{}
 	waitErr     error
 }
@@ -103,18 +108,37 @@ func startProc(ns Netns, spec ProcSpec) (*Proc, error) {
 		p.cmd.Env = append([]string{}, spec.Env...)
 	}
 	p.cmd.Dir = spec.Dir
-	p.cmd.Stdout = p.out
-	p.cmd.Stderr = p.out
+	var out io.Writer = p.out
+	if spec.OutputFile != "" {
+		f, err := os.Create(spec.OutputFile)
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", name, err)
+		}
+		p.outFile = f // closed once the process has exited
+		out = io.MultiWriter(p.out, f)
+	}
+	p.cmd.Stdout = out
+	p.cmd.Stderr = out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	p.cmd.WaitDelay = time.Second
 	if err := p.cmd.Start(); err != nil {
+		p.closeOutputFile()
 		return nil, fmt.Errorf("start %s in netns %s: %w", name, ns, err)
 	}
 	go func() {
 		p.waitErr = p.cmd.Wait()
+		p.closeOutputFile()
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// closeOutputFile closes [ProcSpec.OutputFile], if any; Wait has copied
+// all of the output by then.
+func (p *Proc) closeOutputFile() {
+	if p.outFile != nil {
+		_ = p.outFile.Close()
+	}
 }
 
 // PID returns the process's id, which is also its process group id.

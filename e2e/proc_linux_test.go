@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +76,29 @@ func TestProcExitErrorOnceExited(t *testing.T) {
 		if err := p.ExitError(); !errors.As(err, &ee) || ee.ExitCode() != 3 {
 			t.Fatalf("call %d: ExitError() = %v, want exit status 3", i, err)
 		}
+	}
+}
+
+// TestProcOutputFile checks that ProcSpec.OutputFile gets the whole
+// output, also what the kept tail has dropped.
+func TestProcOutputFile(t *testing.T) {
+	t.Parallel()
+	RequireCommands(t, "sh", "head", "tr")
+	path := filepath.Join(t.TempDir(), "out.log")
+	// outputKept+1000 bytes of "a", then a marker, on both streams.
+	script := fmt.Sprintf("head -c %d /dev/zero | tr '\\000' a; echo; echo end >&2", outputKept+1000)
+	p := StartProc(t, Netns{}, ProcSpec{Args: []string{"sh", "-c", script}, OutputFile: path})
+	if err := p.Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Repeat("a", outputKept+1000) + "\nend\n"; string(b) != want {
+		t.Errorf("output file has %d bytes, want %d", len(b), len(want))
+	}
+	if len(p.Output()) > outputKept+100 {
+		t.Errorf("kept output %d bytes, want at most about %d", len(p.Output()), outputKept)
 	}
 }
