@@ -47,7 +47,9 @@ func TestRegexPathPrecedence(t *testing.T) {
 // kept, cleaned so that no capture climbs above "/".
 func TestRegexRewriteThroughListeners(t *testing.T) {
 	onEveryPath(t, func(t *testing.T, path actionPath) {
-		rw := func(v string) *model.Rewrite { return &model.Rewrite{Path: &model.PathRewrite{Type: model.RewriteRegex, Value: v}} }
+		rw := func(v string) *model.Rewrite {
+			return &model.Rewrite{Path: &model.PathRewrite{Type: model.RewriteRegex, Value: v}}
+		}
 		spec := model.TableSpec{
 			Routes: []model.Route{
 				{Path: "/something(/|$)(.*)", PathType: model.PathRegex, Backend: "b", Rewrite: rw("/$2")},
