@@ -172,7 +172,7 @@ func sameBackend(a, b *model.Backend) bool {
 		a.Protocol == b.Protocol && a.TLSServerName == b.TLSServerName &&
 		a.TLSInsecureSkipVerify == b.TLSInsecureSkipVerify &&
 		a.MaxInflightPerEndpoint == b.MaxInflightPerEndpoint && a.PassiveHealth == b.PassiveHealth &&
-		sameEndpoints(a.Endpoints, b.Endpoints)
+		sameEndpoints(a.Endpoints, b.Endpoints) && sameBackendExtras(a, b)
 }
 
 // sameSlice reports whether a and b are the same slice: the same array
@@ -220,6 +220,8 @@ type backend struct {
 	// lean is set for HTTP/1.1 backends, served by [handler.forward]
 	// except for WebSocket upgrades.
 	lean bool
+	// affinity is the backend's cookie affinity; nil for none.
+	affinity *affinity
 }
 
 func newBackend(b *model.Backend, node, zone string, states *endpointStates, transports *transportPool) *backend {
@@ -250,5 +252,6 @@ func newBackend(b *model.Backend, node, zone string, states *endpointStates, tra
 		}
 		nb.groups = append(nb.groups, ups)
 	}
+	nb.affinity = newAffinity(b.Affinity, b.Name, nb.groups, nb.tiers)
 	return nb
 }
