@@ -178,7 +178,7 @@ func (b *backend) withHeaderTimeout(d time.Duration) *backend {
 	}
 	v := *b
 	v.upstream.responseHeader = d
-	v.transport = b.transports.get(v.upstream)
+	v.transport = b.transports.get(v.upstream, b.tls)
 	return &v
 }
 

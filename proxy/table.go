@@ -215,8 +215,10 @@ type backend struct {
 	scheme    string            // "http" or "https"
 	transport http.RoundTripper // the transports' one for upstream
 	// transports is where transport came from, for views of the backend
-	// with another response-header timeout (see withHeaderTimeout).
+	// with another response-header timeout (see withHeaderTimeout), and
+	// tls the TLS material it was made with.
 	transports *transportPool
+	tls        *backendTLS
 	// lean is set for HTTP/1.1 backends, served by [handler.forward]
 	// except for WebSocket upgrades.
 	lean bool
@@ -239,8 +241,9 @@ func newBackend(b *model.Backend, node, zone string, states *endpointStates, tra
 	}
 	if b.Protocol == model.ProtocolHTTPS {
 		nb.scheme = "https"
+		nb.tls, nb.upstream.tlsID = newBackendTLS(b)
 	}
-	nb.transport = transports.get(nb.upstream)
+	nb.transport = transports.get(nb.upstream, nb.tls)
 	var groups [][]model.Endpoint
 	groups, nb.tiers = rankEndpoints(b.Endpoints, b.Locality, node, zone)
 	nb.maxInflight = int64(b.MaxInflightPerEndpoint)
