@@ -89,8 +89,9 @@ const (
 	RewritePrefix
 	// RewriteRegex replaces the whole path with Value in which "$N" and
 	// "${N}" (N a group number) stand for the capture groups of the
-	// route's PathRegex match ("$0" the whole match, an unmatched group
-	// nothing) and "$$" for "$". A route on "/something(/|$)(.*)"
+	// route's PathRegex match ("$0" the whole match; a group that did not
+	// take part, or that the expression lacks, nothing, as in nginx) and
+	// "$$" for "$". A route on "/something(/|$)(.*)"
 	// rewriting to "/$2" sends "/something/new" as "/new": ingress-nginx's
 	// rewrite-target. Only a PathRegex route's Rewrite uses it. The result
 	// gets a leading "/" when it has none and is cleaned ([CleanPath]):

@@ -52,9 +52,11 @@ func CompileRegexPath(p string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// checkRegexRewrite returns what is wrong with v as a RewriteRegex value
-// for an expression of groups capture groups, or "".
-func checkRegexRewrite(v string, groups int) string {
+// checkRegexRewrite returns what is wrong with v as a RewriteRegex value,
+// or "". A reference to a group the route's expression lacks is not
+// wrong: it stands for nothing, as in nginx, so that one rewrite can serve
+// paths of fewer groups.
+func checkRegexRewrite(v string) string {
 	if strings.ContainsAny(v, "?#") {
 		return fmt.Sprintf("regex rewrite %q holds ? or #: the rewrite replaces the path only, the query is kept", v)
 	}
@@ -62,12 +64,9 @@ func checkRegexRewrite(v string, groups int) string {
 		if v[i] != '$' {
 			continue
 		}
-		n, width, ok := groupRef(v[i:])
-		switch {
-		case !ok:
+		_, width, ok := groupRef(v[i:])
+		if !ok {
 			return fmt.Sprintf(`regex rewrite %q: "$" must be followed by a group number, "{number}" or "$"`, v)
-		case n > groups:
-			return fmt.Sprintf("regex rewrite %q refers to group %d; the path has %d", v, n, groups)
 		}
 		i += width - 1
 	}

@@ -33,7 +33,7 @@ import (
 //     exact host; a path rewrite's value starts with "/", and only a
 //     PathPrefix route rewrites its prefix; a regex rewrite is a PathRegex
 //     route's Rewrite, holds no "?" or "#", and its "$" references are
-//     well formed and name groups the path has; a direct response's
+//     well formed; a direct response's
 //     status is 200 to 599;
 //   - header modifiers (the route's and its split's) name valid canonical
 //     header fields, none hop-by-hop (see [IsHopByHopHeader]), Host (see
@@ -372,11 +372,7 @@ func (r *Route) checkRegexRewrite(p *PathRewrite) string {
 	if !validFieldValue(p.Value) {
 		return fmt.Sprintf("path %q holds a control character", p.Value)
 	}
-	re, err := CompileRegexPath(r.Path)
-	if err != nil {
-		return "" // reported with the path
-	}
-	return checkRegexRewrite(p.Value, re.NumSubexp())
+	return checkRegexRewrite(p.Value)
 }
 
 // checkBackend adds to errs what is wrong with b's TLS settings and
