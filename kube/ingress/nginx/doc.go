@@ -26,8 +26,7 @@
 // Features to the routes it builds.
 //
 // Some annotations mean something the routing model cannot express yet
-// (request body limits, CORS, cookie affinity, authentication, regex
-// paths). Their catalogue entries name the model change they need
+// (request body limits, CORS, authentication). Their catalogue entries name the model change they need
 // ([Annotation.Needs]); Parse still reads them into Features, and an
 // Ingress that sets one with a security meaning (authentication) fails
 // closed until the model and data plane serve it.
