@@ -382,7 +382,13 @@ func (p *parser) backend() {
 		}
 	}
 	if v, ok := p.get("upstream-vhost"); ok {
-		if host, err := parseHost(v, true); err != nil {
+		host, err := parseHost(v, true)
+		if _, port, hasPort := strings.Cut(host, ":"); err == nil && hasPort {
+			if _, perr := parseInt(port, 1, 65535); perr != nil {
+				err = fmt.Errorf("%q: the port is not a number from 1 to 65535", v)
+			}
+		}
+		if err != nil {
 			p.invalid("upstream-vhost", err, "the client's Host is sent")
 		} else {
 			if p.f.Rewrite == nil {
