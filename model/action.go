@@ -1,7 +1,5 @@
 package model
 
-import "fmt"
-
 // A route's action is exactly one of: forward to Route.Backend, forward to
 // one of Route.Split by weight, Route.Redirect, or Route.Respond.
 // [TableSpec.Validate] refuses a route with none or more than one.
@@ -100,17 +98,6 @@ const (
 	// captures cannot make it climb above "/". See [ExpandRegexRewrite].
 	RewriteRegex
 )
-
-var pathRewriteTypeNames = [...]string{RewriteFullPath: "FullPath", RewritePrefix: "Prefix", RewriteRegex: "RegularExpression"}
-
-// String returns the name of t: "FullPath", "Prefix" or
-// "RegularExpression".
-func (t PathRewriteType) String() string {
-	if int(t) < len(pathRewriteTypeNames) {
-		return pathRewriteTypeNames[t]
-	}
-	return fmt.Sprintf("PathRewriteType(%d)", uint8(t))
-}
 
 // Rewrite changes the request before it is forwarded.
 type Rewrite struct {
