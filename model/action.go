@@ -71,7 +71,8 @@ type Header struct {
 type PathRewrite struct {
 	// Type says which part of the path Value replaces.
 	Type PathRewriteType
-	// Value is the replacement; it starts with "/".
+	// Value is the replacement; it starts with "/", but for
+	// RewriteRegex (see there).
 	Value string
 }
 
@@ -86,6 +87,16 @@ const (
 	// the prefix to "/v2" sends "/api/users" as "/v2/users", and "/api"
 	// as "/v2"; rewriting it to "/" sends "/api/users" as "/users".
 	RewritePrefix
+	// RewriteRegex replaces the whole path with Value in which "$N" and
+	// "${N}" (N a group number) stand for the capture groups of the
+	// route's PathRegex match ("$0" the whole match; a group that did not
+	// take part, or that the expression lacks, nothing, as in nginx) and
+	// "$$" for "$". A route on "/something(/|$)(.*)"
+	// rewriting to "/$2" sends "/something/new" as "/new": ingress-nginx's
+	// rewrite-target. Only a PathRegex route's Rewrite uses it. The result
+	// gets a leading "/" when it has none and is cleaned ([CleanPath]):
+	// captures cannot make it climb above "/". See [ExpandRegexRewrite].
+	RewriteRegex
 )
 
 // Rewrite changes the request before it is forwarded.

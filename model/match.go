@@ -47,9 +47,19 @@ const (
 //    specific listener and hostname).
 //
 // 2. Routes of that host, first match wins, in this order:
-//      a. longer Path first; at equal length PathExact before PathPrefix
-//         (an Exact path and a longer Prefix path cannot both match one
-//         request, so this is Gateway API's "Exact first" too);
+//      a. PathExact routes first, then longer Path first, at equal length
+//         PathPrefix before PathRegex. (Among Exact and Prefix routes
+//         alone this is "longer Path first, Exact before Prefix at equal
+//         length": an Exact path and a longer Prefix path cannot both
+//         match one request. It is Gateway API's "Exact first" too.) A
+//         PathRegex route's length is its expression's, in bytes:
+//         ingress-nginx orders a host's locations, regex or not, longest
+//         path first and takes the first that matches, and a producer
+//         that serves ingress-nginx's meaning (where one regex path makes
+//         every path of its host a regex) turns the host's other paths
+//         into PathRegex itself. Gateway API leaves the precedence of
+//         RegularExpression matches to the implementation; an Exact
+//         match winning over any regex is what its users expect;
 //      b. a route with a Method before one without;
 //      c. more Headers matches first;
 //      d. more Query matches first;

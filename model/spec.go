@@ -72,7 +72,7 @@ type Route struct {
 	// Path starts with "/".
 	Path string
 
-	// PathType is PathPrefix or PathExact.
+	// PathType is PathPrefix, PathExact or PathRegex.
 	PathType PathType
 
 	// Method, when not empty, is the only request method matched
@@ -170,6 +170,14 @@ const (
 	PathPrefix PathType = iota
 	// PathExact matches the path exactly, case-sensitively.
 	PathExact
+	// PathRegex reads Path as an RE2 regular expression matched
+	// case-insensitively at the start of the request path, not anchored
+	// at its end: the request path matches when "(?i)^(?:Path)" does, so
+	// "/foo" matches "/FOO" and "/foobar". This is ingress-nginx's
+	// `location ~* "^path"` (see [RegexPathPattern]), but for a top-level
+	// alternation, which is grouped ("/a|/b" matches paths that start with
+	// "/a" or "/b"). Path still starts with "/".
+	PathRegex
 )
 
 // String returns the Ingress spelling of t.
@@ -179,6 +187,8 @@ func (t PathType) String() string {
 		return "Prefix"
 	case PathExact:
 		return "Exact"
+	case PathRegex:
+		return "RegularExpression"
 	}
 	return fmt.Sprintf("PathType(%d)", uint8(t))
 }
@@ -232,6 +242,20 @@ type Backend struct {
 	Named []NamedEndpoint
 	// Resolve says how Named are looked up.
 	Resolve ResolvePolicy
+
+	// TLSRootCAs, when not empty, is a PEM bundle of the certificates that
+	// verify the endpoints' certificates (Protocol ProtocolHTTPS), in place
+	// of the system's roots. TLSInsecureSkipVerify, when set, wins.
+	TLSRootCAs []byte
+	// TLSClientCert and TLSClientKey, PEM, are the certificate chain and
+	// private key presented to the endpoints (mutual TLS, Protocol
+	// ProtocolHTTPS); both or neither.
+	TLSClientCert []byte
+	TLSClientKey  []byte
+
+	// Affinity, when set, keeps each client on one endpoint with a cookie
+	// (see [Affinity]).
+	Affinity *Affinity
 }
 
 // BackendProtocol is the protocol spoken to a backend's endpoints.

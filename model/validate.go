@@ -12,8 +12,9 @@ import (
 // they are written:
 //
 //   - every backend has a name, and no two backends the same one;
-//   - every route's path starts with "/", its path type is PathPrefix or
-//     PathExact, and its host is "", canonical (see [CanonicalHost]) or a
+//   - every route's path starts with "/", its path type is PathPrefix,
+//     PathExact or PathRegex (an RE2 expression, see [CompileRegexPath]
+//     for its bounds), and its host is "", canonical (see [CanonicalHost]) or a
 //     wildcard starting with "*."; its scope is any name;
 //   - no two scopes of s.Scopes have the same name, and each has a known
 //     [WildcardRule];
@@ -30,8 +31,10 @@ import (
 //   - a redirect's scheme is "", "http" or "https", its status 0, 301,
 //     302, 303, 307 or 308, its host (like a rewrite's) a canonical
 //     exact host; a path rewrite's value starts with "/", and only a
-//     PathPrefix route rewrites its prefix; a direct response's status is
-//     200 to 599;
+//     PathPrefix route rewrites its prefix; a regex rewrite is a PathRegex
+//     route's Rewrite, holds no "?" or "#", and its "$" references are
+//     well formed; a direct response's
+//     status is 200 to 599;
 //   - header modifiers (the route's and its split's) name valid canonical
 //     header fields, none hop-by-hop (see [IsHopByHopHeader]), Host (see
 //     [Rewrite]) or a forwarding header (see [ForwardingHeaderNames]);
@@ -50,6 +53,10 @@ import (
 //     a header modifier may set, an absolute http(s) sign-in URL;
 //   - no two routes have the same [RouteKey];
 //   - the default backend, when named, is defined;
+//   - a backend's TLS root CAs, when set, are PEM certificates, and its
+//     client certificate and key a matching PEM pair, or both empty; its
+//     affinity cookie has a token name, a path starting with "/", a
+//     canonical exact domain, no negative duration and a known SameSite;
 //   - every certificate has a parsed leaf; its scope is any name;
 //   - every policy has a name, no two the same one, and at least one rule;
 //     no prefix is both allowed and denied; limits are at least 1 request,
@@ -87,6 +94,7 @@ func (s *TableSpec) validate(knownRoutes bool) error {
 			continue
 		}
 		backends[b.Name] = true
+		errs = checkBackend(errs, b)
 	}
 	errs = s.checkScopes(errs)
 	var seen map[RouteKey]bool
@@ -176,7 +184,13 @@ func checkRoute(errs []string, r *Route) []string {
 	if !strings.HasPrefix(r.Path, "/") {
 		bad("path must start with /")
 	}
-	if r.PathType != PathPrefix && r.PathType != PathExact {
+	switch r.PathType {
+	case PathPrefix, PathExact:
+	case PathRegex:
+		if _, err := CompileRegexPath(r.Path); err != nil {
+			bad("%v", err)
+		}
+	default:
 		bad("unknown path type %d", r.PathType)
 	}
 	if r.Host != "" && CanonicalHost(r.Host) != r.Host && !strings.HasPrefix(r.Host, "*.") {
@@ -348,6 +362,8 @@ func (r *Route) checkPathRewrite(p *PathRewrite) string {
 	switch {
 	case p == nil:
 		return ""
+	case p.Type == RewriteRegex:
+		return r.checkRegexRewrite(p)
 	case p.Type != RewriteFullPath && p.Type != RewritePrefix:
 		return fmt.Sprintf("path rewrite has unknown type %d", p.Type)
 	case !strings.HasPrefix(p.Value, "/"):
@@ -358,6 +374,29 @@ func (r *Route) checkPathRewrite(p *PathRewrite) string {
 		return "replaces the path prefix of a route whose path type is not Prefix"
 	}
 	return ""
+}
+
+// checkRegexRewrite returns what is wrong with p, a RewriteRegex, as a
+// rewrite of r's path, or "".
+func (r *Route) checkRegexRewrite(p *PathRewrite) string {
+	if r.PathType != PathRegex || r.Rewrite == nil || r.Rewrite.Path != p {
+		return "a regex path rewrite is for the rewrite of a route whose path type is RegularExpression"
+	}
+	if !validFieldValue(p.Value) {
+		return fmt.Sprintf("path %q holds a control character", p.Value)
+	}
+	return checkRegexRewrite(p.Value)
+}
+
+// checkBackend adds to errs what is wrong with b's TLS settings and
+// affinity.
+func checkBackend(errs []string, b *Backend) []string {
+	for _, why := range []string{checkBackendTLS(b), checkAffinity(b.Affinity)} {
+		if why != "" {
+			errs = append(errs, fmt.Sprintf("backend %q: %s", b.Name, why))
+		}
+	}
+	return errs
 }
 
 // checkHeaderModifier calls bad for each rule m (nil: none) breaks; what

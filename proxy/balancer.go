@@ -121,17 +121,7 @@ type upstream struct {
 // tried.
 func (b *backend) pick(tried []*endpointState) (u *upstream, tier Tier, ok bool) {
 	var now int64 // read once, and only when some endpoint has been ejected
-	usable := func(u *upstream) bool {
-		if u.state.ejectedUntil.Load() != 0 {
-			if now == 0 {
-				now = time.Now().UnixNano()
-			}
-			if u.state.ejected(now) {
-				return false
-			}
-		}
-		return (b.maxInflight <= 0 || u.state.inflight.Load() < b.maxInflight) && !slices.Contains(tried, u.state)
-	}
+	usable := func(u *upstream) bool { return b.usable(u, tried, &now) }
 	for i, g := range b.groups {
 		if u := twoChoices(g, usable); u != nil {
 			return u, b.tiers[i], true
@@ -144,6 +134,21 @@ func (b *backend) pick(tried []*endpointState) (u *upstream, tier Tier, ok bool)
 		}
 	}
 	return nil, 0, false
+}
+
+// usable reports whether u can take a request: not ejected by passive
+// health, under the in-flight cap, and not among tried. now is the time
+// in Unix nanoseconds, read into it on first need when 0.
+func (b *backend) usable(u *upstream, tried []*endpointState, now *int64) bool {
+	if u.state.ejectedUntil.Load() != 0 {
+		if *now == 0 {
+			*now = time.Now().UnixNano()
+		}
+		if u.state.ejected(*now) {
+			return false
+		}
+	}
+	return (b.maxInflight <= 0 || u.state.inflight.Load() < b.maxInflight) && !slices.Contains(tried, u.state)
 }
 
 // twoChoices picks two random members of g and returns the usable one with

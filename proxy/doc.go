@@ -29,7 +29,8 @@
 //     built.
 //  5. Pick: the backend's endpoints are tried by locality tier (this node,
 //     this zone, any), skipping those passive health has ejected and those
-//     at their in-flight cap.
+//     at their in-flight cap; a backend with cookie affinity first tries
+//     the endpoint the request's cookie names (see affinity.go).
 //  6. Forward: the request goes to the endpoint with the forwarding headers
 //     the table says to write and inbound ones removed, over the lean
 //     HTTP/1.1 path (package proxy/h1) or net/http's reverse proxy

@@ -354,6 +354,7 @@ func (x *upstreamExchange) stream(resp *h1.Response) {
 		w.Header().Add("Trailer", strings.Join(announced, ", "))
 	}
 	x.st.editResponse(w.Header())
+	x.st.setAffinityCookie(w.Header())
 	w.WriteHeader(resp.StatusCode)
 	body := c.Body()
 	if !body.Done() {

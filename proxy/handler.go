@@ -141,6 +141,11 @@ type requestState struct {
 	corsOrigin  string
 	authCookies []string
 	limit       bodyLimit
+	// stickyFrom is the endpoint the request's affinity cookie named,
+	// nil for none; stickyRule the rule that routed it, for the cookie's
+	// path (see affinity.go).
+	stickyFrom *upstream
+	stickyRule *pathRule
 }
 
 // states recycles requestStates: a request on the lean path allocates none.
@@ -332,7 +337,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		}
 	}
 	st.backend, st.route = b, rule.label
-	st.up, st.tier, ok = b.pick(nil)
+	st.up, st.tier, ok = b.pickFor(r.Header, st, rule)
 	if !ok {
 		msg := fmt.Sprintf("backend %q has no available endpoint", b.name)
 		if b.policy == model.LocalityLocal {
@@ -482,6 +487,7 @@ func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 func (h *handler) modifyResponse(resp *http.Response) error {
 	if st, ok := resp.Request.Context().Value(stateKey{}).(*requestState); ok {
 		st.editResponse(resp.Header)
+		st.setAffinityCookie(resp.Header)
 	}
 	return nil
 }

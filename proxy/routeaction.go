@@ -3,6 +3,7 @@ package proxy
 import (
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/firsthop/firsthop/model"
@@ -38,6 +39,9 @@ type routeAction struct {
 	reqHeaders, respHeaders *headerMod
 	rewrite                 *model.Rewrite
 	mirrors                 []mirrorTarget
+	// pathRE is the route's PathRegex path compiled, for a RewriteRegex
+	// rewrite's captures; nil otherwise.
+	pathRE *regexp.Regexp
 
 	// std says the fast loop hands the route's requests to net/http: a
 	// backend it may pick is not served by the lean path. It is decided
@@ -74,6 +78,9 @@ func newRouteAction(r model.Route, backends map[string]*backend) *routeAction {
 	}
 	if r.PathType == model.PathPrefix {
 		a.prefix = model.PrefixPath(r.Path)
+	}
+	if r.Rewrite != nil && r.Rewrite.Path != nil && r.Rewrite.Path.Type == model.RewriteRegex {
+		a.pathRE = compileRegexPath(&r)
 	}
 	if a.redirect != nil || a.respond != nil {
 		return a
@@ -171,7 +178,7 @@ func (b *backend) withHeaderTimeout(d time.Duration) *backend {
 	}
 	v := *b
 	v.upstream.responseHeader = d
-	v.transport = b.transports.get(v.upstream)
+	v.transport = b.transports.get(v.upstream, b.tls)
 	return &v
 }
 
@@ -218,7 +225,10 @@ func (h *handler) editRequest(r *http.Request, st *requestState) {
 		if rw.Host != "" {
 			st.upstreamHost = rw.Host
 		}
-		if rw.Path != nil {
+		switch {
+		case a.pathRE != nil:
+			st.rewriteRegexPath(r, a.pathRE, rw.Path.Value)
+		case rw.Path != nil:
 			st.rewritePath(r, rw.Path, a.prefix)
 		}
 	}

@@ -279,7 +279,7 @@ func TestBackendTimeoutIsAViewOfTheBackend(t *testing.T) {
 	pool := &transportPool{}
 	b := newBackend(&model.Backend{Name: "b", Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort("192.0.2.1:80")}}}, "", "", &endpointStates{}, pool)
 	v := b.withHeaderTimeout(2 * time.Second)
-	if v == b || v.upstream.responseHeader != 2*time.Second || v.transport != pool.get(v.upstream) || v.groups[0][0] != b.groups[0][0] {
+	if v == b || v.upstream.responseHeader != 2*time.Second || v.transport != pool.get(v.upstream, nil) || v.groups[0][0] != b.groups[0][0] {
 		t.Errorf("view %+v of %+v", v, b)
 	}
 	if b.upstream.responseHeader != model.DefaultResponseHeaderTimeout {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -49,8 +50,11 @@ type pathSet struct {
 }
 
 type pathRule struct {
-	path    string // for Prefix: without trailing slash, except "/"
-	typ     model.PathType
+	path string // for Prefix: without trailing slash, except "/"
+	typ  model.PathType
+	// re is a PathRegex rule's path compiled (see [model.RegexPathPattern]);
+	// nil for other types.
+	re      *regexp.Regexp
 	backend *backend
 	// match is what the rule matches beyond host and path (method,
 	// headers, query); nil when nothing, which is every Ingress and
@@ -155,7 +159,7 @@ func newPathRule(r model.Route, backends map[string]*backend, policies map[strin
 	if host == "" {
 		host = "*"
 	}
-	return pathRule{path: p, typ: r.PathType, backend: backends[r.Backend], match: newRequestMatch(&r), order: r.Order,
+	return pathRule{path: p, typ: r.PathType, re: compileRegexPath(&r), backend: backends[r.Backend], match: newRequestMatch(&r), order: r.Order,
 		label: host + r.Path + " " + r.PathType.String(), timeout: r.Timeout,
 		allowTrace: r.AllowTrace, keepEncodedSlashes: r.KeepEncodedSlashes, policies: lookupPolicies(r.Policies, policies),
 		action: newRouteAction(r, backends), guard: newRouteGuard(r, backends)}
@@ -261,17 +265,20 @@ func (sr *scopeRouter) setFor(host string) *pathSet {
 }
 
 // sort orders s for first-match lookup, as the model's precedence says:
-// longer paths first, Exact before Prefix at equal length, a rule with a
-// method before one without, more header matches first, more query
-// matches first, lower Route.Order first, then the order of the routes in
-// the spec.
+// Exact first, then longer paths first, Prefix before Regex at equal
+// length, a rule with a method before one without, more header matches
+// first, more query matches first, lower Route.Order first, then the
+// order of the routes in the spec.
 func (s *pathSet) sort() {
 	slices.SortFunc(s.paths, func(a, b pathRule) int {
+		if c := cmp.Compare(pathTypeRank(a.typ)/2, pathTypeRank(b.typ)/2); c != 0 {
+			return c // Exact first
+		}
 		if c := cmp.Compare(len(b.path), len(a.path)); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.typ, a.typ); c != 0 {
-			return c // PathExact (1) before PathPrefix (0)
+		if c := cmp.Compare(pathTypeRank(a.typ), pathTypeRank(b.typ)); c != 0 {
+			return c
 		}
 		am, bm := a.match.counts(), b.match.counts()
 		if c := cmp.Compare(bm.method, am.method); c != 0 {
@@ -334,8 +341,11 @@ func (sr *scopeRouter) hostSet(host string) *pathSet {
 
 // matchesPath reports whether the request path p matches the rule.
 func (r *pathRule) matchesPath(p string) bool {
-	if r.typ == model.PathExact {
+	switch r.typ {
+	case model.PathExact:
 		return p == r.path
+	case model.PathRegex:
+		return r.re != nil && r.re.MatchString(p)
 	}
 	if r.path == "/" {
 		return true

@@ -172,7 +172,7 @@ func sameBackend(a, b *model.Backend) bool {
 		a.Protocol == b.Protocol && a.TLSServerName == b.TLSServerName &&
 		a.TLSInsecureSkipVerify == b.TLSInsecureSkipVerify &&
 		a.MaxInflightPerEndpoint == b.MaxInflightPerEndpoint && a.PassiveHealth == b.PassiveHealth &&
-		sameEndpoints(a.Endpoints, b.Endpoints)
+		sameEndpoints(a.Endpoints, b.Endpoints) && sameBackendExtras(a, b)
 }
 
 // sameSlice reports whether a and b are the same slice: the same array
@@ -215,11 +215,15 @@ type backend struct {
 	scheme    string            // "http" or "https"
 	transport http.RoundTripper // the transports' one for upstream
 	// transports is where transport came from, for views of the backend
-	// with another response-header timeout (see withHeaderTimeout).
+	// with another response-header timeout (see withHeaderTimeout), and
+	// tls the TLS material it was made with.
 	transports *transportPool
+	tls        *backendTLS
 	// lean is set for HTTP/1.1 backends, served by [handler.forward]
 	// except for WebSocket upgrades.
 	lean bool
+	// affinity is the backend's cookie affinity; nil for none.
+	affinity *affinity
 }
 
 func newBackend(b *model.Backend, node, zone string, states *endpointStates, transports *transportPool) *backend {
@@ -237,8 +241,9 @@ func newBackend(b *model.Backend, node, zone string, states *endpointStates, tra
 	}
 	if b.Protocol == model.ProtocolHTTPS {
 		nb.scheme = "https"
+		nb.tls, nb.upstream.tlsID = newBackendTLS(b)
 	}
-	nb.transport = transports.get(nb.upstream)
+	nb.transport = transports.get(nb.upstream, nb.tls)
 	var groups [][]model.Endpoint
 	groups, nb.tiers = rankEndpoints(b.Endpoints, b.Locality, node, zone)
 	nb.maxInflight = int64(b.MaxInflightPerEndpoint)
@@ -250,5 +255,6 @@ func newBackend(b *model.Backend, node, zone string, states *endpointStates, tra
 		}
 		nb.groups = append(nb.groups, ups)
 	}
+	nb.affinity = newAffinity(b.Affinity, b.Name, nb.groups, nb.tiers)
 	return nb
 }

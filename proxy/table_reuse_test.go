@@ -93,7 +93,19 @@ func TestSameBackendCoversEveryField(t *testing.T) {
 			}
 		case reflect.Struct: // PassiveHealth
 			changed.PassiveHealth.Ejection += time.Second
-		case reflect.Slice: // Endpoints: each endpoint field
+		case reflect.Pointer: // Affinity: set, and any of its fields
+			changed.Affinity = &model.Affinity{CookieName: "c"}
+			other := changed
+			other.Affinity = &model.Affinity{CookieName: "c", Secure: true}
+			if sameBackend(&changed, &other) {
+				t.Errorf("sameBackend ignores a change inside Backend.%s", f.Name)
+			}
+		case reflect.Slice:
+			if cv.Type().Elem().Kind() == reflect.Uint8 { // TLS material
+				cv.SetBytes([]byte("changed"))
+				break
+			}
+			// Endpoints: each endpoint field
 			for j := range reflect.TypeOf(model.Endpoint{}).NumField() {
 				e := base.Endpoints[0]
 				ev := reflect.ValueOf(&e).Elem().Field(j)

@@ -17,6 +17,9 @@ type upstreamKey struct {
 	protocol       model.BackendProtocol
 	serverName     string
 	insecure       bool
+	// tlsID tells apart backends of different TLS root CAs and client
+	// certificates (see newBackendTLS); "" for none.
+	tlsID string
 }
 
 func (u upstreamKey) withDefaults() upstreamKey {
@@ -37,8 +40,9 @@ type transportPool struct {
 	transports map[upstreamKey]*http.Transport
 }
 
-// get returns the transport for u, creating it on first use.
-func (p *transportPool) get(u upstreamKey) *http.Transport {
+// get returns the transport for u, creating it on first use with bt,
+// the TLS material u.tlsID names.
+func (p *transportPool) get(u upstreamKey, bt *backendTLS) *http.Transport {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if t, ok := p.transports[u]; ok {
@@ -47,7 +51,7 @@ func (p *transportPool) get(u upstreamKey) *http.Transport {
 	if p.transports == nil {
 		p.transports = make(map[upstreamKey]*http.Transport)
 	}
-	t := newTransport(u)
+	t := newTransport(u, bt)
 	p.transports[u] = t
 	return t
 }
@@ -61,10 +65,11 @@ func (p *transportPool) closeIdle() {
 	}
 }
 
-// newTransport returns an upstream transport for u. It never consults
+// newTransport returns an upstream transport for u, with the TLS roots
+// and client certificate of bt (nil: the system's roots, none). It never consults
 // proxy environment variables, never asks for compression on the client's
 // behalf, and keeps enough idle connections per endpoint for a busy backend.
-func newTransport(u upstreamKey) *http.Transport {
+func newTransport(u upstreamKey, bt *backendTLS) *http.Transport {
 	d := &net.Dialer{Timeout: u.connect, KeepAlive: 30 * time.Second}
 	t := newHTTPTransport(u, d)
 	var protocols http.Protocols
@@ -79,6 +84,7 @@ func newTransport(u upstreamKey) *http.Transport {
 			InsecureSkipVerify: u.insecure, //nolint:gosec // explicit per-backend opt-in
 			MinVersion:         tls.VersionTLS12,
 		}
+		bt.apply(t.TLSClientConfig)
 	default:
 		protocols.SetHTTP1(true)
 	}

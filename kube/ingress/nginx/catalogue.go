@@ -94,12 +94,11 @@ const (
 	needsBodyLimit     = "the Ingress processor (kube/ingress) to set Features.MaxRequestBodyBytes as model.Route.MaxRequestBodyBytes, which the data plane serves"
 	needsHTTPSRedirect = "the Ingress processor (kube/ingress) to set model.Route.HTTPSRedirect on the Ingress's hosts (HTTPSRedirect.Route), which the data plane serves"
 	needsCORS          = "the Ingress processor (kube/ingress) to set Features.CORS as model.Route.CORS, which the data plane serves"
-	needsAffinity      = "cookie affinity on the backend (model.Backend.Affinity), kept across endpoint changes"
 	needsBasicAuth     = "the Ingress processor (kube/ingress) to read the htpasswd Secret into model.Route.BasicAuth (BasicAuth.Route), which the data plane serves"
 	needsExtAuth       = "the Ingress processor (kube/ingress) to resolve the auth Service to a backend and set model.Route.ExternalAuth (ExternalAuth.Route), which the data plane serves"
 	needsAuthHeaders   = "headers of a ConfigMap set on the auth request (model.ExternalAuth has no such field yet)"
-	needsRegexPaths    = "regex paths (model.PathRegex: case-insensitive, RE2, prefix match) and a regex path rewrite with $1 captures (model.RewriteRegex)"
-	needsBackendCA     = "a CA bundle and client certificate on the backend (model.Backend.TLSRootCAs, TLSClientCert) and the processor reading the Secret"
+	needsRegexHost     = "the Ingress processor to make the Ingress's paths, and every path of their hosts on any Ingress, model.PathRegex routes"
+	needsBackendSecret = "the Ingress processor to read the Secret: ca.crt into model.Backend.TLSRootCAs, tls.crt and tls.key into TLSClientCert and TLSClientKey"
 	needsProcessor     = "the Ingress processor to apply it (kube/ingress)"
 	snippetRefusal     = "raw nginx configuration; firsthop does not run nginx and cannot read it. Express it with annotations firsthop serves (headers: custom-headers; access: allowlist-source-range; redirects: permanent-redirect) and remove it. The Ingress is not served while it is set: a snippet may carry access rules, and serving without them would open what nginx kept closed"
 	noEffect           = "accepted and has no effect"
@@ -108,9 +107,9 @@ const (
 
 // catalogue is sorted by Name (TestCatalogueSorted).
 var catalogue = []Annotation{
-	{Name: "affinity", Family: "affinity", Status: Served, Note: `"cookie" (the only type): requests carrying the cookie go to the endpoint that set it`, Needs: needsAffinity},
-	{Name: "affinity-canary-behavior", Family: "affinity", Status: Served, Note: `"sticky" (default): a client sent to the canary stays there; "legacy": the canary ignores affinity`, Needs: needsAffinity},
-	{Name: "affinity-mode", Family: "affinity", Status: Differs, Note: `"balanced" and "persistent" are both served as "persistent": a client stays on its endpoint while that endpoint is ready; scaling up does not move existing sessions`, Needs: needsAffinity},
+	{Name: "affinity", Family: "affinity", Status: Served, Note: `"cookie" (the only type): model.Backend.Affinity. The cookie names an endpoint by a hash of the backend's name and its address (not the address itself); a request whose cookie names an endpoint that is ready, not ejected and under its in-flight cap goes there, whatever its locality tier; otherwise to another endpoint, and the answer sets a new cookie. HttpOnly is always written`},
+	{Name: "affinity-canary-behavior", Family: "affinity", Status: Differs, Note: `a canary's split picks a backend by weight for each request and affinity keeps a client on an endpoint of the backend picked: a client is not kept on the canary, as with "legacy"; "sticky" is not followed`},
+	{Name: "affinity-mode", Family: "affinity", Status: Differs, Note: `"balanced" and "persistent" are both served as "persistent": a client stays on its endpoint while that endpoint is ready; scaling up does not move existing sessions`},
 	{Name: "allowlist-source-range", Family: "policy", Status: Served, Note: "the Ingress's client-address policy (allow list), checked on the client IP firsthop resolved", Processor: true, FailClosed: true},
 	{Name: "app-root", Family: "redirect", Status: Differs, Note: `a request for "/" is redirected (302) to this path; firsthop keeps the request's query in the Location, ingress-nginx drops it`, Needs: needsProcessor},
 	{Name: "auth-always-set-cookie", Family: "auth-external", Status: Served, Note: "the auth service's Set-Cookie is passed to the client on every answer, not only on success", Needs: needsExtAuth},
@@ -212,25 +211,25 @@ var catalogue = []Annotation{
 	{Name: "proxy-ssl-ciphers", Family: "backend-tls", Status: Differs, Note: "firsthop uses Go's TLS defaults (TLS 1.2 and later, its cipher suites); " + noEffect},
 	{Name: "proxy-ssl-name", Family: "backend-tls", Status: Served, Note: "the name sent as SNI and verified in the backend's certificate (model.Backend.TLSServerName)"},
 	{Name: "proxy-ssl-protocols", Family: "backend-tls", Status: Differs, Note: "firsthop uses Go's TLS defaults (TLS 1.2 and later); " + noEffect},
-	{Name: "proxy-ssl-secret", Family: "backend-tls", Status: Served, Note: `the Secret ("namespace/name") whose ca.crt verifies the backend's certificate and whose tls.crt/tls.key firsthop presents`, Needs: needsBackendCA},
+	{Name: "proxy-ssl-secret", Family: "backend-tls", Status: Served, Note: `the Secret ("namespace/name") whose ca.crt verifies the backend's certificate and whose tls.crt/tls.key firsthop presents`, Needs: needsBackendSecret},
 	{Name: "proxy-ssl-server-name", Family: "backend-tls", Status: Differs, Note: "firsthop always sends SNI to an HTTPS backend (proxy-ssl-name, else the endpoint address); " + noEffect},
 	{Name: "proxy-ssl-verify", Family: "backend-tls", Status: Differs, Note: `firsthop verifies HTTPS backends' certificates unless this is "off" (model.Backend.TLSInsecureSkipVerify); ingress-nginx's default is "off". An HTTPS backend with a self-signed certificate needs proxy-ssl-secret, or "off" written out`},
 	{Name: "proxy-ssl-verify-depth", Family: "backend-tls", Status: Differs, Note: "firsthop verifies the whole chain to a trusted root, whatever its length; " + noEffect},
 	{Name: "relative-redirects", Family: "redirect", Status: Differs, Note: "firsthop's own redirects always carry an absolute Location; " + noEffect},
-	{Name: "rewrite-target", Family: "rewrite", Status: Differs, Note: "the path sent to the backend. Without $1-style captures it replaces the whole path (model.Rewrite, full path), as nginx's rewrite does; with captures the Ingress's paths are regexes (see use-regex). The query is kept", Needs: ""},
+	{Name: "rewrite-target", Family: "rewrite", Status: Differs, Note: "the path sent to the backend, the query kept. With $1-style captures, the target with the captures of the path's regex match (model.RewriteRegex), cleaned so that no capture climbs above /; without, the whole path (model.Rewrite, full path), as nginx's rewrite does. Either way the Ingress's paths are regexes, as in ingress-nginx (see use-regex). nginx variables are refused", Needs: ""},
 	{Name: "satisfy", Family: "auth-basic", Status: Differs, Note: `"all" is what firsthop does: the client-address policy and authentication must both pass. "any" is not followed, so a client must pass both (stricter than ingress-nginx)`},
 	{Name: "server-alias", Family: "hosts", Status: Served, Note: "the Ingress's rules are served for these host names too (comma-separated); an alias that is another Ingress's host is ignored, as in ingress-nginx", Needs: needsProcessor},
 	{Name: "server-snippet", Family: "snippet", Status: Refused, Note: snippetRefusal, FailClosed: true},
 	{Name: "service-upstream", Family: "backend", Status: Differs, Note: "firsthop always sends to the Service's endpoints (EndpointSlices), so that it can prefer local ones and retry another on connect failure; " + noEffect},
-	{Name: "session-cookie-change-on-failure", Family: "affinity", Status: Served, Note: `"true": a client whose endpoint failed gets a new cookie`, Needs: needsAffinity},
-	{Name: "session-cookie-conditional-samesite-none", Family: "affinity", Status: Differs, Note: "SameSite=None is always written when asked for; browsers that mishandle it are not detected", Needs: needsAffinity},
-	{Name: "session-cookie-domain", Family: "affinity", Status: Served, Note: "the cookie's Domain", Needs: needsAffinity},
-	{Name: "session-cookie-expires", Family: "affinity", Status: Served, Note: "seconds; the cookie's Expires", Needs: needsAffinity},
-	{Name: "session-cookie-max-age", Family: "affinity", Status: Served, Note: "seconds; the cookie's Max-Age", Needs: needsAffinity},
-	{Name: "session-cookie-name", Family: "affinity", Status: Served, Note: "the cookie's name (default INGRESSCOOKIE)", Needs: needsAffinity},
-	{Name: "session-cookie-path", Family: "affinity", Status: Served, Note: "the cookie's Path (default the Ingress path; required with regex paths)", Needs: needsAffinity},
-	{Name: "session-cookie-samesite", Family: "affinity", Status: Served, Note: "the cookie's SameSite: None, Lax or Strict", Needs: needsAffinity},
-	{Name: "session-cookie-secure", Family: "affinity", Status: Served, Note: "the cookie's Secure attribute", Needs: needsAffinity},
+	{Name: "session-cookie-change-on-failure", Family: "affinity", Status: Differs, Note: `firsthop gives a new cookie whenever another endpoint answered (the named one was gone, ejected, at its in-flight cap, or failed to connect), which is "true"; "false" is not followed`},
+	{Name: "session-cookie-conditional-samesite-none", Family: "affinity", Status: Differs, Note: "SameSite=None is always written when asked for; browsers that mishandle it are not detected"},
+	{Name: "session-cookie-domain", Family: "affinity", Status: Served, Note: "the cookie's Domain"},
+	{Name: "session-cookie-expires", Family: "affinity", Status: Served, Note: "seconds; the cookie's Expires"},
+	{Name: "session-cookie-max-age", Family: "affinity", Status: Served, Note: "seconds; the cookie's Max-Age"},
+	{Name: "session-cookie-name", Family: "affinity", Status: Served, Note: "the cookie's name (default INGRESSCOOKIE)"},
+	{Name: "session-cookie-path", Family: "affinity", Status: Served, Note: `the cookie's Path (default the path of the Prefix or Exact route that matched; "/" for regex paths, where ingress-nginx requires this annotation)`},
+	{Name: "session-cookie-samesite", Family: "affinity", Status: Served, Note: "the cookie's SameSite: None, Lax or Strict"},
+	{Name: "session-cookie-secure", Family: "affinity", Status: Served, Note: `the cookie's Secure attribute; written on answers to requests that came over TLS in any case, as ingress-nginx does`},
 	{Name: "ssl-ciphers", Family: "tls", Status: Differs, Note: "firsthop uses Go's TLS defaults for every host (TLS 1.2 and later); " + noEffect},
 	{Name: "ssl-passthrough", Family: "tls", Status: Refused, Note: "firsthop terminates TLS (it must read the request to hand the backend the client IP). Let firsthop terminate TLS with the Ingress's certificate, or send this host's TCP traffic around it"},
 	{Name: "ssl-prefer-server-ciphers", Family: "tls", Status: Differs, Note: "firsthop uses Go's TLS defaults (the server's preference order); " + noEffect},
@@ -243,7 +242,7 @@ var catalogue = []Annotation{
 	{Name: "upstream-hash-by-subset-size", Family: "affinity", Status: Refused, Note: "see upstream-hash-by"},
 	{Name: "upstream-vhost", Family: "backend", Status: Served, Note: "the Host header sent to the backend (model.Rewrite.Host); X-Forwarded-Host keeps the client's. nginx variables are refused"},
 	{Name: "use-port-in-redirects", Family: "redirect", Status: Differs, Note: "firsthop's redirects write a port only when it is not the scheme's default; " + noEffect},
-	{Name: "use-regex", Family: "rewrite", Status: Served, Note: "the Ingress's paths are regular expressions matched case-insensitively as prefixes, as ingress-nginx does, in Go's RE2 syntax: PCRE-only syntax (lookarounds, backreferences, possessive quantifiers, atomic groups, recursion, conditionals) is refused with the path named; \\Q...\\E works in both", Needs: needsRegexPaths},
+	{Name: "use-regex", Family: "rewrite", Status: Differs, Note: "the Ingress's paths are regular expressions matched case-insensitively as prefixes (model.PathRegex), as ingress-nginx does, and so is every path of their hosts, in Go's RE2 syntax: PCRE-only syntax (lookarounds, backreferences, possessive quantifiers, atomic groups, recursion, conditionals) is refused with the path named; \\Q...\\E works in both. A top-level alternation is grouped: \"/a|/b\" matches paths starting with /a or /b, where nginx matched /b anywhere. Ordered with the host's other paths longest first, as ingress-nginx orders them", Needs: needsRegexHost},
 	{Name: "whitelist-source-range", Family: "policy", Status: Served, Note: "the old spelling of allowlist-source-range", Processor: true, FailClosed: true, AliasOf: "allowlist-source-range"},
 	{Name: "x-forwarded-prefix", Family: "backend", Status: Served, Note: "the X-Forwarded-Prefix header sent to the backend (model.Route.RequestHeaders)"},
 }

@@ -25,14 +25,14 @@
 // which Ingresses are read with these meanings (opt-in) and applies
 // Features to the routes it builds.
 //
-// Some annotations mean something the routing model cannot express yet
-// (cookie affinity, regex paths), or something it can but the Ingress
-// processor does not apply yet (request body limits, https redirects,
-// CORS, basic and external authentication: [Features.CORS] is the
-// model's type, and [BasicAuth.Route], [ExternalAuth.Route] and
-// [HTTPSRedirect.Route] make the model's values from the Secret, the
-// resolved Service and the Ingress's TLS hosts). Their catalogue entries
-// name what they need ([Annotation.Needs]); Parse still reads them into
-// Features, and an Ingress that sets one with a security meaning
-// (authentication) fails closed until it is served.
+// Some annotations mean something the routing model cannot express yet,
+// or something it can but the Ingress processor does not apply yet
+// (request body limits, https redirects, CORS, basic and external
+// authentication, regex paths across a host, backend TLS Secrets:
+// [Features.CORS] is the model's type, and [BasicAuth.Route],
+// [ExternalAuth.Route] and [HTTPSRedirect.Route] make the model's values
+// from the Secret, the resolved Service and the Ingress's TLS hosts).
+// Their catalogue entries name what they need ([Annotation.Needs]); Parse
+// still reads them into Features, and an Ingress that sets one with a
+// security meaning (authentication) fails closed until it is served.
 package nginx

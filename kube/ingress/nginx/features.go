@@ -38,18 +38,16 @@ type Features struct {
 	HTTPSRedirect HTTPSRedirect
 
 	// Rewrite changes the request sent to the backend: Host from
-	// upstream-vhost, Path (full) from a rewrite-target without captures.
+	// upstream-vhost; Path from rewrite-target, a model.RewriteRegex (the
+	// target with the $1-style captures of each path's match) when it has
+	// captures, else a full-path rewrite.
 	Rewrite *model.Rewrite
-	// RegexRewrite is a rewrite-target with $1-style captures, applied
-	// with each path's rewrite expression (see [CompileRegexPath]). Needs
-	// a model change: model.RewriteRegex.
-	RegexRewrite string
 	// RegexPaths says that the Ingress's paths are regular expressions,
 	// matched case-insensitively as prefixes (use-regex, or any
-	// rewrite-target). ingress-nginx then reads every path of the same
-	// host, on any Ingress, the same way; "/foo" then also matches
-	// "/foobar". See [CompileRegexPath]. Needs a model change:
-	// model.PathRegex.
+	// rewrite-target): the processor makes them model.PathRegex routes,
+	// checked with [CompileRegexPath]. ingress-nginx then reads every path
+	// of the same host, on any Ingress, the same way, which the processor
+	// does too; "/foo" then also matches "/FOO" and "/foobar".
 	RegexPaths bool
 	// RequestHeaders edits the request sent to the backend:
 	// X-Forwarded-Prefix from x-forwarded-prefix (with rewrite-target only,
@@ -93,13 +91,13 @@ type Features struct {
 	// TLSInsecureSkipVerify is proxy-ssl-verify "off" written out:
 	// model.Backend.TLSInsecureSkipVerify.
 	TLSInsecureSkipVerify bool
-	// TLSSecret is proxy-ssl-secret ("namespace/name"): its ca.crt
-	// verifies the backend, its tls.crt and tls.key are presented. Needs a
-	// model change: model.Backend.TLSRootCAs and TLSClientCert.
+	// TLSSecret is proxy-ssl-secret ("namespace/name"): the processor
+	// reads it, its ca.crt into model.Backend.TLSRootCAs, its tls.crt and
+	// tls.key into TLSClientCert and TLSClientKey.
 	TLSSecret string
-	// Affinity is affinity cookie; nil means none. Needs a model change:
-	// model.Backend.Affinity.
-	Affinity *Affinity
+	// Affinity is affinity cookie: model.Backend.Affinity; nil means
+	// none.
+	Affinity *model.Affinity
 
 	// Canary, when set, marks the Ingress as a canary: the processor joins
 	// its backend to the route of the main Ingress with the same host and
@@ -178,25 +176,4 @@ type ExternalAuth struct {
 	AlwaysSetCookie bool
 	// ProxySetHeaders names a ConfigMap of headers set on the auth request.
 	ProxySetHeaders string
-}
-
-// Affinity is cookie stickiness to one endpoint.
-type Affinity struct {
-	// CookieName defaults to INGRESSCOOKIE.
-	CookieName string
-	// Path, Domain and SameSite ("None", "Lax", "Strict") are the
-	// cookie's attributes; empty means not written (Path: the route's).
-	Path     string
-	Domain   string
-	SameSite string
-	// MaxAge and Expires are the cookie's; zero means a session cookie.
-	MaxAge  time.Duration
-	Expires time.Duration
-	// Secure writes the Secure attribute.
-	Secure bool
-	// ChangeOnFailure gives a new cookie to a client whose endpoint failed.
-	ChangeOnFailure bool
-	// CanaryLegacy is affinity-canary-behavior "legacy": the canary
-	// ignores affinity.
-	CanaryLegacy bool
 }

@@ -3,6 +3,8 @@ package nginx
 import (
 	"strings"
 	"testing"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // FuzzValues runs every value parser on arbitrary text: none may panic,
@@ -37,23 +39,35 @@ func FuzzValues(f *testing.F) {
 		if re, err := CompileRegex(v); err == nil && re == nil {
 			t.Errorf("CompileRegex(%q) returned nil", v)
 		}
-		if rp, err := CompileRegexPath(v); err == nil && (rp.Match == nil || rp.Rewrite == nil) {
+		if rp, err := CompileRegexPath(v); err == nil && rp == nil {
 			t.Errorf("CompileRegexPath(%q) returned nil", v)
 		}
 	})
 }
 
 // FuzzParse runs Parse on an annotation of any name and value: it never
-// panics, reports every ingress-nginx annotation it was given, and a
-// snippet or an authentication type always fails closed.
+// panics, reports every ingress-nginx annotation it was given, a snippet
+// or an authentication type always fails closed, and the affinity and
+// rewrite it makes pass the model's Validate on a regex route.
 func FuzzParse(f *testing.F) {
 	f.Add("proxy-body-size", "8m")
 	f.Add("auth-type", "basic")
 	f.Add("configuration-snippet", "deny all;")
 	f.Add("permanent-redirect", "https://x$request_uri")
 	f.Add("canary-by-header-pattern", "(?!x)")
+	f.Add("session-cookie-path", "/a;b")
+	f.Add("session-cookie-domain", "Example.COM.")
+	f.Add("rewrite-target", "/$1$host")
+	f.Add("upstream-vhost", "api.internal:8080")
 	f.Fuzz(func(t *testing.T, name, value string) {
-		feat, findings := Parse(map[string]string{Prefix + name: value, Prefix + "canary": "true", Prefix + "enable-cors": "true"})
+		feat, findings := Parse(map[string]string{Prefix + name: value, Prefix + "canary": "true", Prefix + "enable-cors": "true", Prefix + "affinity": "cookie"})
+		spec := model.TableSpec{
+			Backends: []model.Backend{{Name: "b", Affinity: feat.Affinity}},
+			Routes:   []model.Route{{Path: "/(.*)", PathType: model.PathRegex, Backend: "b", Rewrite: feat.Rewrite}},
+		}
+		if err := spec.Validate(); err != nil {
+			t.Errorf("%s=%q: the affinity and rewrite Parse made do not validate: %v", name, value, err)
+		}
 		found := false
 		for _, fd := range findings {
 			found = found || fd.Annotation == name

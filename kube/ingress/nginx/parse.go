@@ -295,12 +295,19 @@ func (p *parser) httpsRedirect() {
 	p.bool("preserve-trailing-slash", false, "ignored")
 }
 
+// regexPathsNote says what rewrite-target does to the paths.
+const regexPathsNote = `The Ingress's paths, and every path of its hosts, are case-insensitive regex prefixes, as in ingress-nginx ("/foo" matches "/FOO" and "/foobar"; see use-regex)`
+
 // rewriteTargetRE is what ingress-nginx accepts in rewrite-target: a path
 // with $1-style captures.
 var rewriteTargetRE = regexp.MustCompile(`^/?[-._~a-zA-Z0-9/:$]*$`)
 
-// captureRE finds a capture reference in a rewrite target.
-var captureRE = regexp.MustCompile(`\$[0-9]`)
+// captureRE finds a capture reference in a rewrite target, and
+// variableRE a "$" that is not one (an nginx variable, or a lone "$").
+var (
+	captureRE  = regexp.MustCompile(`\$[0-9]`)
+	variableRE = regexp.MustCompile(`\$([^0-9]|$)`)
+)
 
 func (p *parser) rewrite() {
 	regex, _ := p.bool("use-regex", false, "ignored: paths are not regular expressions, as in ingress-nginx")
@@ -311,20 +318,23 @@ func (p *parser) rewrite() {
 		case !rewriteTargetRE.MatchString(target):
 			p.invalid("rewrite-target", fmt.Errorf("%q holds characters ingress-nginx refuses (letters, digits, -._~/: and $1-style captures only)", target), "ignored: paths are sent as they came, as in ingress-nginx")
 			hasTarget = false
+		case variableRE.MatchString(target):
+			p.invalid("rewrite-target", fmt.Errorf("%q: %w; only $1-style captures are", target, errVariable), "ignored: paths are sent as they came")
+			hasTarget = false
 		case captureRE.MatchString(target):
-			p.f.RegexRewrite = target
-			p.f.RegexPaths = true
-			p.add("rewrite-target", Warning, "not served yet: a target with $1-style captures needs "+needsRegexPaths+". Once served: the path sent to the backend is this target with the captures of the Ingress path's regex")
+			p.f.Rewrite = &model.Rewrite{Path: &model.PathRewrite{Type: model.RewriteRegex, Value: target}}
+			p.add("rewrite-target", Difference, "the path sent to the backend is "+target+" with the $1-style captures of the path's regex match (model.RewriteRegex), as nginx's rewrite; a group the path lacks is empty. The result gets a leading \"/\" when it has none and is cleaned (dot segments resolved, \"//\" merged), so that no capture climbs above \"/\"; the query is kept. "+regexPathsNote)
 		case !strings.HasPrefix(target, "/"):
 			p.invalid("rewrite-target", fmt.Errorf("%q does not start with \"/\" and has no capture", target), "ignored: paths are sent as they came")
 			hasTarget = false
 		default:
 			p.f.Rewrite = &model.Rewrite{Path: &model.PathRewrite{Type: model.RewriteFullPath, Value: target}}
-			msg := "the whole path sent to the backend is " + target + " (nginx's rewrite replaces the whole path), the query kept"
-			if !regex {
-				msg += `. ingress-nginx also matched this host's paths as case-insensitive regex prefixes ("/foo" matched "/FOO" and "/foobar"); firsthop keeps the paths' Prefix and Exact meaning`
-			}
-			p.add("rewrite-target", Difference, msg)
+			p.add("rewrite-target", Difference, "the whole path sent to the backend is "+target+" (nginx's rewrite replaces the whole path), the query kept. "+regexPathsNote)
+		}
+		if hasTarget {
+			// ingress-nginx reads a host's paths as regexes when any of
+			// its locations has a rewrite-target, captures or not.
+			p.f.RegexPaths = true
 		}
 	}
 	if v, ok := p.get("x-forwarded-prefix"); ok {
@@ -372,11 +382,23 @@ func (p *parser) backend() {
 		}
 	}
 	if v, ok := p.get("upstream-vhost"); ok {
-		if host, err := parseHost(v, true); err != nil {
+		host, err := parseHost(v, true)
+		if _, port, hasPort := strings.Cut(host, ":"); err == nil && hasPort {
+			if _, perr := parseInt(port, 1, 65535); perr != nil {
+				err = fmt.Errorf("%q: the port is not a number from 1 to 65535", v)
+			}
+		}
+		if err != nil {
 			p.invalid("upstream-vhost", err, "the client's Host is sent")
 		} else {
 			if p.f.Rewrite == nil {
 				p.f.Rewrite = &model.Rewrite{}
+			}
+			// The model's hosts have no trailing dot ("api.internal.").
+			name, port, hasPort := strings.Cut(host, ":")
+			host = strings.TrimSuffix(name, ".")
+			if hasPort {
+				host += ":" + port
 			}
 			p.f.Rewrite.Host = host
 		}
@@ -622,7 +644,7 @@ func (p *parser) affinity() {
 		p.unused(`affinity: "cookie"`, names...)
 		return
 	}
-	a := &Affinity{CookieName: "INGRESSCOOKIE"}
+	a := &model.Affinity{CookieName: "INGRESSCOOKIE"}
 	if v, ok := p.get("session-cookie-name"); ok {
 		if !cookieNameRE.MatchString(v) {
 			p.invalid("session-cookie-name", fmt.Errorf("%q is not a cookie name", v), "INGRESSCOOKIE is used, as in ingress-nginx")
@@ -631,7 +653,11 @@ func (p *parser) affinity() {
 		}
 	}
 	if v, ok := p.get("session-cookie-path"); ok {
-		if path, err := parsePathValue(v); err != nil {
+		path, err := parsePathValue(v)
+		if err == nil && strings.Contains(path, ";") {
+			err = fmt.Errorf("%q holds \";\", which would end the cookie's Path", v)
+		}
+		if err != nil {
 			p.invalid("session-cookie-path", err, "the route's path is used")
 		} else {
 			a.Path = path
@@ -641,7 +667,7 @@ func (p *parser) affinity() {
 		if host, err := parseHost(strings.TrimPrefix(v, "."), false); err != nil {
 			p.invalid("session-cookie-domain", err, "no Domain is written")
 		} else {
-			a.Domain = host
+			a.Domain = strings.TrimSuffix(host, ".")
 		}
 	}
 	if v, ok := p.get("session-cookie-samesite"); ok {
@@ -667,16 +693,16 @@ func (p *parser) affinity() {
 		}
 	}
 	a.Secure, _ = p.bool("session-cookie-secure", false, "the Secure attribute is not written")
-	a.ChangeOnFailure, _ = p.bool("session-cookie-change-on-failure", false, "the cookie is kept after a failure")
+	if change, set := p.bool("session-cookie-change-on-failure", false, `read as "true"`); set && !change {
+		p.add("session-cookie-change-on-failure", Difference, `"false" is not followed: when another endpoint answers (the cookie's failed to connect), the client gets a cookie naming that one`)
+	}
 	p.bool("session-cookie-conditional-samesite-none", false, "ignored")
 	if v, ok := p.get("affinity-mode"); ok && !strings.EqualFold(v, "balanced") && !strings.EqualFold(v, "persistent") {
 		p.invalid("affinity-mode", fmt.Errorf("%q is not balanced or persistent", v), "balanced is used, as in ingress-nginx")
 	}
 	if v, ok := p.get("affinity-canary-behavior"); ok {
 		switch strings.ToLower(v) {
-		case "sticky":
-		case "legacy":
-			a.CanaryLegacy = true
+		case "sticky", "legacy":
 		default:
 			p.invalid("affinity-canary-behavior", fmt.Errorf("%q is not sticky or legacy", v), "sticky is used, as in ingress-nginx")
 		}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // ingress-nginx writes regex paths into nginx, which compiles them with
@@ -77,33 +79,27 @@ func pcreOnly(pattern string, err error) string {
 
 var recursionRE = regexp.MustCompile(`\(\?[0-9-]`)
 
-// RegexPath is an Ingress path read as ingress-nginx reads it when regex
-// paths are on ([Features.RegexPaths]).
-type RegexPath struct {
-	// Match is "(?i)^" + path: nginx's `location ~* "^path"`, a
-	// case-insensitive match at the start of the request path, not
-	// anchored at its end. Note that the path is not grouped: "^/a|/b"
-	// matches "/b" anywhere, as in nginx.
-	Match *regexp.Regexp
-	// Rewrite is "(?i)" + path: nginx's `rewrite "(?i)path" target`,
-	// whose $1, $2... rewrite-target refers to. The rewrite applies where
-	// it matches, and replaces the whole path.
-	Rewrite *regexp.Regexp
-}
-
-// CompileRegexPath compiles an Ingress path for regex matching (see
-// [RegexPath]); PCRE-only syntax is refused (see [CompileRegex]).
-func CompileRegexPath(path string) (RegexPath, error) {
+// CompileRegexPath checks an Ingress path read as a regular expression
+// ([Features.RegexPaths]) and returns it compiled as the data plane
+// matches a [model.PathRegex] route of that path: case-insensitive,
+// anchored at the start of the request path only, as nginx's
+// `location ~* "^path"`. A top-level alternation is grouped: "/a|/b"
+// matches paths starting with "/a" or "/b", where nginx matched "/b"
+// anywhere. PCRE-only syntax is refused (see [CompileRegex]), and so is an
+// expression past the model's bounds ([model.CompileRegexPath]).
+func CompileRegexPath(path string) (*regexp.Regexp, error) {
 	if !strings.HasPrefix(path, "/") {
-		return RegexPath{}, fmt.Errorf("regex path %q does not start with \"/\"", path)
+		return nil, fmt.Errorf("regex path %q does not start with \"/\"", path)
 	}
 	if hasControl(path) {
-		return RegexPath{}, fmt.Errorf("regex path %q holds a control character", path)
+		return nil, fmt.Errorf("regex path %q holds a control character", path)
 	}
 	if _, err := CompileRegex(path); err != nil {
-		return RegexPath{}, fmt.Errorf("regex path %w", err)
+		return nil, fmt.Errorf("regex path %w", err)
 	}
-	// Both compile when path does: a flag group and an anchor before a
-	// valid expression keep it valid.
-	return RegexPath{Match: regexp.MustCompile("(?i)^" + path), Rewrite: regexp.MustCompile("(?i)" + path)}, nil
+	re, err := model.CompileRegexPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("regex path %q: %w", path, err)
+	}
+	return re, nil
 }

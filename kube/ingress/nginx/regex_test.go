@@ -3,6 +3,8 @@ package nginx
 import (
 	"strings"
 	"testing"
+
+	"github.com/firsthop/firsthop/model"
 )
 
 // TestCompileRegexPCRE checks that every PCRE-only construct is refused
@@ -52,7 +54,8 @@ func TestCompileRegexPCRE(t *testing.T) {
 }
 
 // TestCompileRegexPath checks ingress-nginx's meaning of a regex path:
-// case-insensitive, anchored at the start only, the path not grouped.
+// case-insensitive, anchored at the start only; a top-level alternation
+// is grouped (nginx's is not).
 func TestCompileRegexPath(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -66,7 +69,8 @@ func TestCompileRegexPath(t *testing.T) {
 		{"/api$", "/api/x", false},
 		{"/foo(/|$)(.*)", "/foo", true},
 		{"/foo(/|$)(.*)", "/foobar", false},
-		{"/a|/b", "/x/b", true}, // as nginx: ^/a|/b
+		{"/a|/b", "/b/x", true},
+		{"/a|/b", "/x/b", false}, // nginx: ^/a|/b, true
 		{"/[0-9]+/x", "/12/x", true},
 	}
 	for _, tt := range tests {
@@ -75,7 +79,7 @@ func TestCompileRegexPath(t *testing.T) {
 			t.Errorf("CompileRegexPath(%q): %v", tt.path, err)
 			continue
 		}
-		if got := rp.Match.MatchString(tt.request); got != tt.match {
+		if got := rp.MatchString(tt.request); got != tt.match {
 			t.Errorf("path %q, request %q: match %v; want %v", tt.path, tt.request, got, tt.match)
 		}
 	}
@@ -83,10 +87,10 @@ func TestCompileRegexPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rp.Rewrite.ReplaceAllString("/Something/new", "/$2"); got != "/new" {
+	if got := model.ExpandRegexRewrite("/$2", "/Something/new", rp.FindStringSubmatchIndex("/Something/new")); got != "/new" {
 		t.Errorf("rewrite /$2 of /Something/new = %q; want /new", got)
 	}
-	for _, bad := range []string{"api", "/a(?=b)", "/a\nb", "/("} {
+	for _, bad := range []string{"api", "/a(?=b)", "/a\nb", "/(", "/" + strings.Repeat("a", 2000)} {
 		if _, err := CompileRegexPath(bad); err == nil {
 			t.Errorf("CompileRegexPath(%q) succeeded", bad)
 		}
