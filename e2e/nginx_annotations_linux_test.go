@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,44 +13,6 @@ import (
 	"github.com/firsthop/firsthop/kube/ingress"
 	"github.com/firsthop/firsthop/kube/ingress/nginx"
 )
-
-// nginxAnswer is one answer of firsthop in TestIngressNginxAnnotations,
-// redirects not followed.
-type nginxAnswer struct {
-	status int
-	header http.Header
-	echo   EchoReply // when the status is 200
-	body   string
-}
-
-// nginxGet sends GET url with Host host and header (name, value pairs)
-// on c, whose redirects are not followed.
-func nginxGet(c *http.Client, url, host string, header ...string) (nginxAnswer, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		return nginxAnswer{}, err
-	}
-	req.Host = host
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nginxAnswer{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nginxAnswer{}, err
-	}
-	a := nginxAnswer{status: resp.StatusCode, header: resp.Header, body: string(b)}
-	if a.status == http.StatusOK {
-		if a.echo, err = ParseEchoReply(b); err != nil {
-			return a, err
-		}
-	}
-	return a, nil
-}
 
 // createNginxIngress creates Ingress name routing host's path to svc,
 // with the ingress-nginx annotations given without nginx.Prefix.
@@ -108,11 +69,11 @@ func TestIngressNginxAnnotations(t *testing.T) {
 	podA, podB := k.podA.Addr4(echoPort).String(), k.podB.Addr4(echoPort).String()
 
 	// poll sends GET path to host until check accepts the answer.
-	poll := func(t *testing.T, what, host, path string, check func(nginxAnswer) error, header ...string) nginxAnswer {
+	poll := func(t *testing.T, what, host, path string, check func(reply) error, header ...string) reply {
 		t.Helper()
-		var last nginxAnswer
+		var last reply
 		Eventually(t, 30*time.Second, what, func() error {
-			a, err := nginxGet(c, direct+path, host, header...)
+			a, err := get(c, direct+path, host, header...)
 			if err != nil {
 				return err
 			}
@@ -121,14 +82,6 @@ func TestIngressNginxAnnotations(t *testing.T) {
 		})
 		return last
 	}
-	servedBy := func(addr string) func(nginxAnswer) error {
-		return func(a nginxAnswer) error {
-			if a.status != http.StatusOK || a.echo.LocalAddr != addr {
-				return fmt.Errorf("status %d from %q, want 200 from %s: %.200s", a.status, a.echo.LocalAddr, addr, a.body)
-			}
-			return nil
-		}
-	}
 
 	t.Run("permanent-redirect answers its code and Location", func(t *testing.T) {
 		const host = "moved.example.com"
@@ -136,12 +89,7 @@ func TestIngressNginxAnnotations(t *testing.T) {
 			"permanent-redirect":      "https://new.example.com/landing",
 			"permanent-redirect-code": "308",
 		})
-		a := poll(t, "a 308 for "+host, host, "/old/page", func(a nginxAnswer) error {
-			if a.status != http.StatusPermanentRedirect {
-				return fmt.Errorf("status %d: %.200s", a.status, a.body)
-			}
-			return nil
-		})
+		a := poll(t, "a 308 for "+host, host, "/old/page", status(http.StatusPermanentRedirect))
 		if got, want := a.header.Get("Location"), "https://new.example.com/landing"; got != want {
 			t.Errorf("Location %q, want %q", got, want)
 		}
@@ -152,7 +100,7 @@ func TestIngressNginxAnnotations(t *testing.T) {
 	t.Run("rewrite-target is the path the backend sees", func(t *testing.T) {
 		const host = "rewrite.example.com"
 		createNginxIngress(t, k, "rewrite", host, "/api", kubeSvc, map[string]string{"rewrite-target": "/"})
-		a := poll(t, host+" served", host, "/api/users?page=2", servedBy(podA))
+		a := poll(t, host+" served", host, "/api/users?page=2", servedBy(k.podA))
 		if a.echo.Path != "/" || a.echo.Query != "page=2" {
 			t.Errorf("backend got path %q query %q, want / and page=2 (the whole path rewritten, the query kept)\n%s", a.echo.Path, a.echo.Query, a.echo)
 		}
@@ -161,7 +109,7 @@ func TestIngressNginxAnnotations(t *testing.T) {
 	t.Run("upstream-vhost is the Host the backend sees", func(t *testing.T) {
 		const host = "vhost.example.com"
 		createNginxIngress(t, k, "vhost", host, "/", kubeSvc, map[string]string{"upstream-vhost": "internal.shop.svc"})
-		a := poll(t, host+" served", host, "/", servedBy(podA))
+		a := poll(t, host+" served", host, "/", servedBy(k.podA))
 		if a.echo.Host != "internal.shop.svc" {
 			t.Errorf("backend got Host %q, want internal.shop.svc\n%s", a.echo.Host, a.echo)
 		}
@@ -175,10 +123,10 @@ func TestIngressNginxAnnotations(t *testing.T) {
 			"canary":        "true",
 			"canary-weight": fmt.Sprint(weight),
 		})
-		poll(t, "the canary joined", host, "/", servedBy(podB))
+		poll(t, "the canary joined", host, "/", servedBy(k.podB))
 		canary := 0
 		for i := range n {
-			a, err := nginxGet(c, direct+"/", host)
+			a, err := get(c, direct+"/", host)
 			if err != nil || a.status != http.StatusOK {
 				t.Fatalf("request %d: %v %d %.200s", i, err, a.status, a.body)
 			}
@@ -205,18 +153,18 @@ func TestIngressNginxAnnotations(t *testing.T) {
 			"canary":           "true",
 			"canary-by-header": "X-Canary",
 		})
-		poll(t, "X-Canary: always to the canary", host, "/", servedBy(podB), "X-Canary", "always")
+		poll(t, "X-Canary: always to the canary", host, "/", servedBy(k.podB), "X-Canary", "always")
 		for _, tc := range []struct {
 			header []string
-			want   string
+			want   *Host
 		}{
-			{[]string{"X-Canary", "always"}, podB},
-			{[]string{"X-Canary", "never"}, podA},
-			{[]string{"X-Canary", "sometimes"}, podA},
-			{nil, podA},
+			{[]string{"X-Canary", "always"}, k.podB},
+			{[]string{"X-Canary", "never"}, k.podA},
+			{[]string{"X-Canary", "sometimes"}, k.podA},
+			{nil, k.podA},
 		} {
 			for range 5 {
-				a, err := nginxGet(c, direct+"/", host, tc.header...)
+				a, err := get(c, direct+"/", host, tc.header...)
 				if err == nil {
 					err = servedBy(tc.want)(a)
 				}
@@ -233,12 +181,7 @@ func TestIngressNginxAnnotations(t *testing.T) {
 		createNginxIngress(t, k, "snippet", host, "/", kubeSvc, map[string]string{
 			"configuration-snippet": `more_set_headers "X-Admin: yes";`,
 		})
-		a := poll(t, host+" refusing", host, "/", func(a nginxAnswer) error {
-			if a.status != http.StatusForbidden {
-				return fmt.Errorf("status %d: %.200s", a.status, a.body)
-			}
-			return nil
-		})
+		a := poll(t, host+" refusing", host, "/", status(http.StatusForbidden))
 		if want := "refused by policy \"" + ingress.PolicyName(kubeNS, "snippet") + "\""; !strings.Contains(a.body, want) {
 			t.Errorf("403 body %q, want it to say %s", a.body, want)
 		}
