@@ -99,9 +99,9 @@
 // names, or with none the default class — is annotated
 // firsthop.io/ingress-nginx-annotations: "true" ([AnnotationIngressNginx]).
 // Without that, an Ingress written for firsthop never changes meaning:
-// only the policy annotations above are read, and an Ingress setting
-// others gets one note naming them (a warning when one of them guards
-// access, as auth-url does, since it is not applied).
+// only the policy annotations above are read, and an Ingress setting one
+// that guards access (auth-url, a snippet), which is then not applied,
+// gets a warning (ReasonNginxAnnotationsIgnored).
 //
 // Read with them, each route of the Ingress redirects (permanent-redirect,
 // temporal-redirect) or has its request rewritten (rewrite-target without

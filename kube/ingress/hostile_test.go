@@ -228,8 +228,8 @@ func TestHostileIngressAnnotations(t *testing.T) {
 		t.Run(name+" changes nothing", func(t *testing.T) {
 			t.Parallel()
 			spec, problems := translateHostile(t, base(annotations), resolve.Options{})
-			// Without the opt-in, ingress-nginx's annotations are only
-			// named, in one note.
+			// Without the opt-in, ingress-nginx's annotations that guard
+			// access are only named, in one warning.
 			if len(problems) == 1 && problems[0].Reason == ReasonNginxAnnotationsIgnored {
 				problems = nil
 			}

@@ -62,12 +62,13 @@ func readNginx(ing *networkingv1.Ingress, on bool) (*nginx.Features, []resolve.P
 	return &f, problems
 }
 
-// nginxIgnored is the note on an Ingress that is not read with its
-// ingress-nginx annotations but sets some besides the client-address
-// policy ones (read either way, see policy.go): which are ignored and how
-// to opt in. It is a warning when one of them guards access (the Ingress
-// is served without that guard, as before there was an opt-in), else a
-// Normal note. ok is false when there is nothing to say.
+// nginxIgnored is the warning on an Ingress that is not read with its
+// ingress-nginx annotations but sets one that guards access
+// (authentication, snippets): it is served without that guard, as before
+// there was an opt-in, and the warning names the ingress-nginx
+// annotations ignored and how to opt in. The client-address policy ones
+// are read either way (policy.go), and other ignored ones are not
+// reported, as before. ok is false when there is nothing to say.
 func nginxIgnored(ing *networkingv1.Ingress) (pr resolve.Problem, ok bool) {
 	var ignored, guards []string
 	for k := range ing.Annotations {
@@ -84,22 +85,15 @@ func nginxIgnored(ing *networkingv1.Ingress) (pr resolve.Problem, ok bool) {
 			guards = append(guards, name)
 		}
 	}
-	if len(ignored) == 0 {
+	if len(guards) == 0 {
 		return resolve.Problem{}, false
 	}
 	slices.Sort(ignored)
 	slices.Sort(guards)
 	msg := fmt.Sprintf("ingress-nginx annotations not read: %s. Their IngressClass does not opt in: annotate it %s: \"true\", or run firsthop ingress with --ingress-nginx-annotations (the client-address policy ones are read either way)",
 		strings.Join(ignored, ", "), AnnotationIngressNginx)
-	if len(guards) > 0 {
-		msg += "; the Ingress is served without the access control of " + strings.Join(guards, ", ")
-	}
-	return resolve.Problem{
-		Object:  ingressRef(ing),
-		Reason:  ReasonNginxAnnotationsIgnored,
-		Message: msg,
-		Normal:  len(guards) == 0,
-	}, true
+	msg += "; the Ingress is served without the access control of " + strings.Join(guards, ", ")
+	return resolve.Problem{Object: ingressRef(ing), Reason: ReasonNginxAnnotationsIgnored, Message: msg}, true
 }
 
 // applyNginxRoute applies the route values of f to r, a route of the

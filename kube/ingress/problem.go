@@ -64,9 +64,8 @@ const (
 	// access, every route of the Ingress answers 403.
 	ReasonInvalidNginxAnnotation = "InvalidIngressNginxAnnotation"
 	// ReasonNginxAnnotationsIgnored: an Ingress not read with its
-	// ingress-nginx annotations sets some (besides the policy ones, read
-	// either way); a Normal Event, or a Warning when one of them guards
-	// access (it is not applied).
+	// ingress-nginx annotations sets one that guards access
+	// (authentication, a snippet); it is not applied.
 	ReasonNginxAnnotationsIgnored = "IngressNginxAnnotationsIgnored"
 	// ReasonCanaryNotJoined: a canary Ingress's path has no main route to
 	// join (no Ingress serves its host and path, the main route

@@ -52,9 +52,8 @@ spec:
 
 Without it, firsthop reads only the client-address policies below
 (allowlists, deny lists, rate and concurrency limits) from these
-annotations, and an Ingress that sets others gets one Event naming them (a
-Warning when one of them guards access, as authentication does: it is not
-applied). With it, each annotation an Ingress sets that is not served as
+annotations; an Ingress that sets one that guards access (authentication,
+snippets), which is then not applied, gets a Warning Event saying so. With it, each annotation an Ingress sets that is not served as
 ingress-nginx documents gets an Event on the Ingress: Normal for a
 difference, Warning for one refused, not served yet or malformed.
 
