@@ -23,8 +23,8 @@ import (
 //
 // The result always passes [model.TableSpec.Validate]: whatever the objects hold, an
 // Ingress that cannot be served is left out (or the part of it that cannot
-// be served is), and the problem says so. Routes are sorted by host, path
-// and type, backends by name, endpoints by address, so equal inputs give
+// be served is), and the problem says so. Routes are sorted by host, path,
+// type and other matches, backends by name, endpoints by address, so equal inputs give
 // [reflect.DeepEqual] results.
 //
 // The semantics are documented in the package comment.
