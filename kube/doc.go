@@ -42,9 +42,11 @@
 //     sources share a scope, and Gateway routes never meet Ingress
 //     routes.
 //  2. Backend, policy and listener names are unique in the table. The
-//     Ingress processor's are "namespace/service:port" and "Ingress
-//     namespace/name" (as they were before there were other sources; the
-//     config file's names have no space); every other processor prefixes
+//     Ingress processor's are "namespace/service:port" (or, for a backend
+//     with an Ingress's ingress-nginx values, that followed by
+//     " {annotation=value ...}") and "Ingress namespace/name" (as they
+//     were before there were other sources; the config file's names have
+//     no space); every other processor prefixes
 //     its names with "NAME:" (backends, policies) or "NAME/" (listeners).
 //     At most one part has a default backend.
 //  3. A part that takes a scope or a name that the base or an earlier part

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 
@@ -16,7 +17,8 @@ type EventRecorder interface {
 	Eventf(regarding runtime.Object, eventtype, reason, messageFmt string, args ...any)
 }
 
-// reporter logs problems and records them as Warning Events, each once
+// reporter logs problems and records them as Events (Warning, or Normal
+// for a [resolve.Problem] marked Normal), each once
 // while it lasts: a problem that is still there at the next build is not
 // repeated; one that goes away and comes back is. Every replica logs;
 // only the leader records Events, so that N replicas do not write N
@@ -39,7 +41,11 @@ func (r *reporter) update(problems []resolve.Problem) {
 	logged := make(map[resolve.Problem]bool, len(problems))
 	for _, p := range problems {
 		if !r.logged[p] {
-			r.log.Warn("ingress problem",
+			level, what := slog.LevelWarn, "ingress problem"
+			if p.Normal {
+				level, what = slog.LevelInfo, "ingress note"
+			}
+			r.log.Log(context.Background(), level, what,
 				"kind", p.Object.Kind, "namespace", p.Object.Namespace, "name", p.Object.Name,
 				"reason", p.Reason, "message", p.Message, "skipped", p.Skipped)
 		}
@@ -71,7 +77,11 @@ func (r *reporter) emitLocked() {
 	for _, p := range r.current {
 		if !r.emitted[p] && !emitted[p] {
 			ref := p.Object
-			r.rec.Eventf(&ref, corev1.EventTypeWarning, p.Reason, "%s", p.Message)
+			typ := corev1.EventTypeWarning
+			if p.Normal {
+				typ = corev1.EventTypeNormal
+			}
+			r.rec.Eventf(&ref, typ, p.Reason, "%s", p.Message)
 		}
 		emitted[p] = true
 	}

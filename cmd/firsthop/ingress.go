@@ -55,6 +55,7 @@ type ingressFlags struct {
 	nodeName          string
 	defaultLocality   string
 	allowExternalName bool
+	nginxAnnotations  bool
 }
 
 func (f *ingressFlags) register(fs *flag.FlagSet) {
@@ -72,6 +73,7 @@ func (f *ingressFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.nodeName, "node-name", "", "this proxy's node, for node-local routing; empty: $NODE_NAME")
 	fs.StringVar(&f.defaultLocality, "default-locality", model.LocalityPreferLocal.String(), "locality of backends whose Service and Ingress set none: Local, PreferLocal, PreferZone or Cluster")
 	fs.BoolVar(&f.allowExternalName, "allow-external-name", false, "allow ExternalName Services as backends (whoever can create a Service can then point the proxy at any host)")
+	fs.BoolVar(&f.nginxAnnotations, "ingress-nginx-annotations", false, "read every Ingress's nginx.ingress.kubernetes.io/* annotations with ingress-nginx's meaning (per class: annotate the IngressClass "+ingress.AnnotationIngressNginx+`: "true"`+")")
 }
 
 // ingressOptions turns the flags into the controller's settings, with its
@@ -83,7 +85,7 @@ func (f *ingressFlags) ingressOptions(base model.TableSpec) (kube.Config, error)
 	}
 	cfg := kube.Config{
 		Processors: []kube.Processor{
-			ingress.New(ingress.Options{ControllerName: f.controllerName, WatchWithoutClass: f.withoutClass}),
+			ingress.New(ingress.Options{ControllerName: f.controllerName, WatchWithoutClass: f.withoutClass, IngressNginxAnnotations: f.nginxAnnotations}),
 		},
 		Base: base,
 		Resolve: resolve.Options{

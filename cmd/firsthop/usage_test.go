@@ -16,7 +16,7 @@ func TestCommandHelpExitsZero(t *testing.T) {
 	}{
 		{"serve", []string{"Usage: firsthop serve --config FILE", "\n  --config FILE\n", "\n  --grace-period duration\n", "(default 30s)", "\n  --pprof\n"}, []string{"\n  -config", "(default false)"}},
 		{"validate", []string{"Usage: firsthop validate --config FILE", "\n  --config FILE\n", "\n  --ingress\n        validate for firsthop ingress"}, []string{"--ingress firsthop"}},
-		{"ingress", []string{"Usage: firsthop ingress", "\n  --kubeconfig FILE\n", "\n  --config FILE\n", "\n  --watch-ingress-without-class\n"}, nil},
+		{"ingress", []string{"Usage: firsthop ingress", "\n  --kubeconfig FILE\n", "\n  --config FILE\n", "\n  --watch-ingress-without-class\n", "\n  --ingress-nginx-annotations\n"}, nil},
 		{"echo", []string{"Usage: firsthop echo", "\n  --listen ADDR\n", `(default 127.0.0.1:9000)`}, nil},
 		{"version", []string{"Usage: firsthop version", "\n  -" + "-v\n"}, nil},
 		{"migrate", []string{"Usage: firsthop migrate -f FILE", "\n  --f FILE\n", "\n  --o string\n", "(default text)"}, nil},

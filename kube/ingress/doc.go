@@ -90,6 +90,50 @@
 // table's policies are the config file's (which its listeners name and
 // which are checked first) and then these.
 //
+// # ingress-nginx annotations
+//
+// An Ingress is read with its ingress-nginx annotations
+// (nginx.ingress.kubernetes.io/*, with ingress-nginx's meaning; package
+// kube/ingress/nginx reads them into Features) when
+// Options.IngressNginxAnnotations is set, or when its class — the one it
+// names, or with none the default class — is annotated
+// firsthop.io/ingress-nginx-annotations: "true" ([AnnotationIngressNginx]).
+// Without that, an Ingress written for firsthop never changes meaning:
+// only the policy annotations above are read, and an Ingress setting one
+// that guards access (auth-url, a snippet), which is then not applied,
+// gets a warning (ReasonNginxAnnotationsIgnored).
+//
+// Read with them, each route of the Ingress redirects (permanent-redirect,
+// temporal-redirect) or has its request rewritten (rewrite-target without
+// captures: the whole path; upstream-vhost: the Host; x-forwarded-prefix)
+// and its timeouts set (proxy-read-timeout, proxy-next-upstream-timeout);
+// app-root adds an exact "/" route per rule host, redirecting, that wins
+// over the Ingress's own; from-to-www-redirect adds, per exact rule host,
+// a route for its www twin redirecting to it with 308, unless a route of
+// any Ingress serves the twin. Backend values (proxy-connect-timeout,
+// backend-protocol, proxy-ssl-name, proxy-ssl-verify) give the Ingress its
+// own backend, named "namespace/service:port {annotation=value ...}" and
+// shared with the Ingresses that have the same values, so that a Service
+// other Ingresses use is not changed for them; firsthop.io/backend-protocol
+// wins over backend-protocol. An https backend-protocol verifies the
+// endpoints' certificates unless proxy-ssl-verify is "off".
+//
+// A canary Ingress (canary: "true") makes no route of its own: once the
+// others are in, each of its paths joins the route of the same host, path
+// and pathType, as nginx.Canary.Routes says (header and cookie routes,
+// then a weighted split), with the main Ingress's filters, policies and
+// backend values; a path no route serves, a route that redirects or has a
+// canary already, and a canary that fails closed are reported
+// (CanaryNotJoined) and not joined.
+//
+// An annotation that guards access and is malformed, refused (snippets)
+// or not served yet (authentication) makes the Ingress fail closed: its
+// policy becomes model.DenyAll, every route answering 403. Each finding of
+// nginx.Parse that is not "served as documented" is a problem on the
+// Ingress: Normal for a difference, a warning for one refused, not served
+// or malformed. nginxfeatures.go is the one place Features are applied,
+// and lists those not applied yet.
+//
 // # TLS
 //
 // Each spec.tls entry of an Ingress served loads the Secret it names from

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/firsthop/firsthop/kube/ingress/nginx"
 	"github.com/firsthop/firsthop/kube/internal/kubetest"
 	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
@@ -93,12 +95,16 @@ func hasDuplicates(s Snapshot) bool {
 }
 
 // FuzzTranslate feeds manifests (YAML documents separated by "---") to
-// Translate. The seed corpus is every fixture in testdata.
+// Translate, strictly and permissively (every Ingress without a class
+// ours, ingress-nginx annotations read, ExternalNames allowed). The seed
+// corpus is every fixture in testdata and testdata/nginx.
 func FuzzTranslate(f *testing.F) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		f.Fatalf("no fixtures: %v", err)
 	}
+	nginxFiles, _ := filepath.Glob(filepath.Join("testdata", "nginx", "*.in.yaml"))
+	files = append(files, nginxFiles...)
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {
@@ -115,7 +121,7 @@ func FuzzTranslate(f *testing.F) {
 		var o Options
 		var ro resolve.Options
 		if permissive {
-			o = Options{WatchWithoutClass: true}
+			o = Options{WatchWithoutClass: true, IngressNginxAnnotations: true}
 			ro = resolve.Options{AllowExternalName: true, DNS: fuzzResolver{}, DefaultLocality: model.LocalityPreferZone}
 		}
 		checkTranslation(t, s, o, ro)
@@ -158,5 +164,46 @@ func FuzzIngressStrings(f *testing.F) {
 			ing("two", "2025-01-02T00:00:00Z", host2, path2, type2),
 		}}
 		checkTranslation(t, s, Options{WatchWithoutClass: true}, resolve.Options{})
+	})
+}
+
+// FuzzNginxAnnotations gives two Ingresses of one host and path fuzzed
+// ingress-nginx annotations, read with ingress-nginx's meaning (the
+// second one a canary when canary is set), and checks that every
+// translation compiles and does not depend on object order.
+func FuzzNginxAnnotations(f *testing.F) {
+	f.Add("permanent-redirect", "https://x.example.com/", "app-root", "/app", "from-to-www-redirect", "true", true, "canary-weight", "30")
+	f.Add("rewrite-target", "/", "x-forwarded-prefix", "/api", "upstream-vhost", "internal", false, "proxy-connect-timeout", "3")
+	f.Add("backend-protocol", "HTTPS", "proxy-ssl-name", "web.svc", "proxy-ssl-verify", "off", true, "canary-by-header", "X-Canary")
+	f.Add("configuration-snippet", "deny all;", "temporal-redirect", "https://b.example.com$request_uri", "proxy-read-timeout", "30", true, "canary-by-cookie", "c")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, k3, v3 string, canary bool, k4, v4 string) {
+		ing := func(name, ts, svc string, annotations map[string]string) *networkingv1.Ingress {
+			return &networkingv1.Ingress{
+				ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Annotations: annotations, CreationTimestamp: metav1.Time{Time: kubetest.MustTime(ts)}},
+				Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{
+					Host: "app.example.com",
+					IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+						Paths: []networkingv1.HTTPIngressPath{{
+							Path: "/", PathType: kubetest.Ptr(networkingv1.PathTypePrefix),
+							Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+								Name: svc, Port: networkingv1.ServiceBackendPort{Number: 80},
+							}},
+						}},
+					}},
+				}}},
+			}
+		}
+		second := map[string]string{nginx.Prefix + k4: v4}
+		if canary {
+			second[nginx.Prefix+"canary"] = "true"
+		}
+		s := Snapshot{
+			Ingresses: []*networkingv1.Ingress{
+				ing("main", "2025-01-01T00:00:00Z", "web", map[string]string{nginx.Prefix + k1: v1, nginx.Prefix + k2: v2, nginx.Prefix + k3: v3}),
+				ing("second", "2025-01-02T00:00:00Z", "other", second),
+			},
+			Services: []*corev1.Service{kubetest.Service("ns", "web"), kubetest.Service("ns", "other")},
+		}
+		checkTranslation(t, s, Options{WatchWithoutClass: true, IngressNginxAnnotations: true}, resolve.Options{})
 	})
 }

@@ -3,6 +3,7 @@ package ingress
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,8 +228,28 @@ func TestHostileIngressAnnotations(t *testing.T) {
 		t.Run(name+" changes nothing", func(t *testing.T) {
 			t.Parallel()
 			spec, problems := translateHostile(t, base(annotations), resolve.Options{})
+			// Without the opt-in, ingress-nginx's annotations that guard
+			// access are only named, in one warning.
+			if len(problems) == 1 && problems[0].Reason == ReasonNginxAnnotationsIgnored {
+				problems = nil
+			}
 			if !reflect.DeepEqual(spec, plain) || len(problems) != 0 {
 				t.Errorf("got\n%s%v\nwant\n%s", kubetest.Render(spec), problems, kubetest.Render(plain))
+			}
+		})
+	}
+	// Read with ingress-nginx's meaning, a snippet or an auth-url closes
+	// the Ingress: every route refuses every client.
+	for _, name := range []string{"an nginx configuration snippet", "an nginx auth-url pointing at loopback"} {
+		t.Run(name+" read with the opt-in closes the Ingress", func(t *testing.T) {
+			t.Parallel()
+			snap := base(ignored[name])
+			snap.IngressClasses = []*networkingv1.IngressClass{kubetest.Class(kubetest.ClassName, false)}
+			spec, _ := Translate(snap, model.TableSpec{}, Options{IngressNginxAnnotations: true}, resolve.Options{})
+			deny := model.DenyAll(PolicyName(hostileNS, "web"))
+			if len(spec.Routes) != 1 || !slices.Equal(spec.Routes[0].Policies, []string{deny.Name}) ||
+				!reflect.DeepEqual(spec.Policies, []model.Policy{deny}) {
+				t.Errorf("got routes %v, policies %v; want the one route denying all", spec.Routes, spec.Policies)
 			}
 		})
 	}

@@ -19,7 +19,8 @@ type Snapshot struct {
 	Secrets []*corev1.Secret
 }
 
-// Options say which Ingresses are the processor's. The zero value serves
+// Options say which Ingresses are the processor's, and how they are
+// read. The zero value serves
 // the Ingresses of IngressClasses whose controller is
 // [DefaultControllerName].
 type Options struct {
@@ -31,6 +32,13 @@ type Options struct {
 	// spec.ingressClassName nor the kubernetes.io/ingress.class annotation)
 	// ours even when none of our IngressClasses is the default.
 	WatchWithoutClass bool
+
+	// IngressNginxAnnotations has every Ingress of ours read with its
+	// ingress-nginx annotations (nginx.ingress.kubernetes.io/*, with
+	// ingress-nginx's meaning; see the package documentation). Without it
+	// only the Ingresses of IngressClasses annotated
+	// firsthop.io/ingress-nginx-annotations: "true" are.
+	IngressNginxAnnotations bool
 }
 
 func (o *Options) controllerName() string {

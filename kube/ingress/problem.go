@@ -48,6 +48,30 @@ const (
 	// not used (its hosts get the default certificate), the routes are
 	// served.
 	ReasonInvalidTLS = "InvalidTLS"
+
+	// The ingress-nginx annotations of an Ingress read with them (see
+	// [AnnotationIngressNginx]); the message names the annotation.
+	//
+	// ReasonNginxAnnotationDiffers: served with a difference a person
+	// should know (a Normal Event).
+	ReasonNginxAnnotationDiffers = "IngressNginxAnnotationDiffers"
+	// ReasonNginxAnnotationNotServed: refused (snippets), not served yet,
+	// or not an annotation ingress-nginx documents. Where it guards
+	// access, every route of the Ingress answers 403.
+	ReasonNginxAnnotationNotServed = "IngressNginxAnnotationNotServed"
+	// ReasonInvalidNginxAnnotation: a malformed value, not used (the
+	// message says what is done instead). Where the annotation guards
+	// access, every route of the Ingress answers 403.
+	ReasonInvalidNginxAnnotation = "InvalidIngressNginxAnnotation"
+	// ReasonNginxAnnotationsIgnored: an Ingress not read with its
+	// ingress-nginx annotations sets one that guards access
+	// (authentication, a snippet); it is not applied.
+	ReasonNginxAnnotationsIgnored = "IngressNginxAnnotationsIgnored"
+	// ReasonCanaryNotJoined: a canary Ingress's path has no main route to
+	// join (no Ingress serves its host and path, the main route
+	// redirects, or it already has a canary); the canary's backend is not
+	// used for it.
+	ReasonCanaryNotJoined = "CanaryNotJoined"
 )
 
 // ingressRef returns the object reference of ing, for Problems and Events.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -22,8 +23,8 @@ import (
 //
 // The result always passes [model.TableSpec.Validate]: whatever the objects hold, an
 // Ingress that cannot be served is left out (or the part of it that cannot
-// be served is), and the problem says so. Routes are sorted by host, path
-// and type, backends by name, endpoints by address, so equal inputs give
+// be served is), and the problem says so. Routes are sorted by host, path,
+// type and other matches, backends by name, endpoints by address, so equal inputs give
 // [reflect.DeepEqual] results.
 //
 // The semantics are documented in the package comment.
@@ -47,16 +48,31 @@ type planner struct {
 	o        *Options
 	r        *resolve.Resolver
 
+	sel          classSelector
 	routeOwner   map[model.RouteKey]claim
 	defaultOwner claim
 	backends     map[string]*resolve.Backend
 	reported     map[resolve.Problem]bool
+
+	// canaries are the canary Ingresses (ingress-nginx's canary
+	// annotation), joined to the routes of the others once all are in.
+	canaries []pendingCanary
+	// canaryOf is the canary Ingress joined to each route.
+	canaryOf map[model.RouteKey]types.NamespacedName
+	// twins are the hosts from-to-www-redirect asks to redirect, added
+	// when no Ingress serves them.
+	twins []twinHost
 }
 
-// claim records which Ingress serves a route, and with which backend.
+// claim records which Ingress serves a route, and with which backend
+// (for a redirect, a description of it).
 type claim struct {
 	ingress types.NamespacedName
 	backend string
+	// index is the route's in part.Routes; nginx is the backend values
+	// of its Ingress, for a canary joining it.
+	index int
+	nginx nginxBackend
 }
 
 // translate turns the Ingresses that belong to this controller
@@ -65,19 +81,20 @@ type claim struct {
 // every conflict whatever order the cache lists them in. r resolves their
 // Services and Secrets. accepted is the Ingresses served (ours and not
 // skipped), sorted by namespace and name. The part's routes are sorted by
-// host, path and type, its backends by name.
+// host, path, type and other matches, its backends by name.
 func translate(ingresses []*networkingv1.Ingress, classes []*networkingv1.IngressClass, o *Options, r *resolve.Resolver) (part kube.Part, accepted []types.NamespacedName) {
 	p := &planner{
 		o:          o,
 		r:          r,
+		sel:        newClassSelector(classes, o.controllerName(), o.WatchWithoutClass),
 		routeOwner: make(map[model.RouteKey]claim),
 		backends:   make(map[string]*resolve.Backend),
 		reported:   make(map[resolve.Problem]bool),
+		canaryOf:   make(map[model.RouteKey]types.NamespacedName),
 	}
-	sel := newClassSelector(classes, o.controllerName(), o.WatchWithoutClass)
 	var ours []*networkingv1.Ingress
 	for _, ing := range ingresses {
-		if sel.selects(ing) {
+		if p.sel.selects(ing) {
 			ours = append(ours, ing)
 		}
 	}
@@ -85,9 +102,15 @@ func translate(ingresses []*networkingv1.Ingress, classes []*networkingv1.Ingres
 	for _, ing := range ours {
 		p.addIngress(ing)
 	}
+	p.joinCanaries()
+	p.addTwins()
 
 	slices.SortFunc(p.part.Routes, func(a, b model.Route) int {
-		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Path, b.Path), cmp.Compare(a.PathType, b.PathType))
+		if c := cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Path, b.Path), cmp.Compare(a.PathType, b.PathType)); c != 0 {
+			return c
+		}
+		// Routes of one path differ in their matches (a canary's).
+		return cmp.Compare(a.Key().Matches, b.Key().Matches)
 	})
 	for _, b := range p.backends {
 		p.part.Backends = append(p.part.Backends, b)
@@ -120,7 +143,9 @@ type candidate struct {
 
 // addIngress adds the routes of ing. An Ingress with any invalid host,
 // path or backend is skipped whole: serving part of it could send its
-// traffic somewhere its author did not mean.
+// traffic somewhere its author did not mean. A canary Ingress (read with
+// its ingress-nginx annotations) is only checked here and kept for
+// joinCanaries.
 func (p *planner) addIngress(ing *networkingv1.Ingress) {
 	self := types.NamespacedName{Namespace: ing.Namespace, Name: ing.Name}
 	var cands []candidate
@@ -140,12 +165,18 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 			cands = append(cands, candidate{isDefault: true, backend: db.Service})
 		}
 	}
+	nf, nginxProblems := readNginx(ing, p.o.IngressNginxAnnotations || p.sel.readsNginx(ing))
 	allowTrace, keepEncodedSlashes, optionProblems := routeOptions(ing)
 	pol, policyProblems := ingressPolicy(ing)
+	if nf != nil && nf.FailClosed {
+		deny := model.DenyAll(PolicyName(ing.Namespace, ing.Name))
+		pol = &deny
+	}
 	var policies []string
 	if pol != nil {
 		policies = []string{pol.Name}
 	}
+	var hosts []string // the rule hosts with paths, each once
 	for i := range ing.Spec.Rules {
 		rule := &ing.Spec.Rules[i]
 		host, err := canonicalHost(rule.Host)
@@ -155,6 +186,9 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		}
 		if rule.HTTP == nil {
 			continue
+		}
+		if !slices.Contains(hosts, host) {
+			hosts = append(hosts, host)
 		}
 		for j := range rule.HTTP.Paths {
 			hp := &rule.HTTP.Paths[j]
@@ -179,6 +213,11 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		p.report(errs...)
 		return
 	}
+	p.report(nginxProblems...)
+	if nf != nil && nf.Canary != nil {
+		p.canaries = append(p.canaries, pendingCanary{ing: ing, canary: nf.Canary, failClosed: nf.FailClosed, cands: cands})
+		return
+	}
 	p.accepted = append(p.accepted, self)
 	p.report(optionProblems...)
 	p.report(policyProblems...)
@@ -186,10 +225,22 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		p.part.Policies = append(p.part.Policies, *pol)
 	}
 	p.addTLS(ing)
+	if nf != nil {
+		cands = append(nginxHostRoutes(nf, hosts, policies), cands...)
+		if nf.FromToWWW {
+			for _, h := range hosts {
+				p.twins = append(p.twins, twinHost{ingress: self, host: h, policies: policies})
+			}
+		}
+	}
 
+	settings := nginxBackendOf(ing, nf)
 	for _, c := range cands {
-		name := backendName(ing.Namespace, c.backend)
-		mine := claim{ingress: self, backend: name}
+		var name string
+		if c.backend != nil {
+			name = settings.name(backendName(ing.Namespace, c.backend))
+		}
+		mine := claim{ingress: self, backend: name, nginx: settings}
 		if c.isDefault {
 			if prev := p.defaultOwner; prev.backend != "" {
 				if prev.backend != name {
@@ -200,16 +251,25 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 			p.defaultOwner = mine
 			p.part.DefaultBackend = name
 		} else {
-			k := c.route.Key()
+			r := c.route
+			if nf != nil && r.Redirect == nil {
+				if why := applyNginxRoute(&r, nf); why != "" {
+					p.report(resolve.Problem{Object: ingressRef(ing), Reason: ReasonInvalidNginxAnnotation, Message: why})
+				}
+			}
+			if r.Redirect != nil {
+				name, mine.backend = "", describeRedirect(r.Redirect)
+			}
+			k := r.Key()
 			if prev, taken := p.routeOwner[k]; taken {
-				if prev.backend != name {
-					p.report(conflict(ing, prev, describeRoute(c.route), name))
+				if prev.backend != mine.backend {
+					p.report(conflict(ing, prev, describeRoute(r), mine.backend))
 				}
 				continue
 			}
-			p.routeOwner[k] = mine
-			r := c.route
 			r.Backend = name
+			mine.index = len(p.part.Routes)
+			p.routeOwner[k] = mine
 			p.part.Routes = append(p.part.Routes, r)
 			if c.regex {
 				p.report(resolve.Problem{
@@ -220,7 +280,9 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 				})
 			}
 		}
-		p.useBackend(ing, name, c.backend)
+		if name != "" {
+			p.useBackend(ing, name, c.backend, settings)
+		}
 	}
 }
 
@@ -233,8 +295,17 @@ func conflict(ing *networkingv1.Ingress, prev claim, what, backend string) resol
 	return resolve.Problem{
 		Object:  ingressRef(ing),
 		Reason:  ReasonRouteConflict,
-		Message: fmt.Sprintf("%s is already served by %s, with backend %s; backend %s is not used for it", what, by, prev.backend, backend),
+		Message: fmt.Sprintf("%s is already served by %s, with %s; %s is not used for it", what, by, describeAction(prev.backend), describeAction(backend)),
 	}
+}
+
+// describeAction names a claim's backend, or the redirect it describes
+// (see describeRedirect), for conflict messages.
+func describeAction(backend string) string {
+	if strings.HasPrefix(backend, redirectPrefix) {
+		return backend
+	}
+	return "backend " + backend
 }
 
 func describeRoute(r model.Route) string {
@@ -245,11 +316,12 @@ func describeRoute(r model.Route) string {
 	return fmt.Sprintf("%s path %s (%s)", host, r.Path, r.PathType)
 }
 
-// useBackend makes sure the backend name (Service backend sb of ing)
-// exists. The first Ingress to use a backend decides its locality and
+// useBackend makes sure the backend name (Service backend sb of ing,
+// with the ingress-nginx values settings) exists. The first Ingress to use a backend decides its locality and
 // protocol; a later one asking for others gets a problem.
-func (p *planner) useBackend(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend) {
+func (p *planner) useBackend(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend, settings nginxBackend) {
 	b, problems := p.r.Backend(backendRef(ing, name, sb))
+	settings.resolved(b)
 	p.report(problems...)
 	prev, ok := p.backends[name]
 	if !ok {

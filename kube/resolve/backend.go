@@ -61,6 +61,13 @@ type Backend struct {
 	Locality model.Locality
 	Protocol model.BackendProtocol
 
+	// Tune, when not nil, is called by [Backend.Model] on the backend it
+	// built, last: a processor's own settings for the backend beyond what
+	// resolution decides (timeouts, TLS verification). It must depend only
+	// on what it captured, as Model may be called on every endpoint
+	// change, and must not change the name or the endpoints.
+	Tune func(*model.Backend)
+
 	// When fromSlices, endpoints come from the EndpointSlices of service,
 	// port portName. Otherwise they are fixed (ExternalName addresses, or
 	// none: a missing or refused Service).
@@ -90,15 +97,20 @@ func (b *Backend) Endpoints(from []*discoveryv1.EndpointSlice) []model.Endpoint 
 
 // Model returns b as the table's backend, with endpoints eps. An https
 // backend is encrypted but its certificates are not verified: pods rarely
-// hold a certificate for their own address (ingress-nginx's default too).
+// hold a certificate for their own address (ingress-nginx's default too),
+// unless b.Tune says otherwise.
 func (b *Backend) Model(eps []model.Endpoint) model.Backend {
-	return model.Backend{
+	m := model.Backend{
 		Name:                  b.Name,
 		Locality:              b.Locality,
 		Endpoints:             eps,
 		Protocol:              b.Protocol,
 		TLSInsecureSkipVerify: b.Protocol == model.ProtocolHTTPS,
 	}
+	if b.Tune != nil {
+		b.Tune(&m)
+	}
+	return m
 }
 
 // servicePort returns the TCP port of svc that p names: by Service port

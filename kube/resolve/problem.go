@@ -28,6 +28,11 @@ type Problem struct {
 	// Skipped reports whether the whole object was left out of the table.
 	// When false, only the part named in Message was affected.
 	Skipped bool
+
+	// Normal marks a note rather than a fault: something served as asked,
+	// with a difference a person should know. It is logged at info level
+	// and recorded as a Normal Event; every other problem is a warning.
+	Normal bool
 }
 
 // String returns "Kind namespace/name: Reason: Message".

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
 )
 
 // TestCatalogueComplete checks the catalogue against the list of
@@ -89,7 +91,7 @@ func TestMigrationGuideUpToDate(t *testing.T) {
 		t.Fatalf("%v (go test ./kube/ingress/nginx -run TestMigrationGuideUpToDate -update writes it)", err)
 	}
 	if string(got) != want {
-		t.Errorf("%s differs from the catalogue (go test ./kube/ingress/nginx -run TestMigrationGuideUpToDate -update rewrites it):\n%s", path, lineDiff(string(got), want))
+		t.Errorf("%s differs from the catalogue (go test ./kube/ingress/nginx -run TestMigrationGuideUpToDate -update rewrites it):\n%s", path, kubetest.LineDiff(string(got), want))
 	}
 	for _, a := range catalogue {
 		if !strings.Contains(want, "| `"+a.Name+"` |") {

@@ -3,14 +3,14 @@ package nginx
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/firsthop/firsthop/kube/internal/kubetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/ and docs/ingress-nginx-migration.md from what the code does")
@@ -57,7 +57,7 @@ func TestGolden(t *testing.T) {
 					in[Prefix+k] = v
 				}
 				f, findings := Parse(in)
-				c.Features = view(reflect.ValueOf(f))
+				c.Features = kubetest.View(f)
 				c.Findings = nil
 				for _, fd := range findings {
 					c.Findings = append(c.Findings, fd.String())
@@ -76,75 +76,8 @@ func TestGolden(t *testing.T) {
 				return
 			}
 			if got := buf.String(); got != string(data) {
-				t.Errorf("%s differs from what Parse returns (go test -run TestGolden -update rewrites it; review the diff):\n%s", file, lineDiff(string(data), got))
+				t.Errorf("%s differs from what Parse returns (go test -run TestGolden -update rewrites it; review the diff):\n%s", file, kubetest.LineDiff(string(data), got))
 			}
 		})
 	}
-}
-
-// view turns v into plain YAML-able values: zero values are dropped,
-// integer kinds with a String method (durations, enums) are written as
-// their String, structs become maps keyed by field name.
-func view(v reflect.Value) any {
-	if !v.IsValid() {
-		return nil
-	}
-	if v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return nil
-		}
-		return view(v.Elem())
-	}
-	if s, ok := v.Interface().(fmt.Stringer); ok && v.Kind() >= reflect.Int && v.Kind() <= reflect.Uint64 {
-		return s.String()
-	}
-	switch v.Kind() {
-	case reflect.Struct:
-		m := map[string]any{}
-		for i := range v.NumField() {
-			fv := v.Field(i)
-			if fv.IsZero() && !(fv.Kind() == reflect.Pointer && !fv.IsNil()) {
-				continue
-			}
-			if x := view(fv); x != nil {
-				m[v.Type().Field(i).Name] = x
-			}
-		}
-		if len(m) == 0 {
-			return nil
-		}
-		return m
-	case reflect.Slice:
-		if v.Len() == 0 {
-			return nil
-		}
-		out := make([]any, v.Len())
-		for i := range v.Len() {
-			out[i] = view(v.Index(i))
-			if out[i] == nil {
-				out[i] = map[string]any{}
-			}
-		}
-		return out
-	}
-	return v.Interface()
-}
-
-// lineDiff shows the lines of want and got that differ, numbered.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n  file: %s\n  code: %s\n", i+1, wl, gl)
-		}
-	}
-	return b.String()
 }

@@ -29,10 +29,35 @@ ingress-nginx's meaning, so that an Ingress written for ingress-nginx can be
 served unchanged. ` + "`firsthop migrate -f FILE`" + ` prints what it makes of your
 Ingresses and of the ingress-nginx ConfigMap's client-IP keys (see the README).
 
-This page says what firsthop does once the Ingress processor applies what the
-package kube/ingress/nginx reads (issue 19). Until that lands, ` + "`firsthop ingress`" + `
-serves only the client-address policies below (allowlists, deny lists, rate
-and concurrency limits) from these annotations.
+## Opting in
+
+` + "`firsthop ingress`" + ` reads these annotations only where you opt in, so that an
+Ingress written for firsthop never changes meaning:
+
+- per IngressClass: annotate the class
+  ` + "`firsthop.io/ingress-nginx-annotations: \"true\"`" + ` (its Ingresses, and those
+  naming no class when it is the default class, are read with them); or
+- for every Ingress of firsthop's classes: run ` + "`firsthop ingress --ingress-nginx-annotations`" + `.
+
+` + "```yaml" + `
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: nginx        # the class your Ingresses already name
+  annotations:
+    firsthop.io/ingress-nginx-annotations: "true"
+spec:
+  controller: firsthop.io/ingress-controller
+` + "```" + `
+
+Without it, firsthop reads only the client-address policies below
+(allowlists, deny lists, rate and concurrency limits) from these
+annotations; an Ingress that sets one that guards access (authentication,
+snippets), which is then not applied, gets a Warning Event saying so. With it, each annotation an Ingress sets that is not served as
+ingress-nginx documents gets an Event on the Ingress: Normal for a
+difference, Warning for one refused, not served yet or malformed.
+
+## Every annotation
 
 Each annotation below is one of:
 

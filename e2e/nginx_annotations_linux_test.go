@@ -1,0 +1,191 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/firsthop/firsthop/kube/ingress"
+	"github.com/firsthop/firsthop/kube/ingress/nginx"
+)
+
+// createNginxIngress creates Ingress name routing host's path to svc,
+// with the ingress-nginx annotations given without nginx.Prefix.
+func createNginxIngress(t *testing.T, k *kube, name, host, path, svc string, annotations map[string]string) {
+	t.Helper()
+	ing := IngressObject(kubeNS, name, kubeClass, IngressRoute{Host: host, Path: path, Service: svc})
+	ing.Annotations = map[string]string{}
+	for k, v := range annotations {
+		ing.Annotations[nginx.Prefix+k] = v
+	}
+	Must[any](t, "creating Ingress "+name)(k.cs.NetworkingV1().Ingresses(kubeNS).Create(Ctx(t), ing, metav1.CreateOptions{}))
+}
+
+// waitEvent polls the Events of Ingress name until one of type typ and
+// reason names what in its message.
+func waitEvent(t *testing.T, k *kube, name, typ, reason, what string) {
+	t.Helper()
+	Eventually(t, 30*time.Second, fmt.Sprintf("a %s Event %s on %s/%s naming %s", typ, reason, kubeNS, name, what), func() error {
+		evs := Must[*corev1.EventList](t, "listing Events")(k.cs.CoreV1().Events(kubeNS).List(Ctx(t), metav1.ListOptions{
+			FieldSelector: "involvedObject.kind=Ingress,involvedObject.name=" + name,
+		}))
+		var seen []string
+		for _, e := range evs.Items {
+			if e.Type == typ && e.Reason == reason && strings.Contains(e.Message, what) {
+				return nil
+			}
+			seen = append(seen, e.Type+" "+e.Reason)
+		}
+		return fmt.Errorf("events: %q", seen)
+	})
+}
+
+// TestIngressNginxAnnotations checks issue 19's ingress-nginx annotations
+// served by `firsthop ingress --ingress-nginx-annotations` on the real API
+// server, one subtest per annotation family that the data plane serves
+// today: the answers are those ingress-nginx documents. Clients connect
+// to the direct listener (nothing trusted); Service web is pod-a's
+// echo, web-canary pod-b's.
+func TestIngressNginxAnnotations(t *testing.T) {
+	k := newKube(t)
+	k.setSlice(t, endpointsOn(k.podA, "node-a")...)
+	const canarySvc = "web-canary"
+	Must[*corev1.Service](t, "creating the canary Service")(
+		k.cs.CoreV1().Services(kubeNS).Create(Ctx(t), ServiceObject(kubeNS, canarySvc), metav1.CreateOptions{}))
+	Must[any](t, "creating the canary EndpointSlice")(k.cs.DiscoveryV1().EndpointSlices(kubeNS).Create(Ctx(t),
+		EndpointSliceObject(kubeNS, canarySvc+"-1", canarySvc, endpointsOn(k.podB, "node-b")...), metav1.CreateOptions{}))
+	k.nodeA.FirsthopIngress(t, k.cluster, IngressSpec{
+		Config: k.ingressConfig(),
+		Args:   []string{"--ingress-nginx-annotations", "--election-id", ""},
+	})
+	direct := "http://" + k.nodeA.Addr4(l7Port).String()
+	c := k.client.HTTPClient(5 * time.Second)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	podA, podB := k.podA.Addr4(echoPort).String(), k.podB.Addr4(echoPort).String()
+
+	// poll sends GET path to host until check accepts the answer.
+	poll := func(t *testing.T, what, host, path string, check func(reply) error, header ...string) reply {
+		t.Helper()
+		var last reply
+		Eventually(t, 30*time.Second, what, func() error {
+			a, err := get(c, direct+path, host, header...)
+			if err != nil {
+				return err
+			}
+			last = a
+			return check(a)
+		})
+		return last
+	}
+
+	t.Run("permanent-redirect answers its code and Location", func(t *testing.T) {
+		const host = "moved.example.com"
+		createNginxIngress(t, k, "moved", host, "/", kubeSvc, map[string]string{
+			"permanent-redirect":      "https://new.example.com/landing",
+			"permanent-redirect-code": "308",
+		})
+		a := poll(t, "a 308 for "+host, host, "/old/page", status(http.StatusPermanentRedirect))
+		if got, want := a.header.Get("Location"), "https://new.example.com/landing"; got != want {
+			t.Errorf("Location %q, want %q", got, want)
+		}
+		// The difference (the query kept) is a Normal Event.
+		waitEvent(t, k, "moved", corev1.EventTypeNormal, ingress.ReasonNginxAnnotationDiffers, "permanent-redirect")
+	})
+
+	t.Run("rewrite-target is the path the backend sees", func(t *testing.T) {
+		const host = "rewrite.example.com"
+		createNginxIngress(t, k, "rewrite", host, "/api", kubeSvc, map[string]string{"rewrite-target": "/"})
+		a := poll(t, host+" served", host, "/api/users?page=2", servedBy(k.podA))
+		if a.echo.Path != "/" || a.echo.Query != "page=2" {
+			t.Errorf("backend got path %q query %q, want / and page=2 (the whole path rewritten, the query kept)\n%s", a.echo.Path, a.echo.Query, a.echo)
+		}
+	})
+
+	t.Run("upstream-vhost is the Host the backend sees", func(t *testing.T) {
+		const host = "vhost.example.com"
+		createNginxIngress(t, k, "vhost", host, "/", kubeSvc, map[string]string{"upstream-vhost": "internal.shop.svc"})
+		a := poll(t, host+" served", host, "/", servedBy(k.podA))
+		if a.echo.Host != "internal.shop.svc" {
+			t.Errorf("backend got Host %q, want internal.shop.svc\n%s", a.echo.Host, a.echo)
+		}
+		a.echo.WantHeader(t, "X-Forwarded-Host", host)
+	})
+
+	t.Run("canary-weight splits 1,000 requests within statistical bounds", func(t *testing.T) {
+		const host, weight, n = "split.example.com", 30, 1000
+		createNginxIngress(t, k, "split", host, "/", kubeSvc, nil)
+		createNginxIngress(t, k, "split-canary", host, "/", canarySvc, map[string]string{
+			"canary":        "true",
+			"canary-weight": fmt.Sprint(weight),
+		})
+		poll(t, "the canary joined", host, "/", servedBy(k.podB))
+		canary := 0
+		for i := range n {
+			a, err := get(c, direct+"/", host)
+			if err != nil || a.status != http.StatusOK {
+				t.Fatalf("request %d: %v %d %.200s", i, err, a.status, a.body)
+			}
+			switch a.echo.LocalAddr {
+			case podB:
+				canary++
+			case podA:
+			default:
+				t.Fatalf("request %d answered by %q, neither pod", i, a.echo.LocalAddr)
+			}
+		}
+		// Binomial(1000, 0.3): mean 300, standard deviation 14.5; six of
+		// them either side fail a fair split about once in 10^9 runs.
+		if lo, hi := 213, 387; canary < lo || canary > hi {
+			t.Errorf("%d of %d requests went to the canary, want %d%% (%d to %d)", canary, n, weight, lo, hi)
+		}
+		t.Logf("%d of %d requests to the canary (weight %d%%)", canary, n, weight)
+	})
+
+	t.Run("canary-by-header always, never and absent", func(t *testing.T) {
+		const host = "header.example.com"
+		createNginxIngress(t, k, "header", host, "/", kubeSvc, nil)
+		createNginxIngress(t, k, "header-canary", host, "/", canarySvc, map[string]string{
+			"canary":           "true",
+			"canary-by-header": "X-Canary",
+		})
+		poll(t, "X-Canary: always to the canary", host, "/", servedBy(k.podB), "X-Canary", "always")
+		for _, tc := range []struct {
+			header []string
+			want   *Host
+		}{
+			{[]string{"X-Canary", "always"}, k.podB},
+			{[]string{"X-Canary", "never"}, k.podA},
+			{[]string{"X-Canary", "sometimes"}, k.podA},
+			{nil, k.podA},
+		} {
+			for range 5 {
+				a, err := get(c, direct+"/", host, tc.header...)
+				if err == nil {
+					err = servedBy(tc.want)(a)
+				}
+				if err != nil {
+					t.Errorf("header %q: %v", tc.header, err)
+					break
+				}
+			}
+		}
+	})
+
+	t.Run("a configuration-snippet is refused: 403 and a Warning Event", func(t *testing.T) {
+		const host = "snippet.example.com"
+		createNginxIngress(t, k, "snippet", host, "/", kubeSvc, map[string]string{
+			"configuration-snippet": `more_set_headers "X-Admin: yes";`,
+		})
+		a := poll(t, host+" refusing", host, "/", status(http.StatusForbidden))
+		if want := "refused by policy \"" + ingress.PolicyName(kubeNS, "snippet") + "\""; !strings.Contains(a.body, want) {
+			t.Errorf("403 body %q, want it to say %s", a.body, want)
+		}
+		waitEvent(t, k, "snippet", corev1.EventTypeWarning, ingress.ReasonNginxAnnotationNotServed, "configuration-snippet")
+	})
+
+}
