@@ -9,7 +9,7 @@
 // # Isolation
 //
 // Every port of every Gateway is one route scope ([model.ScopeSpec]) named
-// "gateway:<namespace>/<name>:<port>", with Gateway API's wildcard meaning
+// "gateway/<namespace>/<name>:<port>", with Gateway API's wildcard meaning
 // ([model.WildcardSuffix]); its listeners ([model.ListenerSpec]) bind the
 // Gateway's own addresses and serve that scope only, so two Gateways on
 // port 80 never see each other's routes, and neither sees an Ingress.
