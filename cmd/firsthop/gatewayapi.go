@@ -39,15 +39,14 @@ func (f *ingressFlags) gatewayOptions() (o gateway.ProcessorOptions, ok bool, er
 	}, true, nil
 }
 
-// gatewayProcessor returns the Gateway API processor for o when the API
-// server serves the Gateway API resources, else nil (logged once, the
-// Ingress processor runs alone). It asks discovery until the API server
-// answers, or ctx is done.
-func gatewayProcessor(ctx context.Context, log *slog.Logger, rc *rest.Config, disc discovery.DiscoveryInterface, o gateway.ProcessorOptions) (*gateway.Processor, error) {
-	served, err := gatewayAPIServed(ctx, log, disc, time.Second)
-	if err != nil || !served {
-		return nil, err
+// gatewayProcessor returns the Gateway API processor for o, unless the
+// API server says it does not serve the Gateway API resources (then nil,
+// logged once: the Ingress processor runs alone). See [gatewayAPIServed].
+func gatewayProcessor(ctx context.Context, log *slog.Logger, rc *rest.Config, disc discovery.ServerResourcesInterfaceWithContext, o gateway.ProcessorOptions) (*gateway.Processor, error) {
+	if !gatewayAPIServed(ctx, log, disc, time.Second, gatewayDiscoveryWait) {
+		return nil, nil
 	}
+	var err error
 	if o.Client, err = gatewayclient.NewForConfig(rc); err != nil {
 		return nil, err
 	}
@@ -55,19 +54,27 @@ func gatewayProcessor(ctx context.Context, log *slog.Logger, rc *rest.Config, di
 	return gateway.NewProcessor(o), nil
 }
 
+// gatewayDiscoveryWait bounds how long startup waits for the API server
+// to say whether it serves Gateway API.
+const gatewayDiscoveryWait = 5 * time.Second
+
 // gatewayAPIServed reports whether the API server serves every resource
 // of gatewayResources in gateway.networking.k8s.io/v1 (the CRDs are
-// installed). When it does not, that is logged once. Errors other than
-// the group not being there are retried every retry, doubling up to 10s,
-// until ctx is done.
-func gatewayAPIServed(ctx context.Context, log *slog.Logger, disc discovery.DiscoveryInterface, retry time.Duration) (bool, error) {
+// installed); when it does not, that is logged once. Other errors are
+// retried every retry (doubling) for up to within; when the API server
+// has not answered by then, Gateway API is assumed served, so that a slow
+// start does not turn it off: should the CRDs be missing, the informers'
+// errors then say so while the caches wait.
+func gatewayAPIServed(ctx context.Context, log *slog.Logger, disc discovery.ServerResourcesInterfaceWithContext, retry, within time.Duration) bool {
 	gv := gatewayv1.GroupVersion.String()
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
 	for {
-		list, err := disc.ServerResourcesForGroupVersion(gv)
+		list, err := disc.ServerResourcesForGroupVersionWithContext(ctx, gv)
 		switch {
 		case apierrors.IsNotFound(err):
 			log.Info("the Gateway API CRDs are not installed: serving Ingresses only (restart firsthop once they are)", "group_version", gv)
-			return false, nil
+			return false
 		case err == nil:
 			var missing []string
 			for _, r := range gatewayResources {
@@ -78,18 +85,18 @@ func gatewayAPIServed(ctx context.Context, log *slog.Logger, disc discovery.Disc
 			if len(missing) > 0 {
 				log.Warn("the Gateway API CRDs installed lack resources firsthop needs: serving Ingresses only (install the standard channel's CRDs and restart)",
 					"group_version", gv, "missing", missing)
-				return false, nil
+				return false
 			}
-			return true, nil
+			return true
 		}
-		log.Warn("asking the API server whether it serves Gateway API failed; retrying", "error", err.Error(), "retry_in", retry.String())
 		t := time.NewTimer(retry)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return false, ctx.Err()
+			log.Warn("the API server did not say whether it serves Gateway API; serving it", "group_version", gv, "error", err.Error())
+			return true
 		case <-t.C:
 		}
-		retry = min(2*retry, 10*time.Second)
+		retry *= 2
 	}
 }
