@@ -538,9 +538,11 @@ func (c *Controller) publish(spec model.TableSpec, listeners []model.ListenerSpe
 	if err != nil {
 		return err
 	}
-	c.setListenerErrors(failed)
+	changed := c.setListenerErrors(failed)
+	if changed || !reflect.DeepEqual(listeners, c.lastListeners) {
+		c.log.Info("listeners published", "listeners", len(listeners), "not_bound", len(failed))
+	}
 	c.lastListeners = listeners
-	c.log.Info("listeners published", "listeners", len(listeners), "not_bound", len(failed))
 	return nil
 }
 
@@ -567,13 +569,27 @@ func listenerErrors(err error) (map[string]error, error) {
 }
 
 // setListenerErrors records the listeners not bound at the last
-// publication and, when that changes, has status written.
-func (c *Controller) setListenerErrors(failed map[string]error) {
+// publication and, when that changes, logs the change and has status
+// written; it reports whether it changed.
+func (c *Controller) setListenerErrors(failed map[string]error) bool {
 	old := c.ListenerErrors()
 	c.bindErrs.Store(&failed)
-	if len(old) != len(failed) || !maps.EqualFunc(old, failed, func(a, b error) bool { return a.Error() == b.Error() }) {
-		c.signalStatus()
+	if maps.EqualFunc(old, failed, func(a, b error) bool { return a.Error() == b.Error() }) {
+		return false
 	}
+	for name, err := range failed {
+		if prev, ok := old[name]; !ok || prev.Error() != err.Error() {
+			c.log.Error("listener not bound; serving the others and trying again", "listener", name,
+				"error", err.Error(), "retry_every", c.cfg.ListenerRetry.String())
+		}
+	}
+	for name := range old {
+		if _, ok := failed[name]; !ok {
+			c.log.Info("listener bound after all", "listener", name)
+		}
+	}
+	c.signalStatus()
+	return true
 }
 
 // ListenerErrors returns the listeners the [ListenerPublisher] could not

@@ -401,7 +401,6 @@ func (s *Server) Reconfigure(listeners []model.ListenerSpec, spec model.TableSpe
 		}
 		rl, err := s.bind(spec)
 		if err != nil {
-			s.log.Error("listener not bound; serving the others", "listener", spec.Name, "address", spec.Address, "error", err.Error())
 			errs = append(errs, &ListenerError{Listener: spec.Name, Err: err})
 			continue
 		}
