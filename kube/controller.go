@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -38,6 +39,15 @@ type Publisher interface {
 // a processor that contributes listeners makes that happen. Reconfigure
 // must not keep the slices for modification; on an error the controller
 // publishes again at the next build.
+//
+// When some listeners cannot be bound (an address not on this host, a
+// port in use), Reconfigure publishes the table, serves the others and
+// returns an error that joins, for each listener left out, one with a
+// method ListenerName() string naming it (as proxy.ListenerError has)
+// and nothing else. The controller then counts the table published,
+// tells the processors which listeners failed ([Watch.ListenerErrors])
+// and calls Reconfigure again every Config.ListenerRetry until they are
+// bound.
 type ListenerPublisher interface {
 	Publisher
 	Reconfigure(listeners []model.ListenerSpec, spec model.TableSpec) error
@@ -132,6 +142,10 @@ type Config struct {
 	// ExternalName backend is resolved through DNS. Zero means 30s.
 	ExternalNameRefresh time.Duration
 
+	// ListenerRetry is how often listeners the [ListenerPublisher] could
+	// not bind are tried again. Zero means 5s.
+	ListenerRetry time.Duration
+
 	// LeaseDuration, RenewDeadline and RetryPeriod tune the election (see
 	// k8s.io/client-go/tools/leaderelection). Zero means 15s, 10s and 2s.
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
@@ -180,6 +194,7 @@ type Controller struct {
 	lis        *listers
 	referenced atomic.Pointer[map[types.NamespacedName]bool] // Services whose slices are used
 	secretRefs atomic.Pointer[map[types.NamespacedName]bool] // Secrets a processor named
+	bindErrs   atomic.Pointer[map[string]error]              // listeners not bound, by name
 	certs      resolve.CertCache
 
 	// Owned by the build loop.
@@ -228,6 +243,9 @@ func NewController(cfg Config) (*Controller, error) {
 	}
 	if cfg.ExternalNameRefresh <= 0 {
 		cfg.ExternalNameRefresh = 30 * time.Second
+	}
+	if cfg.ListenerRetry <= 0 {
+		cfg.ListenerRetry = 5 * time.Second
 	}
 	if cfg.LeaseDuration <= 0 {
 		cfg.LeaseDuration = 15 * time.Second
@@ -381,9 +399,15 @@ func (c *Controller) loop(ctx context.Context) {
 	refresh := time.NewTimer(time.Hour)
 	refresh.Stop()
 	defer refresh.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
 	for {
 		if c.resolvesNames {
 			refresh.Reset(time.Until(c.routesBuilt.Add(c.cfg.ExternalNameRefresh)))
+		}
+		if len(c.ListenerErrors()) > 0 {
+			retry.Reset(c.cfg.ListenerRetry)
 		}
 		select {
 		case <-ctx.Done():
@@ -391,12 +415,31 @@ func (c *Controller) loop(ctx context.Context) {
 		case <-c.changes.signal:
 		case <-refresh.C:
 			c.changes.markRoutes()
+		case <-retry.C:
+			c.retryListeners()
+			retry.Stop()
+			continue
 		}
 		refresh.Stop()
+		retry.Stop()
 		if !c.holdOff(ctx) {
 			return
 		}
 		c.build()
+	}
+}
+
+// retryListeners publishes the last table again with the listeners to
+// serve, so that the Publisher binds those it could not bind before.
+func (c *Controller) retryListeners() {
+	if !c.published || c.plan == nil {
+		return
+	}
+	listeners := c.plan.listenersFor(c.cfg.Listeners)
+	if err := c.publish(c.last, listeners, false); err != nil {
+		c.publishErrors.Add(1)
+		c.published = false
+		c.log.Error("publishing the routing table failed; the previous one stays in use", "error", err.Error())
 	}
 }
 
@@ -453,7 +496,8 @@ func (c *Controller) build() {
 	}
 	spec := c.plan.spec(base, func(b *resolve.Backend) []model.Endpoint { return c.eps[b.Name] })
 	listeners := c.plan.listenersFor(c.cfg.Listeners)
-	sameListeners := reflect.DeepEqual(listeners, c.lastListeners)
+	// Listeners left out last time are tried again with every table.
+	sameListeners := reflect.DeepEqual(listeners, c.lastListeners) && len(c.ListenerErrors()) == 0
 	if full && c.published && sameListeners && reflect.DeepEqual(spec, c.last) {
 		c.log.Debug("routing table unchanged", "full", true)
 		return
@@ -490,11 +534,71 @@ func (c *Controller) publish(spec model.TableSpec, listeners []model.ListenerSpe
 			"listeners", len(listeners))
 		return c.pub.Apply(spec)
 	}
-	if err := lp.Reconfigure(listeners, spec); err != nil {
+	failed, err := listenerErrors(lp.Reconfigure(listeners, spec))
+	if err != nil {
 		return err
 	}
+	changed := c.setListenerErrors(failed)
+	if changed || !reflect.DeepEqual(listeners, c.lastListeners) {
+		c.log.Info("listeners published", "listeners", len(listeners), "not_bound", len(failed))
+	}
 	c.lastListeners = listeners
-	c.log.Info("listeners published", "listeners", len(listeners))
+	return nil
+}
+
+// listenerErrors splits the error of a Reconfigure: when it joins only
+// errors naming a listener (see [ListenerPublisher]), it returns them by
+// listener and nil; else err itself.
+func listenerErrors(err error) (map[string]error, error) {
+	if err == nil {
+		return nil, nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	failed := make(map[string]error, len(errs))
+	for _, e := range errs {
+		var le interface{ ListenerName() string }
+		if !errors.As(e, &le) {
+			return nil, err
+		}
+		failed[le.ListenerName()] = e
+	}
+	return failed, nil
+}
+
+// setListenerErrors records the listeners not bound at the last
+// publication and, when that changes, logs the change and has status
+// written; it reports whether it changed.
+func (c *Controller) setListenerErrors(failed map[string]error) bool {
+	old := c.ListenerErrors()
+	c.bindErrs.Store(&failed)
+	if maps.EqualFunc(old, failed, func(a, b error) bool { return a.Error() == b.Error() }) {
+		return false
+	}
+	for name, err := range failed {
+		if prev, ok := old[name]; !ok || prev.Error() != err.Error() {
+			c.log.Error("listener not bound; serving the others and trying again", "listener", name,
+				"error", err.Error(), "retry_every", c.cfg.ListenerRetry.String())
+		}
+	}
+	for name := range old {
+		if _, ok := failed[name]; !ok {
+			c.log.Info("listener bound after all", "listener", name)
+		}
+	}
+	c.signalStatus()
+	return true
+}
+
+// ListenerErrors returns the listeners the [ListenerPublisher] could not
+// bind at the last publication, by name, with why; nil when every one is
+// bound. The map must not be modified. Safe for concurrent use.
+func (c *Controller) ListenerErrors() map[string]error {
+	if m := c.bindErrs.Load(); m != nil {
+		return *m
+	}
 	return nil
 }
 
@@ -552,7 +656,7 @@ func (c *Controller) setLeader(leader bool) {
 		return
 	}
 	if leader {
-		c.log.Info("leading: writing Ingress status and Events", "identity", c.identity)
+		c.log.Info("leading: writing status and Events", "identity", c.identity)
 	} else {
 		c.log.Info("not leading", "identity", c.identity)
 	}

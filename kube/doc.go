@@ -63,7 +63,9 @@
 //     [ListenerPublisher]) only when the set to serve — Config.Listeners,
 //     then the parts' — differs from the one last published, which is
 //     Config.Listeners at first: without a processor that contributes
-//     listeners, the Publisher only ever gets tables.
+//     listeners, the Publisher only ever gets tables. A listener the
+//     Publisher cannot bind leaves the others served; the processors see
+//     it in [Watch.ListenerErrors] and it is tried again.
 //
 // [Assemble] is the same merge as a pure function.
 //

@@ -42,9 +42,11 @@ type Processor interface {
 	Build(r *resolve.Resolver) Part
 
 	// WriteStatus writes the status of the objects the last Build
-	// served, where it differs from what addresses (never empty, sorted)
-	// say, and returns how many objects it wrote. An error is retried
-	// with back-off.
+	// served, where it differs from what they should say, and returns
+	// how many objects it wrote. addresses are the published addresses
+	// (--publish-address, --publish-service), sorted; empty when none is
+	// known yet, and then no status is cleared of its addresses. An
+	// error is retried with back-off.
 	WriteStatus(ctx context.Context, addresses []Address) (written int, err error)
 }
 
@@ -114,6 +116,12 @@ func (w *Watch) Start(f InformerFactory) { w.lis.factories = append(w.lis.factor
 // Rebuild signals that the processor's objects changed: the routes are
 // rebuilt after the hold-off. It never blocks.
 func (w *Watch) Rebuild() { w.c.changes.markRoutes() }
+
+// ListenerErrors returns the listeners of the parts that the data plane
+// could not bind at the last publication (see [ListenerPublisher]), by
+// name, with why; nil when every one is bound. When it changes, status is
+// written (WriteStatus is called). The map must not be modified.
+func (w *Watch) ListenerErrors() map[string]error { return w.c.ListenerErrors() }
 
 // StatusChanged signals that status may need writing (the processor's
 // objects' status changed, or the set it serves): the leader calls

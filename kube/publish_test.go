@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -153,4 +154,85 @@ func TestControllerListenersWithoutListenerPublisher(t *testing.T) {
 	kubetest.Eventually(t, "the table", func() (bool, string) {
 		return pub.count() == 1, fmt.Sprintf("%d tables", pub.count())
 	})
+}
+
+// namedListenerError is how a ListenerPublisher names a listener it could
+// not bind (proxy.ListenerError's method).
+type namedListenerError struct{ name string }
+
+func (e namedListenerError) Error() string        { return "listener " + e.name + ": address not available" }
+func (e namedListenerError) ListenerName() string { return e.name }
+
+// bindingPublisher fails to bind the listeners named in refuse.
+type bindingPublisher struct {
+	listenerPublisher
+	refuse map[string]bool
+}
+
+func (p *bindingPublisher) Reconfigure(listeners []model.ListenerSpec, spec model.TableSpec) error {
+	_ = p.listenerPublisher.Reconfigure(listeners, spec)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, l := range listeners {
+		if p.refuse[l.Name] {
+			errs = append(errs, namedListenerError{l.Name})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *bindingPublisher) allow(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.refuse, name)
+}
+
+// TestControllerListenerBindFailure: a listener the Publisher cannot bind
+// does not make the table unpublished; the processors learn which one
+// failed (Watch.ListenerErrors) and the controller tries again every
+// ListenerRetry until it is bound.
+func TestControllerListenerBindFailure(t *testing.T) {
+	t.Parallel()
+	proc := &fakeProcessor{part: Part{Listeners: []model.ListenerSpec{
+		{Name: "fake/a", Address: "127.0.0.1:0", Scope: "fake/a"},
+		{Name: "fake/b", Address: "192.0.2.1:80", Scope: "fake/b"},
+	}}}
+	pub := &bindingPublisher{refuse: map[string]bool{"fake/b": true}}
+	c, err := NewController(Config{
+		Client: fake.NewClientset(), Publisher: pub, Processors: []Processor{proc},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), HoldOff: time.Millisecond, MaxHoldOff: 5 * time.Millisecond,
+		ListenerRetry: 10 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	kubetest.Eventually(t, "fake/b reported as not bound", func() (bool, string) {
+		errs := c.ListenerErrors()
+		return len(errs) == 1 && errs["fake/b"] != nil, fmt.Sprintf("%v", errs)
+	})
+	if st := c.Stats(); st.PublishErrors != 0 || st.Publishes == 0 {
+		t.Errorf("stats %+v: want the table published, no publish error", st)
+	}
+	tries := len(pub.sets())
+	kubetest.Eventually(t, "retries", func() (bool, string) {
+		return len(pub.sets()) >= tries+2, fmt.Sprintf("%d Reconfigure calls", len(pub.sets()))
+	})
+	pub.allow("fake/b")
+	kubetest.Eventually(t, "every listener bound", func() (bool, string) {
+		errs := c.ListenerErrors()
+		return len(errs) == 0, fmt.Sprintf("%v", errs)
+	})
+	settled := len(pub.sets())
+	time.Sleep(50 * time.Millisecond) // five retry periods: none is due
+	if n := len(pub.sets()); n != settled {
+		t.Errorf("%d Reconfigure calls after every listener was bound, want none", n-settled)
+	}
 }

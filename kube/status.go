@@ -45,7 +45,7 @@ func (c *Controller) statusLoop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			c.log.Warn("writing Ingress status failed; retrying", "error", err.Error(), "retry_in", backoff.String())
+			c.log.Warn("writing status failed; retrying", "error", err.Error(), "retry_in", backoff.String())
 			retry.Reset(backoff)
 			backoff = min(2*backoff, maxBackoff)
 			continue
@@ -55,13 +55,9 @@ func (c *Controller) statusLoop(ctx context.Context) {
 }
 
 // syncStatus has every processor write the status of the objects it
-// serves, with the published addresses. With no addresses known (yet)
-// nothing is written: a status is never cleared.
+// serves, with the published addresses, which may be none (yet).
 func (c *Controller) syncStatus(ctx context.Context) error {
 	want := c.statusAddresses()
-	if len(want) == 0 {
-		return nil
-	}
 	var errs []error
 	for _, p := range c.procs {
 		n, err := p.WriteStatus(ctx, want)

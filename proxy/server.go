@@ -350,15 +350,41 @@ func (s *Server) drain(delay bool) {
 // settings) keeps its socket and connections; a changed one is closed and
 // bound anew, its open connections finishing within the grace period; a
 // new one is bound; a missing one is closed likewise. On a table error
-// nothing changes. It must be called while [Server.Serve] runs.
+// nothing changes.
+//
+// It may be called once [Server.Listen] has returned: before
+// [Server.Serve] runs, the listeners are bound and Serve starts them with
+// the others; while Serve runs they are served at once. Once Serve has
+// begun to drain it fails.
+//
+// A listener that cannot be bound (its address is not on this host, its
+// port is in use) is left out and the others are served as said: the
+// error then joins one [*ListenerError] per listener left out (and
+// nothing else), the table is published, and a later Reconfigure tries
+// those listeners again.
 func (s *Server) Reconfigure(listeners []model.ListenerSpec, spec model.TableSpec) error {
+	s.mu.Lock()
+	ready := s.listening && !s.draining.Load()
+	s.mu.Unlock()
+	if !ready {
+		return errors.New("proxy: Reconfigure before Listen or after Serve")
+	}
 	if err := s.Apply(spec); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.serving.Load() || s.draining.Load() {
-		return errors.New("proxy: Reconfigure while not serving")
+	if s.draining.Load() {
+		return errors.New("proxy: Reconfigure after Serve")
+	}
+	// Serve starts every listener bound before it runs, under s.mu.
+	serving := s.serving.Load()
+	retire := func(rl *runningListener) {
+		if serving {
+			s.stop(rl, s.opts.GracePeriod)
+		} else {
+			_ = rl.ln.Close() // never started: no connection to finish
+		}
 	}
 	want := make(map[string]bool, len(listeners))
 	var errs []error
@@ -370,24 +396,41 @@ func (s *Server) Reconfigure(listeners []model.ListenerSpec, spec model.TableSpe
 		}
 		if old != nil {
 			s.log.Info("replacing listener", "listener", spec.Name)
-			s.stop(old, s.opts.GracePeriod)
+			retire(old)
 			delete(s.listeners, spec.Name)
 		}
 		rl, err := s.bind(spec)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &ListenerError{Listener: spec.Name, Err: err})
 			continue
 		}
 		s.listeners[spec.Name] = rl
-		s.start(rl, s.fatal)
+		if serving {
+			s.start(rl, s.fatal)
+		}
 	}
 	for name, rl := range s.listeners {
 		if !want[name] {
 			s.log.Info("removing listener", "listener", name)
-			s.stop(rl, s.opts.GracePeriod)
+			retire(rl)
 			delete(s.listeners, name)
 		}
 	}
 	s.opts.Listeners = listeners
 	return errors.Join(errs...)
 }
+
+// ListenerError is a listener [Server.Reconfigure] could not bind.
+type ListenerError struct {
+	// Listener is the listener's name.
+	Listener string
+	// Err says why; it names the listener.
+	Err error
+}
+
+func (e *ListenerError) Error() string { return e.Err.Error() }
+func (e *ListenerError) Unwrap() error { return e.Err }
+
+// ListenerName returns e.Listener: a caller that must not import this
+// package finds the listeners left out with this method.
+func (e *ListenerError) ListenerName() string { return e.Listener }

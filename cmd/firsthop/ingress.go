@@ -21,6 +21,7 @@ import (
 
 	"github.com/firsthop/firsthop/config"
 	"github.com/firsthop/firsthop/kube"
+	"github.com/firsthop/firsthop/kube/gateway"
 	"github.com/firsthop/firsthop/kube/ingress"
 	"github.com/firsthop/firsthop/kube/resolve"
 	"github.com/firsthop/firsthop/model"
@@ -56,6 +57,9 @@ type ingressFlags struct {
 	defaultLocality   string
 	allowExternalName bool
 	nginxAnnotations  bool
+
+	gatewayControllerName string
+	gatewayAddresses      string
 }
 
 func (f *ingressFlags) register(fs *flag.FlagSet) {
@@ -74,6 +78,8 @@ func (f *ingressFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.defaultLocality, "default-locality", model.LocalityPreferLocal.String(), "locality of backends whose Service and Ingress set none: Local, PreferLocal, PreferZone or Cluster")
 	fs.BoolVar(&f.allowExternalName, "allow-external-name", false, "allow ExternalName Services as backends (whoever can create a Service can then point the proxy at any host)")
 	fs.BoolVar(&f.nginxAnnotations, "ingress-nginx-annotations", false, "read every Ingress's nginx.ingress.kubernetes.io/* annotations with ingress-nginx's meaning (per class: annotate the IngressClass "+ingress.AnnotationIngressNginx+`: "true"`+")")
+	fs.StringVar(&f.gatewayControllerName, "gateway-controller-name", gateway.DefaultControllerName, "the GatewayClass spec.controllerName this controller serves, when the Gateway API CRDs are installed; empty: Gateway API off")
+	fs.StringVar(&f.gatewayAddresses, "gateway-addresses", "", "comma-separated `CIDR`s whose addresses are given to Gateways without spec.addresses (each Gateway one; listeners bind ADDRESS:PORT, so the addresses must be on this host); empty: such Gateways get none")
 }
 
 // ingressOptions turns the flags into the controller's settings, with its
@@ -205,6 +211,11 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "firsthop ingress:", err)
 		return 2
 	}
+	gwOpts, gatewayAPI, err := f.gatewayOptions()
+	if err != nil {
+		fmt.Fprintln(stderr, "firsthop ingress:", err)
+		return 2
+	}
 	rc, err := f.restConfig()
 	if err != nil {
 		log.Error("connecting to the API server", "error", err.Error())
@@ -218,6 +229,17 @@ func ingressCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		log.Error("connecting to the API server", "error", err.Error())
 		return 1
+	}
+
+	if gatewayAPI {
+		gw, err := gatewayProcessor(ctx, log, rc, client.Discovery(), gwOpts)
+		if err != nil {
+			log.Error("connecting to the API server", "error", err.Error())
+			return 1
+		}
+		if gw != nil {
+			icfg.Processors = append(icfg.Processors, gw)
+		}
 	}
 
 	dp, err := f.newDataPlane(ctx, log, cfg)

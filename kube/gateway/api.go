@@ -110,7 +110,7 @@ type Scope struct {
 	Port    int32
 
 	// Spec is the scope's model settings; Spec.Name is
-	// "gateway:<namespace>/<name>:<port>" and every listener and route
+	// "gateway/<namespace>/<name>:<port>" and every listener and route
 	// below carries it.
 	Spec model.ScopeSpec
 

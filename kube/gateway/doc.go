@@ -9,7 +9,7 @@
 // # Isolation
 //
 // Every port of every Gateway is one route scope ([model.ScopeSpec]) named
-// "gateway:<namespace>/<name>:<port>", with Gateway API's wildcard meaning
+// "gateway/<namespace>/<name>:<port>", with Gateway API's wildcard meaning
 // ([model.WildcardSuffix]); its listeners ([model.ListenerSpec]) bind the
 // Gateway's own addresses and serve that scope only, so two Gateways on
 // port 80 never see each other's routes, and neither sees an Ingress.
@@ -51,4 +51,14 @@
 // not permitted by a ReferenceGrant, an unknown appProtocol) keeps its
 // weight and its share of requests is answered 500; the route's
 // ResolvedRefs condition says why.
+//
+// # Processor
+//
+// [Processor] runs Translate in the Kubernetes controller (package kube):
+// it watches the Gateway API objects and Namespaces, gives the Gateways
+// without spec.addresses an address from its [AddressPool] (kept across
+// restarts through their status), hands the scopes, listeners, routes,
+// certificates and backends to the controller as its part of the table,
+// and on the leader writes the status Translate decides, with the
+// listeners the data plane could not bind reported as not programmed.
 package gateway

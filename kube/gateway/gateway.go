@@ -59,9 +59,12 @@ const (
 	kindGRPCRoute = "GRPCRoute"
 )
 
-// scopeName returns the model scope name of a Gateway port.
+// scopeName returns the model scope name of a Gateway port:
+// "gateway/<namespace>/<name>:<port>", after the kube package's rule on
+// names (the processor's name, then "/"); its listeners' names start
+// with it.
 func scopeName(nn types.NamespacedName, port int32) string {
-	return "gateway:" + nn.Namespace + "/" + nn.Name + ":" + strconv.Itoa(int(port))
+	return "gateway/" + nn.Namespace + "/" + nn.Name + ":" + strconv.Itoa(int(port))
 }
 
 // gateways decides, for the Gateways of accepted classes of ours, their

@@ -18,10 +18,11 @@ import (
 )
 
 // WriteStatus sets status.loadBalancer.ingress of every Ingress the last
-// Build served to addresses, where it differs (ports aside).
+// Build served to addresses, where it differs (ports aside). With no
+// addresses it writes nothing: a status is never cleared.
 func (p *Processor) WriteStatus(ctx context.Context, addresses []kube.Address) (int, error) {
 	acc := p.accepted.Load()
-	if acc == nil {
+	if acc == nil || len(addresses) == 0 {
 		return 0, nil
 	}
 	want := make([]networkingv1.IngressLoadBalancerIngress, len(addresses))

@@ -193,6 +193,18 @@ func (r *Resolver) Backend(ref BackendRef) (*Backend, []Problem) {
 	return b, problems
 }
 
+// ServicePort returns the TCP port of Service svc that port names (by
+// number, or by name when Name is set), and false when there is no such
+// Service or port. Processors read it for what [Resolver.Backend] does
+// not decide, such as an appProtocol they refuse.
+func (r *Resolver) ServicePort(svc types.NamespacedName, port Port) (corev1.ServicePort, bool) {
+	s := r.services[svc]
+	if s == nil {
+		return corev1.ServicePort{}, false
+	}
+	return servicePort(s, port)
+}
+
 // resolveExternal resolves an ExternalName once per resolver.
 func (r *Resolver) resolveExternal(name string, port uint16) externalResult {
 	k := fmt.Sprintf("%s:%d", name, port)
