@@ -130,7 +130,7 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 		if h, err := model.RouteHost(r.Host); err != nil || h != r.Host {
 			t.Fatalf("route host %q not normalised (%q, %v)", r.Host, h, err)
 		}
-		if err := checkPath(r.Path); err != nil {
+		if err := checkRoutePath(r.Path, r.PathType); err != nil {
 			t.Fatalf("route path: %v", err)
 		}
 		k := r.Key()
