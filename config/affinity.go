@@ -32,7 +32,9 @@ func (d *decoder) affinity(n *yaml.Node, path string) *model.Affinity {
 	}
 	a := &model.Affinity{}
 	if nv := c.value("name"); nv == nil {
-		d.errorf(v, "%s: name is required (the cookie's name, such as route)", path)
+		if c.complete() {
+			d.errorf(v, "%s: name is required (the cookie's name, such as route)", path)
+		}
 	} else if s, ok := d.text(nv, c.sub("name"), "a cookie name"); ok {
 		if d.affinityOK(nv, c.sub("name"), model.Affinity{CookieName: s}) {
 			a.CookieName = s

@@ -17,7 +17,7 @@ import (
 // Errors with positions inside the file; a success is a self-consistent
 // configuration.
 func FuzzParse(f *testing.F) {
-	for _, tc := range slices.Concat(errorCases, routeErrorCases) {
+	for _, tc := range slices.Concat(errorCases, routeErrorCases, guardErrorCases) {
 		f.Add([]byte(tc.yaml), tc.opts.Ingress)
 	}
 	f.Add([]byte(issuePolicies), false)

@@ -32,7 +32,7 @@ func (d *decoder) pathTemplate(f fields, r *routeAt) *model.PathRewrite {
 		probe.Path = "/"
 	}
 	if problem := modelRouteProblem(probe); problem != "" {
-		d.errorf(v, "%s: %s", path, problem)
+		d.errorf(v, "%s: %s", path, strings.TrimPrefix(problem, "rewrite "))
 		return nil
 	}
 	if r.Path != "" {

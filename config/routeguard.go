@@ -212,6 +212,9 @@ func (d *decoder) basicAuth(n *yaml.Node, path string) *model.BasicAuth {
 	}
 	v := f.value("htpasswdFile")
 	if v == nil {
+		if !f.complete() { // a misspelt key is the likely file
+			return ba
+		}
 		d.errorf(n, "%s: htpasswdFile is required (a file of user:hash lines, as htpasswd -B writes)", path)
 		return ba
 	}
@@ -247,13 +250,17 @@ func (d *decoder) externalAuth(n *yaml.Node, path string, r *routeAt) *model.Ext
 	}
 	ea := &model.ExternalAuth{}
 	if v := f.value("backend"); v == nil {
-		d.errorf(n, "%s: backend is required (the backend the authentication service runs on)", path)
+		if f.complete() {
+			d.errorf(n, "%s: backend is required (the backend the authentication service runs on)", path)
+		}
 	} else if name, ok := d.name(v, f.sub("backend")); ok {
 		ea.Backend = name
 		r.refs = append(r.refs, backendRef{name: name, path: f.sub("backend"), at: v})
 	}
 	if v := f.value("path"); v == nil {
-		d.errorf(n, "%s: path is required (the auth request's path, such as /oauth2/auth)", path)
+		if f.complete() {
+			d.errorf(n, "%s: path is required (the auth request's path, such as /oauth2/auth)", path)
+		}
 	} else {
 		ea.Path, _ = d.authText(v, f.sub("path"), "a path such as /oauth2/auth", true,
 			func(s string) *model.ExternalAuth { return &model.ExternalAuth{Path: s} })

@@ -29,6 +29,9 @@ func parseSize(s string) (int64, error) {
 	if num == "" {
 		return 0, fmt.Errorf("%q is not a size (a whole number of bytes, or with a unit: 512KiB, 10MiB, 1GiB)", s)
 	}
+	if strings.HasPrefix(unit, ".") {
+		return 0, fmt.Errorf("%q: write a whole number, with a smaller unit if need be (1536KiB, not 1.5MiB)", s)
+	}
 	mult := int64(0)
 	if unit == "" {
 		mult = 1
