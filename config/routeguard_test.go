@@ -146,3 +146,17 @@ func TestRegexTemplateMissingGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryGuardKeySeed: FuzzParse's seed that writes every guard key is
+// valid and warning-free, so that the fuzzer starts from a file that
+// parses.
+func TestEveryGuardKeySeed(t *testing.T) {
+	t.Parallel()
+	cfg := mustParse(t, "fuzz.yaml", []byte(everyGuardKey), Options{})
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings %v", cfg.Warnings)
+	}
+	if err := cfg.Table.Validate(); err != nil {
+		t.Error(err)
+	}
+}

@@ -25,7 +25,10 @@ var sizeUnits = []struct {
 // spelling to write.
 func parseSize(s string) (int64, error) {
 	digits := strings.TrimLeft(s, "0123456789")
-	num, unit := s[:len(s)-len(digits)], strings.TrimPrefix(digits, " ")
+	num, unit := s[:len(s)-len(digits)], digits
+	if len(unit) > 1 && unit[0] == ' ' {
+		unit = unit[1:]
+	}
 	if num == "" {
 		return 0, fmt.Errorf("%q is not a size (a whole number of bytes, or with a unit: 512KiB, 10MiB, 1GiB)", s)
 	}
