@@ -163,14 +163,7 @@ func (d *decoder) redirect(n *yaml.Node, path string, r *routeAt) *model.Redirec
 	}
 	rd.Path = d.pathRewrite(f, r)
 	if v := f.value("status"); v != nil {
-		if status, ok := d.integer(v, f.sub("status"), 0, 999); ok {
-			switch status {
-			case 301, 302, 303, 307, 308:
-				rd.Status = status
-			default:
-				d.errorf(v, "%s: %d is not a redirect status (want 301, 302, 303, 307 or 308)", f.sub("status"), status)
-			}
-		}
+		rd.Status, _ = d.redirectStatus(v, f.sub("status"))
 	}
 	if f.complete() && f.value("scheme") == nil && f.value("host") == nil && f.value("port") == nil && f.value("path") == nil && f.value("pathPrefix") == nil {
 		d.errorf(n, "%s: give scheme, host, port, path or pathPrefix: a redirect that changes nothing sends the client back to the same URL", path)
