@@ -15,6 +15,7 @@ type backendAt struct {
 	at         *yaml.Node // the list item
 	nameAt     *yaml.Node
 	localityAt *yaml.Node // nil when locality is not set
+	affinityAt *yaml.Node // the affinity key; nil when not set
 }
 
 // backends decodes the backends list.
@@ -33,7 +34,7 @@ func (d *decoder) backends(n *yaml.Node, path string, p *parsed) {
 // backend decodes one backend. ok is false when it has no usable name.
 func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 	f, ok := d.mapping(n, path, "a backend", "name", "locality", "endpoints", "echo", "timeouts", "protocol", "tls",
-		"maxInflightPerEndpoint", "passiveHealth", "resolve")
+		"maxInflightPerEndpoint", "passiveHealth", "resolve", "affinity")
 	if !ok {
 		return b, false
 	}
@@ -90,6 +91,12 @@ func (d *decoder) backend(n *yaml.Node, path string) (b backendAt, ok bool) {
 		d.backendTLS(v, f.sub("tls"), &b.Backend)
 		if b.Protocol != model.ProtocolHTTPS {
 			d.errorf(v, "%s: TLS settings need protocol: https", f.sub("tls"))
+		}
+	}
+	if v := f.value("affinity"); v != nil {
+		b.Affinity, b.affinityAt = d.affinity(v, f.sub("affinity")), f.key("affinity")
+		if b.Echo {
+			d.errorf(f.key("affinity"), "%s: an echo backend has one endpoint, so there is nothing to keep a client on", f.sub("affinity"))
 		}
 	}
 	if b.Protocol == model.ProtocolHTTPS && b.TLSServerName == "" {
@@ -219,9 +226,11 @@ func (d *decoder) timeouts(n *yaml.Node, path string, b *model.Backend) {
 	}
 }
 
-// backendTLS decodes a backend's tls mapping into b.
+// backendTLS decodes a backend's tls mapping into b, reading the CA
+// bundle and the client certificate and key it names (PEM, relative to
+// the configuration file) and checking them with the model's parsers.
 func (d *decoder) backendTLS(n *yaml.Node, path string, b *model.Backend) {
-	f, ok := d.mapping(n, path, "backend TLS settings", "serverName", "insecureSkipVerify")
+	f, ok := d.mapping(n, path, "backend TLS settings", "serverName", "insecureSkipVerify", "rootCAsFile", "clientCertFile", "clientKeyFile")
 	if !ok {
 		return
 	}
@@ -231,7 +240,41 @@ func (d *decoder) backendTLS(n *yaml.Node, path string, b *model.Backend) {
 	if v := f.value("insecureSkipVerify"); v != nil {
 		b.TLSInsecureSkipVerify, _ = d.boolean(v, f.sub("insecureSkipVerify"))
 	}
+	if v := f.value("rootCAsFile"); v != nil {
+		if b.TLSInsecureSkipVerify {
+			d.errorf(f.key("rootCAsFile"), "%s: insecureSkipVerify accepts any certificate, so these roots would verify nothing: give one of them", f.sub("rootCAsFile"))
+		} else if data, name, ok := d.readFile(v, f.sub("rootCAsFile"), "the CA bundle", maxPEMBytes); ok {
+			if _, err := model.ParseRootCAs(data); err != nil {
+				d.errorf(v, "%s: %s: %v", f.sub("rootCAsFile"), name, err)
+			} else {
+				b.TLSRootCAs = data
+			}
+		}
+	}
+	certAt, keyAt := f.value("clientCertFile"), f.value("clientKeyFile")
+	switch {
+	case certAt == nil && keyAt == nil:
+	case certAt == nil:
+		d.errorf(f.key("clientKeyFile"), "%s: clientKeyFile needs clientCertFile (the certificate chain presented with the key)", path)
+	case keyAt == nil:
+		d.errorf(f.key("clientCertFile"), "%s: clientCertFile needs clientKeyFile (the certificate's private key)", path)
+	default:
+		cert, certName, certOK := d.readFile(certAt, f.sub("clientCertFile"), "the client certificate", maxPEMBytes)
+		key, keyName, keyOK := d.readFile(keyAt, f.sub("clientKeyFile"), "the client key", maxPEMBytes)
+		if !certOK || !keyOK {
+			return
+		}
+		if _, err := model.ParseClientCert(cert, key); err != nil {
+			d.errorf(certAt, "%s: loading %s and %s: %v", f.sub("clientCertFile"), certName, keyName, err)
+			return
+		}
+		b.TLSClientCert, b.TLSClientKey = cert, key
+	}
 }
+
+// maxPEMBytes bounds a PEM file a backend names: a large CA bundle is a
+// few hundred KiB.
+const maxPEMBytes = 4 << 20
 
 // passiveHealth decodes a backend's passiveHealth mapping into h.
 func (d *decoder) passiveHealth(n *yaml.Node, path string, h *model.PassiveHealth) {

@@ -32,8 +32,10 @@ type Config struct {
 	Warnings []Diagnostic
 
 	// Files are the files the configuration was read from: the file
-	// itself (when it has a name) and the certificate and key files it
-	// names, so that a caller can reload when one of them changes.
+	// itself (when it has a name) and the files it names (certificates
+	// and keys, htpasswd files, backend CA bundles and client
+	// certificates), so that a caller can reload when one of them
+	// changes.
 	Files []string
 }
 
@@ -65,7 +67,8 @@ type Options struct {
 }
 
 // Parse decodes and validates a configuration file. filename is used in
-// diagnostics only; nothing is read from disk.
+// diagnostics and to find the files the configuration names (relative
+// paths are relative to its directory); only those are read from disk.
 //
 // On failure the error is [Errors], holding every problem in the file with
 // its line and column: unknown keys, wrong types, bad values, YAML syntax
@@ -91,6 +94,7 @@ func Parse(filename string, data []byte, opts Options) (*Config, error) {
 	d.lint(p)
 	sortDiagnostics(d.warns)
 	cfg := p.build()
+	cfg.Files = append(cfg.Files, d.files...)
 	cfg.Warnings = d.warns
 	if filename != "" {
 		cfg.Files = append([]string{filename}, cfg.Files...)

@@ -30,14 +30,16 @@
 //	routes:
 //	  - host: app.example.com   # exact, "*.example.com", or omitted for any host
 //	    paths:
-//	      - { path: /api, pathType: Prefix, backend: api }   # pathType Prefix (default) | Exact
+//	      - { path: /api, pathType: Prefix, backend: api }   # pathType Prefix (default) | Exact | RegularExpression
 //	      # also: method, headers, query; backends (weighted), redirect or
 //	      # respond instead of backend; requestHeaders, responseHeaders,
-//	      # rewrite, mirror, timeouts (see REFERENCE.md)
+//	      # rewrite, mirror, timeouts; the guards maxRequestBodySize,
+//	      # httpsRedirect, cors, basicAuth, externalAuth (see REFERENCE.md)
 //	backends:
 //	  - name: api               # required, unique
 //	    locality: PreferLocal   # Local | PreferLocal (default) | PreferZone | Cluster
 //	    timeouts: { connect: 5s, responseHeader: 60s }        # zero/omitted = proxy defaults
+//	    affinity: { cookie: { name: route } }                 # optional: keep a client on its endpoint
 //	    endpoints:
 //	      - { address: 10.0.1.15:8080, node: node-a, zone: zone-1 }
 //	  - name: demo
@@ -59,5 +61,10 @@
 // backend without endpoints, a backend no route uses, locality Local
 // without a node, a route matching on a header any client can forge
 // (X-Forwarded-For and the like), a redirect to http:// or back to itself
-// from a TLS listener, and a listener scope without routes.
+// from a TLS listener, a listener scope without routes, basic
+// authentication a plain listener serves to the network with no https
+// redirect nor trusted proxy in front, an htpasswd file without users,
+// CORS "*" with credentials, an https redirect only TLS listeners serve,
+// a pathTemplate naming a group its path lacks, affinity with locality
+// Local, and an affinity cookie SameSite=None without Secure.
 package config

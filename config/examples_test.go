@@ -48,7 +48,7 @@ func TestExampleFiles(t *testing.T) {
 	}
 	// The glob must at least find these, so that a moved directory cannot
 	// make the test pass on nothing.
-	for _, want := range []string{"standalone.yaml", "standalone-nlb.yaml", "standalone-cdn.yaml", "standalone-direct.yaml", "routing.yaml"} {
+	for _, want := range []string{"standalone.yaml", "standalone-nlb.yaml", "standalone-cdn.yaml", "standalone-direct.yaml", "routing.yaml", "edge.yaml"} {
 		if !slices.Contains(paths, filepath.Join(examplesDir, want)) {
 			t.Errorf("%s not found in %s (found %v)", want, examplesDir, paths)
 		}
@@ -274,5 +274,52 @@ func TestRoutingExample(t *testing.T) {
 	git := find("/.git", 0)
 	if git.Respond == nil || git.Respond.Status != http.StatusNotFound || git.Backend != "" {
 		t.Errorf("/.git route %+v, want a direct 404", git)
+	}
+}
+
+// TestEdgeExample checks that examples/edge.yaml does what its comments
+// promise: /private asks for the users of edge.htpasswd, /api answers CORS
+// for app.example.com and its subdomains and limits bodies to 1 MiB,
+// /u/... is a regular expression rewritten to /users/..., /account is
+// redirected to https unless the trusted proxy on 127.0.0.1 says https,
+// and the htpasswd file is watched.
+func TestEdgeExample(t *testing.T) {
+	t.Parallel()
+	cfg := loadExample(t, filepath.Join(examplesDir, "edge.yaml"))
+	routes := map[string]model.Route{}
+	for _, r := range cfg.Table.Routes {
+		routes[r.Path] = r
+	}
+	private := routes["/private"].BasicAuth
+	if private == nil || private.Realm != "Staff" || len(private.Users) != 1 || private.Users[0].Name != "demo" {
+		t.Errorf("/private basic auth %+v, want realm Staff and the user demo", private)
+	}
+	if !slices.Contains(cfg.Files, filepath.Join(examplesDir, "edge.htpasswd")) {
+		t.Errorf("Files %q: edge.htpasswd is not watched", cfg.Files)
+	}
+	api := routes["/api"]
+	if api.MaxRequestBodyBytes != 1<<20 || api.CORS == nil ||
+		!slices.Equal(api.CORS.AllowOrigins, []string{"https://app.example.com", "https://*.app.example.com"}) ||
+		!api.CORS.AllowCredentials || api.CORS.MaxAge != 10*time.Minute {
+		t.Errorf("/api route %+v (CORS %+v), want 1 MiB and CORS for app.example.com with credentials", api, api.CORS)
+	}
+	short := routes["/u/([a-z0-9-]+)(/.*)?"]
+	if short.PathType != model.PathRegex || short.Rewrite == nil || short.Rewrite.Path == nil ||
+		*short.Rewrite.Path != (model.PathRewrite{Type: model.RewriteRegex, Value: "/users/$1$2"}) {
+		t.Errorf("short link route %+v, want a RegularExpression path rewritten to /users/$1$2", short)
+	}
+	re, err := model.CompileRegexPath(short.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const link = "/u/alice/photos"
+	if got := model.ExpandRegexRewrite(short.Rewrite.Path.Value, link, re.FindStringSubmatchIndex(link)); got != "/users/alice/photos" {
+		t.Errorf("%s is sent as %s, want /users/alice/photos", link, got)
+	}
+	if hr := routes["/account"].HTTPSRedirect; hr == nil || *hr != (model.HTTPSRedirect{}) {
+		t.Errorf("/account https redirect %+v, want the default (308 to port 443)", hr)
+	}
+	if !cfg.Table.ClientIP.Trusted(netip.MustParseAddr("127.0.0.1")) || cfg.Table.ClientIP.Trusted(netip.MustParseAddr("127.0.0.2")) {
+		t.Errorf("trustedProxies %v, want 127.0.0.1 alone", cfg.Table.ClientIP.TrustedProxies)
 	}
 }

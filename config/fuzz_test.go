@@ -17,11 +17,12 @@ import (
 // Errors with positions inside the file; a success is a self-consistent
 // configuration.
 func FuzzParse(f *testing.F) {
-	for _, tc := range slices.Concat(errorCases, routeErrorCases) {
+	for _, tc := range slices.Concat(errorCases, routeErrorCases, guardErrorCases) {
 		f.Add([]byte(tc.yaml), tc.opts.Ingress)
 	}
 	f.Add([]byte(issuePolicies), false)
 	f.Add([]byte(everyRouteKey), false)
+	f.Add([]byte(everyGuardKey), false)
 	paths, _ := filepath.Glob("testdata/*.yaml")
 	paths = append(paths, filepath.Join("..", "examples", "standalone.yaml"), filepath.Join("..", "examples", "routing.yaml"))
 	for _, p := range paths {
@@ -130,7 +131,7 @@ func checkConsistent(t *testing.T, cfg *Config, ingress bool) {
 		if h, err := model.RouteHost(r.Host); err != nil || h != r.Host {
 			t.Fatalf("route host %q not normalised (%q, %v)", r.Host, h, err)
 		}
-		if err := checkPath(r.Path); err != nil {
+		if err := checkRoutePath(r.Path, r.PathType); err != nil {
 			t.Fatalf("route path: %v", err)
 		}
 		k := r.Key()
@@ -180,6 +181,49 @@ routes:
 backends:
   - {name: v1, echo: true}
   - {name: v2, echo: true}
+`
+
+// everyGuardKey is a valid file that writes every route guard key, a
+// RegularExpression path with a pathTemplate, and backend affinity, a
+// seed for FuzzParse. Its htpasswd file is read from testdata.
+const everyGuardKey = `listeners:
+  - {name: public, address: 127.0.0.1:8080}
+routes:
+  - host: a.example.com
+    paths:
+      - path: /api
+        backend: api
+        maxRequestBodySize: 10MiB
+        httpsRedirect: {status: 301, port: 8443}
+        cors:
+          allowOrigins: ["https://a.example.com", "https://*.example.com:8443", "null"]
+          allowMethods: [GET, PUT]
+          allowHeaders: [Content-Type]
+          exposeHeaders: [X-Request-Id]
+          allowCredentials: true
+          maxAge: 1h
+        basicAuth: {realm: staff, htpasswdFile: testdata/users.htpasswd}
+        externalAuth:
+          backend: auth
+          path: "/oauth2/auth?rd=$escaped_request_uri"
+          host: auth.internal
+          method: GET
+          timeout: 2s
+          responseHeaders: [X-Auth-Request-User]
+          signIn: "https://$host/oauth2/start"
+          signInRedirectParam: next
+          requestRedirect: "https://a.example.com/"
+          alwaysSetCookie: true
+      - path: "/u/([a-z]+)(/.*)?"
+        pathType: RegularExpression
+        backend: api
+        httpsRedirect: true
+        rewrite: {pathTemplate: "/users/$1${2}"}
+backends:
+  - name: api
+    endpoints: [{address: 127.0.0.1:9001}, {address: 127.0.0.1:9002}]
+    affinity: {cookie: {name: route, path: /, domain: example.com, maxAge: 1h, expires: 1h, sameSite: Lax, secure: true}}
+  - {name: auth, echo: true}
 `
 
 // checkRouteConsistent fails unless r has exactly one action, every

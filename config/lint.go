@@ -22,6 +22,7 @@ func (d *decoder) lint(p *parsed) {
 	}
 	d.lintPolicies(p)
 	d.lintRoutes(p)
+	d.lintGuards(p)
 	used := map[string]bool{p.defaultBackend: true}
 	for _, r := range p.routes {
 		for _, ref := range r.refs {

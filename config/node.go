@@ -14,6 +14,9 @@ type decoder struct {
 	file  string
 	errs  []Diagnostic
 	warns []Diagnostic
+	// files are the files routes and backends name (htpasswd files, CA
+	// bundles, client certificates), read or not, in file order.
+	files []string
 }
 
 // errorf records an error at n's position.
@@ -160,6 +163,9 @@ func didYouMean(name, path string, known []string) string {
 			return fmt.Sprintf(" (did you mean %s? keys are case-sensitive)", k)
 		}
 	}
+	if syn, ok := keySynonyms[name]; ok && contains(known, syn) {
+		return fmt.Sprintf(" (did you mean %s?)", syn)
+	}
 	if home, ok := keyHomes[name]; ok && home != join(wildcardIndexes(path), name) {
 		return fmt.Sprintf(" (did you mean %s?)", home)
 	}
@@ -215,6 +221,52 @@ var keyHomes = map[string]string{
 	"body":                   "routes[].paths[].respond.body",
 	"percent":                "routes[].paths[].mirror[].percent",
 	"backendRequest":         "routes[].paths[].timeouts.backendRequest",
+	"maxRequestBodySize":     "routes[].paths[].maxRequestBodySize",
+	"httpsRedirect":          "routes[].paths[].httpsRedirect",
+	"cors":                   "routes[].paths[].cors",
+	"allowOrigins":           "routes[].paths[].cors.allowOrigins",
+	"allowMethods":           "routes[].paths[].cors.allowMethods",
+	"allowHeaders":           "routes[].paths[].cors.allowHeaders",
+	"exposeHeaders":          "routes[].paths[].cors.exposeHeaders",
+	"allowCredentials":       "routes[].paths[].cors.allowCredentials",
+	"basicAuth":              "routes[].paths[].basicAuth",
+	"htpasswdFile":           "routes[].paths[].basicAuth.htpasswdFile",
+	"realm":                  "routes[].paths[].basicAuth.realm",
+	"externalAuth":           "routes[].paths[].externalAuth",
+	"signIn":                 "routes[].paths[].externalAuth.signIn",
+	"pathTemplate":           "routes[].paths[].rewrite.pathTemplate",
+	"affinity":               "backends[].affinity",
+	"sameSite":               "backends[].affinity.cookie.sameSite",
+	"rootCAsFile":            "backends[].tls.rootCAsFile",
+	"clientCertFile":         "backends[].tls.clientCertFile",
+	"clientKeyFile":          "backends[].tls.clientKeyFile",
+	"insecureSkipVerify":     "backends[].tls.insecureSkipVerify",
+}
+
+// keySynonyms maps a key people write for a setting, from other proxies'
+// spellings, to the key firsthop reads it under, for the hint given when
+// it is written where that key belongs.
+var keySynonyms = map[string]string{
+	"maxRequestBodyBytes": "maxRequestBodySize",
+	"maxBodySize":         "maxRequestBodySize",
+	"bodySize":            "maxRequestBodySize",
+	"sslRedirect":         "httpsRedirect",
+	"forceSSLRedirect":    "httpsRedirect",
+	"htpasswd":            "htpasswdFile",
+	"authFile":            "htpasswdFile",
+	"usersFile":           "htpasswdFile",
+	"url":                 "path",
+	"signin":              "signIn",
+	"authSignin":          "signIn",
+	"rewriteTarget":       "pathTemplate",
+	"pathRegex":           "pathTemplate",
+	"regex":               "pathTemplate",
+	"caFile":              "rootCAsFile",
+	"rootCAs":             "rootCAsFile",
+	"certFile":            "clientCertFile",
+	"keyFile":             "clientKeyFile",
+	"expose":              "exposeHeaders",
+	"origins":             "allowOrigins",
 }
 
 // wildcardIndexes replaces the list indexes of a setting path with "[]":

@@ -43,22 +43,41 @@ func checkPath(p string) error {
 	return nil
 }
 
-// parsePathType parses "Prefix" or "Exact". ImplementationSpecific, valid in
-// a Kubernetes Ingress, is refused with a message saying so.
+// checkRoutePath checks a route path of type t: a RegularExpression path
+// starts with "/" and compiles as [model.CompileRegexPath] requires; any
+// other path is checked by [checkPath].
+func checkRoutePath(p string, t model.PathType) error {
+	if t != model.PathRegex {
+		return checkPath(p)
+	}
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("path %q must start with \"/\"", p)
+	}
+	_, err := model.CompileRegexPath(p)
+	return err
+}
+
+// parsePathType parses "Prefix", "Exact" or "RegularExpression" (Gateway
+// API's spelling). ImplementationSpecific, valid in a Kubernetes Ingress,
+// is refused with a message saying so.
 func parsePathType(s string) (model.PathType, error) {
-	switch s {
-	case "Prefix":
-		return model.PathPrefix, nil
-	case "Exact":
-		return model.PathExact, nil
-	case "ImplementationSpecific":
-		return 0, fmt.Errorf("pathType ImplementationSpecific is a Kubernetes Ingress type; in a config file use Prefix or Exact")
+	for _, t := range []model.PathType{model.PathPrefix, model.PathExact, model.PathRegex} {
+		if s == t.String() {
+			return t, nil
+		}
+	}
+	if s == "ImplementationSpecific" {
+		return 0, fmt.Errorf("pathType ImplementationSpecific is a Kubernetes Ingress type; in a config file use Prefix, Exact or RegularExpression")
 	}
 	hint := ""
-	if strings.EqualFold(s, "prefix") {
-		hint = " (did you mean Prefix? it is case-sensitive)"
-	} else if strings.EqualFold(s, "exact") {
-		hint = " (did you mean Exact? it is case-sensitive)"
+	for _, t := range []model.PathType{model.PathPrefix, model.PathExact, model.PathRegex} {
+		if strings.EqualFold(s, t.String()) {
+			hint = fmt.Sprintf(" (did you mean %s? it is case-sensitive)", t)
+		}
 	}
-	return 0, fmt.Errorf("unknown pathType %q%s (want Prefix or Exact)", s, hint)
+	switch strings.ToLower(s) {
+	case "regex", "regexp", "regularexpressions":
+		hint = " (did you mean RegularExpression? Gateway API's spelling)"
+	}
+	return 0, fmt.Errorf("unknown pathType %q%s (want Prefix, Exact or RegularExpression)", s, hint)
 }

@@ -163,14 +163,7 @@ func (d *decoder) redirect(n *yaml.Node, path string, r *routeAt) *model.Redirec
 	}
 	rd.Path = d.pathRewrite(f, r)
 	if v := f.value("status"); v != nil {
-		if status, ok := d.integer(v, f.sub("status"), 0, 999); ok {
-			switch status {
-			case 301, 302, 303, 307, 308:
-				rd.Status = status
-			default:
-				d.errorf(v, "%s: %d is not a redirect status (want 301, 302, 303, 307 or 308)", f.sub("status"), status)
-			}
-		}
+		rd.Status, _ = d.redirectStatus(v, f.sub("status"))
 	}
 	if f.complete() && f.value("scheme") == nil && f.value("host") == nil && f.value("port") == nil && f.value("path") == nil && f.value("pathPrefix") == nil {
 		d.errorf(n, "%s: give scheme, host, port, path or pathPrefix: a redirect that changes nothing sends the client back to the same URL", path)
@@ -204,27 +197,41 @@ func (d *decoder) redirectHost(n *yaml.Node, path string) (string, bool) {
 	return h, true
 }
 
-// pathRewrite decodes the path or pathPrefix of a redirect or rewrite
-// mapping f; nil when neither is given or it is bad. pathPrefix replaces
-// the prefix the route matched, so it needs a Prefix path.
+// pathRewrite decodes the path, pathPrefix or pathTemplate of a redirect
+// or rewrite mapping f (a redirect has no pathTemplate key); nil when none
+// is given or it is bad. pathPrefix replaces the prefix the route matched,
+// so it needs a Prefix path; pathTemplate fills in the groups a
+// RegularExpression path captured, so it needs one (see
+// [decoder.pathTemplate]).
 func (d *decoder) pathRewrite(f fields, r *routeAt) *model.PathRewrite {
-	full, prefix := f.value("path"), f.value("pathPrefix")
+	var given []string
+	for _, k := range []string{"path", "pathPrefix", "pathTemplate"} {
+		if f.value(k) != nil {
+			given = append(given, k)
+		}
+	}
 	switch {
-	case full != nil && prefix != nil:
-		d.errorf(f.key("pathPrefix"), "%s: path and pathPrefix are both given: path replaces the whole path, pathPrefix the matched prefix; choose one", f.path)
+	case len(given) == 0:
 		return nil
-	case full != nil:
-		if s, ok := d.targetPath(full, f.sub("path")); ok {
+	case len(given) > 1:
+		d.errorf(f.key(given[1]), "%s: %s and %s are both given: path replaces the whole path, pathPrefix the matched prefix, pathTemplate the path with a regex's groups; choose one", f.path, given[0], given[1])
+		return nil
+	}
+	switch k, v := given[0], f.value(given[0]); k {
+	case "path":
+		if s, ok := d.targetPath(v, f.sub(k)); ok {
 			return &model.PathRewrite{Type: model.RewriteFullPath, Value: s}
 		}
-	case prefix != nil:
+	case "pathPrefix":
 		if r.PathType != model.PathPrefix {
-			d.errorf(f.key("pathPrefix"), "%s: pathPrefix replaces the prefix a Prefix path matched, and this path is %s: use path", f.path, r.PathType)
+			d.errorf(f.key(k), "%s: pathPrefix replaces the prefix a Prefix path matched, and this path is %s: use path", f.path, r.PathType)
 			return nil
 		}
-		if s, ok := d.targetPath(prefix, f.sub("pathPrefix")); ok {
+		if s, ok := d.targetPath(v, f.sub(k)); ok {
 			return &model.PathRewrite{Type: model.RewritePrefix, Value: s}
 		}
+	case "pathTemplate":
+		return d.pathTemplate(f, r)
 	}
 	return nil
 }

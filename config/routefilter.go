@@ -107,7 +107,7 @@ func (d *decoder) modifiedHeader(n *yaml.Node, path string) (string, bool) {
 
 // rewrite decodes a paths item's rewrite.
 func (d *decoder) rewrite(n *yaml.Node, path string, r *routeAt) *model.Rewrite {
-	f, ok := d.mapping(n, path, "a rewrite", "host", "path", "pathPrefix")
+	f, ok := d.mapping(n, path, "a rewrite", "host", "path", "pathPrefix", "pathTemplate")
 	if !ok {
 		return nil
 	}
@@ -116,8 +116,8 @@ func (d *decoder) rewrite(n *yaml.Node, path string, r *routeAt) *model.Rewrite 
 		rw.Host, _ = d.rewriteHost(v, f.sub("host"))
 	}
 	rw.Path = d.pathRewrite(f, r)
-	if f.complete() && f.value("host") == nil && f.value("path") == nil && f.value("pathPrefix") == nil {
-		d.errorf(n, "%s: give host, path or pathPrefix", path)
+	if f.complete() && f.value("host") == nil && f.value("path") == nil && f.value("pathPrefix") == nil && f.value("pathTemplate") == nil {
+		d.errorf(n, "%s: give host, path, pathPrefix or pathTemplate", path)
 	}
 	return rw
 }

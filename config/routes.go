@@ -21,6 +21,10 @@ type routeAt struct {
 	scopeAt    *yaml.Node   // the host's scope; nil when not set
 	headerAt   []*yaml.Node // one per Headers entry: its name
 	schemeAt   *yaml.Node   // redirect.scheme; nil when not set
+	// httpsRedirectAt, basicAuthAt and corsWildcardAt are where
+	// httpsRedirect, the basicAuth key and a cors.allowOrigins of "*"
+	// are written; nil when not.
+	httpsRedirectAt, basicAuthAt, corsWildcardAt *yaml.Node
 
 	// matchOK is false when host, path, pathType, method, headers or query
 	// is bad: the route is kept only to check its backend references.
@@ -92,6 +96,7 @@ var routePathKeys = []string{
 	"backend", "backends", "redirect", "respond",
 	"requestHeaders", "responseHeaders", "rewrite", "mirror",
 	"timeout", "timeouts", "allowTrace", "keepEncodedSlashes", "policies",
+	"maxRequestBodySize", "httpsRedirect", "cors", "basicAuth", "externalAuth",
 }
 
 // routePath decodes one paths item. ok is false when its action (backend,
@@ -103,19 +108,8 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 		return r, false
 	}
 	r.at, r.path, r.PathType, r.matchOK = n, path, model.PathPrefix, true
-	if v := f.value("path"); v == nil {
-		d.errorf(n, `%s: path is required (use "/" to match every path)`, path)
-		r.matchOK = false
-	} else if s, textOK := d.text(v, f.sub("path"), "a path"); !textOK {
-		r.matchOK = false
-	} else if err := checkPath(s); err != nil {
-		d.errorf(v, "%s: %v", f.sub("path"), err)
-		r.matchOK = false
-	} else {
-		r.Path = s
-	}
 	if v := f.value("pathType"); v != nil {
-		if s, textOK := d.text(v, f.sub("pathType"), "Prefix or Exact"); !textOK {
+		if s, textOK := d.text(v, f.sub("pathType"), "Prefix, Exact or RegularExpression"); !textOK {
 			r.matchOK = false
 		} else if t, err := parsePathType(s); err != nil {
 			d.errorf(v, "%s: %v", f.sub("pathType"), err)
@@ -123,6 +117,17 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 		} else {
 			r.PathType = t
 		}
+	}
+	if v := f.value("path"); v == nil {
+		d.errorf(n, `%s: path is required (use "/" to match every path)`, path)
+		r.matchOK = false
+	} else if s, textOK := d.text(v, f.sub("path"), "a path"); !textOK {
+		r.matchOK = false
+	} else if err := checkRoutePath(s, r.PathType); err != nil {
+		d.errorf(v, "%s: %v", f.sub("path"), err)
+		r.matchOK = false
+	} else {
+		r.Path = s
 	}
 	r.matchOK = d.routeMatches(f, &r) && r.matchOK
 	d.routeTimeouts(f, &r)
@@ -147,5 +152,6 @@ func (d *decoder) routePath(n *yaml.Node, path string) (r routeAt, ok bool) {
 	if v := f.value("mirror"); v != nil {
 		r.Mirror = d.mirror(v, f.sub("mirror"), &r)
 	}
+	d.routeGuards(f, &r)
 	return r, d.routeAction(f, &r)
 }

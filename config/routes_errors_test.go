@@ -87,7 +87,7 @@ var routeErrorCases = []errorCase{
 	{name: "split backend header change", yaml: onPath("backends: [{name: b, requestHeaders: {add: {Forwarded: for=a}}}]"), line: 5, col: 73, msg: "backends[0].requestHeaders.add: Forwarded cannot be changed"},
 
 	// Rewrite.
-	{name: "rewrite empty", yaml: onPath("backend: b, rewrite: {}"), line: 5, col: 50, msg: "rewrite: give host, path or pathPrefix"},
+	{name: "rewrite empty", yaml: onPath("backend: b, rewrite: {}"), line: 5, col: 50, msg: "rewrite: give host, path, pathPrefix or pathTemplate"},
 	{name: "rewrite pathPrefix on Exact", yaml: onPath("pathType: Exact, backend: b, rewrite: {pathPrefix: /v2}"), line: 5, col: 68, msg: "pathPrefix replaces the prefix a Prefix path matched, and this path is Exact: use path"},
 	{name: "rewrite path relative", yaml: onPath("backend: b, rewrite: {path: v2}"), line: 5, col: 57, msg: `rewrite.path: path "v2" must start with "/"`},
 	{name: "rewrite host wildcard", yaml: onPath(`backend: b, rewrite: {host: "*.internal"}`), line: 5, col: 57, msg: "a rewrite sends one host, not a wildcard"},

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"path/filepath"
 
 	"gopkg.in/yaml.v3"
 
@@ -69,10 +68,7 @@ func (d *decoder) certificate(n *yaml.Node, path string, p *parsed) (model.Certi
 			}
 			return "", nil
 		}
-		if !filepath.IsAbs(s) && d.file != "" {
-			s = filepath.Join(filepath.Dir(d.file), s)
-		}
-		return s, v
+		return d.filePath(s), v
 	}
 	certFile, certAt := file("certFile")
 	keyFile, _ := file("keyFile")
