@@ -73,8 +73,6 @@ type handlerOptions struct {
 	mirrorLimit int
 }
 
-type stateKey struct{}
-
 // requestState carries one request's decisions from ServeHTTP to the
 // reverse proxy's hooks, the metrics and the access log. It is allocated
 // once per request.
@@ -365,31 +363,6 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	return servedStateKept
 }
 
-// forwardStd sends r to st's endpoint through httputil.ReverseProxy,
-// whose hooks (rewrite, roundTrip, modifyResponse, proxyError) find st in
-// the request's context, and streams the response to w, st's status
-// recorder. A WebSocket upgrade's client connection is tracked for the
-// drain while it is tunnelled.
-func (h *handler) forwardStd(w http.ResponseWriter, r *http.Request, st *requestState, timeout time.Duration, webSocket bool) {
-	if webSocket && h.upgrades != nil {
-		if c, ok := listen.ConnFromContext(r.Context()); ok {
-			h.upgrades.add(c)
-			defer h.upgrades.remove(c)
-		}
-	}
-	if r.Body != nil && r.Body != http.NoBody {
-		st.body.ReadCloser = r.Body
-		r.Body = &st.body
-	}
-	ctx := context.WithValue(r.Context(), stateKey{}, st)
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	h.rp.ServeHTTP(w, r.WithContext(ctx))
-}
-
 // isWebSocketUpgrade reports whether r asks to switch to WebSocket: a GET
 // whose Connection names "upgrade" and whose Upgrade is "websocket" and
 // nothing else. An Upgrade that also offers another protocol ("websocket,
@@ -441,79 +414,6 @@ func resolverStart(info listen.Info) (netip.Addr, clientip.Source) {
 		return info.Source.Addr(), clientip.SourceProxyProtocol
 	}
 	return info.Peer.Addr(), clientip.SourcePeer
-}
-
-// rewrite turns the inbound request into the upstream one. The reverse
-// proxy has already removed hop-by-hop headers, those named by Connection,
-// and inbound Forwarded / X-Forwarded-For / -Host / -Proto.
-func (h *handler) rewrite(pr *httputil.ProxyRequest) {
-	st := pr.In.Context().Value(stateKey{}).(*requestState)
-	out := pr.Out
-	out.URL.Scheme = st.backend.scheme
-	out.URL.Host = st.endpoint.Addr.String()
-	if st.upstreamHost != "" {
-		out.Host = st.upstreamHost
-	}
-	if st.cleanPath != "" {
-		out.URL.Path = st.cleanPath
-		out.URL.RawPath = st.cleanRawPath
-	}
-	stripIdentityHeaders(out.Header, st.fwd.res.PeerTrusted)
-	setForwardingHeaders(out.Header, st.headers, &st.fwd)
-}
-
-// modifyResponse applies the route's response header modifiers (see
-// requestState.editResponse) to the backend's response.
-func (h *handler) modifyResponse(resp *http.Response) error {
-	if st, ok := resp.Request.Context().Value(stateKey{}).(*requestState); ok {
-		st.editResponse(resp.Header)
-		st.setAffinityCookie(resp.Header)
-	}
-	return nil
-}
-
-// roundTrip sends req to st's endpoint, and to others as long as
-// [handler.retryElsewhere] allows, through the backend's transport.
-func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
-	st := req.Context().Value(stateKey{}).(*requestState)
-	if req.Body != nil && req.Body != http.NoBody {
-		st.retryBody.ReadCloser = req.Body
-		req.Body = &st.retryBody
-	}
-	resp, err := h.attempt(req, st)
-	var a attempts
-	for err != nil && h.retryElsewhere(st, &a, err, req.Context().Err() != nil, !st.retryBody.read.Load()) {
-		req.URL.Host = st.endpoint.Addr.String()
-		resp, err = h.attempt(req, st)
-	}
-	return resp, err
-}
-
-// attempt sends req to st's endpoint once, refusing a 101 not asked for
-// (see [checkSwitch]), and records the outcome for passive health (and,
-// with tracing, in a client span).
-func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, error) {
-	var span trace.Span
-	if h.tracing != nil {
-		var ctx context.Context
-		ctx, span = h.startClientSpan(req.Context(), req.Method, st)
-		defer span.End()
-		h.tracing.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
-		req = req.WithContext(ctx)
-	}
-	resp, err := st.backend.transport.RoundTrip(req)
-	if err == nil {
-		if err = checkSwitch(resp); err != nil {
-			resp.Body.Close()
-			resp = nil
-		}
-	}
-	if err != nil {
-		h.recordOutcome(st, span, err, 0, endpointToBlame(err, req.Context().Err() != nil, st.body.failed.Load()))
-		return nil, err
-	}
-	h.recordOutcome(st, span, nil, resp.StatusCode, false)
-	return resp, nil
 }
 
 // startClientSpan starts the client span of an attempt on st's endpoint.
@@ -598,7 +498,3 @@ func plainError(w http.ResponseWriter, status int, msg string) {
 	w.WriteHeader(status)
 	_, _ = fmt.Fprintf(w, "firsthop: %s\n", msg)
 }
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
