@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -372,9 +371,9 @@ func fastEligible(req *http.Request) bool {
 func onlyKeepAliveOrClose(vv []string) bool {
 	for _, v := range vv {
 		for v != "" {
-			tok, rest, _ := strings.Cut(v, ",")
-			v = rest
-			if tok = strings.TrimSpace(tok); tok != "" && !h1.EqualFoldASCII(tok, "keep-alive") && !h1.EqualFoldASCII(tok, "close") {
+			var tok string
+			tok, v = h1.NextElement(v)
+			if tok != "" && !h1.EqualFoldASCII(tok, "keep-alive") && !h1.EqualFoldASCII(tok, "close") {
 				return false
 			}
 		}

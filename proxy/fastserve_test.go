@@ -417,3 +417,35 @@ func TestFastLoopDeadlinesLeftArmed(t *testing.T) {
 		get(t, c, br)
 	})
 }
+
+// TestFastEligibleConnection checks which Connection values the fast loop
+// serves itself: a list of nothing but keep-alive and close, split as
+// every comma list of the data plane is (h1.NextElement: only spaces and
+// tabs around an element), so that the loop and the handler read the
+// same list. Anything else goes to net/http.
+func TestFastEligibleConnection(t *testing.T) {
+	cases := []struct {
+		value string
+		fast  bool
+	}{
+		{"keep-alive", true},
+		{"close", true},
+		{"Keep-Alive , CLOSE", true},
+		{" \tclose\t", true},
+		{"keep-alive,,", true},
+		{"upgrade", false},
+		{"keep-alive, X-Drop", false},
+		{"keep-alive\u00a0", false}, // no-break space is not whitespace in a list
+		{"\u0085close", false},
+	}
+	for _, c := range cases {
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(
+			"GET / HTTP/1.1\r\nHost: app.test\r\nConnection: " + c.value + "\r\n\r\n")))
+		if err != nil {
+			t.Fatalf("%q: %v", c.value, err)
+		}
+		if got := fastEligible(req); got != c.fast {
+			t.Errorf("Connection: %q: fast %v, want %v", c.value, got, c.fast)
+		}
+	}
+}
