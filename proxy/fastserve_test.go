@@ -225,7 +225,7 @@ func TestFastLoopTimeouts(t *testing.T) {
 func TestFastLoopDrain(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
-	slow := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slow := serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			<-release
 		}
@@ -293,7 +293,7 @@ func serveForDrain(t *testing.T, backend netip.AddrPort) (addr string, cancel co
 
 func TestFastLoopDrainAnswersWhatItCannotHandOver(t *testing.T) {
 	t.Parallel()
-	backend := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
+	backend := serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
 	addr, cancel, done := serveForDrain(t, backend)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -406,7 +406,7 @@ func TestFastLoopDeadlinesLeftArmed(t *testing.T) {
 	})
 	t.Run("backend slower than the idle timeout", func(t *testing.T) {
 		t.Parallel()
-		slow := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slow := serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(4 * short)
 			io.WriteString(w, "late")
 		}))
