@@ -18,9 +18,10 @@ import (
 //     ([stdConn]), chosen where the connection is served and fixed in the
 //     request state before the handler starts;
 //   - the upstream side, per backend: [backend.leanFor] says whether a
-//     request goes over the lean HTTP/1.1 path ([handler.forward]) or
-//     httputil.ReverseProxy ([handler.forwardStd]), from the backend's
-//     protocol, decided when the table is built.
+//     request goes over the lean HTTP/1.1 path ([handler.forward],
+//     forward.go) or httputil.ReverseProxy ([handler.forwardStd],
+//     upstream_std.go), from the backend's protocol, decided when the
+//     table is built.
 //
 // The rules both paths share are written once and called by both: the
 // retry and blame rules (upstream_retry.go), the error -> status rule
