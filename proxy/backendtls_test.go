@@ -3,9 +3,6 @@ package proxy
 import (
 	"bytes"
 	"crypto/tls"
-	"io"
-	"log"
-	"net"
 	"net/http"
 	"net/netip"
 	"testing"
@@ -29,7 +26,7 @@ func tlsBackend(t *testing.T, certPEM, keyPEM, clientCert []byte, requireClient 
 	if requireClient {
 		cfg.ClientAuth = tls.RequireAnyClientCert
 	}
-	srv := &http.Server{TLSConfig: cfg, ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch pc := r.TLS.PeerCertificates; {
 		case len(pc) == 0:
 			w.Header().Set("X-Test-Client", "none")
@@ -38,14 +35,7 @@ func tlsBackend(t *testing.T, certPEM, keyPEM, clientCert []byte, requireClient 
 		default:
 			w.Header().Set("X-Test-Client", "another")
 		}
-	})}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.ServeTLS(l, "", "")
-	t.Cleanup(func() { srv.Close() })
-	return netip.MustParseAddrPort(l.Addr().String())
+	}), overTLS(cfg))
 }
 
 // pemCert returns a fresh self-signed certificate for name: the leaf's

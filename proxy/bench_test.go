@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/firsthop/firsthop/model"
@@ -24,60 +23,31 @@ import (
 // nothing, so that benchmarks measure the proxy rather than the backend.
 func fixedBackend(b *testing.B) netip.AddrPort {
 	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
+	body := strings.Repeat("x", 1024)
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1024\r\n\r\n" + body)
 	// The connections are closed and every goroutine has ended once the
 	// benchmark is over, whether or not the proxy closed its pool (the
 	// package's TestMain fails on goroutines left behind).
-	var (
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-		wg    sync.WaitGroup
-	)
-	b.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	body := strings.Repeat("x", 1024)
-	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1024\r\n\r\n" + body)
-	wg.Go(func() {
+	addr, _ := serveTCPBackend(b, func(c net.Conn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
 		for {
-			c, err := l.Accept()
-			if err != nil {
+			// Requests carry no body; a blank line ends each one.
+			for {
+				line, err := r.ReadSlice('\n')
+				if err != nil {
+					return
+				}
+				if len(line) <= 2 {
+					break
+				}
+			}
+			if _, err := c.Write(resp); err != nil {
 				return
 			}
-			mu.Lock()
-			conns[c] = struct{}{}
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					// Requests carry no body; a blank line ends each one.
-					for {
-						line, err := r.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(line) <= 2 {
-							break
-						}
-					}
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-				}
-			})
 		}
 	})
-	return netip.MustParseAddrPort(l.Addr().String())
+	return addr
 }
 
 // benchSpec is the production-default shape: client-IP resolution with a

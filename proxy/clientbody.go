@@ -1,9 +1,7 @@
 package proxy
 
 import (
-	"errors"
 	"io"
-	"net"
 	"sync/atomic"
 )
 
@@ -23,8 +21,7 @@ type clientBody struct {
 func (b *clientBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && err != io.EOF {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+		if isTimeout(err) {
 			b.timeout.Store(true)
 		}
 		b.failed.Store(true)

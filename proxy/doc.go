@@ -39,6 +39,23 @@
 //     modifiers), or an error the proxy writes, goes back, and metrics,
 //     traces and the access log record it, naming the backend picked.
 //
+// Two serving paths meet in that one handler (handler.go), which never
+// asks which path a request is on; the choices are made once, at the seam
+// (seam.go). On the client side a plain listener's connections are read
+// by the fast HTTP/1.1 loop (fastserve.go, fastresponse.go), which hands a
+// connection to net/http's server (handoff.go) at the first request it
+// does not serve; each request carries the connection it came in on, a
+// clientConn (where it came from, whether the client is gone, watching
+// for that), and the fast loop's connection declines a route whose
+// backends need net/http. On the upstream side backend.leanFor chooses,
+// from the backend's protocol when the table is built, the lean path
+// (forward.go, reqbody.go, upstream_request.go, upstream_response.go,
+// package proxy/h1) or httputil.ReverseProxy (upstream_std.go). What both
+// upstream paths must agree on is written once and called by both: retry
+// and blame (upstream_retry.go), the answer to a failure
+// (upstream_failure.go), the forwarding headers (forwardheaders.go), an
+// unasked 101 (upgrade.go).
+//
 // State that must outlive a table (endpoints' in-flight counts, passive
 // health, idle upstream connections) is kept by the [Server], by endpoint
 // address, not in the table; so is policies' limiter state, by policy name

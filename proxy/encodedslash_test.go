@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -116,18 +115,9 @@ func TestEncodedSlashesKeptOnTheTransportPath(t *testing.T) {
 // it received in X-Request-Uri.
 func h2cURIBackend(t *testing.T) netip.AddrPort {
 	t.Helper()
-	var protocols http.Protocols
-	protocols.SetUnencryptedHTTP2(true)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Protocols: &protocols, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Uri", r.RequestURI)
-	})}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return netip.MustParseAddrPort(l.Addr().String())
+	}), h2cOnly)
 }
 
 func TestKeepSlashPath(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/firsthop/firsthop/proxy/h1"
 )
 
 // fastResponse is the http.ResponseWriter of the fast HTTP/1.1 loop (see
@@ -309,7 +311,7 @@ func (w *fastResponse) emit(first []byte, done bool) {
 		leave |= omitCL
 	}
 	conn := h["Connection"]
-	closeListed := len(conn) > 0 && httpguts.HeaderValuesContainsToken(conn, "close")
+	closeListed := len(conn) > 0 && h1.ValuesHaveToken(conn, "close")
 	if w.fc.fs.draining.Load() || closeListed {
 		w.closeAfter = true
 	}

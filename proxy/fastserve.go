@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,7 +120,8 @@ func (fs *fastServer) closeAll() {
 	}
 }
 
-// fastConn is one connection served by the fast loop.
+// fastConn is one connection served by the fast loop; it is its requests'
+// [clientConn].
 type fastConn struct {
 	fs  *fastServer
 	nc  net.Conn
@@ -371,9 +371,9 @@ func fastEligible(req *http.Request) bool {
 func onlyKeepAliveOrClose(vv []string) bool {
 	for _, v := range vv {
 		for v != "" {
-			tok, rest, _ := strings.Cut(v, ",")
-			v = rest
-			if tok = strings.TrimSpace(tok); tok != "" && !h1.EqualFoldASCII(tok, "keep-alive") && !h1.EqualFoldASCII(tok, "close") {
+			var tok string
+			tok, v = h1.NextElement(v)
+			if tok != "" && !h1.EqualFoldASCII(tok, "keep-alive") && !h1.EqualFoldASCII(tok, "close") {
 				return false
 			}
 		}
@@ -395,7 +395,7 @@ type clientWatch struct {
 // is for slow exchanges only (the lean path starts it when a backend is
 // slow), since it reads the connection from a goroutine of its own. stop
 // ends the watch and reports whether onGone was not called.
-func (fc *fastConn) watchClient(onGone func()) (stop func() bool) {
+func (fc *fastConn) watchClient(_ *http.Request, onGone func()) (stop func() bool) {
 	w := &fc.watch
 	if w.on || fc.hasStash {
 		// Already watching, or the watch has seen the client send more:
@@ -447,11 +447,15 @@ func (fc *fastConn) stopWatch() bool {
 }
 
 // clientGone reports whether the watch saw the client close.
-func (fc *fastConn) clientGone() bool { return fc.watch.gone.Load() }
+func (fc *fastConn) clientGone(*http.Request) bool { return fc.watch.gone.Load() }
+
+// serves reports whether the fast loop serves rule's requests itself
+// (see [pathRule.servedFast]); the others are handed to net/http.
+func (fc *fastConn) serves(rule *pathRule) bool { return rule.servedFast() }
 
 // origin returns where the connection came from and its local address
 // (see [connInfo]), found once per connection.
-func (fc *fastConn) origin() (info listen.Info, local netip.AddrPort, err error) {
+func (fc *fastConn) origin(*http.Request) (info listen.Info, local netip.AddrPort, err error) {
 	if !fc.haveInfo {
 		if fc.info, fc.local, err = connInfo(fc.nc); err != nil {
 			return listen.Info{}, netip.AddrPort{}, err

@@ -225,7 +225,7 @@ func TestFastLoopTimeouts(t *testing.T) {
 func TestFastLoopDrain(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
-	slow := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slow := serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			<-release
 		}
@@ -293,7 +293,7 @@ func serveForDrain(t *testing.T, backend netip.AddrPort) (addr string, cancel co
 
 func TestFastLoopDrainAnswersWhatItCannotHandOver(t *testing.T) {
 	t.Parallel()
-	backend := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
+	backend := serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
 	addr, cancel, done := serveForDrain(t, backend)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -406,7 +406,7 @@ func TestFastLoopDeadlinesLeftArmed(t *testing.T) {
 	})
 	t.Run("backend slower than the idle timeout", func(t *testing.T) {
 		t.Parallel()
-		slow := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slow := serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(4 * short)
 			io.WriteString(w, "late")
 		}))
@@ -416,4 +416,36 @@ func TestFastLoopDeadlinesLeftArmed(t *testing.T) {
 		get(t, c, br) // the idle deadline is armed from here on
 		get(t, c, br)
 	})
+}
+
+// TestFastEligibleConnection checks which Connection values the fast loop
+// serves itself: a list of nothing but keep-alive and close, split as
+// every comma list of the data plane is (h1.NextElement: only spaces and
+// tabs around an element), so that the loop and the handler read the
+// same list. Anything else goes to net/http.
+func TestFastEligibleConnection(t *testing.T) {
+	cases := []struct {
+		value string
+		fast  bool
+	}{
+		{"keep-alive", true},
+		{"close", true},
+		{"Keep-Alive , CLOSE", true},
+		{" \tclose\t", true},
+		{"keep-alive,,", true},
+		{"upgrade", false},
+		{"keep-alive, X-Drop", false},
+		{"keep-alive\u00a0", false}, // no-break space is not whitespace in a list
+		{"\u0085close", false},
+	}
+	for _, c := range cases {
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(
+			"GET / HTTP/1.1\r\nHost: app.test\r\nConnection: " + c.value + "\r\n\r\n")))
+		if err != nil {
+			t.Fatalf("%q: %v", c.value, err)
+		}
+		if got := fastEligible(req); got != c.fast {
+			t.Errorf("Connection: %q: fast %v, want %v", c.value, got, c.fast)
+		}
+	}
 }

@@ -95,7 +95,7 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 		resp, err = x.attempt()
 	}
 	if err != nil {
-		f := upstreamFailure{err: err, clientGone: st.clientGone(r), routeExpired: x.routeExpired()}
+		f := upstreamFailure{err: err, clientGone: st.client.clientGone(r), routeExpired: x.routeExpired()}
 		if x.clientBodyErr != nil {
 			f.err, f.bodyFailed, f.bodyTimedOut = x.clientBodyErr, true, isTimeout(x.clientBodyErr)
 			f.bodyTooLarge = errors.Is(x.clientBodyErr, errBodyTooLarge)
@@ -109,7 +109,7 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, st *requestSta
 // cutOff reports whether the request is cut off: the client left or the
 // route's deadline passed.
 func (x *upstreamExchange) cutOff() bool {
-	return x.st.clientGone(x.r) || x.routeExpired()
+	return x.st.client.clientGone(x.r) || x.routeExpired()
 }
 
 // routeExpired reports whether the route's deadline has passed.
@@ -174,7 +174,7 @@ func (x *upstreamExchange) roundTrip() (*h1.Response, error) {
 			continue
 		}
 		retry := c.Reused() && !c.ResponseStarted() && isStale(err) && stale < 2 &&
-			x.replayable() && !x.st.clientGone(x.r)
+			x.replayable() && !x.st.client.clientGone(x.r)
 		x.abandon()
 		if !retry {
 			return nil, err
@@ -276,7 +276,7 @@ func (x *upstreamExchange) readHead(c *h1.Conn) (*h1.Response, error) {
 	for {
 		resp, err := c.ReadResponse(x.r.Method)
 		if err != nil {
-			if x.watch == nil && isTimeout(err) && time.Now().Before(x.headDeadline) && !x.st.clientGone(x.r) {
+			if x.watch == nil && isTimeout(err) && time.Now().Before(x.headDeadline) && !x.st.client.clientGone(x.r) {
 				// A slow backend: from now on, leave if the client does.
 				x.startWatch(c)
 				c.SetReadDeadline(x.headDeadline)
@@ -316,17 +316,11 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// startWatch makes the client's leaving fail c's pending I/O at once: the
-// request context's end under net/http, the fast loop's watch of its
-// connection otherwise.
+// startWatch makes the client's leaving fail c's pending I/O at once (see
+// [clientConn.watchClient]).
 func (x *upstreamExchange) startWatch(c *h1.Conn) {
 	nc := c.NetConn()
-	poison := func() { _ = nc.SetDeadline(aLongTimeAgo) }
-	if fc := x.st.fast; fc != nil {
-		x.watch = fc.watchClient(poison)
-		return
-	}
-	x.watch = context.AfterFunc(x.r.Context(), poison)
+	x.watch = x.st.client.watchClient(x.r, func() { _ = nc.SetDeadline(aLongTimeAgo) })
 }
 
 // stopWatch ends the watch; a watch that already fired has spoilt c's
@@ -398,7 +392,7 @@ func (x *upstreamExchange) abandon() {
 	x.stopWatch(c)
 	_ = c.Close()
 	if x.body != nil {
-		x.clientBodyErr = x.body.clientBodyError(x.body.finish(c, x.w, x.st.clientGone(x.r)))
+		x.clientBodyErr = x.body.clientBodyError(x.body.finish(c, x.w, x.st.client.clientGone(x.r)))
 		x.body = nil
 	}
 	x.conn = nil

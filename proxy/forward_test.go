@@ -33,59 +33,38 @@ type scriptBackend struct {
 
 func startScriptBackend(t *testing.T, answer func(c net.Conn, br *bufio.Reader, r *http.Request, body []byte)) *scriptBackend {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := &scriptBackend{addr: netip.MustParseAddrPort(l.Addr().String())}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	var open sync.Map
-	t.Cleanup(func() { open.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true }) })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	sb := &scriptBackend{}
+	sb.addr, _ = serveTCPBackend(t, func(c net.Conn) {
+		sb.conns.Add(1)
+		defer c.Close()
+		br := bufio.NewReader(c)
 		for {
-			c, err := l.Accept()
+			r, err := http.ReadRequest(br)
 			if err != nil {
+				if err != io.EOF && !strings.Contains(err.Error(), "closed") && !strings.Contains(err.Error(), "reset") {
+					sb.mu.Lock()
+					sb.errs = append(sb.errs, err)
+					sb.mu.Unlock()
+				}
 				return
 			}
-			sb.conns.Add(1)
-			open.Store(c, true)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					r, err := http.ReadRequest(br)
-					if err != nil {
-						if err != io.EOF && !strings.Contains(err.Error(), "closed") && !strings.Contains(err.Error(), "reset") {
-							sb.mu.Lock()
-							sb.errs = append(sb.errs, err)
-							sb.mu.Unlock()
-						}
-						return
-					}
-					var body []byte
-					if r.Header.Get("Expect") == "" {
-						body, err = io.ReadAll(r.Body)
-						if err != nil {
-							sb.mu.Lock()
-							sb.errs = append(sb.errs, err)
-							sb.mu.Unlock()
-							return
-						}
-					}
+			var body []byte
+			if r.Header.Get("Expect") == "" {
+				body, err = io.ReadAll(r.Body)
+				if err != nil {
 					sb.mu.Lock()
-					sb.reqs = append(sb.reqs, r)
-					sb.bodies = append(sb.bodies, string(body))
+					sb.errs = append(sb.errs, err)
 					sb.mu.Unlock()
-					answer(c, br, r, body)
+					return
 				}
-			}()
+			}
+			sb.mu.Lock()
+			sb.reqs = append(sb.reqs, r)
+			sb.bodies = append(sb.bodies, string(body))
+			sb.mu.Unlock()
+			answer(c, br, r, body)
 		}
-	}()
+	})
 	return sb
 }
 
@@ -284,46 +263,29 @@ func TestLeanPathEarlyAnswerBeforeTheBody(t *testing.T) {
 	t.Parallel()
 	// A backend that answers 413 as soon as it has the head, reads no
 	// body, and keeps the connection open.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The backend's goroutines end before the test does (goleak).
 	done := make(chan struct{})
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); close(done); wg.Wait() })
 	var accepted atomic.Int32
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				r, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				if r.URL.Path == "/upload" {
-					io.WriteString(c, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 3\r\n\r\nbig")
-					select {
-					case <-done:
-					case <-time.After(2 * time.Second):
-					}
-					return
-				}
-				okAnswer(c, br, r, nil)
-			}()
+	addr, stop := serveTCPBackend(t, func(c net.Conn) {
+		accepted.Add(1)
+		defer c.Close()
+		br := bufio.NewReader(c)
+		r, err := http.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
-	p := leanProxy(t, netip.MustParseAddrPort(l.Addr().String()))
+		if r.URL.Path == "/upload" {
+			io.WriteString(c, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 3\r\n\r\nbig")
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+			}
+			return
+		}
+		okAnswer(c, br, r, nil)
+	})
+	t.Cleanup(func() { close(done); stop() })
+	p := leanProxy(t, addr)
 	c, err := net.Dial("tcp", p.addr)
 	if err != nil {
 		t.Fatal(err)

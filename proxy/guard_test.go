@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
@@ -36,7 +35,7 @@ type authService struct {
 func startAuthService(t *testing.T) *authService {
 	t.Helper()
 	a := &authService{}
-	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a.addr = serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		a.seen = append(a.seen, r.Clone(r.Context()))
 		a.mu.Unlock()
@@ -57,13 +56,7 @@ func startAuthService(t *testing.T) *authService {
 		default:
 			w.WriteHeader(http.StatusBadGateway)
 		}
-	}))
-	ts.Config.Protocols = new(http.Protocols)
-	ts.Config.Protocols.SetHTTP1(true)
-	ts.Config.Protocols.SetUnencryptedHTTP2(true)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	a.addr = netip.MustParseAddrPort(ts.Listener.Addr().String())
+	}), h1AndH2C)
 	return a
 }
 

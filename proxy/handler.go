@@ -73,8 +73,6 @@ type handlerOptions struct {
 	mirrorLimit int
 }
 
-type stateKey struct{}
-
 // requestState carries one request's decisions from ServeHTTP to the
 // reverse proxy's hooks, the metrics and the access log. It is allocated
 // once per request.
@@ -114,13 +112,8 @@ type requestState struct {
 	// transport, to keep it whole for another endpoint (see retryableBody).
 	body      clientBody
 	retryBody retryableBody
-	// fast is the fast loop's connection the request came from; nil for
-	// net/http's.
-	fast *fastConn
-	// viaReverseProxy is set when the request went through
-	// httputil.ReverseProxy, whose hooks find this state in the request
-	// context: it is then not recycled.
-	viaReverseProxy bool
+	// client is the connection the request came in on (see seam.go).
+	client clientConn
 	// held are the policies whose places in flight the request holds (see
 	// applyPolicies), in heldBuf when few; refusedBy and refusal name the
 	// policy that refused it and why.
@@ -175,25 +168,25 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 	return h
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handle(w, r, nil) }
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handle(w, r, stdConn{}) }
 
-// handle serves r, which came from net/http's server or (fc not nil) from
-// the fast loop's connection fc. For fc it returns false, having written
-// and recorded nothing, when the request must go to net/http after all:
-// its route is one the fast loop does not serve (see serve).
-func (h *handler) handle(w http.ResponseWriter, r *http.Request, fc *fastConn) bool {
+// handle serves r, which came in on c. It returns false, having written
+// and recorded nothing, when c does not serve r's route
+// ([clientConn.serves]): the fast loop then hands r to net/http.
+func (h *handler) handle(w http.ResponseWriter, r *http.Request, c clientConn) bool {
 	began := time.Now()
 	st := states.Get().(*requestState) // zero: see the end
 	st.rec.ResponseWriter = w
 	st.began = began
-	st.fast = fc
+	st.client = c
 	var span trace.Span
 	if h.tracing != nil {
 		ctx := h.tracing.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx, span = h.tracing.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer))
 		r = r.WithContext(ctx)
 	}
-	if !h.serve(&st.rec, r, st) {
+	result := h.serve(&st.rec, r, st)
+	if result == handedBack {
 		*st = requestState{}
 		states.Put(st)
 		return false
@@ -214,7 +207,7 @@ func (h *handler) handle(w http.ResponseWriter, r *http.Request, fc *fastConn) b
 		h.logAccess(r, st, time.Since(began))
 	}
 	abort := st.abort
-	if !st.viaReverseProxy {
+	if result != servedStateKept {
 		*st = requestState{}
 		states.Put(st)
 	}
@@ -226,21 +219,19 @@ func (h *handler) handle(w http.ResponseWriter, r *http.Request, fc *fastConn) b
 	return true
 }
 
-// serve does the work of handle, writing to w. It returns false only for
-// a request from the fast loop (st.fast) whose route it does not serve —
-// one through httputil.ReverseProxy, or a WebSocket upgrade — before
-// writing anything.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState) bool {
+// serve does the work of handle, writing to w, and says how it left the
+// request (see [serveResult]).
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState) serveResult {
 	t := h.table()
 	if t == nil {
 		plainError(w, http.StatusServiceUnavailable, "no routing table has been loaded yet")
-		return true
+		return served
 	}
 	st.headers = t.headers
 	start, source, local, ok := st.origin(r)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "cannot determine the client address")
-		return true
+		return served
 	}
 	st.fwd.res = t.clientIP.Resolve(start, source, r.Header, st.hops[:0])
 	st.fwd.start = clientip.Normalize(start)
@@ -261,18 +252,18 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		// net/http checks the method of HTTP/1 requests only. An HTTP/2
 		// :method like "GET /x" would end up in an HTTP/1.1 request line.
 		plainError(w, http.StatusBadRequest, "invalid method")
-		return true
+		return served
 	}
 	if r.Method == http.MethodConnect {
 		// A reverse proxy has no tunnel to offer: forwarded, CONNECT would
 		// ask the backend for one, to wherever the client names.
 		plainError(w, http.StatusMethodNotAllowed, "CONNECT is not supported")
-		return true
+		return served
 	}
 	clean, ok := model.CleanPath(r.URL.Path)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "request path must be absolute")
-		return true
+		return served
 	}
 	if clean != r.URL.Path {
 		st.cleanPath = clean
@@ -283,18 +274,18 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		// the listener's scope, the only ones it serves): the client must
 		// open a connection for this host (RFC 9110 15.5.20).
 		plainError(w, http.StatusMisdirectedRequest, "this connection's certificate does not cover the requested host")
-		return true
+		return served
 	}
 	q := routeRequest{scope: h.scope, host: host, path: clean, method: r.Method, header: r.Header, rawQuery: r.URL.RawQuery}
 	rule := t.route(&q)
 	if why := t.pathAmbiguity(&q, rule); why != "" {
 		plainError(w, http.StatusBadRequest, why)
-		return true
+		return served
 	}
 	if hasEncodedSlash(r.URL.RawPath) {
 		if why := t.encodedSlashes(&q, r.URL.RawPath, rule, st); why != "" {
 			plainError(w, http.StatusBadRequest, why)
-			return true
+			return served
 		}
 	}
 	if rule == nil {
@@ -302,11 +293,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 			ok := h.applyPolicies(w, st, lp)
 			st.releasePolicies()
 			if !ok {
-				return true
+				return served
 			}
 		}
 		plainError(w, http.StatusNotFound, "no route for this host and path")
-		return true
+		return served
 	}
 	// Methods are case-sensitive, but a backend that folds them would
 	// take "trace" for TRACE: refuse every spelling.
@@ -314,26 +305,26 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		// A TRACE answer echoes the request, cookies and credentials
 		// included, to any script that can make a browser send one.
 		plainError(w, http.StatusMethodNotAllowed, "TRACE is not allowed on this route")
-		return true
+		return served
 	}
 	b := rule.backend
-	if st.fast != nil && !rule.servedFast() {
-		return false // the fast loop's requests have no Upgrade
+	if !st.client.serves(rule) {
+		return handedBack
 	}
 	if lp := h.policiesOf(t); lp != nil || rule.policies != nil {
 		st.route = rule.label
 		ok := h.applyPolicies(w, st, lp, rule.policies)
 		defer st.releasePolicies()
 		if !ok {
-			return true
+			return served
 		}
 	}
 	if rule.guard != nil && !h.checkGuards(w, r, st, rule) {
-		return true // answered
+		return served // answered
 	}
 	if rule.action != nil {
 		if b = h.takeAction(w, r, st, rule); b == nil {
-			return true // answered
+			return served // answered
 		}
 	}
 	st.backend, st.route = b, rule.label
@@ -344,7 +335,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 			msg = fmt.Sprintf("backend %q has no endpoint on this node (locality Local)", b.name)
 		}
 		plainError(w, http.StatusServiceUnavailable, msg)
-		return true
+		return served
 	}
 	st.endpoint = st.up.Endpoint
 	st.up.state.inflight.Add(1)
@@ -364,29 +355,12 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 	if st.action != nil {
 		h.editRequest(r, st)
 	}
-	if b.lean && !webSocket {
+	if b.leanFor(webSocket) {
 		h.forward(w, r, st, rule.timeout)
-		return true
+		return served
 	}
-	if webSocket && h.upgrades != nil {
-		if c, ok := listen.ConnFromContext(r.Context()); ok {
-			h.upgrades.add(c)
-			defer h.upgrades.remove(c)
-		}
-	}
-	st.viaReverseProxy = true
-	if r.Body != nil && r.Body != http.NoBody {
-		st.body.ReadCloser = r.Body
-		r.Body = &st.body
-	}
-	ctx := context.WithValue(r.Context(), stateKey{}, st)
-	if rule.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, rule.timeout)
-		defer cancel()
-	}
-	h.rp.ServeHTTP(w, r.WithContext(ctx))
-	return true
+	h.forwardStd(w, r, st, rule.timeout, webSocket)
+	return servedStateKept
 }
 
 // isWebSocketUpgrade reports whether r asks to switch to WebSocket: a GET
@@ -406,37 +380,16 @@ func (st *requestState) backendName() string {
 	return st.backend.name
 }
 
-// origin fills st.conn with where r's connection came from and returns
-// where the resolver starts (see [resolverStart]) and the local address
-// the client connected to. The connection is the fast loop's (st.fast),
-// else the one net/http's server recorded in r's context, else (a server
-// that is not firsthop's listener, as in tests) r.RemoteAddr's peer.
+// origin fills st.conn with where r's connection came from (see
+// [clientConn.origin]) and returns where the resolver starts (see
+// [resolverStart]) and the local address the client connected to.
 func (st *requestState) origin(r *http.Request) (start netip.Addr, source clientip.Source, local netip.AddrPort, ok bool) {
 	var err error
-	if st.fast != nil {
-		st.conn, local, err = st.fast.origin()
-	} else if c, found := listen.ConnFromContext(r.Context()); found {
-		st.conn, local, err = connInfo(c)
-	} else {
-		var ap netip.AddrPort
-		if ap, err = netip.ParseAddrPort(r.RemoteAddr); err == nil {
-			ap = netip.AddrPortFrom(clientip.Normalize(ap.Addr()), ap.Port())
-			st.conn = listen.Info{Peer: ap, Source: ap}
-		}
-	}
-	if err != nil {
+	if st.conn, local, err = st.client.origin(r); err != nil {
 		return netip.Addr{}, 0, netip.AddrPort{}, false
 	}
 	start, source = resolverStart(st.conn)
 	return start, source, local, true
-}
-
-// clientGone reports whether the client of st's request has gone away.
-func (st *requestState) clientGone(r *http.Request) bool {
-	if st.fast != nil {
-		return st.fast.clientGone()
-	}
-	return r.Context().Err() != nil
 }
 
 // connInfo returns where connection c came from (see [listen.InfoOf])
@@ -461,79 +414,6 @@ func resolverStart(info listen.Info) (netip.Addr, clientip.Source) {
 		return info.Source.Addr(), clientip.SourceProxyProtocol
 	}
 	return info.Peer.Addr(), clientip.SourcePeer
-}
-
-// rewrite turns the inbound request into the upstream one. The reverse
-// proxy has already removed hop-by-hop headers, those named by Connection,
-// and inbound Forwarded / X-Forwarded-For / -Host / -Proto.
-func (h *handler) rewrite(pr *httputil.ProxyRequest) {
-	st := pr.In.Context().Value(stateKey{}).(*requestState)
-	out := pr.Out
-	out.URL.Scheme = st.backend.scheme
-	out.URL.Host = st.endpoint.Addr.String()
-	if st.upstreamHost != "" {
-		out.Host = st.upstreamHost
-	}
-	if st.cleanPath != "" {
-		out.URL.Path = st.cleanPath
-		out.URL.RawPath = st.cleanRawPath
-	}
-	stripIdentityHeaders(out.Header, st.fwd.res.PeerTrusted)
-	setForwardingHeaders(out.Header, st.headers, &st.fwd)
-}
-
-// modifyResponse applies the route's response header modifiers (see
-// requestState.editResponse) to the backend's response.
-func (h *handler) modifyResponse(resp *http.Response) error {
-	if st, ok := resp.Request.Context().Value(stateKey{}).(*requestState); ok {
-		st.editResponse(resp.Header)
-		st.setAffinityCookie(resp.Header)
-	}
-	return nil
-}
-
-// roundTrip sends req to st's endpoint, and to others as long as
-// [handler.retryElsewhere] allows, through the backend's transport.
-func (h *handler) roundTrip(req *http.Request) (*http.Response, error) {
-	st := req.Context().Value(stateKey{}).(*requestState)
-	if req.Body != nil && req.Body != http.NoBody {
-		st.retryBody.ReadCloser = req.Body
-		req.Body = &st.retryBody
-	}
-	resp, err := h.attempt(req, st)
-	var a attempts
-	for err != nil && h.retryElsewhere(st, &a, err, req.Context().Err() != nil, !st.retryBody.read.Load()) {
-		req.URL.Host = st.endpoint.Addr.String()
-		resp, err = h.attempt(req, st)
-	}
-	return resp, err
-}
-
-// attempt sends req to st's endpoint once, refusing a 101 not asked for
-// (see [checkSwitch]), and records the outcome for passive health (and,
-// with tracing, in a client span).
-func (h *handler) attempt(req *http.Request, st *requestState) (*http.Response, error) {
-	var span trace.Span
-	if h.tracing != nil {
-		var ctx context.Context
-		ctx, span = h.startClientSpan(req.Context(), req.Method, st)
-		defer span.End()
-		h.tracing.propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
-		req = req.WithContext(ctx)
-	}
-	resp, err := st.backend.transport.RoundTrip(req)
-	if err == nil {
-		if err = checkSwitch(resp); err != nil {
-			resp.Body.Close()
-			resp = nil
-		}
-	}
-	if err != nil {
-		h.recordOutcome(st, span, err, 0, endpointToBlame(err, req.Context().Err() != nil, st.body.failed.Load()))
-		return nil, err
-	}
-	h.recordOutcome(st, span, nil, resp.StatusCode, false)
-	return resp, nil
 }
 
 // startClientSpan starts the client span of an attempt on st's endpoint.
@@ -618,7 +498,3 @@ func plainError(w http.ResponseWriter, status int, msg string) {
 	w.WriteHeader(status)
 	_, _ = fmt.Fprintf(w, "firsthop: %s\n", msg)
 }
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

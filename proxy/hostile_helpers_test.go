@@ -60,40 +60,26 @@ type rawBackend struct {
 	// whose later bytes are recorded in rawConn.tunneled.
 	respond func(req *http.Request) string
 
-	ln    net.Listener
-	wg    sync.WaitGroup
+	// stop closes the listener and every connection and waits until
+	// they are served (see serveTCPBackend).
+	stop  func()
 	mu    sync.Mutex
 	conns []*rawConn
-	open  []net.Conn
 }
 
 // startRawBackend starts a rawBackend on 127.0.0.1 and stops it, closing
 // every connection, when the test ends.
 func startRawBackend(t testing.TB, respond func(req *http.Request) string) *rawBackend {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &rawBackend{addr: netip.MustParseAddrPort(ln.Addr().String()), respond: respond, ln: ln}
-	b.wg.Go(b.accept)
-	t.Cleanup(b.close)
-	return b
-}
-
-func (b *rawBackend) accept() {
-	for {
-		c, err := b.ln.Accept()
-		if err != nil {
-			return
-		}
+	b := &rawBackend{respond: respond}
+	b.addr, b.stop = serveTCPBackend(t, func(c net.Conn) {
 		rc := &rawConn{}
 		b.mu.Lock()
 		b.conns = append(b.conns, rc)
-		b.open = append(b.open, c)
 		b.mu.Unlock()
-		b.wg.Go(func() { b.serve(c, rc) })
-	}
+		b.serve(c, rc)
+	})
+	return b
 }
 
 // recordingReader copies what is read into the rawConn under the
@@ -172,15 +158,8 @@ func (b *rawBackend) setErr(rc *rawConn, err error) {
 	b.mu.Unlock()
 }
 
-func (b *rawBackend) close() {
-	b.ln.Close()
-	b.mu.Lock()
-	for _, c := range b.open {
-		c.Close()
-	}
-	b.mu.Unlock()
-	b.wg.Wait()
-}
+// close stops the backend: no more connections, and those open closed.
+func (b *rawBackend) close() { b.stop() }
 
 // isConnClosed reports whether err says the connection was closed or reset
 // under the reader, which ends a connection as cleanly as end of file.

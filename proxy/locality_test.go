@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -69,17 +68,9 @@ func TestLocalEndpointsTakeTheTraffic(t *testing.T) {
 
 func TestDeadLocalEndpointsFallBackWithoutFailures(t *testing.T) {
 	t.Parallel()
-	dead := func() netip.AddrPort {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return netip.MustParseAddrPort(l.Addr().String())
-	}
 	p := localityProxy(t, model.Backend{Endpoints: []model.Endpoint{
-		{Addr: dead(), Node: "node-a", Zone: "zone-1"},
-		{Addr: dead(), Node: "node-a", Zone: "zone-1"},
+		{Addr: refusedAddr(t), Node: "node-a", Zone: "zone-1"},
+		{Addr: refusedAddr(t), Node: "node-a", Zone: "zone-1"},
 		{Addr: namedEchoBackend(t, "remote"), Node: "node-b", Zone: "zone-2"},
 	}})
 	served, failed := get(t, p.addr, 100)
@@ -92,7 +83,7 @@ func TestSpillOverWhenLocalIsAtItsCap(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
 	var held sync.WaitGroup
-	slowLocal := httpBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slowLocal := serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		held.Done()
 		<-release
 		w.Header().Set("X-Test-Backend", "local")
@@ -152,17 +143,4 @@ func TestHealthzLocal(t *testing.T) {
 			t.Errorf("/healthz/local%s = %d, want %d", query, resp.StatusCode, want)
 		}
 	}
-}
-
-// httpBackend serves h on a loopback port and returns its address.
-func httpBackend(t *testing.T, h http.Handler) netip.AddrPort {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return netip.MustParseAddrPort(l.Addr().String())
 }

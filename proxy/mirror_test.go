@@ -91,7 +91,7 @@ func TestSlowOrDeadMirrorDoesNotDelayTheClient(t *testing.T) {
 			Routes: []model.Route{{Path: "/", Backend: "b", Mirror: []model.Mirror{{Backend: "slow"}, {Backend: "dead"}}}},
 			Backends: append(echoBackends(t, "b"),
 				model.Backend{Name: "slow", Endpoints: []model.Endpoint{{Addr: slow.addr}}},
-				model.Backend{Name: "dead", Endpoints: []model.Endpoint{{Addr: refusingAddr(t)}}}),
+				model.Backend{Name: "dead", Endpoints: []model.Endpoint{{Addr: refusedAddr(t)}}}),
 		}
 		addr, p := actionProxy(t, spec, path)
 		for i := range 3 {

@@ -391,9 +391,7 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed, _ := net.Listen("tcp", "127.0.0.1:0")
-	closedAddr := netip.MustParseAddrPort(closed.Addr().String())
-	closed.Close()
+	closedAddr := refusedAddr(t)
 	spec := oneBackend(echoBackend(t))
 	spec.Routes = append(spec.Routes, model.Route{Host: "down.test", Path: "/", Backend: "down"})
 	spec.Backends = append(spec.Backends, model.Backend{Name: "down", Endpoints: []model.Endpoint{{Addr: closedAddr}}})

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
@@ -33,7 +32,7 @@ type countingBackend struct {
 func startCountingBackend(t *testing.T) *countingBackend {
 	t.Helper()
 	b := &countingBackend{}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	b.addr = serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b.hits.Add(1)
 		b.mu.Lock()
 		gate := b.gate
@@ -45,8 +44,6 @@ func startCountingBackend(t *testing.T) *countingBackend {
 		}
 		_, _ = io.WriteString(w, "ok")
 	}))
-	t.Cleanup(ts.Close)
-	b.addr = netip.MustParseAddrPort(ts.Listener.Addr().String())
 	return b
 }
 

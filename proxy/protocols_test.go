@@ -20,9 +20,7 @@ import (
 // streams one line per request line it reads and ends with trailers.
 func h2cBackend(t *testing.T) netip.AddrPort {
 	t.Helper()
-	var protocols http.Protocols
-	protocols.SetUnencryptedHTTP2(true)
-	srv := &http.Server{Protocols: &protocols, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor != 2 {
 			http.Error(w, "want HTTP/2", http.StatusHTTPVersionNotSupported)
 			return
@@ -38,14 +36,7 @@ func h2cBackend(t *testing.T) netip.AddrPort {
 		}
 		w.Header().Set("Grpc-Status", "0")
 		w.Header().Set("Grpc-Message", fmt.Sprintf("%d-messages", n))
-	})}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return netip.MustParseAddrPort(l.Addr().String())
+	}), h2cOnly)
 }
 
 func TestGRPCStyleStreamingWithTrailersOverH2C(t *testing.T) {
@@ -108,7 +99,7 @@ func TestGRPCStyleStreamingWithTrailersOverH2C(t *testing.T) {
 // echoes raw bytes; a request without an upgrade gets 200 "plain".
 func webSocketBackend(t *testing.T) netip.AddrPort {
 	t.Helper()
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			io.WriteString(w, "plain upgrade="+r.Header.Get("Upgrade"))
 			return
@@ -121,14 +112,7 @@ func webSocketBackend(t *testing.T) netip.AddrPort {
 		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		brw.Flush()
 		io.Copy(c, brw)
-	})}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return netip.MustParseAddrPort(l.Addr().String())
+	}))
 }
 
 // dialUpgrade opens a connection to addr and sends an upgrade request.

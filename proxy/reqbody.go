@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/http/httpguts"
-
 	"github.com/firsthop/firsthop/proxy/h1"
 )
 
@@ -59,7 +57,7 @@ func (x *upstreamExchange) startBody(c *h1.Conn) {
 		x.startWatch(c)
 	}
 	b := &bodyCopy{r: x.r, rht: x.st.backend.upstream.responseHeader, route: x.route, done: make(chan error, 1)}
-	if httpguts.HeaderValuesContainsToken(x.r.Header["Expect"], "100-continue") {
+	if h1.ValuesHaveToken(x.r.Header["Expect"], "100-continue") {
 		b.cont = make(chan bool, 1)
 	}
 	x.body = b

@@ -38,12 +38,10 @@ func FuzzRequestPath(f *testing.F) {
 	backends := map[string]netip.AddrPort{}
 	spec := model.TableSpec{}
 	for _, name := range []string{"web", "api", "admin"} {
-		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		backends[name] = serveHTTPBackend(f, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Backend", name)
 			w.Header().Set("X-Seen-Uri", url.QueryEscape(r.RequestURI))
 		}))
-		f.Cleanup(ts.Close)
-		backends[name] = netip.MustParseAddrPort(ts.Listener.Addr().String())
 		spec.Backends = append(spec.Backends, model.Backend{Name: name, Endpoints: []model.Endpoint{{Addr: backends[name]}}})
 	}
 	spec.Routes = []model.Route{

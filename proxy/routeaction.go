@@ -95,7 +95,7 @@ func newRouteAction(r model.Route, backends map[string]*backend) *routeAction {
 			reqHeaders: newHeaderMod(wb.RequestHeaders), respHeaders: newHeaderMod(wb.ResponseHeaders)}
 		if s.base = backends[wb.Backend]; s.base != nil {
 			s.backend = s.base.withHeaderTimeout(r.BackendTimeout)
-			if wb.Weight > 0 && !s.base.lean {
+			if wb.Weight > 0 && !s.base.leanFor(false) {
 				a.std = true
 			}
 		}
@@ -136,13 +136,14 @@ func (a *routeAction) pointsElsewhere(backends map[string]*backend) bool {
 }
 
 // servedFast reports whether the fast loop serves the rule's requests
-// itself: its backend is served by the lean path, or, for a rule with an
-// action, none of the backends the action may pick needs net/http.
+// itself: every backend the rule may pick takes the lean path (see
+// [backend.leanFor]; the fast loop's requests are no upgrades). Decided
+// when the table is built (routeAction.std for a rule with an action).
 func (r *pathRule) servedFast() bool {
 	if r.action != nil {
 		return !r.action.std
 	}
-	return r.backend.lean
+	return r.backend.leanFor(false)
 }
 
 // pick draws a share by weight, or returns nil when every weight is zero.

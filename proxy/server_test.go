@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
@@ -92,20 +91,14 @@ func echoBackend(t *testing.T) netip.AddrPort {
 // until its client goes away.
 func namedEchoBackend(t *testing.T, name string) netip.AddrPort {
 	t.Helper()
-	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Test-Stall") != "" {
 			<-r.Context().Done()
 			return
 		}
 		w.Header().Set("X-Test-Backend", name)
 		echo.Handler().ServeHTTP(w, r)
-	}))
-	ts.Config.Protocols = new(http.Protocols)
-	ts.Config.Protocols.SetHTTP1(true)
-	ts.Config.Protocols.SetUnencryptedHTTP2(true)
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return netip.MustParseAddrPort(ts.Listener.Addr().String())
+	}), h1AndH2C)
 }
 
 // oneBackend is a spec routing every request to one backend at addr.
@@ -264,24 +257,15 @@ func TestProxyProtocolSourceIsTheClient(t *testing.T) {
 
 func TestUpstreamErrors(t *testing.T) {
 	t.Parallel()
-	closed := func() netip.AddrPort {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := netip.MustParseAddrPort(l.Addr().String())
-		l.Close()
-		return addr
-	}()
+	closed := refusedAddr(t)
 	stall := make(chan struct{})
 	t.Cleanup(func() { close(stall) })
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	slow := serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-stall:
 		case <-r.Context().Done():
 		}
 	}))
-	t.Cleanup(slow.Close)
 
 	spec := model.TableSpec{
 		Routes: []model.Route{
@@ -296,9 +280,9 @@ func TestUpstreamErrors(t *testing.T) {
 			{Name: "refused", Endpoints: []model.Endpoint{{Addr: closed}}},
 			{Name: "empty"},
 			{Name: "slow", ResponseHeaderTimeout: 200 * time.Millisecond,
-				Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort(slow.Listener.Addr().String())}}},
+				Endpoints: []model.Endpoint{{Addr: slow}}},
 			{Name: "slow-no-header-timeout",
-				Endpoints: []model.Endpoint{{Addr: netip.MustParseAddrPort(slow.Listener.Addr().String())}}},
+				Endpoints: []model.Endpoint{{Addr: slow}}},
 			{Name: "local-only", Locality: model.LocalityLocal,
 				Endpoints: []model.Endpoint{{Addr: echoBackend(t), Node: "node-b"}}},
 		},

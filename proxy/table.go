@@ -219,8 +219,9 @@ type backend struct {
 	// tls the TLS material it was made with.
 	transports *transportPool
 	tls        *backendTLS
-	// lean is set for HTTP/1.1 backends, served by [handler.forward]
-	// except for WebSocket upgrades.
+	// lean is set for HTTP/1.1 backends; read it through
+	// [backend.leanFor], the one rule for which upstream path a request
+	// takes.
 	lean bool
 	// affinity is the backend's cookie affinity; nil for none.
 	affinity *affinity

@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 )
 
@@ -47,7 +46,6 @@ const statusClientClosed = 499
 //   - the route's timeout passed, or the upstream timed out: 504;
 //   - otherwise 502, of kind "connect" when connecting failed.
 func (f upstreamFailure) answer() (status int, msg, kind string) {
-	var ne net.Error
 	switch {
 	case f.bodyTooLarge:
 		return http.StatusRequestEntityTooLarge, "request body larger than the route allows", ""
@@ -61,7 +59,7 @@ func (f upstreamFailure) answer() (status int, msg, kind string) {
 		return statusClientClosed, "", ""
 	case f.routeExpired:
 		return http.StatusGatewayTimeout, "route timeout exceeded", "timeout"
-	case errors.As(f.err, &ne) && ne.Timeout():
+	case isTimeout(f.err):
 		return http.StatusGatewayTimeout, "upstream timed out", "timeout"
 	case isConnectError(f.err):
 		return http.StatusBadGateway, "upstream connection failed", "connect"

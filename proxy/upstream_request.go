@@ -84,7 +84,7 @@ func writeUpstreamHead(bw *bufio.Writer, r *http.Request, st *requestState, extr
 			}
 		}
 	}
-	if httpguts.HeaderValuesContainsToken(r.Header["Te"], "trailers") {
+	if h1.ValuesHaveToken(r.Header["Te"], "trailers") {
 		bw.WriteString("Te: trailers\r\n")
 	}
 	for i, name := range forwardingHeaderNames {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -15,42 +14,22 @@ import (
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
-// refusingAddr returns a loopback address nothing listens on: connecting
-// to it is refused.
-func refusingAddr(t *testing.T) netip.AddrPort {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return netip.MustParseAddrPort(l.Addr().String())
-}
-
 // bodyEchoBackend starts a backend speaking protocol (HTTP/1.1 or h2c)
 // that answers 200 with "method body" for every request.
 func bodyEchoBackend(t *testing.T, protocol model.BackendProtocol) netip.AddrPort {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var opts []backendOption
+	if protocol == model.ProtocolH2C {
+		opts = append(opts, h2cOnly)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTPBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		fmt.Fprintf(w, "%s %s", r.Method, body)
-	})}
-	if protocol == model.ProtocolH2C {
-		var protocols http.Protocols
-		protocols.SetUnencryptedHTTP2(true)
-		srv.Protocols = &protocols
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return netip.MustParseAddrPort(l.Addr().String())
+	}), opts...)
 }
 
 // retryPaths are the two upstream paths: the lean HTTP/1.1 one and
@@ -70,7 +49,7 @@ func TestRefusedConnectionIsRetriedForEveryMethod(t *testing.T) {
 	for _, path := range retryPaths {
 		t.Run(path.name, func(t *testing.T) {
 			t.Parallel()
-			dead := refusingAddr(t)
+			dead := refusedAddr(t)
 			p := startProxy(t, model.TableSpec{
 				Routes: []model.Route{{Path: "/", Backend: "b"}},
 				Backends: []model.Backend{{Name: "b", Protocol: path.protocol,
@@ -122,7 +101,7 @@ func TestConnectRetriesAreBounded(t *testing.T) {
 			t.Parallel()
 			var eps []model.Endpoint
 			for range 5 {
-				eps = append(eps, model.Endpoint{Addr: refusingAddr(t)})
+				eps = append(eps, model.Endpoint{Addr: refusedAddr(t)})
 			}
 			p := startProxy(t, model.TableSpec{
 				Routes: []model.Route{{Path: "/", Backend: "b"}},
@@ -161,7 +140,7 @@ func TestEjectedEndpointsAreVisible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := refusingAddr(t)
+	dead := refusedAddr(t)
 	p := startProxyWith(t, model.TableSpec{
 		Routes: []model.Route{{Path: "/", Backend: "b"}},
 		Backends: []model.Backend{{Name: "b", PassiveHealth: model.PassiveHealth{Failures: 1, Ejection: time.Hour},

@@ -97,7 +97,7 @@ func lower(c byte) byte {
 func HasToken(v, token string) bool {
 	for v != "" {
 		var elem string
-		elem, v = nextElement(v)
+		elem, v = NextElement(v)
 		if EqualFoldASCII(elem, token) {
 			return true
 		}
@@ -119,9 +119,11 @@ func ValuesHaveToken(values []string, token string) bool {
 	return false
 }
 
-// nextElement splits the first element off the comma-separated list v and
-// returns it trimmed of optional whitespace, with the rest of the list.
-func nextElement(v string) (elem, rest string) {
+// NextElement splits the first element off the comma-separated list v and
+// returns it trimmed of optional whitespace (spaces and tabs), with the
+// rest of the list; an element may be empty. It is how every comma list
+// of the data plane is split for [HasToken] and its kin.
+func NextElement(v string) (elem, rest string) {
 	i := 0
 	for i < len(v) && v[i] != ',' {
 		i++

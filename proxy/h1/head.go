@@ -306,7 +306,7 @@ func (r *Response) frame(method string) error {
 		case "Connection":
 			for v := f.Value; v != ""; {
 				var tok string
-				tok, v = nextElement(v)
+				tok, v = NextElement(v)
 				switch {
 				case EqualFoldASCII(tok, "close"):
 					closeConn = true
