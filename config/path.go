@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/firsthop/firsthop/model"
@@ -33,11 +32,7 @@ func checkPath(p string) error {
 			return fmt.Errorf("path %q contains %q, which backends read differently (path parameters, a separator); firsthop refuses such request paths, so this route could never be reached", p, r)
 		}
 	}
-	clean := path.Clean(p)
-	if strings.HasSuffix(p, "/") && clean != "/" {
-		clean += "/"
-	}
-	if clean != p {
+	if clean, _ := model.CleanPath(p); clean != p {
 		return fmt.Errorf("path %q is not clean: write %q", p, clean)
 	}
 	return nil
