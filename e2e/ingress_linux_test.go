@@ -360,7 +360,7 @@ func TestIngressLeaderElection(t *testing.T) {
 	}
 	leaders := 0
 	for _, p := range []*Firsthop{a, b} {
-		if strings.Contains(p.Output(), "leading: writing Ingress status") {
+		if strings.Contains(p.Output(), "leading: writing status and Events") {
 			leaders++
 		}
 	}
