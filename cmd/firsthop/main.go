@@ -6,7 +6,7 @@
 //	firsthop serve --config FILE       run the standalone edge proxy
 //	firsthop ingress [--config FILE]   run the Kubernetes ingress controller
 //	firsthop validate --config FILE    check a config file and lint its trust settings
-//	firsthop migrate -f FILE           report what firsthop makes of ingress-nginx Ingresses and ConfigMap
+//	firsthop migrate -f FILE           report what firsthop makes of ingress-nginx Ingresses and ConfigMap (files, or a cluster with --kubeconfig)
 //	firsthop echo --listen ADDR        run the echo backend on its own
 //	firsthop version [-v]              print the version (-v: Go release, poller order)
 package main
@@ -48,7 +48,7 @@ Usage:
   firsthop serve --config FILE      run the standalone edge proxy
   firsthop ingress [--config FILE]  run the Kubernetes ingress controller
   firsthop validate --config FILE   check a config file and lint its trust settings
-  firsthop migrate -f FILE          report what firsthop makes of ingress-nginx Ingresses and ConfigMap
+  firsthop migrate -f FILE          report what firsthop makes of ingress-nginx Ingresses and ConfigMap (files, or a cluster with --kubeconfig)
   firsthop echo --listen ADDR       run the echo backend on its own
   firsthop version [-v]             print the version (-v: Go release, poller order)
 
@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "validate":
 		return validate(rest, stdout, stderr)
 	case "migrate":
-		return migrate(rest, stdout, stderr)
+		return migrate(ctx, rest, stdout, stderr)
 	case "echo":
 		return echoCmd(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":

@@ -2,15 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/firsthop/firsthop/kube/ingress/nginx"
 )
@@ -21,7 +26,9 @@ type fileList []string
 func (f *fileList) String() string     { return strings.Join(*f, ",") }
 func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
 
-// migrateObject is what migrate reads of a Kubernetes object.
+// migrateObject is what migrate reads of a Kubernetes object, from a
+// file or from the cluster: both produce the same list (see
+// [migrateReport]).
 type migrateObject struct {
 	Kind     string `yaml:"kind"`
 	Metadata struct {
@@ -29,8 +36,17 @@ type migrateObject struct {
 		Namespace   string            `yaml:"namespace"`
 		Annotations map[string]string `yaml:"annotations"`
 	} `yaml:"metadata"`
+	Spec struct {
+		// IngressClassName is an Ingress's spec.ingressClassName; nil
+		// when not set.
+		IngressClassName *string `yaml:"ingressClassName"`
+		// Controller is an IngressClass's spec.controller.
+		Controller string `yaml:"controller"`
+	} `yaml:"spec"`
 	Data  map[string]string `yaml:"data"`
 	Items []migrateObject   `yaml:"items"`
+	// source is the file the object was read from; "" for the cluster.
+	source string
 }
 
 // migrateFinding is one line of the report.
@@ -42,16 +58,26 @@ type migrateFinding struct {
 
 // migrateIngress is the report on one Ingress.
 type migrateIngress struct {
-	File       string           `json:"file"`
+	// File is the file it was read from; empty when read from the cluster.
+	File       string           `json:"file,omitempty"`
 	Namespace  string           `json:"namespace"`
 	Name       string           `json:"name"`
 	FailClosed bool             `json:"failClosed"`
 	Findings   []migrateFinding `json:"findings"`
 }
 
+// migrateSkipped is an Ingress that ingress-nginx did not serve (see
+// [migrateSelection.serves]), with why; migrate reports nothing else of it.
+type migrateSkipped struct {
+	File      string `json:"file,omitempty"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Reason    string `json:"reason"`
+}
+
 // migrateConfigMap is the report on one ingress-nginx ConfigMap.
 type migrateConfigMap struct {
-	File      string           `json:"file"`
+	File      string           `json:"file,omitempty"`
 	Namespace string           `json:"namespace"`
 	Name      string           `json:"name"`
 	Findings  []migrateFinding `json:"findings"`
@@ -62,56 +88,176 @@ type migrateConfigMap struct {
 // migrateReport is the whole report; -o json prints it as it is.
 type migrateReport struct {
 	Ingresses  []migrateIngress   `json:"ingresses"`
+	Skipped    []migrateSkipped   `json:"skipped,omitempty"`
 	ConfigMaps []migrateConfigMap `json:"configMaps"`
-	Summary    map[string]int     `json:"summary"`
+	// Notes say what migrate looked for and did not find.
+	Notes   []string       `json:"notes,omitempty"`
+	Summary map[string]int `json:"summary"`
 }
 
-const migrateSynopsis = "firsthop migrate -f FILE [-f FILE...] [-o text|json]"
+const migrateSynopsis = "firsthop migrate -f FILE [-f FILE...] | --kubeconfig FILE [flags]"
 
-// migrate reports what firsthop makes of Ingresses written for
-// ingress-nginx and of ingress-nginx's ConfigMap (see
-// kube/ingress/nginx). It exits 1 when something would not be served
-// (a refused, not yet served or malformed annotation or key), 2 on a
-// usage error or a file it cannot read.
-func migrate(args []string, stdout, stderr io.Writer) int {
+// defaultNginxConfigMap is the ConfigMap the ingress-nginx Helm chart
+// installs (release ingress-nginx in namespace ingress-nginx).
+const defaultNginxConfigMap = "ingress-nginx/ingress-nginx-controller"
+
+// migrateFlags are the flags of `firsthop migrate`.
+type migrateFlags struct {
+	files      fileList
+	kubeconfig string
+	timeout    time.Duration
+	output     string
+	sel        migrateSelection
+}
+
+// parseMigrateFlags parses args; when ok is false migrate returns code.
+func parseMigrateFlags(args []string, stdout, stderr io.Writer) (f migrateFlags, code int, ok bool) {
 	fs := newFlagSet("migrate", stderr)
-	var files fileList
-	fs.Var(&files, "f", "a YAML `FILE` of Ingresses and the ingress-nginx ConfigMap (several documents, or a List); repeatable; - is standard input")
-	output := fs.String("o", "text", "output: text for a person, json for a pipeline")
+	fs.Var(&f.files, "f", "a YAML `FILE` of Ingresses, IngressClasses and the ingress-nginx ConfigMap (several documents, or a List); repeatable; - is standard input")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "read the cluster of this kubeconfig `FILE` instead (its current context): list Ingresses and IngressClasses, get the ConfigMap")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "with --kubeconfig: the bound on reading the cluster")
+	fs.StringVar(&f.sel.namespace, "namespace", "", "report the Ingresses of this `NAMESPACE` only; empty: all namespaces")
+	fs.StringVar(&f.sel.class, "ingress-class", "nginx", "the IngressClass `NAME` ingress-nginx served (its --ingress-class): Ingresses naming it, naming an IngressClass of the same spec.controller, or annotated kubernetes.io/ingress.class with it are reported, the others skipped")
+	fs.BoolVar(&f.sel.withoutClass, "watch-ingress-without-class", false, "also report Ingresses that name no class, as ingress-nginx served them when run with this flag")
+	configMap := fs.String("configmap", defaultNginxConfigMap, "`NAMESPACE/NAME` of the ingress-nginx ConfigMap (with -f: only when given; else every ConfigMap of the files)")
+	fs.StringVar(&f.output, "o", "text", "output: text for a person, json for a pipeline")
 	if code, ok := parseArgs(fs, migrateSynopsis, args, stdout); !ok {
+		return f, code, false
+	}
+	fail := func(format string, a ...any) (migrateFlags, int, bool) {
+		fmt.Fprintf(stderr, "firsthop migrate: "+format+"\n", a...)
+		return f, 2, false
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail("unexpected arguments %q", fs.Args())
+	case len(f.files) == 0 && f.kubeconfig == "":
+		return fail("give the files with -f, or the cluster with --kubeconfig FILE")
+	case len(f.files) > 0 && f.kubeconfig != "":
+		return fail("give -f or --kubeconfig, not both")
+	case f.output != "text" && f.output != "json":
+		return fail("-o: want text or json, got %q", f.output)
+	case f.timeout <= 0:
+		return fail("--timeout: want a positive duration, got %v", f.timeout)
+	}
+	given := false
+	fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "configmap" })
+	if f.kubeconfig != "" || given {
+		ns, name, ok := strings.Cut(*configMap, "/")
+		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+			return fail("--configmap: want NAMESPACE/NAME, got %q", *configMap)
+		}
+		f.sel.configMap = &types.NamespacedName{Namespace: ns, Name: name}
+	}
+	return f, 0, true
+}
+
+// migrate reports what firsthop makes of the Ingresses ingress-nginx
+// served and of ingress-nginx's ConfigMap (see kube/ingress/nginx), read
+// from files (-f) or from a cluster (--kubeconfig). It exits 1 when
+// something would not be served (a refused, not yet served or malformed
+// annotation or key), 2 on a usage error, a file it cannot read or a
+// cluster it cannot read.
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, code, ok := parseMigrateFlags(args, stdout, stderr)
+	if !ok {
 		return code
 	}
-	if len(files) == 0 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "firsthop migrate: give the files with -f (reading a cluster through a kubeconfig is not supported yet: kubectl get ingress,configmap -A -o yaml > FILE)")
-		return 2
+	var cs kubernetes.Interface
+	if f.kubeconfig != "" {
+		var err error
+		if cs, err = migrateClient(f.kubeconfig, f.timeout); err != nil {
+			fmt.Fprintf(stderr, "firsthop migrate: --kubeconfig: %v\n", err)
+			return 2
+		}
 	}
-	if *output != "text" && *output != "json" {
-		fmt.Fprintf(stderr, "firsthop migrate: -o: want text or json, got %q\n", *output)
-		return 2
-	}
-	var rep migrateReport
-	for _, file := range files {
-		objs, err := readObjects(file)
-		if err != nil {
+	return f.run(ctx, cs, stdout, stderr)
+}
+
+// run reads the objects, from the files or else from cs, and prints the
+// report; it returns migrate's exit status.
+func (f *migrateFlags) run(ctx context.Context, cs kubernetes.Interface, stdout, stderr io.Writer) int {
+	var objs []migrateObject
+	if len(f.files) > 0 {
+		for _, file := range f.files {
+			o, err := readObjects(file)
+			if err != nil {
+				fmt.Fprintf(stderr, "firsthop migrate: %v\n", err)
+				return 2
+			}
+			objs = append(objs, o...)
+		}
+		if !slices.ContainsFunc(objs, func(o migrateObject) bool { return o.Kind == "Ingress" || o.Kind == "ConfigMap" }) {
+			fmt.Fprintln(stderr, "firsthop migrate: no Ingress and no ConfigMap in", f.files.String())
+			return 2
+		}
+	} else {
+		ctx, cancel := context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+		var err error
+		if objs, err = clusterObjects(ctx, cs, f.sel); err != nil {
 			fmt.Fprintf(stderr, "firsthop migrate: %v\n", err)
 			return 2
 		}
-		for _, o := range objs {
-			switch o.Kind {
-			case "Ingress":
-				f, findings := nginx.Parse(o.Metadata.Annotations)
-				rep.Ingresses = append(rep.Ingresses, migrateIngress{File: file, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, FailClosed: f.FailClosed, Findings: toMigrateFindings(findings)})
-			case "ConfigMap":
-				c, findings := nginx.TranslateConfigMap(o.Data)
-				rep.ConfigMaps = append(rep.ConfigMaps, migrateConfigMap{File: file, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, Findings: toMigrateFindings(findings), Config: c.YAML()})
-			}
+	}
+	rep := f.sel.report(objs)
+	if f.output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintln(stderr, "firsthop migrate:", err)
+			return 2
+		}
+	} else {
+		printMigrateText(stdout, &rep)
+	}
+	if rep.Summary[nginx.Warning.String()]+rep.Summary[nginx.Error.String()] > 0 {
+		return 1
+	}
+	return 0
+}
+
+// report is the report on objs: the Ingresses s selects (the others
+// skipped, with why) and the ConfigMap s names (every ConfigMap when it
+// names none). Files and the cluster both come here, so that the same
+// objects give the same report.
+func (s migrateSelection) report(objs []migrateObject) migrateReport {
+	classes := map[string]migrateObject{}
+	for _, o := range objs {
+		if o.Kind == "IngressClass" {
+			classes[o.Metadata.Name] = o
 		}
 	}
-	if len(rep.Ingresses) == 0 && len(rep.ConfigMaps) == 0 {
-		fmt.Fprintln(stderr, "firsthop migrate: no Ingress and no ConfigMap in", files.String())
-		return 2
+	var rep migrateReport
+	foundConfigMap := false
+	for _, o := range objs {
+		switch o.Kind {
+		case "Ingress":
+			if s.namespace != "" && o.Metadata.Namespace != s.namespace {
+				continue
+			}
+			if why, ok := s.serves(o, classes); !ok {
+				rep.Skipped = append(rep.Skipped, migrateSkipped{File: o.source, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, Reason: why})
+				continue
+			}
+			f, findings := nginx.Parse(o.Metadata.Annotations)
+			rep.Ingresses = append(rep.Ingresses, migrateIngress{File: o.source, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, FailClosed: f.FailClosed, Findings: toMigrateFindings(findings)})
+		case "ConfigMap":
+			if s.configMap != nil && (o.Metadata.Namespace != s.configMap.Namespace || o.Metadata.Name != s.configMap.Name) {
+				continue
+			}
+			foundConfigMap = true
+			c, findings := nginx.TranslateConfigMap(o.Data)
+			rep.ConfigMaps = append(rep.ConfigMaps, migrateConfigMap{File: o.source, Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, Findings: toMigrateFindings(findings), Config: c.YAML()})
+		}
+	}
+	if s.configMap != nil && !foundConfigMap {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("ConfigMap %s not found: its client-IP keys were not read (give the ingress-nginx ConfigMap with --configmap NAMESPACE/NAME)", s.configMap))
 	}
 	rep.Summary = map[string]int{"ingresses": len(rep.Ingresses), "configMaps": len(rep.ConfigMaps)}
+	if len(rep.Skipped) > 0 {
+		rep.Summary["skipped"] = len(rep.Skipped)
+	}
 	count := func(fs []migrateFinding) {
 		for _, f := range fs {
 			rep.Summary[f.Severity]++
@@ -126,20 +272,7 @@ func migrate(args []string, stdout, stderr io.Writer) int {
 	for _, c := range rep.ConfigMaps {
 		count(c.Findings)
 	}
-	if *output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintln(stderr, "firsthop migrate:", err)
-			return 2
-		}
-	} else {
-		printMigrateText(stdout, &rep)
-	}
-	if rep.Summary[nginx.Warning.String()]+rep.Summary[nginx.Error.String()] > 0 {
-		return 1
-	}
-	return 0
+	return rep
 }
 
 // readObjects reads every document of file (- is standard input),
@@ -164,6 +297,7 @@ func readObjects(file string) ([]migrateObject, error) {
 			}
 			return
 		}
+		o.source = file
 		out = append(out, o)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -196,10 +330,19 @@ var migrateLabels = map[string]string{
 	nginx.Error.String():      "MALFORMED   ",
 }
 
+// fromFile is " (FILE)" for the text report's headings; "" for the cluster.
+func fromFile(file string) string {
+	if file == "" {
+		return ""
+	}
+	return " (" + file + ")"
+}
+
+// printMigrateText writes rep for a person.
 func printMigrateText(w io.Writer, rep *migrateReport) {
 	var b strings.Builder
 	for _, i := range rep.Ingresses {
-		fmt.Fprintf(&b, "Ingress %s/%s (%s)\n", i.Namespace, i.Name, i.File)
+		fmt.Fprintf(&b, "Ingress %s/%s%s\n", i.Namespace, i.Name, fromFile(i.File))
 		if len(i.Findings) == 0 {
 			b.WriteString("  no ingress-nginx annotation\n")
 		}
@@ -211,8 +354,15 @@ func printMigrateText(w io.Writer, rep *migrateReport) {
 		}
 		b.WriteString("\n")
 	}
+	if len(rep.Skipped) > 0 {
+		b.WriteString("Skipped (not served by this ingress-nginx; nothing to migrate)\n")
+		for _, sk := range rep.Skipped {
+			fmt.Fprintf(&b, "  Ingress %s/%s%s: %s\n", sk.Namespace, sk.Name, fromFile(sk.File), sk.Reason)
+		}
+		b.WriteString("\n")
+	}
 	for _, c := range rep.ConfigMaps {
-		fmt.Fprintf(&b, "ConfigMap %s/%s (%s)\n", c.Namespace, c.Name, c.File)
+		fmt.Fprintf(&b, "ConfigMap %s/%s%s\n", c.Namespace, c.Name, fromFile(c.File))
 		for _, f := range c.Findings {
 			fmt.Fprintf(&b, "  %s%s: %s\n", migrateLabels[f.Severity], f.Annotation, f.Message)
 		}
@@ -229,6 +379,9 @@ func printMigrateText(w io.Writer, rep *migrateReport) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	for _, n := range rep.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 	b.WriteString("summary:")
 	for _, k := range keys {
 		fmt.Fprintf(&b, " %s=%d", k, rep.Summary[k])

@@ -22,6 +22,7 @@ metadata:
     nginx.ingress.kubernetes.io/proxy-connect-timeout: 10
     nginx.ingress.kubernetes.io/whitelist-source-range: 10.0.0.0/8
 spec:
+  ingressClassName: nginx
   rules: [{host: shop.example.com}]
 ---
 apiVersion: networking.k8s.io/v1
@@ -30,6 +31,7 @@ metadata:
   name: admin
   namespace: web
   annotations:
+    kubernetes.io/ingress.class: nginx
     nginx.ingress.kubernetes.io/configuration-snippet: |
       deny all;
     nginx.ingress.kubernetes.io/proxy-body-size: 8mb
@@ -165,7 +167,7 @@ func TestMigrateExitStatus(t *testing.T) {
 	served := filepath.Join(dir, "served.yaml")
 	empty := filepath.Join(dir, "empty.yaml")
 	bad := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(served, []byte("kind: Ingress\nmetadata:\n  name: a\n  namespace: b\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-connect-timeout: \"5\"\n"), 0o600)
+	os.WriteFile(served, []byte("kind: Ingress\nmetadata:\n  name: a\n  namespace: b\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-connect-timeout: \"5\"\nspec: {ingressClassName: nginx}\n"), 0o600)
 	os.WriteFile(empty, []byte("kind: Service\nmetadata: {name: s}\n"), 0o600)
 	os.WriteFile(bad, []byte("kind: [\n"), 0o600)
 	for _, tt := range []struct {

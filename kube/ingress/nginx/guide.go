@@ -26,8 +26,9 @@ func MigrationGuide() string {
 
 firsthop reads ingress-nginx's ` + "`nginx.ingress.kubernetes.io/*`" + ` annotations with
 ingress-nginx's meaning, so that an Ingress written for ingress-nginx can be
-served unchanged. ` + "`firsthop migrate -f FILE`" + ` prints what it makes of your
-Ingresses and of the ingress-nginx ConfigMap's client-IP keys (see the README).
+served unchanged. ` + "`firsthop migrate -f FILE`" + `, or ` + "`firsthop migrate --kubeconfig FILE`" + ` to
+read the cluster itself, prints what it makes of the Ingresses ingress-nginx
+served and of the ingress-nginx ConfigMap's client-IP keys (see the README).
 
 ## Opting in
 
