@@ -198,3 +198,36 @@ func FuzzPolicyAnnotations(f *testing.F) {
 }
 
 const pol0Name = "Ingress shop/f"
+
+// TestPolicyIngressDefaultBackendRefused: an Ingress with a client-address
+// policy (an allowlist, or the deny-all its malformed annotations fail
+// closed on) does not give the table its default backend, which takes no
+// policies and would serve every client; the refusal is reported and its
+// rules keep the policy.
+func TestPolicyIngressDefaultBackendRefused(t *testing.T) {
+	t.Parallel()
+	for _, ann := range []map[string]string{
+		{AnnotationAllowSourceRange: "10.0.0.0/8"},
+		{AnnotationAllowSourceRange: "10.0.0.0/8,not-a-cidr"},
+	} {
+		ing := policyIngress("guarded", ann)
+		ing.Spec.DefaultBackend = &networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+			Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}}
+		snap := Snapshot{IngressClasses: []*networkingv1.IngressClass{kubetest.Class(kubetest.ClassName, false)},
+			Ingresses: []*networkingv1.Ingress{ing}}
+		spec, problems := Translate(snap, model.TableSpec{}, Options{WatchWithoutClass: true}, resolve.Options{})
+		if spec.DefaultBackend != "" {
+			t.Errorf("%v: default backend %q served, want none", ann, spec.DefaultBackend)
+		}
+		if len(spec.Routes) != 1 || !reflect.DeepEqual(spec.Routes[0].Policies, []string{"Ingress shop/guarded"}) {
+			t.Errorf("%v: routes %+v, want the rule with the Ingress's policy (problems %+v)", ann, spec.Routes, problems)
+		}
+		refused := false
+		for _, p := range problems {
+			refused = refused || (p.Reason == ReasonInvalidBackend && strings.Contains(p.Message, "defaultBackend is not served"))
+		}
+		if !refused {
+			t.Errorf("%v: no problem says the default backend is not served: %+v", ann, problems)
+		}
+	}
+}

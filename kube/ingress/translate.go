@@ -175,6 +175,22 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 	var policies []string
 	if pol != nil {
 		policies = []string{pol.Name}
+		// The table's default backend takes no policies: serving this
+		// Ingress's would let every request past its allowlist, or past
+		// the access annotations it fails closed on. It is refused, and
+		// the Ingress's rules are served with the policy.
+		cands = slices.DeleteFunc(cands, func(c candidate) bool {
+			if !c.isDefault {
+				return false
+			}
+			p.report(resolve.Problem{
+				Object: ingressRef(ing),
+				Reason: ReasonInvalidBackend,
+				Message: fmt.Sprintf("defaultBackend is not served: the Ingress has a client-address policy (%s) and a default backend takes none, "+
+					"so it would serve every client; route to it with a rule (host and path) instead", pol.Name),
+			})
+			return true
+		})
 	}
 	var hosts []string // the rule hosts with paths, each once
 	for i := range ing.Spec.Rules {
