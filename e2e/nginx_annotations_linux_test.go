@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -174,6 +175,128 @@ func TestIngressNginxAnnotations(t *testing.T) {
 				}
 			}
 		}
+	})
+
+	t.Run("x-forwarded-prefix reaches the backend on a listener that trusts nothing", func(t *testing.T) {
+		const host = "prefix.example.com"
+		createNginxIngress(t, k, "prefix", host, "/api", kubeSvc, map[string]string{"rewrite-target": "/", "x-forwarded-prefix": "/api"})
+		a := poll(t, host+" served", host, "/api/users", servedBy(k.podA), "X-Forwarded-Prefix", "/evil")
+		a.echo.WantHeader(t, "X-Forwarded-Prefix", "/api")
+	})
+
+	t.Run("proxy-body-size answers 413 above it", func(t *testing.T) {
+		const host = "body.example.com"
+		createNginxIngress(t, k, "body", host, "/", kubeSvc, map[string]string{"proxy-body-size": "1k"})
+		poll(t, host+" served", host, "/", servedBy(k.podA))
+		for _, tc := range []struct{ size, want int }{{1024, http.StatusOK}, {4096, http.StatusRequestEntityTooLarge}} {
+			req := Must[*http.Request](t, "a request")(http.NewRequest(http.MethodPost, direct+"/", strings.NewReader(strings.Repeat("x", tc.size))))
+			req.Host = host
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatalf("%d bytes: %v", tc.size, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("a body of %d bytes: %d, want %d", tc.size, resp.StatusCode, tc.want)
+			}
+		}
+	})
+
+	t.Run("force-ssl-redirect answers 308 to https", func(t *testing.T) {
+		const host = "secure.example.com"
+		createNginxIngress(t, k, "secure", host, "/", kubeSvc, map[string]string{"force-ssl-redirect": "true"})
+		a := poll(t, "a 308 for "+host, host, "/a/b?c=d", status(http.StatusPermanentRedirect))
+		if got, want := a.header.Get("Location"), "https://"+host+"/a/b?c=d"; got != want {
+			t.Errorf("Location %q, want %q", got, want)
+		}
+	})
+
+	t.Run("enable-cors answers preflights", func(t *testing.T) {
+		const host, origin = "cors.example.com", "https://app.example.com"
+		createNginxIngress(t, k, "cors", host, "/", kubeSvc, map[string]string{"enable-cors": "true", "cors-allow-origin": origin, "cors-max-age": "600"})
+		poll(t, host+" served", host, "/", servedBy(k.podA))
+		Eventually(t, 30*time.Second, "a CORS preflight answer", func() error {
+			req := Must[*http.Request](t, "a request")(http.NewRequest(http.MethodOptions, direct+"/", nil))
+			req.Host = host
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Access-Control-Request-Method", "PUT")
+			resp, err := c.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			h := resp.Header
+			if resp.StatusCode != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != origin ||
+				!strings.Contains(h.Get("Access-Control-Allow-Methods"), "PUT") || h.Get("Access-Control-Max-Age") != "600" ||
+				h.Get("Access-Control-Allow-Credentials") != "true" {
+				return fmt.Errorf("status %d, headers %v", resp.StatusCode, h)
+			}
+			return nil
+		})
+	})
+
+	t.Run("affinity cookie keeps a client on one of two endpoints", func(t *testing.T) {
+		const host, svc = "sticky.example.com", "web-both"
+		Must[*corev1.Service](t, "creating the Service")(
+			k.cs.CoreV1().Services(kubeNS).Create(Ctx(t), ServiceObject(kubeNS, svc), metav1.CreateOptions{}))
+		Must[any](t, "creating its EndpointSlice")(k.cs.DiscoveryV1().EndpointSlices(kubeNS).Create(Ctx(t),
+			EndpointSliceObject(kubeNS, svc+"-1", svc, append(endpointsOn(k.podA, "node-a"), endpointsOn(k.podB, "node-b")...)...), metav1.CreateOptions{}))
+		createNginxIngress(t, k, "sticky", host, "/", svc, map[string]string{"affinity": "cookie", "session-cookie-name": "route"})
+		a := poll(t, host+" setting its cookie", host, "/", func(r reply) error {
+			if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Set-Cookie"), "route=") {
+				return fmt.Errorf("status %d, Set-Cookie %q", r.status, r.header.Get("Set-Cookie"))
+			}
+			return nil
+		})
+		cookie := strings.SplitN(a.header.Get("Set-Cookie"), ";", 2)[0]
+		first := a.echo.LocalAddr
+		for i := range 20 {
+			b, err := get(c, direct+"/", host, "Cookie", cookie)
+			if err != nil || b.status != http.StatusOK || b.echo.LocalAddr != first {
+				t.Fatalf("request %d with %s: %v, status %d from %q, want %s", i, cookie, err, b.status, b.echo.LocalAddr, first)
+			}
+		}
+	})
+
+	t.Run("basic auth: 403 until the Secret exists, then 401 and 200", func(t *testing.T) {
+		const host = "basic.example.com"
+		createNginxIngress(t, k, "basic", host, "/", kubeSvc, map[string]string{"auth-type": "basic", "auth-secret": "basic-users", "auth-realm": "Shop"})
+		poll(t, host+" closed without its Secret", host, "/", status(http.StatusForbidden))
+		waitEvent(t, k, "basic", corev1.EventTypeWarning, "SecretNotFound", "auth-secret")
+		// alice:secret, SHA-1 ({SHA}, as htpasswd -s writes it).
+		Must[*corev1.Secret](t, "creating the htpasswd Secret")(k.cs.CoreV1().Secrets(kubeNS).Create(Ctx(t), &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "basic-users", Namespace: kubeNS},
+			Type:       corev1.SecretTypeOpaque,
+			Data:       map[string][]byte{"auth": []byte("alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n")},
+		}, metav1.CreateOptions{}))
+		a := poll(t, host+" asking for a password", host, "/", status(http.StatusUnauthorized))
+		if got := a.header.Get("WWW-Authenticate"); !strings.Contains(got, `realm="Shop"`) {
+			t.Errorf("WWW-Authenticate %q, want the realm Shop", got)
+		}
+		wrong := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:wrong"))
+		if b, err := get(c, direct+"/", host, "Authorization", wrong); err != nil || b.status != http.StatusUnauthorized {
+			t.Errorf("a wrong password: %v, status %d, want 401", err, b.status)
+		}
+		right := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:secret"))
+		poll(t, host+" letting alice in", host, "/", servedBy(k.podA), "Authorization", right)
+	})
+
+	t.Run("external auth: a 2xx lets the request through, an auth service without endpoints keeps it out", func(t *testing.T) {
+		const host, deny = "ext.example.com", "ext-closed.example.com"
+		createNginxIngress(t, k, "ext", host, "/", kubeSvc, map[string]string{
+			"auth-url": fmt.Sprintf("http://%s.%s.svc.cluster.local:%d/auth", kubeSvc, kubeNS, 80)})
+		poll(t, host+" served after auth", host, "/", servedBy(k.podA))
+		const empty = "no-endpoints"
+		Must[*corev1.Service](t, "creating the Service")(
+			k.cs.CoreV1().Services(kubeNS).Create(Ctx(t), ServiceObject(kubeNS, empty), metav1.CreateOptions{}))
+		createNginxIngress(t, k, "ext-closed", deny, "/", kubeSvc, map[string]string{
+			"auth-url": fmt.Sprintf("http://%s.%s:%d/auth", empty, kubeNS, 80)})
+		poll(t, deny+" closed", deny, "/", func(r reply) error {
+			if r.status < 500 {
+				return fmt.Errorf("status %d, want 5xx (the auth service did not answer): %.200s", r.status, r.body)
+			}
+			return nil
+		})
 	})
 
 	t.Run("a configuration-snippet is refused: 403 and a Warning Event", func(t *testing.T) {

@@ -196,6 +196,10 @@ type Controller struct {
 	secretRefs atomic.Pointer[map[types.NamespacedName]bool] // Secrets a processor named
 	bindErrs   atomic.Pointer[map[string]error]              // listeners not bound, by name
 	certs      resolve.CertCache
+	// dataSecrets watches the Secrets whose data processors read; ctx
+	// is Run's, for those watches.
+	dataSecrets *secretWatches
+	ctx         context.Context
 
 	// Owned by the build loop.
 	plan          *merged
@@ -350,6 +354,9 @@ func (c *Controller) Run(ctx context.Context) error {
 		return err
 	}
 	defer c.stopInformers(lis)
+	c.ctx = ctx
+	c.dataSecrets = newSecretWatches(c.client, c.changes.markRoutes)
+	defer c.dataSecrets.stopAll()
 	c.log.Info("waiting for the informer caches to sync", "resources", strings.Join(lis.resources, ","))
 	rep := &syncReport{log: c.log, interval: c.cfg.SyncReportInterval, requests: c.cfg.Requests}
 	if !lis.waitForSync(ctx, c.cfg.Metrics, rep) {
@@ -613,10 +620,14 @@ func sameEndpoint(a, b model.Endpoint) bool {
 func (c *Controller) rebuildRoutes() {
 	c.routeBuilds.Add(1)
 	c.routesBuilt = time.Now()
-	r := resolve.New(c.lis.cluster(), c.resolve, c.certs.Load)
-	parts := make([]Part, len(c.procs))
-	for i, p := range c.procs {
-		parts[i] = p.Build(r)
+	r, parts := c.buildParts()
+	// A Secret read for the first time is watched from now on; once its
+	// watch has synced, the build is made again, so that what the
+	// Secret guards is not published closed (or reported missing) for
+	// the time of a watch's first list.
+	if started := c.dataSecrets.reconcile(c.ctx, r.DataSecretRefs()); len(started) > 0 && r.SecretsPending() && waitSynced(c.ctx, started) {
+		r, parts = c.buildParts()
+		c.dataSecrets.reconcile(c.ctx, r.DataSecretRefs())
 	}
 	plan, refused := merge(c.cfg.Base, c.cfg.Listeners, c.names, parts)
 	for _, ref := range refused {
@@ -648,6 +659,19 @@ func (c *Controller) rebuildRoutes() {
 	}
 	c.referenced.Store(&ref)
 	c.reporter.update(c.plan.problems)
+}
+
+// buildParts asks every processor for its part, with a new resolver
+// over the caches.
+func (c *Controller) buildParts() (*resolve.Resolver, []Part) {
+	cl := c.lis.cluster()
+	cl.SecretData = c.dataSecrets.get
+	r := resolve.New(cl, c.resolve, c.certs.Load)
+	parts := make([]Part, len(c.procs))
+	for i, p := range c.procs {
+		parts[i] = p.Build(r)
+	}
+	return r, parts
 }
 
 // setLeader records whether this replica leads.

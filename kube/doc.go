@@ -5,7 +5,7 @@
 // (a [Publisher], such as *proxy.Server).
 //
 // It holds what every processor shares: the informers of Services,
-// EndpointSlices, TLS Secrets, the publish Service and this proxy's Node,
+// EndpointSlices, TLS Secrets (certificate and key only), the publish Service and this proxy's Node, one watch per Secret whose data a processor read (resolve.Resolver.SecretData: htpasswd files, backend CAs; no other Secret's data is cached),
 // and their lifecycle; the loop that debounces events (a hold-off and a
 // maximum hold-off), rebuilds from the listers, skips tables that did not
 // change and publishes; the endpoint churn path (an EndpointSlice change

@@ -98,6 +98,26 @@ type forwardContext struct {
 	// in is the request as received, for the X-Forwarded-Proto/Host/Port
 	// values a trusted peer sent.
 	in http.Header
+	// routeIdentity says that the identity headers left in the request are
+	// its route's: the route's request modifiers ran (editRequest) after
+	// the untrusted peer's copies were removed, so both upstream paths
+	// forward those left (see identityTrusted).
+	routeIdentity bool
+}
+
+// identityTrusted reports whether the request's identity headers (but
+// for their underscore spellings) are forwarded: the peer is trusted, or
+// the route's modifiers wrote those left after the peer's were removed.
+func (c *forwardContext) identityTrusted() bool { return c.res.PeerTrusted || c.routeIdentity }
+
+// keepRouteIdentity removes the untrusted peer's identity headers from
+// in, the request, before the route's modifiers run, so that those the
+// modifiers then set are forwarded (see routeIdentity).
+func (c *forwardContext) keepRouteIdentity(in http.Header) {
+	if !c.res.PeerTrusted {
+		stripIdentityHeaders(in, false)
+		c.routeIdentity = true
+	}
 }
 
 // clientPort returns the port the client connected to, for
@@ -163,8 +183,19 @@ func appendForwardingValue(dst []byte, i int, f model.ForwardedHeaders, c *forwa
 // X-Forwarded-Proto/Host/Port to out according to f. It replaces any value
 // out already holds for those headers, so it must run after hop-by-hop
 // headers (and those a Connection header names) have been removed: then a
-// client cannot make firsthop's own headers disappear.
+// client cannot make firsthop's own headers disappear. With
+// c.routeIdentity it first puts back in out the identity headers of c.in,
+// the route's (the reverse proxy's rewrite strips them from an untrusted
+// peer's request with the peer's own).
 func setForwardingHeaders(out http.Header, f model.ForwardedHeaders, c *forwardContext) {
+	if c.routeIdentity {
+		// out lost the route's identity headers with the peer's.
+		for k, v := range c.in {
+			if identity, underscore := isIdentityHeader(k); identity && !underscore {
+				out[k] = v
+			}
+		}
+	}
 	var buf [128]byte
 	for i, name := range forwardingHeaderNames {
 		if v, ok := appendForwardingValue(buf[:0], i, f, c); ok {

@@ -159,3 +159,33 @@ func TestHeaderModifierCannotInjectFields(t *testing.T) {
 		}
 	})
 }
+
+// TestRouteIdentityHeaderWinsOverStrip: on a listener that trusts no
+// peer, an identity header a route's modifier sets (ingress-nginx's
+// x-forwarded-prefix) reaches the backend with the route's value, on
+// every upstream path, while the client's own copies of it, and of the
+// other identity headers, are still removed.
+func TestRouteIdentityHeaderWinsOverStrip(t *testing.T) {
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := model.TableSpec{
+			Routes: []model.Route{{Path: "/", Backend: "b", RequestHeaders: &model.HeaderModifier{
+				Set: []model.Header{{Name: "X-Forwarded-Prefix", Value: "/api"}},
+				Add: []model.Header{{Name: "X-Forwarded-Tenant", Value: "route"}},
+			}}},
+			Backends: echoBackends(t, "b"),
+		}
+		addr, _ := actionProxy(t, spec, path)
+		res := exchangeRaw(t, addr, "GET / HTTP/1.1\r\nHost: app.test\r\nX-Forwarded-Prefix: /evil\r\n"+
+			"X-Forwarded-Tenant: client\r\nX-Client-Ip: 6.6.6.6\r\nX-Forwarded-User: mallory\r\n\r\n", "GET")
+		got := echoOf(t, res)
+		want := map[string][]string{
+			"X-Forwarded-Prefix": {"/api"}, "X-Forwarded-Tenant": {"route"},
+			"X-Client-Ip": nil, "X-Forwarded-User": nil,
+		}
+		for k, v := range want {
+			if g := got.Headers[k]; !reflect.DeepEqual(g, v) {
+				t.Errorf("backend saw %s %q, want %q", k, g, v)
+			}
+		}
+	})
+}

@@ -93,7 +93,7 @@ func mirrorCopy(r *http.Request, st *requestState) *http.Request {
 	hdr := make(http.Header, len(r.Header)+len(forwardingHeaderNames))
 	conn := r.Header["Connection"]
 	for k, vv := range r.Header {
-		if !skipOutbound(k, conn, st.fwd.res.PeerTrusted) {
+		if !skipOutbound(k, conn, st.fwd.identityTrusted()) {
 			hdr[k] = vv
 		}
 	}

@@ -220,6 +220,7 @@ func (h *handler) editRequest(r *http.Request, st *requestState) {
 	a, s := st.action, st.share
 	if a.reqHeaders != nil || s.reqHeaders != nil {
 		freeConnectionListed(r.Header)
+		st.fwd.keepRouteIdentity(r.Header)
 		a.reqHeaders.apply(r.Header)
 	}
 	if rw := a.rewrite; rw != nil {

@@ -64,7 +64,7 @@ func writeUpstreamHead(bw *bufio.Writer, r *http.Request, st *requestState, extr
 		return err
 	}
 	conn := r.Header["Connection"]
-	trusted := st.fwd.res.PeerTrusted
+	trusted := st.fwd.identityTrusted()
 	for k, vv := range r.Header {
 		if skipOutbound(k, conn, trusted) || extra[k] != nil {
 			continue

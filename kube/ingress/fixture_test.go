@@ -47,6 +47,8 @@ func decodeObjects(data []byte) (Snapshot, error) {
 			s.Services = append(s.Services, o)
 		case *discoveryv1.EndpointSlice:
 			s.EndpointSlices = append(s.EndpointSlices, o)
+		case *corev1.Secret:
+			s.Secrets = append(s.Secrets, o)
 		default:
 			return s, fmt.Errorf("unexpected object %T", obj)
 		}

@@ -45,7 +45,9 @@ func checkTranslation(t *testing.T, s Snapshot, o Options, ro resolve.Options) {
 		IngressClasses: slices.Clone(s.IngressClasses),
 		Services:       slices.Clone(s.Services),
 		EndpointSlices: slices.Clone(s.EndpointSlices),
+		Secrets:        slices.Clone(s.Secrets),
 	}
+	slices.Reverse(r.Secrets)
 	slices.Reverse(r.Ingresses)
 	slices.Reverse(r.IngressClasses)
 	slices.Reverse(r.Services)
@@ -83,6 +85,11 @@ func hasDuplicates(s Snapshot) bool {
 	}
 	for _, o := range s.Services {
 		if dup("Service", o.Namespace, o.Name) {
+			return true
+		}
+	}
+	for _, o := range s.Secrets {
+		if dup("Secret", o.Namespace, o.Name) {
 			return true
 		}
 	}

@@ -19,14 +19,15 @@ import (
 // values, [nginxBackend] for backend values. Canary pairing is canary.go's,
 // the www twins and app-root are translate.go's, each reading Features.
 //
-// Features fields not applied yet, because the routing model does not
-// carry them (each reported by nginx.Parse as "not served yet", and the
-// access-guarding ones fail closed there): MaxRequestBodyBytes, CORS,
-// BasicAuth, ExternalAuth, HTTPSRedirect (route values, for
-// applyNginxRoute); RegexPaths for the paths of the Ingress's hosts on
-// other Ingresses (its own are applied); TLSSecret and Affinity (backend values, for nginxBackend);
-// ServerAliases and CustomHeaders (the processor: more hosts, a ConfigMap
-// informer).
+// The Secrets and Services the annotations name (auth-secret, auth-url,
+// proxy-ssl-secret) are read by [planner.resolveNginx], the paths of
+// other Ingresses on a regex host made regexes by
+// [planner.regexOtherPaths], server-alias hosts added by
+// [planner.addAliases] (nginxhosts.go).
+//
+// The one Features field not applied: CustomHeaders (custom-headers, a
+// ConfigMap the processor does not watch); nginx.Parse reports it as not
+// served yet.
 
 // readNginx returns what ing's ingress-nginx annotations mean, nil when
 // they are not read (on is false: neither the flag nor ing's class opts
@@ -96,10 +97,13 @@ func nginxIgnored(ing *networkingv1.Ingress) (pr resolve.Problem, ok bool) {
 	return resolve.Problem{Object: ingressRef(ing), Reason: ReasonNginxAnnotationsIgnored, Message: msg}, true
 }
 
-// applyNginxRoute applies the route values of f to r, a route of the
-// Ingress whose Backend is not set yet: with f.Redirect, r redirects
-// (and is given no backend); else its request is rewritten and its
-// timeouts set. Values are shared, not copied: a table is never modified.
+// applyNginxRoute applies the route values of f, and of g (what
+// resolveNginx read for them), to r, a route of the Ingress whose Backend
+// is not set yet: with f.Redirect, r redirects (and is given no backend);
+// else its request is rewritten, its timeouts and guards set (body limit,
+// https redirect when its host has TLS on the Ingress or always, CORS,
+// basic and external authentication). Values are shared, not copied: a
+// table is never modified.
 //
 // With f.RegexPaths (use-regex, or any rewrite-target) the route's path is
 // a regular expression (model.PathRegex: case-insensitive prefix, RE2), as
@@ -107,7 +111,7 @@ func nginxIgnored(ing *networkingv1.Ingress) (pr resolve.Problem, ok bool) {
 // valid expression keeps its own type and loses a rewrite with captures,
 // and why is returned for the Ingress's problems ("" when nothing was
 // refused).
-func applyNginxRoute(r *model.Route, f *nginx.Features) (refused string) {
+func applyNginxRoute(r *model.Route, f *nginx.Features, g *nginxGuards) (refused string) {
 	if f.Redirect != nil {
 		r.Redirect = f.Redirect
 		return ""
@@ -130,7 +134,30 @@ func applyNginxRoute(r *model.Route, f *nginx.Features) (refused string) {
 	r.RequestHeaders = f.RequestHeaders
 	r.BackendTimeout = f.BackendTimeout
 	r.Timeout = f.Timeout
+	if f.MaxRequestBodyBytes != nil {
+		r.MaxRequestBodyBytes = *f.MaxRequestBodyBytes
+	}
+	r.HTTPSRedirect = f.HTTPSRedirect.Route(r.Host != "" && hostCovered(g.tlsHosts, r.Host))
+	r.CORS = f.CORS
+	r.BasicAuth = g.basicAuth
+	r.ExternalAuth = g.externalAuth
 	return refused
+}
+
+// hostCovered reports whether host is one of hosts, or matched by one of
+// them that is a "*." wildcard (of one label).
+func hostCovered(hosts []string, host string) bool {
+	for _, h := range hosts {
+		if h == host {
+			return true
+		}
+		if suffix, ok := strings.CutPrefix(h, "*"); ok {
+			if rest, ok := strings.CutSuffix(host, suffix); ok && rest != "" && !strings.Contains(rest, ".") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nginxBackend is the backend values of an Ingress's ingress-nginx
@@ -147,10 +174,18 @@ type nginxBackend struct {
 	protocol              model.BackendProtocol
 	tlsServerName         string
 	tlsInsecureSkipVerify bool
+	// tlsSecret is proxy-ssl-secret ("namespace/name"), and the PEM
+	// resolveNginx read from it (see nginxGuards).
+	tlsSecret                               string
+	tlsRootCAs, tlsClientCert, tlsClientKey string
+	// affinity is affinity cookie, when hasAffinity.
+	hasAffinity bool
+	affinity    model.Affinity
 }
 
-// nginxBackendOf returns the backend values of f for ing; f may be nil.
-func nginxBackendOf(ing *networkingv1.Ingress, f *nginx.Features) nginxBackend {
+// nginxBackendOf returns the backend values of f for ing, with the
+// Secret data of g; f may be nil.
+func nginxBackendOf(ing *networkingv1.Ingress, f *nginx.Features, g *nginxGuards) nginxBackend {
 	if f == nil {
 		return nginxBackend{}
 	}
@@ -158,6 +193,13 @@ func nginxBackendOf(ing *networkingv1.Ingress, f *nginx.Features) nginxBackend {
 		connectTimeout:        f.ConnectTimeout,
 		tlsServerName:         f.TLSServerName,
 		tlsInsecureSkipVerify: f.TLSInsecureSkipVerify,
+		tlsSecret:             g.tlsSecret,
+		tlsRootCAs:            g.tlsRootCAs,
+		tlsClientCert:         g.tlsClientCert,
+		tlsClientKey:          g.tlsClientKey,
+	}
+	if f.Affinity != nil {
+		b.hasAffinity, b.affinity = true, *f.Affinity
 	}
 	if _, ours := ing.Annotations[resolve.AnnotationBackendProtocol]; f.Protocol != nil && !ours {
 		b.hasProtocol, b.protocol = true, *f.Protocol
@@ -187,6 +229,12 @@ func (b nginxBackend) name(base string) string {
 	if b.tlsInsecureSkipVerify {
 		parts = append(parts, "proxy-ssl-verify=off")
 	}
+	if b.tlsSecret != "" {
+		parts = append(parts, "proxy-ssl-secret="+b.tlsSecret)
+	}
+	if b.hasAffinity {
+		parts = append(parts, affinityName(b.affinity)...)
+	}
 	return base + " {" + strings.Join(parts, " ") + "}"
 }
 
@@ -206,12 +254,49 @@ func (b nginxBackend) resolved(rb *resolve.Backend) {
 // https verifies the endpoints' certificates unless proxy-ssl-verify is
 // "off" (ingress-nginx never did; nginx.Parse says so), where without
 // ingress-nginx's annotation firsthop's https backends are not verified.
+//
+// The CA of proxy-ssl-secret verifies the endpoints' certificates (unless
+// proxy-ssl-verify is "off"), its certificate and key are presented.
 func (b nginxBackend) tune(m *model.Backend) {
 	m.ConnectTimeout = b.connectTimeout
 	m.TLSServerName = b.tlsServerName
-	if b.hasProtocol {
+	if b.hasProtocol || b.tlsRootCAs != "" {
 		m.TLSInsecureSkipVerify = b.tlsInsecureSkipVerify
 	} else {
 		m.TLSInsecureSkipVerify = m.TLSInsecureSkipVerify || b.tlsInsecureSkipVerify
 	}
+	if b.tlsRootCAs != "" {
+		m.TLSRootCAs = []byte(b.tlsRootCAs)
+	}
+	if b.tlsClientCert != "" {
+		m.TLSClientCert, m.TLSClientKey = []byte(b.tlsClientCert), []byte(b.tlsClientKey)
+	}
+	if b.hasAffinity {
+		a := b.affinity
+		m.Affinity = &a
+	}
+}
+
+// affinityName is the part of a backend's name for the affinity a, in
+// ingress-nginx's annotation names.
+func affinityName(a model.Affinity) []string {
+	parts := []string{"affinity=cookie", "session-cookie-name=" + a.CookieName}
+	add := func(name, v string) {
+		if v != "" {
+			parts = append(parts, name+"="+v)
+		}
+	}
+	add("session-cookie-path", a.Path)
+	add("session-cookie-domain", a.Domain)
+	add("session-cookie-samesite", a.SameSite)
+	if a.MaxAge != 0 {
+		add("session-cookie-max-age", a.MaxAge.String())
+	}
+	if a.Expires != 0 {
+		add("session-cookie-expires", a.Expires.String())
+	}
+	if a.Secure {
+		add("session-cookie-secure", "true")
+	}
+	return parts
 }

@@ -29,7 +29,8 @@ import (
 //
 // The semantics are documented in the package comment.
 func Translate(s Snapshot, base model.TableSpec, o Options, ro resolve.Options) (model.TableSpec, []resolve.Problem) {
-	r := resolve.New(resolve.Cluster{Services: s.Services, Secrets: s.Secrets, EndpointSlices: s.EndpointSlices}, ro, nil)
+	r := resolve.New(resolve.Cluster{Services: s.Services, Secrets: s.Secrets, EndpointSlices: s.EndpointSlices,
+		SecretData: resolve.SecretsOf(s.Secrets)}, ro, nil)
 	part, _ := translate(s.Ingresses, s.IngressClasses, &o, r)
 	bySvc := resolve.IndexSlices(s.EndpointSlices)
 	// One part conflicts with nothing: its names are the base's only
@@ -62,6 +63,11 @@ type planner struct {
 	// twins are the hosts from-to-www-redirect asks to redirect, added
 	// when no Ingress serves them.
 	twins []twinHost
+	// regexHosts are the hosts of Ingresses whose paths are regular
+	// expressions (use-regex, rewrite-target), with those Ingresses;
+	// aliases the server-alias hosts asked for.
+	regexHosts map[string][]types.NamespacedName
+	aliases    []aliasHost
 }
 
 // claim records which Ingress serves a route, and with which backend
@@ -91,6 +97,7 @@ func translate(ingresses []*networkingv1.Ingress, classes []*networkingv1.Ingres
 		backends:   make(map[string]*resolve.Backend),
 		reported:   make(map[resolve.Problem]bool),
 		canaryOf:   make(map[model.RouteKey]types.NamespacedName),
+		regexHosts: make(map[string][]types.NamespacedName),
 	}
 	var ours []*networkingv1.Ingress
 	for _, ing := range ingresses {
@@ -102,7 +109,9 @@ func translate(ingresses []*networkingv1.Ingress, classes []*networkingv1.Ingres
 	for _, ing := range ours {
 		p.addIngress(ing)
 	}
+	p.addAliases()
 	p.joinCanaries()
+	p.regexOtherPaths()
 	p.addTwins()
 
 	slices.SortFunc(p.part.Routes, func(a, b model.Route) int {
@@ -168,6 +177,14 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 	nf, nginxProblems := readNginx(ing, p.o.IngressNginxAnnotations || p.sel.readsNginx(ing))
 	allowTrace, keepEncodedSlashes, optionProblems := routeOptions(ing)
 	pol, policyProblems := ingressPolicy(ing)
+	var guards nginxGuards
+	if nf != nil && nf.Canary == nil && !nf.FailClosed {
+		var closed bool
+		var more []resolve.Problem
+		guards, closed, more = p.resolveNginx(ing, nf)
+		nginxProblems = append(nginxProblems, more...)
+		nf.FailClosed = closed
+	}
 	if nf != nil && nf.FailClosed {
 		deny := model.DenyAll(PolicyName(ing.Namespace, ing.Name))
 		pol = &deny
@@ -241,8 +258,19 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		p.part.Policies = append(p.part.Policies, *pol)
 	}
 	p.addTLS(ing)
+	if guards.externalAuth != nil {
+		p.useBackendRef(ing, guards.authBackend, guards.authBackendSettings)
+	}
 	if nf != nil {
 		cands = append(nginxHostRoutes(nf, hosts, policies), cands...)
+		if nf.RegexPaths {
+			for _, h := range hosts {
+				p.regexHosts[h] = append(p.regexHosts[h], self)
+			}
+		}
+		for _, alias := range nf.ServerAliases {
+			p.aliases = append(p.aliases, aliasHost{ingress: ing, alias: alias, hosts: hosts})
+		}
 		if nf.FromToWWW {
 			for _, h := range hosts {
 				p.twins = append(p.twins, twinHost{ingress: self, host: h, policies: policies})
@@ -250,7 +278,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		}
 	}
 
-	settings := nginxBackendOf(ing, nf)
+	settings := nginxBackendOf(ing, nf, &guards)
 	for _, c := range cands {
 		var name string
 		if c.backend != nil {
@@ -269,7 +297,7 @@ func (p *planner) addIngress(ing *networkingv1.Ingress) {
 		} else {
 			r := c.route
 			if nf != nil && r.Redirect == nil {
-				if why := applyNginxRoute(&r, nf); why != "" {
+				if why := applyNginxRoute(&r, nf, &guards); why != "" {
 					p.report(resolve.Problem{Object: ingressRef(ing), Reason: ReasonInvalidNginxAnnotation, Message: why})
 				}
 			}
@@ -336,7 +364,14 @@ func describeRoute(r model.Route) string {
 // with the ingress-nginx values settings) exists. The first Ingress to use a backend decides its locality and
 // protocol; a later one asking for others gets a problem.
 func (p *planner) useBackend(ing *networkingv1.Ingress, name string, sb *networkingv1.IngressServiceBackend, settings nginxBackend) {
-	b, problems := p.r.Backend(backendRef(ing, name, sb))
+	p.useBackendRef(ing, backendRef(ing, name, sb), settings)
+}
+
+// useBackendRef is useBackend for a request of any Service (the auth
+// service of auth-url, in any namespace).
+func (p *planner) useBackendRef(ing *networkingv1.Ingress, ref resolve.BackendRef, settings nginxBackend) {
+	name := ref.Name
+	b, problems := p.r.Backend(ref)
 	settings.resolved(b)
 	p.report(problems...)
 	prev, ok := p.backends[name]

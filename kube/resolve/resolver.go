@@ -72,6 +72,10 @@ type Cluster struct {
 	// EndpointSlices may hold any slices; only those of
 	// [APIServerService] are read, for the addresses no backend may have.
 	EndpointSlices []*discoveryv1.EndpointSlice
+	// SecretData finds the Secrets whose data [Resolver.SecretData]
+	// reads (htpasswd files, backend CAs), of any type; nil knows none
+	// yet.
+	SecretData SecretSource
 }
 
 // Resolver resolves the Services and Secrets that processors' objects
@@ -89,6 +93,10 @@ type Resolver struct {
 	external      map[string]externalResult // by externalName and port
 	secretRefs    map[types.NamespacedName]bool
 	resolvesNames bool
+
+	secretSource   SecretSource
+	dataSecretRefs map[types.NamespacedName]bool
+	pending        bool
 }
 
 type externalResult struct {
@@ -110,6 +118,9 @@ func New(c Cluster, o Options, load CertLoader) *Resolver {
 		refused:    newRefusedAddrs(c.Services, c.EndpointSlices, o.RefusedAddrs),
 		external:   make(map[string]externalResult),
 		secretRefs: make(map[types.NamespacedName]bool),
+
+		secretSource:   c.SecretData,
+		dataSecretRefs: make(map[types.NamespacedName]bool),
 	}
 	for _, svc := range c.Services {
 		r.services[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}] = svc

@@ -717,20 +717,23 @@ func (p *parser) basicAuth() {
 		p.unused("auth-type", names...)
 		return
 	}
-	// Whatever follows, the Ingress asked for authentication: it is
-	// served with it or not at all.
-	p.close("auth-type")
+	// The Ingress asked for authentication: it is served with it or not
+	// at all. What it needs from the cluster (the Secret) is read by the
+	// Ingress processor, which fails closed when it cannot.
 	switch strings.ToLower(v) {
 	case "basic":
 	case "digest":
+		p.close("auth-type")
 		p.add("auth-type", Warning, "not served: firsthop does not serve digest authentication; use basic over TLS; "+closedNote)
 		return
 	default:
+		p.close("auth-type")
 		p.invalid("auth-type", fmt.Errorf("%q is not basic or digest", v), closedNote)
 		return
 	}
 	a := &BasicAuth{SecretType: "auth-file", Realm: "Authentication Required"}
 	if v, ok := p.get("auth-secret"); !ok {
+		p.close("auth-type")
 		p.invalid("auth-type", fmt.Errorf("basic authentication without auth-secret"), closedNote)
 	} else if ref, err := parseSecretRef(v); err != nil {
 		p.close("auth-secret")
@@ -769,9 +772,9 @@ func (p *parser) externalAuth() {
 		p.unused("auth-url", names...)
 		return
 	}
-	p.close("auth-url")
 	e := &ExternalAuth{}
 	if err := checkAuthURL(v, signInVariables); err != nil {
+		p.close("auth-url")
 		p.invalid("auth-url", err, closedNote)
 	} else {
 		e.URL = v
