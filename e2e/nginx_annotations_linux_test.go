@@ -3,8 +3,11 @@ package e2e
 import (
 	"encoding/base64"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,6 +302,75 @@ func TestIngressNginxAnnotations(t *testing.T) {
 		})
 	})
 
+	t.Run("external auth: 401 and 403 keep the request from the backend, auth-signin turns 401 into its redirect", func(t *testing.T) {
+		// echo-basic is both the auth service (its /status/NNN answers
+		// NNN) and every Ingress's backend: it logs each request it
+		// echoes, so a denied request that reached it would show.
+		const svc = "echo-basic"
+		pod := k.fabric.Pod(t, "auth-basic")
+		eb := startEchoBasic(t, pod)
+		createServiceOn(t, k, svc, pod)
+		authURL := func(code int) string {
+			return fmt.Sprintf("http://%s.%s.svc.cluster.local:80/status/%d", svc, kubeNS, code)
+		}
+		const signIn = "https://login.example.com/oauth2/start"
+		createNginxIngress(t, k, "ext-401", "ext401.example.com", "/", svc, map[string]string{"auth-url": authURL(401)})
+		createNginxIngress(t, k, "ext-403", "ext403.example.com", "/", svc, map[string]string{"auth-url": authURL(403)})
+		createNginxIngress(t, k, "ext-signin", "extsignin.example.com", "/", svc, map[string]string{"auth-url": authURL(401), "auth-signin": signIn})
+		createNginxIngress(t, k, "ext-200", "ext200.example.com", "/", svc, map[string]string{"auth-url": authURL(200)})
+
+		poll(t, "a 401 for ext401.example.com", "ext401.example.com", "/denied/401", status(http.StatusUnauthorized))
+		poll(t, "a 403 for ext403.example.com", "ext403.example.com", "/denied/403", status(http.StatusForbidden))
+		a := poll(t, "a 302 to the sign-in URL", "extsignin.example.com", "/denied/signin?page=2", status(http.StatusFound))
+		if got, want := a.header.Get("Location"), signIn+"?rd="+url.QueryEscape("http://extsignin.example.com/denied/signin?page=2"); got != want {
+			t.Errorf("Location %q, want %q", got, want)
+		}
+
+		// The control: allowed, the same backend is reached and logs it.
+		// The denied requests were answered before this one was sent, so
+		// had any reached echo-basic, its line would be logged already.
+		poll(t, "ext200.example.com served", "ext200.example.com", "/allowed", func(r reply) error {
+			if r.status != http.StatusOK || r.echo.Path != "/allowed" {
+				return fmt.Errorf("status %d, path %q, want 200 from echo-basic for /allowed: %.200s", r.status, r.echo.Path, r.body)
+			}
+			return nil
+		})
+		Eventually(t, 10*time.Second, "echo-basic logging the allowed request", func() error {
+			if !eb.OutputContains("request made to /allowed ") {
+				return fmt.Errorf("not in its output:\n%s", eb.Output())
+			}
+			return nil
+		})
+		if eb.OutputContains("request made to /denied") {
+			t.Errorf("a denied request reached the backend:\n%s", eb.Output())
+		}
+	})
+
+	t.Run("external auth: the service gets firsthop's client-IP headers, never the client's", func(t *testing.T) {
+		const host, svc = "extheaders.example.com", "auth-recorder"
+		pod := k.fabric.Pod(t, "auth-rec")
+		rec := startAuthRecorder(t, pod, echoPort)
+		createServiceOn(t, k, svc, pod)
+		createNginxIngress(t, k, "ext-headers", host, "/", kubeSvc, map[string]string{
+			"auth-url": fmt.Sprintf("http://%s.%s.svc.cluster.local:80/check", svc, kubeNS)})
+		// The direct listener trusts nothing: the forged values are the
+		// client's, and must reach neither the auth service nor the backend.
+		b := poll(t, host+" served after auth", host, "/app/page?x=1", servedBy(k.podA),
+			"X-Forwarded-For", "6.6.6.6", "X-Real-IP", "6.6.6.6")
+		client := k.client.IPv4.String()
+		seen := rec.last(t, host)
+		if seen.Method != http.MethodGet || seen.Path != "/check" {
+			t.Errorf("the auth request was %s %s, want GET /check", seen.Method, seen.Path)
+		}
+		seen.WantXFF(t, client)
+		seen.WantHeader(t, "X-Real-IP", client)
+		seen.WantNowhere(t, "6.6.6.6")
+		seen.WantHeader(t, "X-Original-URL", "http://"+host+"/app/page?x=1")
+		seen.WantHeader(t, "X-Original-Method", http.MethodGet)
+		b.echo.WantXFF(t, client)
+		b.echo.WantNowhere(t, "6.6.6.6")
+	})
+
 	t.Run("a configuration-snippet is refused: 403 and a Warning Event", func(t *testing.T) {
 		const host = "snippet.example.com"
 		createNginxIngress(t, k, "snippet", host, "/", kubeSvc, map[string]string{
@@ -310,5 +382,77 @@ func TestIngressNginxAnnotations(t *testing.T) {
 		}
 		waitEvent(t, k, "snippet", corev1.EventTypeWarning, ingress.ReasonNginxAnnotationNotServed, "configuration-snippet")
 	})
+}
 
+// createServiceOn creates Service name whose one EndpointSlice holds
+// pod's address (port 8080, on node-a).
+func createServiceOn(t *testing.T, k *kube, name string, pod *Host) {
+	t.Helper()
+	Must[*corev1.Service](t, "creating Service "+name)(
+		k.cs.CoreV1().Services(kubeNS).Create(Ctx(t), ServiceObject(kubeNS, name), metav1.CreateOptions{}))
+	Must[any](t, "creating the EndpointSlice of "+name)(k.cs.DiscoveryV1().EndpointSlices(kubeNS).Create(Ctx(t),
+		EndpointSliceObject(kubeNS, name+"-1", name, endpointsOn(pod, "node-a")...), metav1.CreateOptions{}))
+}
+
+// startEchoBasic starts the Gateway API suite's echo-basic inside h on
+// echoPort and waits until it answers. It answers /status/NNN with NNN
+// and echoes other requests, logging "request made to URI " for each.
+func startEchoBasic(t *testing.T, h *Host) *Proc {
+	t.Helper()
+	p := StartProc(t, h.Netns, ProcSpec{
+		Name: "echo-basic@" + h.Name,
+		Args: []string{GatewayAPIBinaries(t).EchoBasic},
+		Env:  []string{fmt.Sprintf("HTTP_PORT=%d", echoPort), "POD_NAME=" + h.Name},
+	})
+	c := h.HTTPClient(2 * time.Second)
+	Eventually(t, FirsthopReadyTimeout, "echo-basic@"+h.Name, func() error {
+		if p.Exited() {
+			return fmt.Errorf("echo-basic exited: %v\n%s", p.ExitError(), p.Output())
+		}
+		return expectGet(c, "http://"+h.Addr4(echoPort).String()+"/health", http.StatusOK, "OK")
+	})
+	return p
+}
+
+// authRecorder is an external auth service that answers 200 to every
+// request and keeps what each one carried, as an echo backend would
+// echo it.
+type authRecorder struct {
+	mu   sync.Mutex
+	seen []EchoReply
+}
+
+// startAuthRecorder serves an authRecorder on port of every address of
+// h, until t ends.
+func startAuthRecorder(t *testing.T, h *Host, port uint16) *authRecorder {
+	t.Helper()
+	ln := Must[net.Listener](t, "listening in "+h.Name)(h.Listen("tcp", fmt.Sprintf(":%d", port)))
+	rec := &authRecorder{}
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.mu.Lock()
+		rec.seen = append(rec.seen, EchoReply{
+			Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Host: r.Host,
+			RemoteAddr: r.RemoteAddr, Headers: r.Header.Clone(),
+		})
+		rec.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return rec
+}
+
+// last returns the last auth request the recorder got for a request to
+// host (by its X-Original-URL), failing t if there is none.
+func (a *authRecorder) last(t *testing.T, host string) EchoReply {
+	t.Helper()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := len(a.seen) - 1; i >= 0; i-- {
+		if u, err := url.Parse(a.seen[i].Header("X-Original-URL")); err == nil && u.Host == host {
+			return a.seen[i]
+		}
+	}
+	t.Fatalf("the auth service got no request for %s (%d in all)", host, len(a.seen))
+	return EchoReply{}
 }
