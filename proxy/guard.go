@@ -117,8 +117,15 @@ func (h *handler) checkGuards(w http.ResponseWriter, r *http.Request, st *reques
 	if g.basic != nil && !g.basic.check(w, r, st) {
 		return false
 	}
-	if g.ext != nil && !h.externalAuth(w, r, st, g.ext) {
-		return false
+	if g.ext != nil {
+		// The fields the client's Connection lists go before the auth
+		// service's are copied onto r, and their names with them: a
+		// client cannot strip those by naming them (see
+		// freeConnectionListed).
+		freeConnectionListed(r.Header)
+		if !h.externalAuth(w, r, st, g.ext) {
+			return false
+		}
 	}
 	return true
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -364,6 +365,29 @@ func TestExternalAuth(t *testing.T) {
 		res = guardGet(t, addr, "GET", "/ext-signin/x?y=1", "X-Test-Auth: login\r\n", "")
 		if res.Status != http.StatusFound || res.Header.Get("Location") != "https://login.test/start?from=app.test&rd=http%3A%2F%2Fapp.test%2Fext-signin%2Fx%3Fy%3D1" {
 			t.Errorf("sign-in: %d %q", res.Status, res.Header.Get("Location"))
+		}
+	})
+}
+
+// TestExternalAuthHeadersSurviveConnection: a client naming in Connection
+// a header the auth service sets cannot keep it from the backend, on a
+// route without request header modifiers and on one with them.
+func TestExternalAuthHeadersSurviveConnection(t *testing.T) {
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := guardSpec(t, startAuthService(t))
+		ext := &model.ExternalAuth{Backend: "auth", Path: "/check", ResponseHeaders: []string{"X-Auth-User"}, Timeout: 10 * time.Second}
+		spec.Routes = append(spec.Routes, model.Route{Host: "app.test", Path: "/ext-mod", Backend: "app", ExternalAuth: ext,
+			RequestHeaders: &model.HeaderModifier{Set: []model.Header{{Name: "X-Tenant", Value: "a"}}}})
+		addr, _ := actionProxy(t, spec, path)
+		for _, target := range []string{"/ext", "/ext-mod"} {
+			res := guardGet(t, addr, "GET", target, "X-Test-Auth: ok\r\nConnection: X-Auth-User, X-Tenant\r\nX-Auth-User: mallory\r\n", "")
+			got := echoOf(t, res)
+			if u := got.Headers.Values("X-Auth-User"); len(u) != 1 || u[0] != "alice" {
+				t.Errorf("%s with Connection: X-Auth-User: backend saw X-Auth-User %q, want the auth service's alice", target, u)
+			}
+			if want := map[string][]string{"/ext": nil, "/ext-mod": {"a"}}[target]; !reflect.DeepEqual(got.Headers["X-Tenant"], want) {
+				t.Errorf("%s with Connection: X-Tenant: backend saw X-Tenant %q, want %q", target, got.Headers["X-Tenant"], want)
+			}
 		}
 	})
 }
