@@ -136,7 +136,7 @@ func (h *handler) askAuth(r *http.Request, st *requestState, a *extAuth) (*http.
 		}
 	}
 	setForwardingHeaders(req.Header, st.headers, &st.fwd)
-	scheme := requestScheme(r, st)
+	scheme := requestScheme(st)
 	req.Header.Set("X-Original-Url", scheme+"://"+r.Host+r.URL.RequestURI())
 	req.Header.Set("X-Original-Method", r.Method)
 	redirect := a.spec.RequestRedirect
@@ -184,14 +184,14 @@ func (a *extAuth) signInLocation(r *http.Request, st *requestState) (string, boo
 	if strings.Contains(loc, "?") {
 		sep = "&"
 	}
-	return loc + sep + a.param + "=" + url.QueryEscape(requestScheme(r, st)+"://"+r.Host+r.URL.RequestURI()), true
+	return loc + sep + a.param + "=" + url.QueryEscape(requestScheme(st)+"://"+r.Host+r.URL.RequestURI()), true
 }
 
-// requestScheme returns the scheme r arrived with, as firsthop believes
-// it: https over TLS or from a trusted proxy saying so (see
+// requestScheme returns the scheme st's request arrived with, as firsthop
+// believes it: https over TLS or from a trusted proxy saying so (see
 // arrivedOverHTTPS), else http.
-func requestScheme(r *http.Request, st *requestState) string {
-	if arrivedOverHTTPS(r, st) {
+func requestScheme(st *requestState) string {
+	if arrivedOverHTTPS(st) {
 		return "https"
 	}
 	return "http"
@@ -213,7 +213,7 @@ func expandAuthVariables(s string, r *http.Request, st *requestState, escape fun
 	return strings.NewReplacer(
 		"$escaped_request_uri", escape(uri),
 		"$request_uri", uri,
-		"$scheme", requestScheme(r, st),
+		"$scheme", requestScheme(st),
 		"$http_host", httpHost,
 		"$host", host,
 	).Replace(s)

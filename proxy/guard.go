@@ -92,7 +92,7 @@ func (h *handler) checkGuards(w http.ResponseWriter, r *http.Request, st *reques
 			r.Body = &st.limit
 		}
 	}
-	if g.https != nil && !arrivedOverHTTPS(r, st) {
+	if g.https != nil && !arrivedOverHTTPS(st) {
 		loc, ok := redirectLocation(r, st, g.https, "")
 		if !ok {
 			plainError(w, http.StatusBadRequest, "the request's host cannot be used in a redirect")
@@ -154,12 +154,12 @@ func (st *requestState) guardHeaders(h http.Header) {
 	}
 }
 
-// arrivedOverHTTPS reports whether r came over https: over a TLS
-// connection, or from a trusted peer whose right-most X-Forwarded-Proto
-// says "https" (see [appendFromTrustedOr]; a client that is not trusted
-// has no say).
-func arrivedOverHTTPS(r *http.Request, st *requestState) bool {
-	if r.TLS != nil {
+// arrivedOverHTTPS reports whether st's request came over https: over a
+// TLS connection, or from a trusted peer whose right-most
+// X-Forwarded-Proto says "https" (see [appendFromTrustedOr]; a client
+// that is not trusted has no say).
+func arrivedOverHTTPS(st *requestState) bool {
+	if st.fwd.proto == "https" {
 		return true
 	}
 	var buf [8]byte
