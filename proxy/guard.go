@@ -25,10 +25,6 @@ type routeGuard struct {
 	cors  *corsPolicy
 	basic *basicAuth
 	ext   *extAuth
-	// selfAnswered says the route's action answers the request itself
-	// (a redirect, a fixed response): CORS headers then go on the answer
-	// here, as there is no backend response to edit.
-	selfAnswered bool
 }
 
 // newRouteGuard compiles r's guards against backends, or returns nil for
@@ -37,7 +33,7 @@ func newRouteGuard(r model.Route, backends map[string]*backend) *routeGuard {
 	if r.MaxRequestBodyBytes == 0 && r.HTTPSRedirect == nil && r.CORS == nil && r.BasicAuth == nil && r.ExternalAuth == nil {
 		return nil
 	}
-	g := &routeGuard{maxBody: r.MaxRequestBodyBytes, selfAnswered: r.Redirect != nil || r.Respond != nil}
+	g := &routeGuard{maxBody: r.MaxRequestBodyBytes}
 	if hr := r.HTTPSRedirect; hr != nil {
 		g.https = &model.Redirect{Scheme: "https", Port: hr.Port, Status: hr.Status}
 		if g.https.Status == 0 {
@@ -110,9 +106,6 @@ func (h *handler) checkGuards(w http.ResponseWriter, r *http.Request, st *reques
 			c.answerPreflight(w, r, st.corsOrigin)
 			return false
 		}
-		if g.selfAnswered {
-			c.setResponseHeaders(w.Header(), st.corsOrigin)
-		}
 	}
 	if g.basic != nil && !g.basic.check(w, r, st) {
 		return false
@@ -139,8 +132,8 @@ func (st *requestState) refuse(w http.ResponseWriter, status int, msg string) {
 
 // guardHeaders adds to h, a response header for st's request, what its
 // route's guards add: the CORS headers and the auth service's cookies.
-// It is called for backend responses (see editResponse) and for answers
-// a guard writes.
+// It is called for backend responses (see editResponse), for answers a
+// guard writes and for those a route's action writes (see takeAction).
 func (st *requestState) guardHeaders(h http.Header) {
 	g := st.guard
 	if g == nil {

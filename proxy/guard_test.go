@@ -392,6 +392,37 @@ func TestExternalAuthHeadersSurviveConnection(t *testing.T) {
 	})
 }
 
+// TestGuardHeadersOnSelfAnsweredRoutes: a redirect or direct-answer route
+// behind external auth and CORS answers with the auth service's cookies
+// and the CORS headers, as a forwarding route does.
+func TestGuardHeadersOnSelfAnsweredRoutes(t *testing.T) {
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := guardSpec(t, startAuthService(t))
+		guard := func(r model.Route) model.Route {
+			r.Host = "app.test"
+			r.ExternalAuth = &model.ExternalAuth{Backend: "auth", Path: "/check", Timeout: 10 * time.Second}
+			r.CORS = &model.CORSPolicy{AllowOrigins: []string{"https://www.foo.com"}, AllowMethods: []string{"GET"}}
+			return r
+		}
+		spec.Routes = append(spec.Routes,
+			guard(model.Route{Path: "/ext-redirect", Redirect: &model.Redirect{Host: "other.test"}}),
+			guard(model.Route{Path: "/ext-respond", Respond: &model.DirectResponse{Status: 200, Body: "hi"}}))
+		addr, _ := actionProxy(t, spec, path)
+		for target, status := range map[string]int{"/ext-redirect": http.StatusFound, "/ext-respond": http.StatusOK} {
+			res := guardGet(t, addr, "GET", target, "X-Test-Auth: ok\r\nOrigin: https://www.foo.com\r\n", "")
+			if res.Status != status {
+				t.Errorf("%s: status %d, want %d", target, res.Status, status)
+			}
+			if c := res.Header.Values("Set-Cookie"); len(c) != 1 || c[0] != "session=fresh" {
+				t.Errorf("%s: Set-Cookie %q, want the auth service's session=fresh", target, c)
+			}
+			if o := res.Header.Values("Access-Control-Allow-Origin"); len(o) != 1 || o[0] != "https://www.foo.com" {
+				t.Errorf("%s: Access-Control-Allow-Origin %q, want https://www.foo.com", target, o)
+			}
+		}
+	})
+}
+
 // TestExternalAuthFailsClosedWithoutEndpoints: an auth backend with no
 // endpoint refuses every request.
 func TestExternalAuthFailsClosedWithoutEndpoints(t *testing.T) {
