@@ -103,7 +103,7 @@ func redirectLocation(r *http.Request, st *requestState, rd *model.Redirect, pre
 func requestPort(st *requestState) string {
 	var buf [8]byte
 	p, _ := appendFromTrustedOr(buf[:0], &st.fwd, "X-Forwarded-Port", st.fwd.port)
-	if n, err := strconv.Atoi(string(p)); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != string(p) {
+	if !isPortNumber(string(p)) {
 		return st.fwd.port
 	}
 	return string(p)
