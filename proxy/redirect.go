@@ -46,7 +46,7 @@ func (h *handler) redirect(w http.ResponseWriter, r *http.Request, st *requestSt
 //     X-Forwarded-Port says (see requestPort). Port 80 with
 //     http and 443 with https are left out (Gateway API's rule);
 //   - path: r's clean path, rewritten by rd.Path;
-//   - query: r's, as it came.
+//   - query: r's, as it came but for "#", written %23.
 //
 // An IPv6 host is bracketed.
 func redirectLocation(r *http.Request, st *requestState, rd *model.Redirect, prefix string) (string, bool) {
@@ -91,7 +91,9 @@ func redirectLocation(r *http.Request, st *requestState, rd *model.Redirect, pre
 	}
 	b.WriteString(raw)
 	if r.URL.RawQuery != "" || r.URL.ForceQuery {
-		b.WriteString("?" + r.URL.RawQuery)
+		// A "#" the client sent stays in RawQuery: written as it is, it
+		// would start a fragment of the Location.
+		b.WriteString("?" + strings.ReplaceAll(r.URL.RawQuery, "#", "%23"))
 	}
 	return b.String(), true
 }

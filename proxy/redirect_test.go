@@ -41,6 +41,7 @@ func TestRedirectLocation(t *testing.T) {
 		{"a prefix of / on the prefix itself", "http", "80", "app.test", "/api", model.Redirect{Path: prefix("/")}, "http://app.test/"},
 		{"the path is sent escaped", "http", "80", "app.test", "/api/a%20b", model.Redirect{}, "http://app.test/api/a%20b"},
 		{"an empty query is kept", "http", "80", "app.test", "/api?", model.Redirect{}, "http://app.test/api?"},
+		{"a # in the query is no fragment", "http", "80", "app.test", "/api?x=1#f", model.Redirect{}, "http://app.test/api?x=1%23f"},
 		{"everything at once", "http", "8080", "app.test", "/api/x?k=v", model.Redirect{Scheme: "https", Host: "new.example", Port: 8443, Path: prefix("/b/")},
 			"https://new.example:8443/b/x?k=v"},
 	}
@@ -107,6 +108,8 @@ func TestRedirectAndRespondThroughListeners(t *testing.T) {
 		}{
 			{"GET /old/a/./b?q=1 HTTP/1.1\r\nHost: App.Test:" + port + "\r\n\r\n", "GET", 301,
 				http.Header{"Location": {"https://app.test/new/a/b?q=1"}, "X-Route": {"r"}, "Content-Length": {"0"}}, ""},
+			{"GET /old/a?q=1#f HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 301,
+				http.Header{"Location": {"https://app.test/new/a?q=1%23f"}}, ""},
 			{"GET /moved HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 302,
 				http.Header{"Location": {"http://other.test:" + port + "/x"}, "Content-Length": {"0"}}, ""},
 			{"GET /old HTTP/1.1\r\nHost: a,b\r\n\r\n", "GET", 400, nil, "firsthop: the request's host cannot be used in a redirect\n"},
