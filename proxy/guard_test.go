@@ -107,9 +107,14 @@ func guardSpec(t *testing.T, auth *authService) model.TableSpec {
 				r.BasicAuth = &model.BasicAuth{Realm: "Staff", Users: []model.BasicAuthUser{
 					{Name: "alice", Hash: apr1OfSecret}, {Name: "bob", Hash: sha1OfSecret}, {Name: "carol", Hash: bcryptOfUU}}}
 			}),
+			// A generous timeout, which a slow -race run never reaches;
+			// /ext-slow has the short one its case waits out.
 			route("/ext", func(r *model.Route) {
 				r.ExternalAuth = &model.ExternalAuth{Backend: "auth", Path: "/check?u=$escaped_request_uri", Host: "auth.internal",
-					ResponseHeaders: []string{"X-Auth-User"}, Timeout: 300 * time.Millisecond}
+					ResponseHeaders: []string{"X-Auth-User"}, Timeout: 30 * time.Second}
+			}),
+			route("/ext-slow", func(r *model.Route) {
+				r.ExternalAuth = &model.ExternalAuth{Backend: "auth", Path: "/check", Timeout: 100 * time.Millisecond}
 			}),
 			route("/ext-signin", func(r *model.Route) {
 				r.ExternalAuth = &model.ExternalAuth{Backend: "auth", Path: "/check", SignIn: "https://login.test/start?from=$host"}
@@ -347,11 +352,11 @@ func TestExternalAuth(t *testing.T) {
 			t.Errorf("X-Auth-User %q reached the backend though the auth service sent none", u)
 		}
 		for _, tc := range []struct {
-			answer string
-			status int
-		}{{"deny", 403}, {"login", 401}, {"boom", 500}, {"slow", 500}} {
+			answer, target string
+			status         int
+		}{{"deny", "/ext", 403}, {"login", "/ext", 401}, {"boom", "/ext", 500}, {"slow", "/ext-slow", 500}} {
 			n := auth.count()
-			res := guardGet(t, addr, "POST", "/ext", "X-Test-Auth: "+tc.answer+"\r\n", "body")
+			res := guardGet(t, addr, "POST", tc.target, "X-Test-Auth: "+tc.answer+"\r\n", "body")
 			if res.Status != tc.status || strings.Contains(res.Body, `"method"`) {
 				t.Errorf("auth answering %s: %d %s, want %d from firsthop", tc.answer, res.Status, res.Body, tc.status)
 			}
