@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"k8s.io/client-go/kubernetes/fake"
@@ -194,6 +195,12 @@ func (p *bindingPublisher) allow(name string) {
 // ListenerRetry until it is bound.
 func TestControllerListenerBindFailure(t *testing.T) {
 	t.Parallel()
+	// In a bubble the retry clock is the bubble's: the Sleep at the end
+	// lets exactly five retry periods pass, every timer due in them fired.
+	synctest.Test(t, testControllerListenerBindFailure)
+}
+
+func testControllerListenerBindFailure(t *testing.T) {
 	proc := &fakeProcessor{part: Part{Listeners: []model.ListenerSpec{
 		{Name: "fake/a", Address: "127.0.0.1:0", Scope: "fake/a"},
 		{Name: "fake/b", Address: "192.0.2.1:80", Scope: "fake/b"},
@@ -232,6 +239,7 @@ func TestControllerListenerBindFailure(t *testing.T) {
 	})
 	settled := len(pub.sets())
 	time.Sleep(50 * time.Millisecond) // five retry periods: none is due
+	synctest.Wait()
 	if n := len(pub.sets()); n != settled {
 		t.Errorf("%d Reconfigure calls after every listener was bound, want none", n-settled)
 	}

@@ -25,11 +25,16 @@ func RegexPathPattern(p string) string {
 }
 
 // CompileRegexPath compiles a PathRegex route's path p (see [PathRegex]),
-// refusing an expression that is not RE2, longer than
-// [MaxRegexPathLength] or compiles to too large a program.
+// refusing an expression that is not RE2 on its own (one that compiles
+// only wrapped, as "/a)|(?:.*", would leave the group and the start
+// anchor), longer than [MaxRegexPathLength] or compiles to too large a
+// program.
 func CompileRegexPath(p string) (*regexp.Regexp, error) {
 	if len(p) > MaxRegexPathLength {
 		return nil, fmt.Errorf("regular expression is %d bytes long, more than %d", len(p), MaxRegexPathLength)
+	}
+	if _, err := syntax.Parse(p, syntax.Perl); err != nil {
+		return nil, fmt.Errorf("invalid regular expression: %v", err)
 	}
 	pattern := RegexPathPattern(p)
 	re, err := regexp.Compile(pattern)

@@ -39,6 +39,10 @@ func TestCompileRegexPathRefuses(t *testing.T) {
 		{"too long", "/" + strings.Repeat("a", MaxRegexPathLength), "more than 1024"},
 		{"too large a program", "/(a{100}){100}", "invalid regular expression"}, // RE2's own bound
 		{"too many instructions", "/" + strings.Repeat("[a-z]{1000}", 12), "instructions, more than"},
+		// Each compiles once wrapped, but not on its own: the wrapping
+		// group would no longer hold it, nor the anchor bind it.
+		{"escapes its group", `/public)|(?:.*/admin`, "invalid regular expression"},
+		{"closes its group", `/a)(?:`, "invalid regular expression"},
 	}
 	for _, c := range cases {
 		if _, err := CompileRegexPath(c.expr); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -124,6 +128,7 @@ func TestValidateRegexRoutes(t *testing.T) {
 	}{
 		{"not RE2", Route{Path: "/(?!x)", PathType: PathRegex, Backend: "a"}, "invalid regular expression"},
 		{"too long", Route{Path: "/" + strings.Repeat("a", 2000), PathType: PathRegex, Backend: "a"}, "more than 1024"},
+		{"escapes the start anchor", Route{Path: `/public)|(?:.*/admin`, PathType: PathRegex, Backend: "a"}, "invalid regular expression"},
 		{"regex rewrite on a prefix route", Route{Path: "/x", Backend: "a", Rewrite: rw("/$1")}, "route whose path type is RegularExpression"},
 		{"regex rewrite in a redirect", Route{Path: "/(x)", PathType: PathRegex, Redirect: &Redirect{Path: &PathRewrite{Type: RewriteRegex, Value: "/$1"}}}, "route whose path type is RegularExpression"},
 		{"a bare dollar", Route{Path: "/(x)", PathType: PathRegex, Backend: "a", Rewrite: rw("/$x")}, `"$" must be followed`},

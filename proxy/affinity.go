@@ -124,7 +124,7 @@ func (st *requestState) setAffinityCookie(h http.Header) {
 		c = time.Now().Add(a.spec.Expires).UTC().AppendFormat(c, http.TimeFormat)
 	}
 	c = append(c, a.attrs...)
-	if a.spec.Secure || st.fwd.proto == "https" {
+	if a.spec.Secure || arrivedOverHTTPS(st) {
 		c = append(c, "; Secure"...)
 	}
 	h.Add("Set-Cookie", string(c))

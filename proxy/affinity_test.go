@@ -261,6 +261,17 @@ func TestAffinityCookieAttributes(t *testing.T) {
 		!c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteNoneMode || c.MaxAge != 0 {
 		t.Errorf("Set-Cookie %q: want SID, the endpoint's key, Path=/, Domain=example.com, Secure, HttpOnly, SameSite=None, no Max-Age", h.Get("Set-Cookie"))
 	}
+	// Over plain HTTP, Secure only when a trusted proxy says the request
+	// came over https.
+	st.fwd.proto, st.fwd.in = "http", http.Header{"X-Forwarded-Proto": {"https"}}
+	for _, trusted := range []bool{false, true} {
+		st.fwd.res.PeerTrusted = trusted
+		h = http.Header{}
+		st.setAffinityCookie(h)
+		if c, err := http.ParseSetCookie(h.Get("Set-Cookie")); err != nil || c.Secure != trusted {
+			t.Errorf("X-Forwarded-Proto: https from a peer trusted %v: Set-Cookie %q, want Secure %v", trusted, h.Get("Set-Cookie"), trusted)
+		}
+	}
 	st.stickyFrom = st.up
 	h = http.Header{}
 	if st.setAffinityCookie(h); len(h) != 0 {

@@ -136,7 +136,7 @@ func (h *handler) askAuth(r *http.Request, st *requestState, a *extAuth) (*http.
 		}
 	}
 	setForwardingHeaders(req.Header, st.headers, &st.fwd)
-	scheme := requestScheme(r, st)
+	scheme := requestScheme(st)
 	req.Header.Set("X-Original-Url", scheme+"://"+r.Host+r.URL.RequestURI())
 	req.Header.Set("X-Original-Method", r.Method)
 	redirect := a.spec.RequestRedirect
@@ -184,39 +184,85 @@ func (a *extAuth) signInLocation(r *http.Request, st *requestState) (string, boo
 	if strings.Contains(loc, "?") {
 		sep = "&"
 	}
-	return loc + sep + a.param + "=" + url.QueryEscape(requestScheme(r, st)+"://"+r.Host+r.URL.RequestURI()), true
+	return loc + sep + a.param + "=" + url.QueryEscape(requestScheme(st)+"://"+r.Host+r.URL.RequestURI()), true
 }
 
-// requestScheme returns the scheme r arrived with, as firsthop believes
-// it: https over TLS or from a trusted proxy saying so (see
+// requestScheme returns the scheme st's request arrived with, as firsthop
+// believes it: https over TLS or from a trusted proxy saying so (see
 // arrivedOverHTTPS), else http.
-func requestScheme(r *http.Request, st *requestState) string {
-	if arrivedOverHTTPS(r, st) {
+func requestScheme(st *requestState) string {
+	if arrivedOverHTTPS(st) {
 		return "https"
 	}
 	return "http"
 }
 
 // expandAuthVariables replaces in s the variables [model.ExternalAuth]
-// lists: $scheme, $host (the canonical request host) and $http_host (the
-// Host as sent, port included) — both "" when the host is not one a URL
-// may hold — $request_uri and $escaped_request_uri (escaped by escape).
+// lists: $scheme, $host (the canonical request host) and $http_host (that
+// host with the request's port when it has one, see authHTTPHost) — both
+// "" when the host is not one a URL may hold — $request_uri and
+// $escaped_request_uri (escaped by escape). $request_uri is the client's,
+// raw but for "#", written %23 so that no part of it becomes a fragment,
+// and, where s has a query, "&", written %26 so that it stays one
+// parameter's value.
 func expandAuthVariables(s string, r *http.Request, st *requestState, escape func(string) string) string {
 	if !strings.Contains(s, "$") {
 		return s
 	}
-	host, httpHost := model.CanonicalHost(r.Host), r.Host
+	host := model.CanonicalHost(r.Host)
+	httpHost := authHTTPHost(r.Host, host)
 	if !redirectableHost(host) {
 		host, httpHost = "", ""
 	}
 	uri := r.URL.RequestURI()
-	return strings.NewReplacer(
-		"$escaped_request_uri", escape(uri),
-		"$request_uri", uri,
-		"$scheme", requestScheme(r, st),
-		"$http_host", httpHost,
-		"$host", host,
-	).Replace(s)
+	escaped := escape(uri)
+	expand := func(s, uri string) string {
+		return strings.NewReplacer(
+			"$escaped_request_uri", escaped,
+			"$request_uri", uri,
+			"$scheme", requestScheme(st),
+			"$http_host", httpHost,
+			"$host", host,
+		).Replace(s)
+	}
+	uri = strings.ReplaceAll(uri, "#", "%23")
+	before, query, hasQuery := strings.Cut(s, "?")
+	if !hasQuery {
+		return expand(s, uri)
+	}
+	return expand(before, uri) + "?" + expand(query, strings.ReplaceAll(uri, "&", "%26"))
+}
+
+// authHTTPHost returns $http_host for the request Host raw, whose
+// canonical host is host: host, bracketed when an IPv6 address, with
+// raw's port when raw has one; "" when that port is not a number from 1
+// to 65535.
+func authHTTPHost(raw, host string) string {
+	if strings.IndexByte(host, ':') >= 0 {
+		host = "[" + host + "]"
+	}
+	var port string
+	switch i := strings.LastIndexByte(raw, ':'); {
+	case strings.HasPrefix(raw, "["):
+		end := strings.IndexByte(raw, ']')
+		if end < 0 {
+			return ""
+		}
+		port = raw[end+1:]
+		if port != "" && port[0] != ':' {
+			return ""
+		}
+		port = strings.TrimPrefix(port, ":")
+	case i >= 0 && strings.IndexByte(raw, ':') == i:
+		port = raw[i+1:]
+	}
+	if port == "" {
+		return host
+	}
+	if !isPortNumber(port) {
+		return ""
+	}
+	return host + ":" + port
 }
 
 type authError string

@@ -25,10 +25,6 @@ type routeGuard struct {
 	cors  *corsPolicy
 	basic *basicAuth
 	ext   *extAuth
-	// selfAnswered says the route's action answers the request itself
-	// (a redirect, a fixed response): CORS headers then go on the answer
-	// here, as there is no backend response to edit.
-	selfAnswered bool
 }
 
 // newRouteGuard compiles r's guards against backends, or returns nil for
@@ -37,7 +33,7 @@ func newRouteGuard(r model.Route, backends map[string]*backend) *routeGuard {
 	if r.MaxRequestBodyBytes == 0 && r.HTTPSRedirect == nil && r.CORS == nil && r.BasicAuth == nil && r.ExternalAuth == nil {
 		return nil
 	}
-	g := &routeGuard{maxBody: r.MaxRequestBodyBytes, selfAnswered: r.Redirect != nil || r.Respond != nil}
+	g := &routeGuard{maxBody: r.MaxRequestBodyBytes}
 	if hr := r.HTTPSRedirect; hr != nil {
 		g.https = &model.Redirect{Scheme: "https", Port: hr.Port, Status: hr.Status}
 		if g.https.Status == 0 {
@@ -92,7 +88,7 @@ func (h *handler) checkGuards(w http.ResponseWriter, r *http.Request, st *reques
 			r.Body = &st.limit
 		}
 	}
-	if g.https != nil && !arrivedOverHTTPS(r, st) {
+	if g.https != nil && !arrivedOverHTTPS(st) {
 		loc, ok := redirectLocation(r, st, g.https, "")
 		if !ok {
 			plainError(w, http.StatusBadRequest, "the request's host cannot be used in a redirect")
@@ -110,15 +106,19 @@ func (h *handler) checkGuards(w http.ResponseWriter, r *http.Request, st *reques
 			c.answerPreflight(w, r, st.corsOrigin)
 			return false
 		}
-		if g.selfAnswered {
-			c.setResponseHeaders(w.Header(), st.corsOrigin)
-		}
 	}
 	if g.basic != nil && !g.basic.check(w, r, st) {
 		return false
 	}
-	if g.ext != nil && !h.externalAuth(w, r, st, g.ext) {
-		return false
+	if g.ext != nil {
+		// The fields the client's Connection lists go before the auth
+		// service's are copied onto r, and their names with them: a
+		// client cannot strip those by naming them (see
+		// freeConnectionListed).
+		freeConnectionListed(r.Header)
+		if !h.externalAuth(w, r, st, g.ext) {
+			return false
+		}
 	}
 	return true
 }
@@ -132,8 +132,8 @@ func (st *requestState) refuse(w http.ResponseWriter, status int, msg string) {
 
 // guardHeaders adds to h, a response header for st's request, what its
 // route's guards add: the CORS headers and the auth service's cookies.
-// It is called for backend responses (see editResponse) and for answers
-// a guard writes.
+// It is called for backend responses (see editResponse), for answers a
+// guard writes and for those a route's action writes (see takeAction).
 func (st *requestState) guardHeaders(h http.Header) {
 	g := st.guard
 	if g == nil {
@@ -147,12 +147,12 @@ func (st *requestState) guardHeaders(h http.Header) {
 	}
 }
 
-// arrivedOverHTTPS reports whether r came over https: over a TLS
-// connection, or from a trusted peer whose right-most X-Forwarded-Proto
-// says "https" (see [appendFromTrustedOr]; a client that is not trusted
-// has no say).
-func arrivedOverHTTPS(r *http.Request, st *requestState) bool {
-	if r.TLS != nil {
+// arrivedOverHTTPS reports whether st's request came over https: over a
+// TLS connection, or from a trusted peer whose right-most
+// X-Forwarded-Proto says "https" (see [appendFromTrustedOr]; a client
+// that is not trusted has no say).
+func arrivedOverHTTPS(st *requestState) bool {
+	if st.fwd.proto == "https" {
 		return true
 	}
 	var buf [8]byte

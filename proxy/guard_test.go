@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -106,9 +107,14 @@ func guardSpec(t *testing.T, auth *authService) model.TableSpec {
 				r.BasicAuth = &model.BasicAuth{Realm: "Staff", Users: []model.BasicAuthUser{
 					{Name: "alice", Hash: apr1OfSecret}, {Name: "bob", Hash: sha1OfSecret}, {Name: "carol", Hash: bcryptOfUU}}}
 			}),
+			// A generous timeout, which a slow -race run never reaches;
+			// /ext-slow has the short one its case waits out.
 			route("/ext", func(r *model.Route) {
 				r.ExternalAuth = &model.ExternalAuth{Backend: "auth", Path: "/check?u=$escaped_request_uri", Host: "auth.internal",
-					ResponseHeaders: []string{"X-Auth-User"}, Timeout: 300 * time.Millisecond}
+					ResponseHeaders: []string{"X-Auth-User"}, Timeout: 30 * time.Second}
+			}),
+			route("/ext-slow", func(r *model.Route) {
+				r.ExternalAuth = &model.ExternalAuth{Backend: "auth", Path: "/check", Timeout: 100 * time.Millisecond}
 			}),
 			route("/ext-signin", func(r *model.Route) {
 				r.ExternalAuth = &model.ExternalAuth{Backend: "auth", Path: "/check", SignIn: "https://login.test/start?from=$host"}
@@ -346,11 +352,11 @@ func TestExternalAuth(t *testing.T) {
 			t.Errorf("X-Auth-User %q reached the backend though the auth service sent none", u)
 		}
 		for _, tc := range []struct {
-			answer string
-			status int
-		}{{"deny", 403}, {"login", 401}, {"boom", 500}, {"slow", 500}} {
+			answer, target string
+			status         int
+		}{{"deny", "/ext", 403}, {"login", "/ext", 401}, {"boom", "/ext", 500}, {"slow", "/ext-slow", 500}} {
 			n := auth.count()
-			res := guardGet(t, addr, "POST", "/ext", "X-Test-Auth: "+tc.answer+"\r\n", "body")
+			res := guardGet(t, addr, "POST", tc.target, "X-Test-Auth: "+tc.answer+"\r\n", "body")
 			if res.Status != tc.status || strings.Contains(res.Body, `"method"`) {
 				t.Errorf("auth answering %s: %d %s, want %d from firsthop", tc.answer, res.Status, res.Body, tc.status)
 			}
@@ -364,6 +370,60 @@ func TestExternalAuth(t *testing.T) {
 		res = guardGet(t, addr, "GET", "/ext-signin/x?y=1", "X-Test-Auth: login\r\n", "")
 		if res.Status != http.StatusFound || res.Header.Get("Location") != "https://login.test/start?from=app.test&rd=http%3A%2F%2Fapp.test%2Fext-signin%2Fx%3Fy%3D1" {
 			t.Errorf("sign-in: %d %q", res.Status, res.Header.Get("Location"))
+		}
+	})
+}
+
+// TestExternalAuthHeadersSurviveConnection: a client naming in Connection
+// a header the auth service sets cannot keep it from the backend, on a
+// route without request header modifiers and on one with them.
+func TestExternalAuthHeadersSurviveConnection(t *testing.T) {
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := guardSpec(t, startAuthService(t))
+		ext := &model.ExternalAuth{Backend: "auth", Path: "/check", ResponseHeaders: []string{"X-Auth-User"}, Timeout: 10 * time.Second}
+		spec.Routes = append(spec.Routes, model.Route{Host: "app.test", Path: "/ext-mod", Backend: "app", ExternalAuth: ext,
+			RequestHeaders: &model.HeaderModifier{Set: []model.Header{{Name: "X-Tenant", Value: "a"}}}})
+		addr, _ := actionProxy(t, spec, path)
+		for _, target := range []string{"/ext", "/ext-mod"} {
+			res := guardGet(t, addr, "GET", target, "X-Test-Auth: ok\r\nConnection: X-Auth-User, X-Tenant\r\nX-Auth-User: mallory\r\n", "")
+			got := echoOf(t, res)
+			if u := got.Headers.Values("X-Auth-User"); len(u) != 1 || u[0] != "alice" {
+				t.Errorf("%s with Connection: X-Auth-User: backend saw X-Auth-User %q, want the auth service's alice", target, u)
+			}
+			if want := map[string][]string{"/ext": nil, "/ext-mod": {"a"}}[target]; !reflect.DeepEqual(got.Headers["X-Tenant"], want) {
+				t.Errorf("%s with Connection: X-Tenant: backend saw X-Tenant %q, want %q", target, got.Headers["X-Tenant"], want)
+			}
+		}
+	})
+}
+
+// TestGuardHeadersOnSelfAnsweredRoutes: a redirect or direct-answer route
+// behind external auth and CORS answers with the auth service's cookies
+// and the CORS headers, as a forwarding route does.
+func TestGuardHeadersOnSelfAnsweredRoutes(t *testing.T) {
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := guardSpec(t, startAuthService(t))
+		guard := func(r model.Route) model.Route {
+			r.Host = "app.test"
+			r.ExternalAuth = &model.ExternalAuth{Backend: "auth", Path: "/check", Timeout: 10 * time.Second}
+			r.CORS = &model.CORSPolicy{AllowOrigins: []string{"https://www.foo.com"}, AllowMethods: []string{"GET"}}
+			return r
+		}
+		spec.Routes = append(spec.Routes,
+			guard(model.Route{Path: "/ext-redirect", Redirect: &model.Redirect{Host: "other.test"}}),
+			guard(model.Route{Path: "/ext-respond", Respond: &model.DirectResponse{Status: 200, Body: "hi"}}))
+		addr, _ := actionProxy(t, spec, path)
+		for target, status := range map[string]int{"/ext-redirect": http.StatusFound, "/ext-respond": http.StatusOK} {
+			res := guardGet(t, addr, "GET", target, "X-Test-Auth: ok\r\nOrigin: https://www.foo.com\r\n", "")
+			if res.Status != status {
+				t.Errorf("%s: status %d, want %d", target, res.Status, status)
+			}
+			if c := res.Header.Values("Set-Cookie"); len(c) != 1 || c[0] != "session=fresh" {
+				t.Errorf("%s: Set-Cookie %q, want the auth service's session=fresh", target, c)
+			}
+			if o := res.Header.Values("Access-Control-Allow-Origin"); len(o) != 1 || o[0] != "https://www.foo.com" {
+				t.Errorf("%s: Access-Control-Allow-Origin %q, want https://www.foo.com", target, o)
+			}
 		}
 	})
 }

@@ -65,7 +65,9 @@ func (m *headerMod) apply(h http.Header) {
 // fields its Connection header lists (they are never forwarded), and those
 // names from Connection, so that a field a route's modifier then sets is
 // forwarded whatever the client listed: a client cannot strip a header
-// its route adds by naming it in Connection. Hop-by-hop names ("Upgrade"),
+// its route adds, or its external auth service's answer sets (see
+// checkGuards), by naming it in Connection. It may run more than once on
+// a request: later calls change nothing. Hop-by-hop names ("Upgrade"),
 // forwarding headers (firsthop reads a trusted peer's X-Forwarded-Proto,
 // -Host and -Port from the request) and the "close" and "keep-alive"
 // options stay. A header without

@@ -5,6 +5,13 @@ import (
 	"sync/atomic"
 )
 
+// isPortNumber reports whether s is a port number as a URL writes it:
+// 1 to 65535 in decimal, without sign or leading zero.
+func isPortNumber(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == s
+}
+
 // portStrings remembers the decimal form of the last few ports it was
 // asked for, so that a listener's X-Forwarded-Port costs no allocation per
 // request: a listener's requests name few ports (its public or local

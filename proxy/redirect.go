@@ -35,23 +35,24 @@ func (h *handler) redirect(w http.ResponseWriter, r *http.Request, st *requestSt
 // a route whose matched prefix is prefix. Each part rd leaves empty is the
 // request's:
 //
-//   - scheme: "https" when r came over TLS, else "http";
+//   - scheme: "https" when r came over TLS or a trusted proxy says it
+//     did (see requestScheme), else "http";
 //   - host: r's Host without its port, lower case. Only a DNS name (a-z,
 //     0-9, "-", "_", ".") or an IP address qualifies: ok is false for any
 //     other, so that no Host a client writes (net/http lets "a,b;c=d"
 //     through) puts anything but a host in the Location;
 //   - port: rd.Port; without one, when rd.Scheme is set, that scheme's
-//     well-known port, else the port the client connected to (the
-//     listener's public port, as X-Forwarded-Port says). Port 80 with
+//     well-known port, else the port the client connected to as
+//     X-Forwarded-Port says (see requestPort). Port 80 with
 //     http and 443 with https are left out (Gateway API's rule);
 //   - path: r's clean path, rewritten by rd.Path;
-//   - query: r's, as it came.
+//   - query: r's, as it came but for "#", written %23.
 //
 // An IPv6 host is bracketed.
 func redirectLocation(r *http.Request, st *requestState, rd *model.Redirect, prefix string) (string, bool) {
 	scheme := rd.Scheme
 	if scheme == "" {
-		scheme = st.fwd.proto
+		scheme = requestScheme(st)
 	}
 	host := rd.Host
 	if host == "" {
@@ -60,7 +61,7 @@ func redirectLocation(r *http.Request, st *requestState, rd *model.Redirect, pre
 			return "", false
 		}
 	}
-	port := st.fwd.port
+	port := requestPort(st)
 	switch {
 	case rd.Port != 0:
 		port = strconv.Itoa(int(rd.Port))
@@ -90,9 +91,24 @@ func redirectLocation(r *http.Request, st *requestState, rd *model.Redirect, pre
 	}
 	b.WriteString(raw)
 	if r.URL.RawQuery != "" || r.URL.ForceQuery {
-		b.WriteString("?" + r.URL.RawQuery)
+		// A "#" the client sent stays in RawQuery: written as it is, it
+		// would start a fragment of the Location.
+		b.WriteString("?" + strings.ReplaceAll(r.URL.RawQuery, "#", "%23"))
 	}
 	return b.String(), true
+}
+
+// requestPort returns the port st's request arrived on, as firsthop
+// believes it: a trusted peer's right-most X-Forwarded-Port (see
+// [appendFromTrustedOr]) when that is a port number, else the port the
+// client connected to (st.fwd.port; "" when unknown).
+func requestPort(st *requestState) string {
+	var buf [8]byte
+	p, _ := appendFromTrustedOr(buf[:0], &st.fwd, "X-Forwarded-Port", st.fwd.port)
+	if !isPortNumber(string(p)) {
+		return st.fwd.port
+	}
+	return string(p)
 }
 
 // defaultPort returns the well-known port of scheme, "" for another.

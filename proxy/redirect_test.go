@@ -3,9 +3,11 @@ package proxy
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 
 	"github.com/firsthop/firsthop/model"
+	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
 func TestRedirectLocation(t *testing.T) {
@@ -39,6 +41,7 @@ func TestRedirectLocation(t *testing.T) {
 		{"a prefix of / on the prefix itself", "http", "80", "app.test", "/api", model.Redirect{Path: prefix("/")}, "http://app.test/"},
 		{"the path is sent escaped", "http", "80", "app.test", "/api/a%20b", model.Redirect{}, "http://app.test/api/a%20b"},
 		{"an empty query is kept", "http", "80", "app.test", "/api?", model.Redirect{}, "http://app.test/api?"},
+		{"a # in the query is no fragment", "http", "80", "app.test", "/api?x=1#f", model.Redirect{}, "http://app.test/api?x=1%23f"},
 		{"everything at once", "http", "8080", "app.test", "/api/x?k=v", model.Redirect{Scheme: "https", Host: "new.example", Port: 8443, Path: prefix("/b/")},
 			"https://new.example:8443/b/x?k=v"},
 	}
@@ -105,6 +108,8 @@ func TestRedirectAndRespondThroughListeners(t *testing.T) {
 		}{
 			{"GET /old/a/./b?q=1 HTTP/1.1\r\nHost: App.Test:" + port + "\r\n\r\n", "GET", 301,
 				http.Header{"Location": {"https://app.test/new/a/b?q=1"}, "X-Route": {"r"}, "Content-Length": {"0"}}, ""},
+			{"GET /old/a?q=1#f HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 301,
+				http.Header{"Location": {"https://app.test/new/a?q=1%23f"}}, ""},
 			{"GET /moved HTTP/1.1\r\nHost: app.test\r\n\r\n", "GET", 302,
 				http.Header{"Location": {"http://other.test:" + port + "/x"}, "Content-Length": {"0"}}, ""},
 			{"GET /old HTTP/1.1\r\nHost: a,b\r\n\r\n", "GET", 400, nil, "firsthop: the request's host cannot be used in a redirect\n"},
@@ -127,6 +132,35 @@ func TestRedirectAndRespondThroughListeners(t *testing.T) {
 		}
 		if reqs := sb.requests(); len(reqs) != 0 {
 			t.Errorf("the backend got %d requests, want none", len(reqs))
+		}
+	})
+}
+
+// TestRedirectBelievesTrustedProxies: behind a trusted proxy that ended
+// TLS, a redirect keeping the request's scheme and port takes them from
+// its X-Forwarded-Proto and -Port, as the forwarding headers do; the same
+// headers from a peer that is not trusted change nothing.
+func TestRedirectBelievesTrustedProxies(t *testing.T) {
+	onEveryPath(t, func(t *testing.T, path actionPath) {
+		spec := model.TableSpec{Routes: []model.Route{{Path: "/old", Redirect: &model.Redirect{Path: &model.PathRewrite{Value: "/new"}}}}}
+		untrusted, _ := actionProxy(t, spec, path)
+		spec.ClientIP = clientip.Policy{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+			Headers: []clientip.Header{clientip.HeaderXForwardedFor}}
+		trusted, _ := actionProxy(t, spec, path)
+		for _, c := range []struct {
+			name, addr, extra, want string
+		}{
+			{"trusted https on 443", trusted, "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 443\r\n", "https://app.test/new"},
+			{"trusted https on 8443", trusted, "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 8443\r\n", "https://app.test:8443/new"},
+			{"trusted, right-most values", trusted, "X-Forwarded-Proto: http, https\r\nX-Forwarded-Port: 1, 443\r\n", "https://app.test/new"},
+			{"trusted, a port that is no number", trusted, "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 443@evil.test\r\n",
+				"https://app.test:" + portOf(trusted) + "/new"},
+			{"untrusted", untrusted, "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 443\r\n", "http://app.test:" + portOf(untrusted) + "/new"},
+		} {
+			res := exchangeRaw(t, c.addr, "GET /old HTTP/1.1\r\nHost: app.test\r\n"+c.extra+"\r\n", "GET")
+			if got := res.Header.Get("Location"); res.Status != http.StatusFound || got != c.want {
+				t.Errorf("%s: %d %q, want 302 %q", c.name, res.Status, got, c.want)
+			}
 		}
 	})
 }

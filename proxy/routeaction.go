@@ -185,7 +185,8 @@ func (b *backend) withHeaderTimeout(d time.Duration) *backend {
 
 // takeAction does the part of rule's action that comes before the
 // forwarding proper, once the route's policies have let r through: it
-// answers a redirect, a fixed response or an unresolved share itself,
+// answers a redirect or a fixed response itself, with the headers the
+// route's guards add (see guardHeaders), or an unresolved share,
 // returning nil, or records the action in st and returns the backend to
 // forward to.
 func (h *handler) takeAction(w http.ResponseWriter, r *http.Request, st *requestState, rule *pathRule) *backend {
@@ -194,10 +195,12 @@ func (h *handler) takeAction(w http.ResponseWriter, r *http.Request, st *request
 	switch {
 	case a.redirect != nil:
 		st.route = rule.label
+		st.guardHeaders(w.Header())
 		h.redirect(w, r, st, a)
 		return nil
 	case a.respond != nil:
 		st.route = rule.label
+		st.guardHeaders(w.Header())
 		a.answer(w, r)
 		return nil
 	}
