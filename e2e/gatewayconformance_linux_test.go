@@ -17,7 +17,9 @@ const gatewayControllerName = "firsthop.io/gateway-controller"
 //	cp:      etcd, kube-apiserver, kube-controller-manager; the release's CRDs
 //	node-a:  the pod runner's node (every pod of the suite), firsthop ingress
 //	         --gateway-controller-name firsthop.io/gateway-controller
-//	         --gateway-addresses <pool>, the pool's 16 addresses on its eth0
+//	         --gateway-addresses <pool>, the pool's 16 addresses on its eth0,
+//	         and one more (the suite's -usable-address; -unusable-address
+//	         is on no host)
 //	client:  the suite's test binary: API calls to cp, requests to the
 //	         Gateways' status.addresses across the bridge
 //
@@ -32,6 +34,11 @@ func TestGatewayConformance(t *testing.T) {
 	node := f.Node(t, "node-a")
 	pool := f.ReserveAddressPool(t, Node, 28)
 	node.AddAddresses(t, pool.IPv4Addrs()...)
+	// GatewayStaticAddresses: one address on the node outside the pool,
+	// and one the node does not have.
+	usable := f.ReserveAddressPool(t, Node, 32).IPv4.Addr()
+	unusable := f.ReserveAddressPool(t, Node, 32).IPv4.Addr()
+	node.AddAddresses(t, usable)
 	client := f.Client(t, "client")
 	StartPodRunner(t, f, c, PodRunnerSpec{Nodes: []*Host{node}})
 	InstallGatewayAPICRDs(t, c)
@@ -46,7 +53,9 @@ func TestGatewayConformance(t *testing.T) {
 		"--gateway-addresses", pool.IPv4.String(),
 	}})
 
-	run := RunGatewayConformance(t, GatewayConformanceSpec{Client: client, Cluster: c, GatewayClass: "firsthop", PublishReport: true})
+	run := RunGatewayConformance(t, GatewayConformanceSpec{Client: client, Cluster: c, GatewayClass: "firsthop", PublishReport: true,
+		UsableAddress: usable, UnusableAddress: unusable,
+	})
 	run.Log(t)
 	for _, p := range run.Problems() {
 		t.Error(p)
