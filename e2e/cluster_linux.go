@@ -172,6 +172,9 @@ func StartCluster(t testing.TB, spec ClusterSpec) *Cluster {
 			"--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
 			"--service-cluster-ip-range", ServiceCIDR.String(),
 			"--endpoint-reconciler-type", reconciler,
+			// Pod logs: the pod runner's kubelet log endpoint is on the
+			// node's InternalIP (its Hostname resolves nowhere).
+			"--kubelet-preferred-address-types", "InternalIP",
 			"--v", "1",
 		},
 		StopTimeout: -1,

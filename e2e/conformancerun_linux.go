@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,6 +50,13 @@ type GatewayConformanceSpec struct {
 	// Version is the implementation version in the report; empty means
 	// [FirsthopVersion].
 	Version string
+	// UsableAddress and UnusableAddress are GatewayStaticAddresses'
+	// -usable-address and -unusable-address: an address the controller
+	// can serve a Gateway's spec.addresses on (outside the pool it gives
+	// other Gateways, so none of those takes it) and one it cannot. The
+	// zero Addr leaves the flag out (the test then finds too few
+	// addresses and fails).
+	UsableAddress, UnusableAddress netip.Addr
 	// TimeoutOverrides is the suite's -timeout-config-overrides
 	// ("NamespacesMustBeReady:60;GWCMustBeAccepted:10", seconds); empty
 	// keeps the suite's defaults.
@@ -122,6 +130,12 @@ func RunGatewayConformance(t testing.TB, spec GatewayConformanceSpec) *GatewayCo
 		"-url", conformanceURL,
 		"-version", spec.Version,
 		"-contact", conformanceContact,
+	}
+	if spec.UsableAddress.IsValid() {
+		args = append(args, "-usable-address", spec.UsableAddress.String())
+	}
+	if spec.UnusableAddress.IsValid() {
+		args = append(args, "-unusable-address", spec.UnusableAddress.String())
 	}
 	if spec.TimeoutOverrides != "" {
 		args = append(args, "-timeout-config-overrides", spec.TimeoutOverrides)

@@ -17,40 +17,6 @@ import (
 	gatewayclient "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
 )
 
-// gatewayPoolPrefix is the pool TestGatewayAPI gives firsthop: the top /29
-// of the Node range, which no host of this test reaches (hosts come from
-// the bottom). TODO(merge): the confharness branch adds
-// Fabric.ReserveAddressPool and Host.AddAddresses; use them instead of
-// reserveGatewayPool and addHostAddresses below.
-var gatewayPoolPrefix = netip.MustParsePrefix("198.51.100.56/29")
-
-// reserveGatewayPool marks every address of p used on f, so that no host
-// is given one, and fails t when one is taken already.
-func reserveGatewayPool(t testing.TB, f *Fabric, p netip.Prefix) []netip.Addr {
-	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []netip.Addr
-	for a := p.Addr(); p.Contains(a); a = a.Next() {
-		if f.used[a] {
-			t.Fatalf("address pool %s: %s is a host's", p, a)
-		}
-		f.used[a] = true
-		out = append(out, a)
-	}
-	return out
-}
-
-// addHostAddresses adds each address to h's eth0 as a /32.
-func addHostAddresses(t testing.TB, h *Host, addrs ...netip.Addr) {
-	t.Helper()
-	for _, a := range addrs {
-		if err := runIP("-n", h.Netns.Name, "addr", "add", a.String()+"/32", "dev", "eth0"); err != nil {
-			t.Fatalf("host %s: adding %s: %v", h.Name, a, err)
-		}
-	}
-}
-
 // TestGatewayAPI runs `firsthop ingress` with Gateway API on a node host
 // whose address pool is on the host: a Gateway gets the pool's first
 // address and serves its HTTPRoute to echo-basic pods with the client's
@@ -62,9 +28,10 @@ func addHostAddresses(t testing.TB, h *Host, addrs ...netip.Addr) {
 func TestGatewayAPI(t *testing.T) {
 	w := newWorkloads(t)
 	InstallGatewayAPICRDs(t, w.cluster)
-	pool := reserveGatewayPool(t, w.fabric, gatewayPoolPrefix)
+	gwPool := w.fabric.ReserveAddressPool(t, Node, 29)
+	pool := gwPool.IPv4Addrs()
 	// Half the pool on the host; pool[7] stays off it.
-	addHostAddresses(t, w.nodeA, pool[:4]...)
+	w.nodeA.AddAddresses(t, pool[:4]...)
 	gc := Must[*gatewayclient.Clientset](t, "the Gateway API client")(gatewayclient.NewForConfig(w.cluster.RestConfig()))
 	gw := gc.GatewayV1()
 
@@ -123,7 +90,7 @@ func TestGatewayAPI(t *testing.T) {
 
 	cfg := fmt.Sprintf("admin:\n  address: %s\nlisteners:\n  - name: direct\n    address: \"0.0.0.0:%d\"\n", DefaultAdmin, l7Port)
 	fh := w.nodeA.FirsthopIngress(t, w.cluster, IngressSpec{Config: cfg, Args: []string{
-		"--election-id", "", "--default-locality", "Cluster", "--gateway-addresses", gatewayPoolPrefix.String(),
+		"--election-id", "", "--default-locality", "Cluster", "--gateway-addresses", gwPool.IPv4.String(),
 	}})
 	waitAvailable(t, w.cs, app, 2)
 

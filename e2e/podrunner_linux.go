@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -72,6 +74,16 @@ type PodRunner struct {
 	binding map[types.UID]bool
 	bound   int // round-robin counter
 	seq     int // pod host names
+	// logs are the containers' logs by "namespace/pod/container", for
+	// the kubelet log endpoint; a pod's are replaced when a pod of that
+	// name with another UID starts.
+	logs map[string]*podContainerLog
+}
+
+// podContainerLog is a container's log and the pod UID it belongs to.
+type podContainerLog struct {
+	uid types.UID
+	log *containerLog
 }
 
 // errPodDeleted is the cause a pod's context ends with when the pod got a
@@ -102,6 +114,7 @@ func StartPodRunner(t testing.TB, f *Fabric, c *Cluster, spec PodRunnerSpec) *Po
 		fabric: f, cluster: c, cs: c.Clientset(t), t: t, images: images,
 		nodes: map[string]*Host{}, labels: map[string]map[string]string{}, dir: t.TempDir(),
 		pods: map[types.UID]*runningPod{}, binding: map[types.UID]bool{},
+		logs: map[string]*podContainerLog{},
 	}
 	for _, n := range spec.Nodes {
 		r.nodes[n.Name] = n
@@ -110,6 +123,9 @@ func StartPodRunner(t testing.TB, f *Fabric, c *Cluster, spec PodRunnerSpec) *Po
 		if err := createNode(Ctx(t), r.cs, n, r.labels[n.Name]); err != nil {
 			t.Fatalf("creating Node %s: %v", n.Name, err)
 		}
+	}
+	for _, n := range spec.Nodes {
+		r.serveKubeletLogs(t, n)
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	factory := informers.NewSharedInformerFactory(r.cs, 0)
@@ -137,6 +153,59 @@ func StartPodRunner(t testing.TB, f *Fabric, c *Cluster, spec PodRunnerSpec) *Po
 		t.Fatal("pod runner: the Pod informer did not sync")
 	}
 	return r
+}
+
+// containerLog returns the log of pod's container, a new one when the
+// pod (by UID) is new; a restarted container appends to its log.
+func (r *PodRunner) containerLog(pod *corev1.Pod, container string) *containerLog {
+	key := pod.Namespace + "/" + pod.Name + "/" + container
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l, ok := r.logs[key]; ok && l.uid == pod.UID {
+		return l.log
+	}
+	l := &podContainerLog{uid: pod.UID, log: newContainerLog()}
+	r.logs[key] = l
+	return l.log
+}
+
+// serveKubeletLogs serves the container log endpoint ([kubeletLogs]) on
+// node n's IPv4 address, port [KubeletPort], over TLS with a certificate
+// of its own (kube-apiserver, given no kubelet CA, does not verify it), so
+// that the pods/log subresource works: kube-apiserver calls the node's
+// InternalIP (--kubelet-preferred-address-types). It serves every pod
+// the runner runs, whatever its node; it stops with t.
+func (r *PodRunner) serveKubeletLogs(t testing.TB, n *Host) {
+	t.Helper()
+	ca, err := NewTestCA("e2e-kubelet-" + n.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, err := ca.Issue(n.Name, []string{n.Name}, []netip.Addr{n.IPv4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := n.Netns.Listen("tcp", n.Addr4(KubeletPort).String())
+	if err != nil {
+		t.Fatalf("pod runner: kubelet log endpoint on %s: %v", n.Name, err)
+	}
+	srv := &http.Server{
+		Handler: kubeletLogs(func(ns, pod, container string) *containerLog {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if l, ok := r.logs[ns+"/"+pod+"/"+container]; ok {
+				return l.log
+			}
+			return nil
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})) }()
+	t.Cleanup(func() { _ = srv.Close() })
 }
 
 // nodeLabels are the labels of node host h's Node: hostname, os, and the
@@ -169,6 +238,7 @@ func createNode(ctx context.Context, cs kubernetes.Interface, h *Host, labels ma
 			{Type: corev1.NodeInternalIP, Address: h.IPv6.String()},
 			{Type: corev1.NodeHostName, Address: h.Name},
 		},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: KubeletPort}},
 		Conditions: []corev1.NodeCondition{{
 			Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "PodRunnerReady",
 			Message: "the e2e pod runner runs this node's pods", LastHeartbeatTime: now, LastTransitionTime: now,

@@ -139,7 +139,7 @@ func (p *podState) runContainer(ctx context.Context, c *containerRun) {
 		}
 		proc, err := startProc(p.host.Netns, ProcSpec{
 			Name: p.pod.Namespace + "/" + p.pod.Name + "/" + c.spec.Name, Args: argv, Env: env, ExactEnv: true,
-			Dir: p.dir, StopTimeout: grace,
+			Dir: p.dir, StopTimeout: grace, Log: p.r.containerLog(p.pod, c.spec.Name),
 		})
 		if err != nil {
 			p.setWaiting(c, "StartError", err.Error())

@@ -38,6 +38,9 @@ type ProcSpec struct {
 	// OutputFile, if set, is created and receives the whole combined
 	// output as well (a [Proc] keeps only its last part).
 	OutputFile string
+	// Log, if set, receives the whole combined output as well (the pod
+	// runner's container logs).
+	Log io.Writer
 	// StopTimeout is how long [Proc.Stop] waits after SIGTERM before
 	// SIGKILL. Zero means [StopTimeout]; negative means SIGKILL at once,
 	// for processes whose shutdown nothing depends on.
@@ -116,6 +119,9 @@ func startProc(ns Netns, spec ProcSpec) (*Proc, error) {
 		}
 		p.outFile = f // closed once the process has exited
 		out = io.MultiWriter(p.out, f)
+	}
+	if spec.Log != nil {
+		out = io.MultiWriter(out, spec.Log)
 	}
 	p.cmd.Stdout = out
 	p.cmd.Stderr = out

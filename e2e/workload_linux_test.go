@@ -367,6 +367,24 @@ func TestPodRunnerFailures(t *testing.T) {
 			return nil
 		})
 	})
+	t.Run("a container's output is the pod's log, filtered by sinceTime", func(t *testing.T) {
+		// The exits-never pod (above) printed why it could not start.
+		logs := func(opts *corev1.PodLogOptions) (string, error) {
+			b, err := pods.GetLogs("exits-never", opts).DoRaw(Ctx(t))
+			return string(b), err
+		}
+		Eventually(t, 30*time.Second, "the pod's log names the missing file", func() error {
+			out, err := logs(&corev1.PodLogOptions{Container: "c"})
+			if err != nil || !strings.Contains(out, "/nonexistent/tls.crt") {
+				return fmt.Errorf("log %q, %v", out, err)
+			}
+			return nil
+		})
+		future := metav1.NewTime(time.Now().Add(time.Hour))
+		if out, err := logs(&corev1.PodLogOptions{Container: "c", SinceTime: &future}); err != nil || out != "" {
+			t.Errorf("log since an hour from now = %q, %v; want empty", out, err)
+		}
+	})
 	t.Run("a program that exits: restarted under Always", func(t *testing.T) {
 		Must[any](t, "creating the pod")(pods.Create(Ctx(t), pod("exits-always", exiting, corev1.RestartPolicyAlways), metav1.CreateOptions{}))
 		Eventually(t, 60*time.Second, "two restarts, the last termination kept", func() error {

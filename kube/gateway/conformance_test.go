@@ -235,3 +235,35 @@ func TestOneBadRouteDoesNotDisturbOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestListenerIsolationWithHostnameIntersection asserts that a route
+// serves none of its hosts that a more specific listener of its port
+// covers: such a request is that listener's (GatewayHTTPListenerIsolation,
+// "intersecting hostnames are configured in listeners and HTTPRoutes":
+// bar.foo.example.com/wildcard-example-com answers 404).
+func TestListenerIsolationWithHostnameIntersection(t *testing.T) {
+	t.Parallel()
+	f := loadFixture(t, "testdata/base.yaml", "testdata/secrets.yaml", "testdata/conformance/gateway-http-listener-isolation-with-hostname-intersection.yaml")
+	res := Translate(f.snap, f, testOptions(f.snap))
+	const scope = "gateway/" + infra + "/http-listener-isolation-with-hostname-intersection:80"
+	got := map[string][]string{}
+	for _, sc := range res.Scopes {
+		if sc.Spec.Name != scope {
+			continue
+		}
+		for _, r := range sc.Routes {
+			if r.Respond == nil {
+				got[r.Path] = append(got[r.Path], r.Host)
+			}
+		}
+	}
+	want := map[string][]string{
+		"/empty-hostname":           {"bar.com"},
+		"/wildcard-example-com":     {"*.example.com"},
+		"/wildcard-foo-example-com": {"*.foo.example.com"},
+		"/abc-foo-example-com":      {"abc.foo.example.com"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("hosts by path = %v, want %v", got, want)
+	}
+}

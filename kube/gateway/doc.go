@@ -36,7 +36,9 @@
 // A route attaches to the listeners its parentRef selects (sectionName,
 // port) that are Accepted, allow its namespace and kind, and share a
 // hostname with it; its model hosts are the intersections of its hostnames
-// with those listeners'. Each match of each rule becomes one [model.Route];
+// with those listeners', less the hosts a more specific listener of the
+// same port covers (those requests are that listener's). Each match of
+// each rule becomes one [model.Route];
 // ties the model's precedence leaves are broken by [model.Route.Order]:
 // the older route first, then namespace/name, then rule and match index.
 // Of two model routes that match exactly alike, the one first in that order

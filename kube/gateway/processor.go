@@ -149,10 +149,16 @@ func (p *Processor) Register(w *kube.Watch) error {
 
 // changeHandler signals w: a rebuild for an object that comes, goes, or
 // whose generation, labels, UID or age change; a status write for one
-// whose status changes.
+// that comes or whose status or UID changes: an object deleted and
+// created again under its name within one build has no status, though
+// the status decided for the name may be the same as before (so Build
+// would not ask for a write).
 func changeHandler(w *kube.Watch) cache.ResourceEventHandler {
 	return cache.ResourceEventHandlerFuncs{
-		AddFunc: func(any) { w.Rebuild() },
+		AddFunc: func(any) {
+			w.Rebuild()
+			w.StatusChanged()
+		},
 		UpdateFunc: func(o, n any) {
 			old, err1 := meta.Accessor(o)
 			cur, err2 := meta.Accessor(n)
@@ -165,7 +171,7 @@ func changeHandler(w *kube.Watch) cache.ResourceEventHandler {
 				!maps.Equal(old.GetLabels(), cur.GetLabels()) || !born.Equal(&reborn) {
 				w.Rebuild()
 			}
-			if !equality.Semantic.DeepEqual(statusOf(o), statusOf(n)) {
+			if old.GetUID() != cur.GetUID() || !equality.Semantic.DeepEqual(statusOf(o), statusOf(n)) {
 				w.StatusChanged()
 			}
 		},

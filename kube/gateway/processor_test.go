@@ -153,6 +153,13 @@ type processorRun struct {
 
 func runProcessor(t *testing.T, refuse map[string]error) *processorRun {
 	t.Helper()
+	return runProcessorHoldOff(t, refuse, time.Millisecond)
+}
+
+// runProcessorHoldOff is runProcessor with the controller's HoldOff (its
+// MaxHoldOff five times that).
+func runProcessorHoldOff(t *testing.T, refuse map[string]error, holdOff time.Duration) *processorRun {
+	t.Helper()
 	svc := kubetest.Service("ns", "echo")
 	kc := kubefake.NewClientset(
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns"}},
@@ -171,7 +178,7 @@ func runProcessor(t *testing.T, refuse map[string]error) *processorRun {
 	}
 	c, err := kube.NewController(kube.Config{
 		Client: kc, Publisher: pub, Processors: []kube.Processor{proc}, Logger: log,
-		HoldOff: time.Millisecond, MaxHoldOff: 5 * time.Millisecond, ListenerRetry: 20 * time.Millisecond,
+		HoldOff: holdOff, MaxHoldOff: 5 * holdOff, ListenerRetry: 20 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -288,4 +295,43 @@ func listenerCondition(gw *gatewayv1.Gateway, typ string) metav1.Condition {
 		return *c
 	}
 	return metav1.Condition{}
+}
+
+// TestProcessorWritesTheStatusOfARecreatedRoute: a route deleted and
+// created again under its name within one build gets its status, though
+// the status decided for that name is the same as before
+// (HTTPRouteBackendRequestHeaderModifier creates HTTPRoute
+// request-header-modifier milliseconds after HTTPRouteRequestHeaderModifier
+// deleted its own).
+func TestProcessorWritesTheStatusOfARecreatedRoute(t *testing.T) {
+	t.Parallel()
+	// A hold-off far longer than the delete and create take: one build
+	// sees both.
+	r := runProcessorHoldOff(t, nil, 200*time.Millisecond)
+	ctx := context.Background()
+	routes := r.gw.GatewayV1().HTTPRoutes("ns")
+	ours := func(what string) {
+		t.Helper()
+		kubetest.Eventually(t, what, func() (bool, string) {
+			rt, err := routes.Get(ctx, "r", metav1.GetOptions{})
+			if err != nil {
+				return false, err.Error()
+			}
+			return hasParentOf(rt.Status.Parents, DefaultControllerName), fmt.Sprintf("%+v", rt.Status)
+		})
+	}
+	ours("the route's status")
+	old, err := routes.Get(ctx, "r", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := routes.Delete(ctx, "r", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	again := &gatewayv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "r",
+		Generation: old.Generation, CreationTimestamp: old.CreationTimestamp}, Spec: old.Spec}
+	if _, err := routes.Create(ctx, again, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ours("the re-created route's status")
 }

@@ -204,13 +204,26 @@ func (t *translator) attach(in *routeInput, hosts []string, ref gatewayv1.Parent
 	var att []attachment
 	for _, ls := range allowed {
 		if h, ok := intersect(ls.hostname, hosts); ok {
-			att = append(att, attachment{ls: ls, hosts: h})
+			att = append(att, attachment{ls: ls, hosts: isolated(gs, ls, h)})
 		}
 	}
 	if len(att) == 0 {
 		return nil, string(gatewayv1.RouteReasonNoMatchingListenerHostname), "no hostname of the route matches a listener's"
 	}
 	return att, "", ""
+}
+
+// isolated returns the hosts of hs that requests reach ls for: a host
+// that a more specific listener of ls's port covers is that listener's,
+// so ls's routes do not serve it (listener isolation). The route stays
+// attached to ls even when no host is left.
+func isolated(gs *gatewayState, ls *listenerState, hs []string) []string {
+	return slices.DeleteFunc(hs, func(h string) bool {
+		return slices.ContainsFunc(gs.listeners, func(o *listenerState) bool {
+			return o != ls && o.scope != nil && o.scope == ls.scope && o.hostname != ls.hostname &&
+				covers(ls.hostname, o.hostname) && covers(o.hostname, h)
+		})
+	})
 }
 
 // allows reports whether ls takes routes of in's kind from in's namespace.
