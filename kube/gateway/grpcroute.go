@@ -14,22 +14,9 @@ import (
 // "/<service>/<method>" over HTTP/2; its backends are spoken h2c unless
 // their appProtocol says otherwise.
 func (t *translator) grpcRules(r *gatewayv1.GRPCRoute) ruleSet {
-	var rs ruleSet
-	rules := r.Spec.Rules
-	if len(rules) == 0 {
-		rules = []gatewayv1.GRPCRouteRule{{}}
-	}
-	for i := range rules {
-		routes, ruleP, refP := t.grpcRule(r.Namespace, &rules[i])
-		note(&rs.refProblem, refP)
-		if ruleP != nil {
-			rs.dropped++
-			note(&rs.ruleProblem, &problem{ruleP.reason, fmt.Sprintf("rule %d: %s", i, ruleP.message)})
-			continue
-		}
-		rs.kept = append(rs.kept, routes)
-	}
-	return rs
+	return translateRules(r.Spec.Rules, func(rule *gatewayv1.GRPCRouteRule) ([]model.Route, *problem, *problem) {
+		return t.grpcRule(r.Namespace, rule)
+	})
 }
 
 // grpcRule translates one rule into one model route per match.

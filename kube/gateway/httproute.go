@@ -14,14 +14,22 @@ import (
 
 // httpRules translates the rules of an HTTPRoute.
 func (t *translator) httpRules(r *gatewayv1.HTTPRoute) ruleSet {
+	return translateRules(r.Spec.Rules, func(rule *gatewayv1.HTTPRouteRule) ([]model.Route, *problem, *problem) {
+		return t.httpRule(r.Namespace, rule)
+	})
+}
+
+// translateRules translates a route's rules with one, the kind's rule
+// translation: a rule one refuses is dropped and counted, its problem
+// kept (the first), and so is the first unresolved reference. No rules
+// is the API server's default, one rule with no match and no backend.
+func translateRules[R any](rules []R, one func(*R) (routes []model.Route, ruleP, refP *problem)) ruleSet {
 	var rs ruleSet
-	rules := r.Spec.Rules
 	if len(rules) == 0 {
-		// The API server's default: one rule, PathPrefix "/", no backends.
-		rules = []gatewayv1.HTTPRouteRule{{}}
+		rules = make([]R, 1)
 	}
 	for i := range rules {
-		routes, ruleP, refP := t.httpRule(r.Namespace, &rules[i])
+		routes, ruleP, refP := one(&rules[i])
 		note(&rs.refProblem, refP)
 		if ruleP != nil {
 			rs.dropped++
