@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
 // Scope names a set of routes served together. A listener serves the routes
@@ -20,6 +22,33 @@ type ScopeSpec struct {
 	// Wildcards says how a route host "*.example.com" matches request
 	// hosts in this scope.
 	Wildcards WildcardRule
+
+	// ClientIP, when not nil, replaces the table's [TableSpec.ClientIP]
+	// for requests on this scope's listeners: whose forwarding headers
+	// are believed, and which are read. A Gateway whose class names
+	// client-IP parameters gets its own.
+	ClientIP *clientip.Policy
+
+	// Headers, when not nil, replaces the table's [TableSpec.Headers] for
+	// requests on this scope's listeners.
+	Headers *ForwardedHeaders
+}
+
+// Equal reports whether s and o are the same settings: the same name,
+// wildcard rule, client-IP policy and forwarding headers (by value, not
+// by pointer).
+func (s ScopeSpec) Equal(o ScopeSpec) bool {
+	if s.Name != o.Name || s.Wildcards != o.Wildcards {
+		return false
+	}
+	if (s.ClientIP == nil) != (o.ClientIP == nil) || (s.Headers == nil) != (o.Headers == nil) {
+		return false
+	}
+	if s.ClientIP != nil && (!slices.Equal(s.ClientIP.TrustedProxies, o.ClientIP.TrustedProxies) ||
+		!slices.Equal(s.ClientIP.Headers, o.ClientIP.Headers)) {
+		return false
+	}
+	return s.Headers == nil || *s.Headers == *o.Headers
 }
 
 // WildcardRule says how a wildcard route host ("*.example.com") matches.

@@ -17,7 +17,8 @@ import (
 //     for its bounds), and its host is "", canonical (see [CanonicalHost]) or a
 //     wildcard starting with "*."; its scope is any name;
 //   - no two scopes of s.Scopes have the same name, and each has a known
-//     [WildcardRule];
+//     [WildcardRule]; only a named scope has a ClientIP or Headers of its
+//     own, whose header modes are known;
 //   - a route's method, when set, is an upper-case HTTP token; its header
 //     matches name valid header fields in canonical form
 //     (textproto.CanonicalMIMEHeaderKey), its query matches non-empty
@@ -148,6 +149,16 @@ func (s *TableSpec) checkScopes(errs []string) []string {
 		seen[sc.Name] = true
 		if sc.Wildcards != WildcardOneLabel && sc.Wildcards != WildcardSuffix {
 			errs = append(errs, fmt.Sprintf("scope %q: unknown wildcard rule %d", sc.Name, sc.Wildcards))
+		}
+		if sc.Name == "" && (sc.ClientIP != nil || sc.Headers != nil) {
+			errs = append(errs, "the default scope takes its client-IP policy and forwarding headers from the table, not from a scope")
+		}
+		if h := sc.Headers; h != nil {
+			for _, m := range [...]HeaderMode{h.XForwardedFor, h.Forwarded} {
+				if m > HeaderOff {
+					errs = append(errs, fmt.Sprintf("scope %q: unknown header mode %d", sc.Name, m))
+				}
+			}
 		}
 	}
 	return errs

@@ -116,6 +116,10 @@ func TestValidateMatchesActionsFilters(t *testing.T) {
 			Routes: []Route{{Scope: "gw/a:80", Path: "/", Backend: "a"}, {Scope: "x y", Path: "/", Backend: "a"}}}, ""},
 		{"scope twice", TableSpec{Scopes: []ScopeSpec{{Name: "s"}, {Name: "s", Wildcards: WildcardSuffix}}}, `scope "s" is defined twice`},
 		{"unknown wildcard rule", TableSpec{Scopes: []ScopeSpec{{Name: "s", Wildcards: 9}}}, `scope "s": unknown wildcard rule 9`},
+		{"client-IP settings on the default scope", TableSpec{Scopes: []ScopeSpec{{Name: "", Headers: &ForwardedHeaders{}}}},
+			"the default scope takes its client-IP policy and forwarding headers from the table"},
+		{"unknown header mode of a scope", TableSpec{Scopes: []ScopeSpec{{Name: "s", Headers: &ForwardedHeaders{Forwarded: 7}}}},
+			`scope "s": unknown header mode 7`},
 
 		// Method.
 		{"method", route(func(r *Route) { r.Method = "PATCH" }), ""},

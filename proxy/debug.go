@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/clientip"
 )
 
@@ -23,6 +25,22 @@ type debugTable struct {
 	Backends       []debugBackend `json:"backends"`
 	// Policies are the table's policies; routes name theirs.
 	Policies []debugPolicy `json:"policies"`
+	// Scopes are the table's named scopes and their settings; omitted
+	// when there are none.
+	Scopes []debugScope `json:"scopes,omitempty"`
+}
+
+// debugScope is one scope of the table (see [model.ScopeSpec]).
+type debugScope struct {
+	Name string `json:"name"`
+	// Wildcards is "OneLabel" or "Suffix".
+	Wildcards string `json:"wildcards"`
+	// TrustedProxies and Sources are the scope's own client-IP policy,
+	// and Headers its forwarding headers (X-Forwarded-For, Forwarded,
+	// X-Real-IP); each omitted when the scope uses the table's.
+	TrustedProxies []string `json:"trustedProxies,omitempty"`
+	Sources        []string `json:"sources,omitempty"`
+	Headers        []string `json:"headers,omitempty"`
 }
 
 type debugRoute struct {
@@ -131,6 +149,7 @@ func (s *Server) debugTable(w http.ResponseWriter, _ *http.Request) {
 	}
 	slices.SortFunc(out.Backends, func(a, b debugBackend) int { return strings.Compare(a.Name, b.Name) })
 	out.Policies = debugPolicies(t)
+	out.Scopes = debugScopes(t.spec.Scopes)
 	writeJSON(w, out)
 }
 
@@ -162,8 +181,10 @@ type debugHop struct {
 // "peer" (an IP address, as if the request had come from there) or else at
 // the caller's own address; "proxy" names a PROXY header source instead.
 // The request's own Forwarded and X-Forwarded-For headers are walked.
-// The policies that apply to a request on the listener "listener" for
-// "host" and "path" (default "/") are explained for the client found.
+// The walk uses the client-IP policy of the listener "listener"'s scope
+// (the table's when it is not given or has none of its own), and the
+// policies that apply to a request on that listener for "host" and "path"
+// (default "/") are explained for the client found.
 func (s *Server) debugClientIP(w http.ResponseWriter, r *http.Request) {
 	t := s.table.Load()
 	if t == nil {
@@ -185,13 +206,15 @@ func (s *Server) debugClientIP(w http.ResponseWriter, r *http.Request) {
 			start, source = a, src
 		}
 	}
-	res := t.clientIP.Resolve(start, source, r.Header, nil)
+	_, scope := s.listenerPolicies(q.Get("listener"))
+	clientIP, _ := t.clientOf(scope)
+	res := clientIP.Resolve(start, source, r.Header, nil)
 	out := debugDecision{
 		Start: clientip.Normalize(start).String(), StartSource: source.String(), PeerTrusted: res.PeerTrusted,
 		Hops: []debugHop{}, Client: res.Client.String(), Source: res.Source.String(), Stopped: res.Stopped.String(),
 	}
 	if res.PeerTrusted {
-		for _, h := range t.clientIP.Headers {
+		for _, h := range clientIP.Headers {
 			if vals := r.Header.Values(headerName(h)); len(vals) > 0 {
 				out.Header, out.Received = h.String(), vals
 				break
@@ -201,7 +224,7 @@ func (s *Server) debugClientIP(w http.ResponseWriter, r *http.Request) {
 	// The walk believed Chain right to left; show it in that order.
 	for i := len(res.Chain) - 1; i >= 0; i-- {
 		hop := res.Chain[i]
-		out.Hops = append(out.Hops, debugHop{Address: hop.Addr.String(), Trusted: t.clientIP.Trusted(hop.Addr), Element: hop.Element})
+		out.Hops = append(out.Hops, debugHop{Address: hop.Addr.String(), Trusted: clientIP.Trusted(hop.Addr), Element: hop.Element})
 	}
 	out.Explanation = explain(res, out)
 	path := q.Get("path")
@@ -210,6 +233,32 @@ func (s *Server) debugClientIP(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Policies = s.debugPolicyVerdicts(t, res.Client, q.Get("listener"), q.Get("host"), path)
 	writeJSON(w, out)
+}
+
+// debugScopes describes scopes for /debug/table.
+func debugScopes(scopes []model.ScopeSpec) []debugScope {
+	var out []debugScope
+	for _, sc := range scopes {
+		ds := debugScope{Name: sc.Name, Wildcards: "OneLabel"}
+		if sc.Wildcards == model.WildcardSuffix {
+			ds.Wildcards = "Suffix"
+		}
+		if p := sc.ClientIP; p != nil {
+			ds.TrustedProxies, ds.Sources = []string{}, []string{}
+			for _, pfx := range p.TrustedProxies {
+				ds.TrustedProxies = append(ds.TrustedProxies, pfx.String())
+			}
+			for _, h := range p.Headers {
+				ds.Sources = append(ds.Sources, h.String())
+			}
+		}
+		if h := sc.Headers; h != nil {
+			ds.Headers = []string{"X-Forwarded-For: " + h.XForwardedFor.String(), "Forwarded: " + h.Forwarded.String(),
+				"X-Real-IP: " + strconv.FormatBool(h.XRealIP)}
+		}
+		out = append(out, ds)
+	}
+	return out
 }
 
 func headerName(h clientip.Header) string {

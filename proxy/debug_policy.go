@@ -92,14 +92,8 @@ func (s *Server) debugPolicyVerdicts(t *Table, a netip.Addr, listener, host, pat
 	}
 	var scope string
 	if listener != "" {
-		s.mu.Lock()
 		var names []string
-		for _, l := range s.opts.Listeners {
-			if l.Name == listener {
-				names, scope = l.Policies, l.Scope
-			}
-		}
-		s.mu.Unlock()
+		names, scope = s.listenerPolicies(listener)
 		add("listener "+listener, lookupPolicies(names, t.policies))
 	}
 	if clean, ok := model.CleanPath(path); ok {
@@ -108,4 +102,17 @@ func (s *Server) debugPolicyVerdicts(t *Table, a netip.Addr, listener, host, pat
 		}
 	}
 	return out
+}
+
+// listenerPolicies returns the policies and the scope of the listener
+// named name; none and the default scope when there is no such listener.
+func (s *Server) listenerPolicies(name string) (policies []string, scope string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.opts.Listeners {
+		if l.Name == name {
+			return l.Policies, l.Scope
+		}
+	}
+	return nil, ""
 }

@@ -227,13 +227,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, st *requestState
 		plainError(w, http.StatusServiceUnavailable, "no routing table has been loaded yet")
 		return served
 	}
-	st.headers = t.headers
+	clientIP, headers := t.clientOf(h.scope)
+	st.headers = headers
 	start, source, local, ok := st.origin(r)
 	if !ok {
 		plainError(w, http.StatusBadRequest, "cannot determine the client address")
 		return served
 	}
-	st.fwd.res = t.clientIP.Resolve(start, source, r.Header, st.hops[:0])
+	st.fwd.res = clientIP.Resolve(start, source, r.Header, st.hops[:0])
 	st.fwd.start = clientip.Normalize(start)
 	st.fwd.host = r.Host
 	st.fwd.proto = "http"

@@ -20,6 +20,9 @@ type Table struct {
 	node, zone  string
 	clientIP    clientip.Policy
 	headers     model.ForwardedHeaders
+	// scopeClients are the scopes' own client-IP settings, for the
+	// scopes that have any (see [model.ScopeSpec]); nil when none has.
+	scopeClients map[string]*clientSettings
 	router      *router
 	backends    map[string]*backend
 	defaultRule *pathRule   // nil without a default backend
@@ -69,7 +72,7 @@ type tableBuild struct {
 func newTable(spec model.TableSpec, b tableBuild) (*Table, error) {
 	prev := b.prev
 	routesKept := prev != nil && sameSlice(prev.spec.Routes, spec.Routes) && samePolicies(prev.spec.Policies, spec.Policies) &&
-		slices.Equal(prev.spec.Scopes, spec.Scopes)
+		slices.EqualFunc(prev.spec.Scopes, spec.Scopes, model.ScopeSpec.Equal)
 	var err error
 	if routesKept {
 		err = spec.ValidateKnownRoutes()
@@ -100,6 +103,7 @@ func newTable(spec model.TableSpec, b tableBuild) (*Table, error) {
 		t.defaultRule = &pathRule{backend: t.backends[spec.DefaultBackend], label: "default"}
 	}
 	t.certs = newTableCerts(spec.Certificates, spec.Scopes)
+	t.scopeClients = newScopeClients(spec.Scopes, &spec.ClientIP, spec.Headers)
 	if routesKept {
 		t.policies = prev.policies
 	} else {
