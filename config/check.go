@@ -83,14 +83,20 @@ func (s socket) where() string {
 	return fmt.Sprintf(" at line %d", s.at.Line)
 }
 
+// checkProxyProtocol checks that a listener requiring PROXY headers lets
+// some peer send them.
+func (d *decoder) checkProxyProtocol(l listenerAt) {
+	if l.ProxyProtocol.Mode == listen.ModeRequired && l.cidrItems == 0 {
+		d.errorf(l.modeAt, "%s.mode: required, but trustedCIDRs is empty: no peer may send a PROXY header, so every connection would be refused (list the load balancer's addresses under trustedCIDRs)", l.proxyProtocolPath())
+	}
+}
+
 // checkListeners checks that listener names are unique and that no two
 // sockets (listeners and the admin server) clash.
 func (d *decoder) checkListeners(p *parsed) {
 	firstByName(d, p.listeners, func(l listenerAt) (string, string, *yaml.Node) { return l.Name, l.path, l.nameAt })
 	for _, l := range p.listeners {
-		if l.ProxyProtocol.Mode == listen.ModeRequired && l.cidrItems == 0 {
-			d.errorf(l.modeAt, "%s.proxyProtocol.mode: required, but trustedCIDRs is empty: no peer may send a PROXY header, so every connection would be refused (list the load balancer's addresses under trustedCIDRs)", l.path)
-		}
+		d.checkProxyProtocol(l)
 	}
 	var sockets []socket
 	if p.adminAt != nil {

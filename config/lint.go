@@ -8,15 +8,7 @@ import (
 // lint records warnings about settings that are valid but insecure or
 // useless. It runs only on a file without errors.
 func (d *decoder) lint(p *parsed) {
-	for i, pfx := range p.clientIP.TrustedProxies {
-		if pfx.Bits() == 0 {
-			d.warnf(p.trustAt[i], "%s: %s trusts every address: any client can forge its IP",
-				index("clientIP.trustedProxies", i), pfx)
-		}
-	}
-	if len(p.clientIP.TrustedProxies) > 0 && len(p.clientIP.Headers) == 0 {
-		d.warnf(p.sourcesAt, "clientIP.sources: empty while trustedProxies is set: no forwarding header is read, so the trusted proxies are never believed")
-	}
+	d.lintClientIP(p)
 	for _, l := range p.listeners {
 		d.lintListener(l)
 	}
@@ -42,10 +34,24 @@ func (d *decoder) lint(p *parsed) {
 	}
 }
 
+// lintClientIP warns about a clientIP mapping that trusts everyone or
+// believes no header.
+func (d *decoder) lintClientIP(p *parsed) {
+	for i, pfx := range p.clientIP.TrustedProxies {
+		if pfx.Bits() == 0 {
+			d.warnf(p.trustAt[i], "%s: %s trusts every address: any client can forge its IP",
+				index("clientIP.trustedProxies", i), pfx)
+		}
+	}
+	if len(p.clientIP.TrustedProxies) > 0 && len(p.clientIP.Headers) == 0 {
+		d.warnf(p.sourcesAt, "clientIP.sources: empty while trustedProxies is set: no forwarding header is read, so the trusted proxies are never believed")
+	}
+}
+
 // lintListener warns about a listener's PROXY protocol settings.
 func (d *decoder) lintListener(l listenerAt) {
 	pp := l.ProxyProtocol
-	path := l.path + ".proxyProtocol"
+	path := l.proxyProtocolPath()
 	for i, pfx := range pp.TrustedCIDRs {
 		if pfx.Bits() == 0 {
 			d.warnf(l.cidrAt[i], "%s: %s trusts every address: any client can forge its IP with a PROXY header",

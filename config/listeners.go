@@ -27,6 +27,16 @@ type listenerAt struct {
 	policyRefs []policyRef
 }
 
+// proxyProtocolPath is where l's PROXY protocol settings are written:
+// "listeners[i].proxyProtocol", or "proxyProtocol" in Gateway parameters
+// (whose listenerAt has no path).
+func (l *listenerAt) proxyProtocolPath() string {
+	if l.path == "" {
+		return "proxyProtocol"
+	}
+	return l.path + ".proxyProtocol"
+}
+
 // listeners decodes the listeners list.
 func (d *decoder) listeners(n *yaml.Node, path string, p *parsed) {
 	items, ok := d.list(n, path, "listeners")

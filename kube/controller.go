@@ -198,8 +198,11 @@ type Controller struct {
 	certs      resolve.CertCache
 	// dataSecrets watches the Secrets whose data processors read; ctx
 	// is Run's, for those watches.
-	dataSecrets *secretWatches
-	ctx         context.Context
+	dataSecrets *dataWatches
+	// configMaps watches the ConfigMaps processors read (GatewayClass
+	// parameters), as dataSecrets does Secrets.
+	configMaps *dataWatches
+	ctx        context.Context
 
 	// Owned by the build loop.
 	plan          *merged
@@ -355,8 +358,10 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	defer c.stopInformers(lis)
 	c.ctx = ctx
-	c.dataSecrets = newSecretWatches(c.client, c.changes.markRoutes)
+	c.dataSecrets = newDataWatches(c.client, secretData, c.changes.markRoutes)
 	defer c.dataSecrets.stopAll()
+	c.configMaps = newDataWatches(c.client, configMapData, c.changes.markRoutes)
+	defer c.configMaps.stopAll()
 	c.log.Info("waiting for the informer caches to sync", "resources", strings.Join(lis.resources, ","))
 	rep := &syncReport{log: c.log, interval: c.cfg.SyncReportInterval, requests: c.cfg.Requests}
 	if !lis.waitForSync(ctx, c.cfg.Metrics, rep) {
@@ -625,9 +630,12 @@ func (c *Controller) rebuildRoutes() {
 	// watch has synced, the build is made again, so that what the
 	// Secret guards is not published closed (or reported missing) for
 	// the time of a watch's first list.
-	if started := c.dataSecrets.reconcile(c.ctx, r.DataSecretRefs()); len(started) > 0 && r.SecretsPending() && waitSynced(c.ctx, started) {
+	started := c.dataSecrets.reconcile(c.ctx, r.DataSecretRefs())
+	started = append(started, c.configMaps.reconcile(c.ctx, r.ConfigMapRefs())...)
+	if len(started) > 0 && r.SecretsPending() && waitSynced(c.ctx, started) {
 		r, parts = c.buildParts()
 		c.dataSecrets.reconcile(c.ctx, r.DataSecretRefs())
+		c.configMaps.reconcile(c.ctx, r.ConfigMapRefs())
 	}
 	plan, refused := merge(c.cfg.Base, c.cfg.Listeners, c.names, parts)
 	for _, ref := range refused {
@@ -665,7 +673,8 @@ func (c *Controller) rebuildRoutes() {
 // over the caches.
 func (c *Controller) buildParts() (*resolve.Resolver, []Part) {
 	cl := c.lis.cluster()
-	cl.SecretData = c.dataSecrets.get
+	cl.SecretData = c.dataSecrets.secret
+	cl.ConfigMapData = c.configMaps.configMap
 	r := resolve.New(cl, c.resolve, c.certs.Load)
 	parts := make([]Part, len(c.procs))
 	for i, p := range c.procs {

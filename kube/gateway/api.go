@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/firsthop/firsthop/config"
 	"github.com/firsthop/firsthop/model"
 )
 
@@ -44,6 +45,12 @@ type Resolver interface {
 	// exist and [ErrUnsupportedProtocol] for an appProtocol firsthop
 	// cannot speak; any other error is reported as BackendNotFound.
 	Service(namespace, name string, port int32) (model.Backend, error)
+
+	// ConfigMap returns the ConfigMap namespace/name, which a
+	// GatewayClass's parametersRef names. The error wraps [ErrNotFound]
+	// when there is none; any other error is reported as
+	// InvalidParameters, with its text.
+	ConfigMap(namespace, name string) (*corev1.ConfigMap, error)
 
 	// Certificate returns the certificate of the kubernetes.io/tls Secret
 	// namespace/name. Names is ignored: the translator sets it from the
@@ -88,6 +95,14 @@ type Options struct {
 	// only on the socket: [model.ListenerSpec.PublicPort] keeps the
 	// listener's.
 	Port func(listenerPort int32) (bind uint16, ok bool)
+
+	// KeptParameters are the parameters each GatewayClass was last
+	// accepted with, by class name ([Result.Parameters] of the last
+	// translation). A class whose parametersRef now cannot be used (a
+	// ConfigMap edited into an error, deleted) is reported
+	// InvalidParameters, and its Gateways keep being served with these,
+	// so that a bad edit takes no traffic down. Nil keeps none.
+	KeptParameters map[string]*config.GatewayParameters
 }
 
 // Result is what a translation gives: the model parts to serve and the
@@ -100,6 +115,12 @@ type Result struct {
 	Backends []model.Backend
 	// Status is the status to write.
 	Status Status
+	// Parameters are the client-IP parameters the GatewayClasses of ours
+	// are served with, by class name: those of classes whose
+	// parametersRef was read, and those kept (see
+	// [Options.KeptParameters]). Classes without a parametersRef are
+	// absent.
+	Parameters map[string]*config.GatewayParameters
 }
 
 // Scope is one port of one Gateway: a route scope of the model with the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/firsthop/firsthop/kube/resolve"
@@ -64,6 +65,15 @@ func (c *clusterResolver) Service(namespace, name string, port int32) (model.Bac
 	c.backends[name0] = b
 	c.backends[BackendName(namespace, name, port, true)] = b
 	return model.Backend{Name: name0, Locality: b.Locality, Protocol: b.Protocol}, nil
+}
+
+// ConfigMap implements [Resolver].
+func (c *clusterResolver) ConfigMap(namespace, name string) (*corev1.ConfigMap, error) {
+	cm, err := c.r.ConfigMapData(types.NamespacedName{Namespace: namespace, Name: name})
+	if errors.Is(err, resolve.ErrNoConfigMap) {
+		return nil, fmt.Errorf("%v: %w", err, ErrNotFound)
+	}
+	return cm, err
 }
 
 // Certificate implements [Resolver].

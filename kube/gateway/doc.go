@@ -16,6 +16,19 @@
 // Backends are named "gateway:<namespace>/<service>:<port>" (see
 // [BackendName]), a name no Ingress backend can have.
 //
+// # Client-IP parameters
+//
+// A GatewayClass may name, in spec.parametersRef, a ConfigMap whose key
+// firsthop.yaml holds client-IP settings ([config.ParseGatewayParameters]):
+// its clientIP and forwardedHeaders become the scopes' own
+// ([model.ScopeSpec.ClientIP], [model.ScopeSpec.Headers]) and its
+// proxyProtocol the policy of every listener of the class's Gateways. A
+// reference that cannot be used (not a ConfigMap, no namespace, not
+// found, no such key, a YAML problem) makes the class Accepted=False
+// (InvalidParameters, the problems with line and column); its Gateways
+// are then not served, unless [Options.KeptParameters] holds the
+// parameters it was last accepted with.
+//
 // # Listeners
 //
 // HTTP and HTTPS listeners are served (HTTP also accepts h2c with prior

@@ -26,24 +26,27 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/firsthop/firsthop/model"
+	"github.com/firsthop/firsthop/proxy/listen"
 )
 
 // fixture is the objects of a testdata file: the Gateway API objects for
 // the Snapshot, and the Services and Secrets the fake resolver answers
 // from.
 type fixture struct {
-	snap     Snapshot
-	services map[types.NamespacedName]*corev1.Service
-	secrets  map[types.NamespacedName]*corev1.Secret
+	snap       Snapshot
+	services   map[types.NamespacedName]*corev1.Service
+	secrets    map[types.NamespacedName]*corev1.Secret
+	configMaps map[types.NamespacedName]*corev1.ConfigMap
 }
 
 // loadFixture reads a multi-document YAML file of Kubernetes objects, as
 // the conformance suite's manifests are written ("{GATEWAY_CLASS_NAME}" is
-// "firsthop"). Kinds the translator does not read (Deployments,
-// ConfigMaps) are skipped.
+// "firsthop"). Kinds the translator does not read (Deployments) are
+// skipped.
 func loadFixture(t testing.TB, paths ...string) *fixture {
 	t.Helper()
-	f := &fixture{services: map[types.NamespacedName]*corev1.Service{}, secrets: map[types.NamespacedName]*corev1.Secret{}}
+	f := &fixture{services: map[types.NamespacedName]*corev1.Service{}, secrets: map[types.NamespacedName]*corev1.Secret{},
+		configMaps: map[types.NamespacedName]*corev1.ConfigMap{}}
 	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -111,6 +114,10 @@ func (f *fixture) load(t testing.TB, path string, data []byte) {
 			o := &corev1.Secret{}
 			decode(o)
 			f.secrets[types.NamespacedName{Namespace: o.Namespace, Name: o.Name}] = o
+		case "ConfigMap":
+			o := &corev1.ConfigMap{}
+			decode(o)
+			f.configMaps[types.NamespacedName{Namespace: o.Namespace, Name: o.Name}] = o
 		}
 	}
 }
@@ -138,6 +145,15 @@ func (f *fixture) Service(namespace, name string, port int32) (model.Backend, er
 		return b, nil
 	}
 	return model.Backend{}, fmt.Errorf("port %d: %w", port, ErrNotFound)
+}
+
+// ConfigMap answers from the fixture's ConfigMaps.
+func (f *fixture) ConfigMap(namespace, name string) (*corev1.ConfigMap, error) {
+	cm := f.configMaps[types.NamespacedName{Namespace: namespace, Name: name}]
+	if cm == nil {
+		return nil, fmt.Errorf("ConfigMap %s/%s: %w", namespace, name, ErrNotFound)
+	}
+	return cm, nil
 }
 
 // Certificate answers from the fixture's Secrets: one whose tls.crt starts
@@ -209,8 +225,18 @@ func render(res Result) string {
 	var b strings.Builder
 	for _, sc := range res.Scopes {
 		fmt.Fprintf(&b, "scope %s\n", sc.Spec.Name)
+		if p := sc.Spec.ClientIP; p != nil {
+			fmt.Fprintf(&b, "  clientIP trustedProxies=%v sources=%v\n", p.TrustedProxies, p.Headers)
+		}
+		if h := sc.Spec.Headers; h != nil {
+			fmt.Fprintf(&b, "  forwardedHeaders xForwardedFor=%s forwarded=%s xRealIP=%v\n", h.XForwardedFor, h.Forwarded, h.XRealIP)
+		}
 		for _, l := range sc.Listeners {
-			fmt.Fprintf(&b, "  listener %s tls=%v h2c=%v publicPort=%d\n", l.Address, l.TLS, l.H2C, l.PublicPort)
+			fmt.Fprintf(&b, "  listener %s tls=%v h2c=%v publicPort=%d", l.Address, l.TLS, l.H2C, l.PublicPort)
+			if pp := l.ProxyProtocol; pp.Mode != listen.ModeOff || len(pp.TrustedCIDRs) > 0 {
+				fmt.Fprintf(&b, " proxyProtocol=%s trustedCIDRs=%v", pp.Mode, pp.TrustedCIDRs)
+			}
+			b.WriteString("\n")
 		}
 		for _, c := range sc.Certificates {
 			fmt.Fprintf(&b, "  certificate names=%v", c.Names)
@@ -268,7 +294,8 @@ func render(res Result) string {
 func renderConds(b *strings.Builder, indent string, cs []metav1.Condition) {
 	for _, c := range cs {
 		fmt.Fprintf(b, "%s%s=%s %s gen=%d", indent, c.Type, c.Status, c.Reason, c.ObservedGeneration)
-		if c.Message != "" && c.Status != metav1.ConditionTrue || c.Reason == "ListenersNotValid" {
+		if c.Message != "" && c.Status != metav1.ConditionTrue || c.Reason == "ListenersNotValid" ||
+			strings.HasPrefix(c.Message, "accepted with warnings") {
 			fmt.Fprintf(b, " %q", c.Message)
 		}
 		b.WriteString("\n")

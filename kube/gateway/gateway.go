@@ -10,7 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/firsthop/firsthop/config"
 	"github.com/firsthop/firsthop/model"
+	"github.com/firsthop/firsthop/proxy/listen"
 )
 
 // gatewayState is one Gateway of ours being translated.
@@ -29,6 +31,9 @@ type gatewayState struct {
 	listeners []*listenerState
 	// scopes by listener port, in first-listener order.
 	scopes []*scopeState
+
+	// params are its class's client-IP parameters; nil for none.
+	params *config.GatewayParameters
 }
 
 // listenerState is one listener of a Gateway.
@@ -67,13 +72,14 @@ func scopeName(nn types.NamespacedName, port int32) string {
 	return "gateway/" + nn.Namespace + "/" + nn.Name + ":" + strconv.Itoa(int(port))
 }
 
-// gateways decides, for the Gateways of accepted classes of ours, their
-// addresses, their listeners' state and the scopes they are served in.
-func (t *translator) gateways(all []*gatewayv1.Gateway, classes map[string]bool) {
+// gateways decides, for the Gateways of served classes of ours (see
+// [translator.classes]), their addresses, their listeners' state and the
+// scopes they are served in, with their class's parameters.
+func (t *translator) gateways(all []*gatewayv1.Gateway, classes map[string]*config.GatewayParameters) {
 	t.byName = make(map[types.NamespacedName]*gatewayState)
 	var mine []*gatewayv1.Gateway
 	for _, gw := range all {
-		if classes[string(gw.Spec.GatewayClassName)] {
+		if _, ok := classes[string(gw.Spec.GatewayClassName)]; ok {
 			mine = append(mine, gw)
 		}
 	}
@@ -81,7 +87,8 @@ func (t *translator) gateways(all []*gatewayv1.Gateway, classes map[string]bool)
 	// taken is which Gateway binds each address and port first.
 	taken := make(map[netip.AddrPort]types.NamespacedName)
 	for _, gw := range mine {
-		gs := &gatewayState{gw: gw, nn: types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}, conds: conditions{generation: gw.Generation}}
+		gs := &gatewayState{gw: gw, nn: types.NamespacedName{Namespace: gw.Namespace, Name: gw.Name}, conds: conditions{generation: gw.Generation},
+			params: classes[string(gw.Spec.GatewayClassName)]}
 		t.gws = append(t.gws, gs)
 		t.byName[gs.nn] = gs
 		t.gateway(gs, taken)
@@ -396,8 +403,13 @@ func (t *translator) programListener(gs *gatewayState, ls *listenerState) {
 	}
 	if sc == nil {
 		name := scopeName(gs.nn, port)
+		spec := model.ScopeSpec{Name: name, Wildcards: model.WildcardSuffix}
+		var proxyProtocol listen.Policy
+		if p := gs.params; p != nil {
+			spec.ClientIP, spec.Headers, proxyProtocol = p.ClientIP, p.Headers, p.ProxyProtocol
+		}
 		sc = &scopeState{
-			Scope: Scope{Gateway: gs.nn, Port: port, Spec: model.ScopeSpec{Name: name, Wildcards: model.WildcardSuffix}},
+			Scope: Scope{Gateway: gs.nn, Port: port, Spec: spec},
 			keys:  make(map[model.RouteKey]bool),
 			hosts: make(map[string]bool),
 		}
@@ -408,6 +420,8 @@ func (t *translator) programListener(gs *gatewayState, ls *listenerState) {
 				TLS:     ls.spec.Protocol == gatewayv1.HTTPSProtocolType,
 				H2C:     ls.spec.Protocol == gatewayv1.HTTPProtocolType,
 				Scope:   name,
+
+				ProxyProtocol: proxyProtocol,
 			}
 			if uint16(port) != ls.bind {
 				l.PublicPort = uint16(port)

@@ -19,6 +19,7 @@ import (
 	gatewayinformers "sigs.k8s.io/gateway-api/pkg/client/informers/externalversions"
 	gatewaylisters "sigs.k8s.io/gateway-api/pkg/client/listers/apis/v1"
 
+	"github.com/firsthop/firsthop/config"
 	"github.com/firsthop/firsthop/kube"
 	"github.com/firsthop/firsthop/kube/resolve"
 )
@@ -74,6 +75,10 @@ type Processor struct {
 
 	// assigned is the pool's answer of the last Build; owned by Build.
 	assigned map[types.NamespacedName]netip.Addr
+	// params are the classes' parameters of the last Build
+	// ([Result.Parameters]), kept for a class whose ConfigMap turns bad
+	// ([Options.KeptParameters]); owned by Build.
+	params map[string]*config.GatewayParameters
 
 	// last is what the last Build decided; nil before the first.
 	last atomic.Pointer[built]
@@ -217,8 +222,10 @@ func (p *Processor) Build(r *resolve.Resolver) kube.Part {
 			a, ok := p.assigned[gw]
 			return a, ok
 		},
-		Usable: func(a netip.Addr) bool { return local[a] || p.o.Pool.Contains(a) },
+		Usable:         func(a netip.Addr) bool { return local[a] || p.o.Pool.Contains(a) },
+		KeptParameters: p.params,
 	})
+	p.params = res.Parameters
 
 	var part kube.Part
 	b := &built{status: res.Status, listeners: make(map[string]gatewayPort)}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/firsthop/firsthop/config"
 	"github.com/firsthop/firsthop/model"
 )
 
@@ -27,6 +28,7 @@ func Translate(in Snapshot, r Resolver, o Options) Result {
 		grants:   indexGrants(in.ReferenceGrants),
 		nsLabels: make(map[string]labels.Set, len(in.Namespaces)),
 		backends: make(map[backendKey]backendResult),
+		params:   make(map[string]*config.GatewayParameters),
 		status: Status{
 			GatewayClasses: make(map[string]gatewayv1.GatewayClassStatus),
 			Gateways:       make(map[types.NamespacedName]gatewayv1.GatewayStatus),
@@ -61,6 +63,10 @@ type translator struct {
 	// order is the last model.Route.Order given.
 	order int
 
+	// params are the parameters of the classes served with some, by
+	// name ([Result.Parameters]).
+	params map[string]*config.GatewayParameters
+
 	status Status
 }
 
@@ -77,28 +83,42 @@ func olderFirst(a, b metav1.Object) int {
 	return cmp.Or(cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
 }
 
-// classes decides the status of the GatewayClasses of ours and returns the
-// names of those accepted.
-func (t *translator) classes(all []*gatewayv1.GatewayClass) map[string]bool {
-	accepted := make(map[string]bool)
+// classes decides the status of the GatewayClasses of ours and returns
+// those whose Gateways are served: the accepted ones, and those whose
+// parameters became unusable but were kept (see
+// [Options.KeptParameters]), each with its parameters (nil for a class
+// without a parametersRef).
+func (t *translator) classes(all []*gatewayv1.GatewayClass) map[string]*config.GatewayParameters {
+	served := make(map[string]*config.GatewayParameters)
 	for _, gc := range all {
 		if string(gc.Spec.ControllerName) != t.opts.ControllerName {
 			continue
 		}
 		c := conditions{generation: gc.Generation}
-		if gc.Spec.ParametersRef != nil {
-			c.set(string(gatewayv1.GatewayClassConditionStatusAccepted), false, string(gatewayv1.GatewayClassReasonInvalidParameters),
-				"parametersRef is not supported by "+t.opts.ControllerName)
-		} else {
-			c.set(string(gatewayv1.GatewayClassConditionStatusAccepted), true, string(gatewayv1.GatewayClassReasonAccepted), "")
-			accepted[gc.Name] = true
+		accepted := string(gatewayv1.GatewayClassConditionStatusAccepted)
+		switch ref := gc.Spec.ParametersRef; {
+		case ref == nil:
+			c.set(accepted, true, string(gatewayv1.GatewayClassReasonAccepted), "")
+			served[gc.Name] = nil
+		default:
+			params, why := t.classParameters(ref)
+			if why == "" {
+				c.set(accepted, true, string(gatewayv1.GatewayClassReasonAccepted), warningsMessage(params.Warnings))
+				served[gc.Name], t.params[gc.Name] = params, params
+				break
+			}
+			if kept := t.opts.KeptParameters[gc.Name]; kept != nil {
+				why += "; its Gateways keep the parameters last accepted until this is fixed"
+				served[gc.Name], t.params[gc.Name] = kept, kept
+			}
+			c.set(accepted, false, string(gatewayv1.GatewayClassReasonInvalidParameters), why)
 		}
 		t.status.GatewayClasses[gc.Name] = gatewayv1.GatewayClassStatus{
 			Conditions:        c.list,
 			SupportedFeatures: supportedFeatureStatus(),
 		}
 	}
-	return accepted
+	return served
 }
 
 // result gathers the scopes, backends and status.
@@ -126,6 +146,9 @@ func (t *translator) result() Result {
 	}
 	slices.SortFunc(res.Backends, func(a, b model.Backend) int { return cmp.Compare(a.Name, b.Name) })
 	res.Status = t.status
+	if len(t.params) > 0 {
+		res.Parameters = t.params
+	}
 	return res
 }
 

@@ -76,6 +76,9 @@ type Cluster struct {
 	// reads (htpasswd files, backend CAs), of any type; nil knows none
 	// yet.
 	SecretData SecretSource
+	// ConfigMapData finds the ConfigMaps [Resolver.ConfigMapData] reads
+	// (GatewayClass parameters); nil knows none yet.
+	ConfigMapData ConfigMapSource
 }
 
 // Resolver resolves the Services and Secrets that processors' objects
@@ -96,6 +99,8 @@ type Resolver struct {
 
 	secretSource   SecretSource
 	dataSecretRefs map[types.NamespacedName]bool
+	configMaps     ConfigMapSource
+	configMapRefs  map[types.NamespacedName]bool
 	pending        bool
 }
 
@@ -121,6 +126,8 @@ func New(c Cluster, o Options, load CertLoader) *Resolver {
 
 		secretSource:   c.SecretData,
 		dataSecretRefs: make(map[types.NamespacedName]bool),
+		configMaps:     c.ConfigMapData,
+		configMapRefs:  make(map[types.NamespacedName]bool),
 	}
 	for _, svc := range c.Services {
 		r.services[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}] = svc

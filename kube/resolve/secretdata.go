@@ -60,6 +60,7 @@ func (r *Resolver) SecretData(secret types.NamespacedName) (map[string][]byte, e
 func (r *Resolver) DataSecretRefs() map[types.NamespacedName]bool { return r.dataSecretRefs }
 
 // SecretsPending reports whether [Resolver.SecretData] answered
-// [ErrSecretPending]: the build is worth making again once the watches of
-// [Resolver.DataSecretRefs] have synced.
+// [ErrSecretPending] or [Resolver.ConfigMapData] [ErrConfigMapPending]:
+// the build is worth making again once the watches of
+// [Resolver.DataSecretRefs] and [Resolver.ConfigMapRefs] have synced.
 func (r *Resolver) SecretsPending() bool { return r.pending }
