@@ -23,8 +23,10 @@ import (
 // address in X-Forwarded-For; a second Gateway on port 80 without a
 // hostname does not see those routes; a Gateway whose address is not on
 // the host is reported AddressNotUsable while the others and the Ingress
-// listener keep serving; the statuses are as the spec says; and an
-// HTTPRoute change reaches traffic (the convergence median is logged).
+// listener keep serving; the statuses are as the spec says; an
+// HTTPRoute change reaches traffic (the convergence median is logged); and
+// a GatewayClass's client-IP parameters apply to its Gateway (see
+// testGatewayParameters).
 func TestGatewayAPI(t *testing.T) {
 	w := newWorkloads(t)
 	InstallGatewayAPICRDs(t, w.cluster)
@@ -214,5 +216,9 @@ func TestGatewayAPI(t *testing.T) {
 		slices.Sort(took)
 		t.Logf("HTTPRoute update to traffic, %d rounds: median %v, min %v, max %v (controller hold-off 10ms)",
 			len(took), took[len(took)/2], took[0], took[len(took)-1])
+	})
+
+	t.Run("a GatewayClass with client-IP parameters", func(t *testing.T) {
+		testGatewayParameters(t, w, gw, app, pool[2])
 	})
 }
