@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,6 +29,18 @@ func (r *Route) checkGuards(bad func(string, ...any)) {
 	if ea := r.ExternalAuth; ea != nil {
 		checkExternalAuth(ea, bad)
 	}
+}
+
+// Validate checks c as [TableSpec.Validate] checks a route's CORS
+// policy, so that a translator can refuse what the table would; the
+// error lists every broken rule, joined by "; ".
+func (c *CORSPolicy) Validate() error {
+	var errs []string
+	checkCORS(c, func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) })
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
 }
 
 func checkCORS(c *CORSPolicy, bad func(string, ...any)) {

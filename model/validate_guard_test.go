@@ -105,3 +105,43 @@ func TestValidateGuards(t *testing.T) {
 		t.Errorf("ValidateKnownRoutes() = %v, want the undefined auth backend", err)
 	}
 }
+
+// TestCORSPolicyValidate checks that a policy alone is refused for what a
+// table refuses it, every broken rule listed.
+func TestCORSPolicyValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		c    CORSPolicy
+		want []string // nil for a valid policy
+	}{
+		{"valid", CORSPolicy{AllowOrigins: []string{"https://*.bar.com"}, OriginWildcards: WildcardSuffix, AllowMethods: []string{"*"}, MaxAge: 5 * time.Second}, nil},
+		{"zero", CORSPolicy{}, nil},
+		{"two broken rules", CORSPolicy{AllowOrigins: []string{"https://a.test:0"}, AllowHeaders: []string{"a b"}},
+			[]string{`cors: "https://a.test:0" is not an origin`, `; cors: allowed header "a b" is not a token`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.c.Validate()
+			spec := TableSpec{Backends: []Backend{{Name: "a"}}, Routes: []Route{{Path: "/", Backend: "a", CORS: &tt.c}}}
+			if tableErr := spec.Validate(); (err == nil) != (tableErr == nil) {
+				t.Fatalf("Validate() = %v, but the table's Validate() = %v", err, tableErr)
+			}
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Validate() = %q, want it to hold %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -33,7 +33,8 @@ func TestConformanceRouteConditions(t *testing.T) {
 		{"httproute-hostname-intersection", infra, "no-intersecting-hosts", "Accepted", "False", "NoMatchingListenerHostname"},
 		{"gateway-with-attached-routes", infra, "http-route-not-accepted", "Accepted", "False", "NoMatchingListenerHostname"},
 		{"gateway-with-attached-routes", infra, "http-route-4", "ResolvedRefs", "False", "BackendNotFound"},
-		{"httproute-cors", infra, "cors-multiple-origins-methods-headers", "Accepted", "False", "UnsupportedValue"},
+		{"httproute-cors", infra, "cors-multiple-origins-methods-headers", "Accepted", "True", "Accepted"},
+		{"httproute-cors", infra, "cors-wildcard-methods-headers", "ResolvedRefs", "True", "ResolvedRefs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.route+"/"+tt.condition, func(t *testing.T) {

@@ -58,9 +58,10 @@
 // is kept, as Gateway API requires.
 //
 // A rule that uses something firsthop does not implement (a regular
-// expression path, CORS, retries, session persistence, ExtensionRef
-// filters), or that is invalid (incompatible filters, a header modifier on
-// a header firsthop owns) is left out and reported: the route stays Accepted
+// expression path, retries, session persistence, ExtensionRef filters, a
+// CORS filter the model cannot serve as the API means it: see
+// corsPolicy), or that is invalid (incompatible filters, a header modifier
+// on a header firsthop owns) is left out and reported: the route stays Accepted
 // with PartiallyInvalid while other rules remain, and is not Accepted when
 // none does. A backendRef that cannot be used (not a Service, not found,
 // not permitted by a ReferenceGrant, an unknown appProtocol) keeps its

@@ -57,6 +57,9 @@ var SupportedFeatures = []features.FeatureName{
 	features.SupportHTTPRouteRequestMirror,
 	features.SupportHTTPRouteRequestMultipleMirrors,
 	features.SupportHTTPRouteRequestPercentageMirror,
+	// model.Route.CORS (cors.go: Gateway API's wildcard rule, maxAge 5
+	// by default).
+	features.SupportHTTPRouteCORS,
 	// model.Route.Timeout.
 	features.SupportHTTPRouteRequestTimeout,
 	// model.Route.BackendTimeout.

@@ -368,6 +368,10 @@ func renderRoute(r model.Route) string {
 	if r.Timeout != 0 || r.BackendTimeout != 0 {
 		fmt.Fprintf(&b, " timeout=%s backendTimeout=%s", r.Timeout, r.BackendTimeout)
 	}
+	if c := r.CORS; c != nil {
+		fmt.Fprintf(&b, " cors[origins=%q wildcards=%d methods=%q headers=%q expose=%q credentials=%t maxAge=%s]",
+			c.AllowOrigins, c.OriginWildcards, c.AllowMethods, c.AllowHeaders, c.ExposeHeaders, c.AllowCredentials, c.MaxAge)
+	}
 	return b.String()
 }
 

@@ -86,6 +86,13 @@ func (t *translator) httpRule(ns string, rule *gatewayv1.HTTPRouteRule) (routes 
 			if rewriteF = f.URLRewrite; rewriteF == nil {
 				return nil, unsupported("URLRewrite filter without urlRewrite"), nil
 			}
+		case gatewayv1.HTTPRouteFilterCORS:
+			if f.CORS == nil {
+				return nil, unsupported("CORS filter without cors"), nil
+			}
+			if base.CORS, p = corsPolicy(f.CORS); p != nil {
+				return nil, p, nil
+			}
 		case gatewayv1.HTTPRouteFilterRequestMirror:
 			if f.RequestMirror == nil {
 				return nil, unsupported("RequestMirror filter without requestMirror"), nil
