@@ -14,8 +14,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// ScaleEnv turns TestScale on: it creates thousands of objects and takes a
-// few minutes, so it is a measurement to run by hand, not a CI test.
+// ScaleEnv turns TestScale and TestScaleGatewayAPI on: they create
+// thousands of objects and take minutes, so they are measurements to run
+// by hand, not CI tests. "1" means 5,000 objects of each kind, another
+// number that many.
 const ScaleEnv = "FIRSTHOP_E2E_SCALE"
 
 // TestScale measures firsthop ingress on a large cluster: N Ingresses, each
@@ -24,22 +26,12 @@ const ScaleEnv = "FIRSTHOP_E2E_SCALE"
 // to the first table (/readyz), the process's memory after sync, and the
 // time from one EndpointSlice update to traffic on the new endpoint.
 //
-//	FIRSTHOP_E2E_SCALE=1 go test ./e2e/ -run TestScale -v -timeout 30m
+//	FIRSTHOP_E2E_SCALE=1 go test ./e2e/ -run 'TestScale$' -v -timeout 30m
 //
 // The endpoints of the other Services are addresses in 10.0.0.0/8 that no
 // host has and no request is ever sent to; the fabric has no route out.
 func TestScale(t *testing.T) {
-	n := 5000
-	switch v := os.Getenv(ScaleEnv); v {
-	case "":
-		t.Skipf("a measurement, not a CI test: set %s=1 (or a number of Ingresses) to run it", ScaleEnv)
-	case "1":
-	default:
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			t.Fatalf("%s=%q: want 1 or a number of Ingresses", ScaleEnv, v)
-		}
-	}
+	n := scaleSize(t, "Ingresses")
 	const per = 10
 	k := newKube(t)
 	cs := k.cs
@@ -99,6 +91,25 @@ func TestScale(t *testing.T) {
 	if firstTable > 5*time.Second {
 		t.Logf("first table took over the 5s goal")
 	}
+}
+
+// scaleSize returns the number of objects a scale test makes: 5000, or
+// the number in $FIRSTHOP_E2E_SCALE; without it the test skips.
+func scaleSize(t *testing.T, what string) int {
+	t.Helper()
+	switch v := os.Getenv(ScaleEnv); v {
+	case "":
+		t.Skipf("a measurement, not a CI test: set %s=1 (or a number of %s) to run it", ScaleEnv, what)
+	case "1":
+		return 5000
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want 1 or a number of %s", ScaleEnv, v, what)
+		}
+		return n
+	}
+	return 0
 }
 
 // parallel runs fn(0..n-1) on workers goroutines, failing t with the first
