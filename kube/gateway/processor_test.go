@@ -16,6 +16,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -250,6 +251,22 @@ func TestProcessorServesAGateway(t *testing.T) {
 			string(rt.Status.Parents[1].ControllerName) == DefaultControllerName &&
 			meta.IsStatusConditionTrue(rt.Status.Parents[1].Conditions, "Accepted")
 		return ok, fmt.Sprintf("gateway %+v\nroute %+v\nclass %+v", gw.Status, rt.Status, gc.Status)
+	})
+	// WriteStatus compares with the informers' caches, which see the
+	// writes a moment after the API does.
+	kubetest.Eventually(t, "the processor's caches hold the statuses written", func() (bool, string) {
+		gw := r.gateway(t)
+		rt, err1 := r.gw.GatewayV1().HTTPRoutes("ns").Get(context.Background(), "r", metav1.GetOptions{})
+		gc, err2 := r.gw.GatewayV1().GatewayClasses().Get(context.Background(), "firsthop", metav1.GetOptions{})
+		cgw, err3 := r.proc.gateways.Gateways("ns").Get("gw")
+		crt, err4 := r.proc.httpRoutes.HTTPRoutes("ns").Get("r")
+		cgc, err5 := r.proc.classes.Get("firsthop")
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+			return false, err.Error()
+		}
+		ok := equality.Semantic.DeepEqual(cgw.Status, gw.Status) && equality.Semantic.DeepEqual(crt.Status, rt.Status) &&
+			equality.Semantic.DeepEqual(cgc.Status, gc.Status)
+		return ok, fmt.Sprintf("cached gateway %+v\nAPI gateway %+v", cgw.Status, gw.Status)
 	})
 	r.cancel()
 	before := r.statusUpdates()
