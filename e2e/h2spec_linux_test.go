@@ -19,14 +19,21 @@ import (
 // the list stays true. README.md (TLS, HTTP/2, gRPC and WebSocket) says
 // the same.
 var h2specKnownFailures = map[string]map[string]string{
-	"tls": h2specNetHTTPFailures,
-	"h2c": mergeReasons(h2specNetHTTPFailures, map[string]string{
-		// On a cleartext listener that also speaks HTTP/1.1, bytes that
-		// are not the HTTP/2 preface are an HTTP/1.1 request: net/http
-		// answers 400 and closes, which h2spec does not accept
-		// (summerwind/h2spec#122, #112).
-		"http2/3.5/2": "an invalid preface on a cleartext listener is HTTP/1.1 (h2spec#122)",
-	}),
+	"tls":      h2specNetHTTPFailures,
+	"h2c":      mergeReasons(h2specNetHTTPFailures, h2specCleartextFailures),
+	"tls-lean": {},
+	"h2c-lean": h2specCleartextFailures,
+}
+
+// h2specCleartextFailures are the failures of a cleartext listener,
+// whichever HTTP/2 server serves it.
+var h2specCleartextFailures = map[string]string{
+	// On a cleartext listener that also speaks HTTP/1.1, bytes that
+	// are not the HTTP/2 preface are an HTTP/1.1 request: net/http
+	// answers 400 and closes, which h2spec does not accept
+	// (summerwind/h2spec#122, #112). net/http reads the preface for
+	// either HTTP/2 server.
+	"http2/3.5/2": "an invalid preface on a cleartext listener is HTTP/1.1 (h2spec#122)",
 }
 
 // h2specNetHTTPFailures are Go's HTTP/2 server's own failures.
@@ -55,8 +62,9 @@ func mergeReasons(a, b map[string]string) map[string]string {
 }
 
 // TestH2spec runs h2spec (every HTTP/2 and HPACK case) against firsthop's
-// TLS listener (h2 by ALPN) and its h2c listener, with an echo backend
-// behind, and checks that every case passes except the known failures
+// TLS listener (h2 by ALPN) and its h2c listener, each once with
+// net/http's HTTP/2 server and once with the lean one (http2.server), with
+// an echo backend behind, and checks that every case passes except the known failures
 // above — and that each of those still fails.
 func TestH2spec(t *testing.T) {
 	h2spec := H2specBinary(t)
@@ -82,14 +90,16 @@ func TestH2spec(t *testing.T) {
 	if err := os.WriteFile(keyFile, keyPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	const tlsPort, h2cPort = 8443, 8080
+	const tlsPort, h2cPort, tlsLeanPort, h2cLeanPort = 8443, 8080, 8444, 8081
 	node.Firsthop(t, FirsthopSpec{Config: fmt.Sprintf(`
 node: node-a
 admin:
   address: %[1]s
 listeners:
-  - { name: tls, address: "0.0.0.0:%[2]d", tls: true }
-  - { name: h2c, address: "0.0.0.0:%[3]d", h2c: true }
+  - { name: tls, address: "0.0.0.0:%[2]d", tls: true, http2: { server: net/http } }
+  - { name: h2c, address: "0.0.0.0:%[3]d", h2c: true, http2: { server: net/http } }
+  - { name: tls-lean, address: "0.0.0.0:%[7]d", tls: true, http2: { server: lean } }
+  - { name: h2c-lean, address: "0.0.0.0:%[8]d", h2c: true, http2: { server: lean } }
 tls:
   certificates:
     - { certFile: %[4]s, keyFile: %[5]s }
@@ -100,7 +110,7 @@ backends:
   - name: echo
     endpoints:
       - { address: "%[6]s", node: node-a }
-`, DefaultAdmin, tlsPort, h2cPort, certFile, keyFile, pod.Addr4(echoPort))})
+`, DefaultAdmin, tlsPort, h2cPort, certFile, keyFile, pod.Addr4(echoPort), tlsLeanPort, h2cLeanPort)})
 
 	for _, l := range []struct {
 		name string
@@ -109,6 +119,8 @@ backends:
 	}{
 		{"tls", tlsPort, []string{"-t", "-k"}},
 		{"h2c", h2cPort, nil},
+		{"tls-lean", tlsLeanPort, []string{"-t", "-k"}},
+		{"h2c-lean", h2cLeanPort, nil},
 	} {
 		t.Run(l.name, func(t *testing.T) {
 			report := filepath.Join(t.TempDir(), "h2spec.xml")

@@ -366,9 +366,13 @@ func (c *h2Conn) processSettings(f *http2.SettingsFrame) error {
 		}
 		return nil
 	}
-	if f.NumSettings() > 100 || f.HasDuplicates() {
+	// A setting may come more than once, the last one counting (RFC
+	// 9113 section 6.5.3; net/http refuses the frame, golang/go#38647);
+	// a frame of more than 100 is refused, as net/http does.
+	if f.NumSettings() > 100 {
 		return http2.ConnectionError(http2.ErrCodeProtocol)
 	}
+	window := int64(-1)
 	err := f.ForeachSetting(func(s http2.Setting) error {
 		if err := s.Valid(); err != nil {
 			return err
@@ -377,14 +381,7 @@ func (c *h2Conn) processSettings(f *http2.SettingsFrame) error {
 		case http2.SettingHeaderTableSize:
 			c.henc.SetMaxDynamicTableSize(s.Val)
 		case http2.SettingInitialWindowSize:
-			growth := int64(s.Val) - c.peerWindow
-			c.peerWindow = int64(s.Val)
-			for _, st := range c.streams {
-				if st.sendWindow += growth; st.sendWindow > 1<<31-1 {
-					return http2.ConnectionError(http2.ErrCodeFlowControl)
-				}
-			}
-			c.wcond.Broadcast()
+			window = int64(s.Val)
 		case http2.SettingMaxFrameSize:
 			c.peerMaxFrame = int(s.Val)
 		}
@@ -392,6 +389,17 @@ func (c *h2Conn) processSettings(f *http2.SettingsFrame) error {
 	})
 	if err != nil {
 		return err
+	}
+	if window >= 0 {
+		// Applied once per frame, whatever it repeats.
+		growth := window - c.peerWindow
+		c.peerWindow = window
+		for _, st := range c.streams {
+			if st.sendWindow += growth; st.sendWindow > 1<<31-1 {
+				return http2.ConnectionError(http2.ErrCodeFlowControl)
+			}
+		}
+		c.wcond.Broadcast()
 	}
 	_ = c.fr.WriteSettingsAck()
 	c.queuedControl++
