@@ -148,10 +148,18 @@ func (w h2WriteBuffer) Write(p []byte) (int, error) {
 
 // h2BlockReader is the Framer's reader. It caps what one ReadFrame may
 // read: a header block's frames, CONTINUATIONs included, the Framer reads
-// in one call, and even empty CONTINUATIONs must not go on for ever.
+// in one call, and even empty CONTINUATIONs must not go on for ever. And
+// it follows the frame headers that pass, to call blockStarts when a
+// header block does not end in its first frame: the rest is due within
+// the header timeout.
 type h2BlockReader struct {
-	r      io.Reader
-	budget int
+	r           io.Reader
+	budget      int
+	blockStarts func()
+
+	hdr    [9]byte
+	hdrN   int // bytes of hdr read
+	remain int // payload bytes of the current frame still to come
 }
 
 var errH2HeaderBlockTooLong = errors.New("http2: header block too long")
@@ -165,6 +173,26 @@ func (r *h2BlockReader) Read(p []byte) (int, error) {
 	}
 	n, err := r.r.Read(p)
 	r.budget -= n
+	for b := p[:n]; len(b) > 0; {
+		if r.remain > 0 {
+			k := min(r.remain, len(b))
+			r.remain -= k
+			b = b[k:]
+			continue
+		}
+		k := copy(r.hdr[r.hdrN:], b)
+		r.hdrN += k
+		b = b[k:]
+		if r.hdrN < len(r.hdr) {
+			break
+		}
+		r.hdrN = 0
+		r.remain = int(r.hdr[0])<<16 | int(r.hdr[1])<<8 | int(r.hdr[2])
+		t, flags := http2.FrameType(r.hdr[3]), http2.Flags(r.hdr[4])
+		if t == http2.FrameHeaders && flags&http2.FlagHeadersEndHeaders == 0 && r.blockStarts != nil {
+			r.blockStarts()
+		}
+	}
 	return n, err
 }
 
@@ -211,9 +239,19 @@ func (c *h2Conn) serve(sawPreface bool) {
 		}
 	}
 	headerDeadline := false
+	if d := c.srv.readHeaderTimeout; d > 0 {
+		c.rd.blockStarts = func() {
+			// A header block that is not all here yet: it gets the
+			// header timeout, as an HTTP/1.1 request head does.
+			if c.sawSettings {
+				_ = c.nc.SetReadDeadline(time.Now().Add(d))
+				headerDeadline = true
+			}
+		}
+	}
 	for {
 		c.mu.Lock()
-		busy, blockStart := c.frameBuffered()
+		busy := c.frameBuffered()
 		c.readerBusy = busy
 		if !busy {
 			c.kickLocked()
@@ -222,12 +260,6 @@ func (c *h2Conn) serve(sawPreface bool) {
 		c.mu.Unlock()
 		if stop {
 			return
-		}
-		if blockStart && c.sawSettings && c.srv.readHeaderTimeout > 0 {
-			// A header block that is not all here yet: it gets the
-			// header timeout, as an HTTP/1.1 request head does.
-			_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.readHeaderTimeout))
-			headerDeadline = true
 		}
 		c.rd.budget = c.frameBudget()
 		f, err := c.fr.ReadFrame()
@@ -257,19 +289,19 @@ func (c *h2Conn) serve(sawPreface bool) {
 }
 
 // frameBuffered reports whether a whole frame is buffered, so that
-// reading it will not block, and whether the next frame starts a header
-// block that does not end in it.
-func (c *h2Conn) frameBuffered() (whole, blockStart bool) {
+// reading it will not block: not the start of a header block that does
+// not end in it.
+func (c *h2Conn) frameBuffered() bool {
 	n := c.br.Buffered()
 	if n < 9 {
-		return false, false
+		return false
 	}
 	h, _ := c.br.Peek(9)
 	length := int(h[0])<<16 | int(h[1])<<8 | int(h[2])
 	if http2.FrameType(h[3]) == http2.FrameHeaders && http2.Flags(h[4])&http2.FlagHeadersEndHeaders == 0 {
-		return false, true
+		return false
 	}
-	return n >= 9+length, false
+	return n >= 9+length
 }
 
 // handleError deals with err, from reading or processing frame f (nil
@@ -817,7 +849,9 @@ func (c *h2Conn) flushLocked() {
 		c.flushing = true
 		c.mu.Unlock()
 		if d := c.srv.idleTimeout; d > 0 {
-			if now := time.Now(); now.Sub(c.wdlSet) > time.Second {
+			// Pushed on at most every quarter of it (a deadline update
+			// is a timer update): a write gets 3/4 of it at least.
+			if now := time.Now(); now.Sub(c.wdlSet) > min(d/4, time.Second) {
 				_ = c.nc.SetWriteDeadline(now.Add(d))
 				c.wdlSet = now
 			}
