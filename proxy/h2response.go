@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
 
 // h2Response is the http.ResponseWriter of a lean HTTP/2 stream. It
@@ -29,9 +28,10 @@ type h2Response struct {
 
 	status      int
 	wroteHeader bool          // a final header has been written, logically
-	fields      []headerField // the header as of WriteHeader
-	sentHeader  bool          // its frame is written
-	complete    bool          // the last frame is written (under mu)
+	fields      []headerField // the header as of WriteHeader, in fieldBuf when few
+	fieldBuf    [8]headerField
+	sentHeader  bool // its frame is written
+	complete    bool // the last frame is written (under mu)
 	isHead      bool
 	clen        int64 // the handler's Content-Length, -1 without
 	written     int64
@@ -68,7 +68,7 @@ func (w *h2Response) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	w.fields, _ = sortedFields(w.header, w.fields[:0])
+	w.fields, _ = sortedFields(w.header, w.fieldBuf[:0])
 	if cl := w.header["Content-Length"]; len(cl) > 0 {
 		if v, err := strconv.ParseInt(cl[0], 10, 64); err == nil && v >= 0 {
 			w.clen = v
@@ -91,11 +91,12 @@ func (w *h2Response) writeInformational(code int) {
 	if w.st.closed || w.sentHeader {
 		return
 	}
-	fields, _ := sortedFields(w.header, nil)
-	c.writeHeadersLocked(w.st.id, false, func(emit func(k, v string)) {
-		emit(":status", strconv.Itoa(code))
-		c.emitFields(fields, emit)
-	})
+	var small [16]headerField
+	fields, _ := sortedFields(w.header, small[:0])
+	c.startBlockLocked()
+	c.encodeLocked(":status", strconv.Itoa(code))
+	c.encodeFieldsLocked(fields)
+	c.writeBlockLocked(w.st.id, false)
 	c.kickLocked()
 }
 
@@ -264,19 +265,19 @@ func (w *h2Response) send(extra []byte, final bool) error {
 			}
 		}
 		if final && len(trailers) > 0 {
-			c.writeHeadersLocked(st.id, true, func(emit func(k, v string)) {
-				for k, vv := range trailers {
-					lk := c.lowerName(k)
-					if !validLowerFieldName(lk) || h2ConnectionHeaders[lk] {
-						continue
-					}
-					for _, v := range vv {
-						if httpguts.ValidHeaderFieldValue(v) {
-							emit(lk, v)
-						}
+			c.startBlockLocked()
+			for k, vv := range trailers {
+				lk := c.lowerName(k)
+				if !validLowerFieldName(lk) || h2ConnectionHeaders[lk] {
+					continue
+				}
+				for _, v := range vv {
+					if httpguts.ValidHeaderFieldValue(v) {
+						c.encodeLocked(lk, v)
 					}
 				}
-			})
+			}
+			c.writeBlockLocked(st.id, true)
 		}
 	}
 	if final {
@@ -324,27 +325,26 @@ func (w *h2Response) emitHeaderLocked(held, extra []byte, final bool, bodyLen in
 		date = httpDate()
 	}
 	end := final && len(trailers) == 0 && bodyLen == 0 || w.isHead
-	c.writeHeadersLocked(w.st.id, end, func(emit func(k, v string)) {
-		emit(":status", strconv.Itoa(w.status))
-		c.emitFields(w.fields, emit)
-		if clen != "" {
-			emit("content-length", clen)
-		}
-		if ctype != "" {
-			emit("content-type", ctype)
-		}
-		if date != "" {
-			emit("date", date)
-		}
-	})
+	c.startBlockLocked()
+	c.encodeLocked(":status", strconv.Itoa(w.status))
+	c.encodeFieldsLocked(w.fields)
+	if clen != "" {
+		c.encodeLocked("content-length", clen)
+	}
+	if ctype != "" {
+		c.encodeLocked("content-type", ctype)
+	}
+	if date != "" {
+		c.encodeLocked("date", date)
+	}
+	c.writeBlockLocked(w.st.id, end)
 	return end
 }
 
-// emitFields emits a response's fields in lower case, leaving out the
-// connection-specific ones, TE other than "trailers", Content-Length
-// (written by the caller) and invalid names and values. Called with mu
-// held.
-func (c *h2Conn) emitFields(fields []headerField, emit func(k, v string)) {
+// encodeFieldsLocked encodes a response's fields in lower case, leaving
+// out the connection-specific ones, TE other than "trailers",
+// Content-Length (written by the caller) and invalid names and values.
+func (c *h2Conn) encodeFieldsLocked(fields []headerField) {
 	for _, f := range fields {
 		if f.key == "Content-Length" {
 			continue
@@ -357,7 +357,7 @@ func (c *h2Conn) emitFields(fields []headerField, emit func(k, v string)) {
 			if !httpguts.ValidHeaderFieldValue(v) || k == "te" && v != "trailers" {
 				continue
 			}
-			emit(k, v)
+			c.encodeLocked(k, v)
 		}
 	}
 }
@@ -385,5 +385,3 @@ func (w *h2Response) finalTrailers() http.Header {
 	}
 	return t
 }
-
-func hpackField(k, v string) hpack.HeaderField { return hpack.HeaderField{Name: k, Value: v} }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // h2Stream is one request of an [h2Conn] and its response. The fields
@@ -109,7 +110,9 @@ func (b h2Body) Read(p []byte) (int, error) {
 	if st.needsContinue {
 		st.needsContinue = false
 		if !st.closed && !st.res.sentHeader {
-			c.writeHeadersLocked(st.id, false, func(emit func(k, v string)) { emit(":status", "100") })
+			c.startBlockLocked()
+			c.encodeLocked(":status", "100")
+			c.writeBlockLocked(st.id, false)
 			c.kickLocked()
 		}
 	}
@@ -155,12 +158,17 @@ func (b h2Body) Close() error {
 	return nil
 }
 
-// writeHeadersLocked writes a header block on stream id, split into
-// HEADERS and CONTINUATION frames as the client's frame size asks. fields
-// emits each field; names are lower-case.
-func (c *h2Conn) writeHeadersLocked(id uint32, endStream bool, fields func(emit func(k, v string))) {
-	c.hbuf.Reset()
-	fields(func(k, v string) { _ = c.henc.WriteField(hpackField(k, v)) })
+// startBlockLocked starts a header block; encodeLocked adds a field to
+// it (names in lower case) and writeBlockLocked writes it on stream id,
+// split into HEADERS and CONTINUATION frames as the client's frame size
+// asks.
+func (c *h2Conn) startBlockLocked() { c.hbuf.Reset() }
+
+func (c *h2Conn) encodeLocked(k, v string) {
+	_ = c.henc.WriteField(hpack.HeaderField{Name: k, Value: v})
+}
+
+func (c *h2Conn) writeBlockLocked(id uint32, endStream bool) {
 	block := c.hbuf.Bytes()
 	first := true
 	for first || len(block) > 0 {
