@@ -54,7 +54,7 @@ type ListenerSpec struct {
 type HTTP2Server uint8
 
 const (
-	// HTTP2ServerDefault is the default server: net/http's.
+	// HTTP2ServerDefault is the default server: the lean one.
 	HTTP2ServerDefault HTTP2Server = iota
 	// HTTP2ServerNetHTTP is net/http's HTTP/2 server.
 	HTTP2ServerNetHTTP
@@ -63,7 +63,7 @@ const (
 )
 
 // Lean reports whether s is, or defaults to, the lean server.
-func (s HTTP2Server) Lean() bool { return s == HTTP2ServerLean }
+func (s HTTP2Server) Lean() bool { return s != HTTP2ServerNetHTTP }
 
 // String returns the name of s as the configuration writes it.
 func (s HTTP2Server) String() string {

@@ -12,10 +12,11 @@ import (
 
 // TestHostileH2ConnectionSpecificHeaders: an HTTP/2 request carrying a
 // connection-specific header field, or TE other than "trailers", is
-// malformed (RFC 9113 section 8.2.2). It gets 400 and reaches no
-// backend: Go's HTTP/2 server refuses it before firsthop's handler runs
-// (a 400, where h2spec 8.1.2.2 wants RST_STREAM PROTOCOL_ERROR: see
-// golang/go#26321 and e2e TestH2spec). The connection goes on serving.
+// malformed (RFC 9113 section 8.2.2). It reaches no backend: the lean
+// server resets the stream (PROTOCOL_ERROR), net/http's answers 400
+// before firsthop's handler runs (where h2spec 8.1.2.2 wants the reset:
+// see golang/go#26321 and e2e TestH2spec). The connection goes on
+// serving.
 func TestHostileH2ConnectionSpecificHeaders(t *testing.T) {
 	t.Parallel()
 	forH2Servers(t, func(t *testing.T, server model.HTTP2Server) {
