@@ -312,6 +312,10 @@ func (c *h2Conn) handleError(f http2.Frame, err error) bool {
 	var ce http2.ConnectionError
 	switch {
 	case errors.As(err, &se):
+		if id := se.StreamID; id%2 == 1 && id > c.maxSeen {
+			// A stream refused as it opened is closed, not idle.
+			c.maxSeen = id
+		}
 		c.resetLocked(se.StreamID, se.Code)
 		return true
 	case errors.As(err, &ce):
@@ -350,6 +354,7 @@ func (c *h2Conn) processFrame(f http2.Frame) error {
 			if int64(df.Length) > c.recvWindow {
 				return http2.ConnectionError(http2.ErrCodeFlowControl)
 			}
+			c.recvWindow -= int64(df.Length)
 			c.writeWindowUpdateLocked(0, int64(df.Length))
 		}
 		return nil
@@ -758,9 +763,7 @@ func (c *h2Conn) closeStreamLocked(st *h2Stream, err error) {
 	}
 	delete(c.streams, st.id)
 	st.cancel()
-	if !st.bodyClosed {
-		st.closeBodyLocked()
-	}
+	st.dropBodyLocked()
 	st.cond.Broadcast()
 	c.wcond.Broadcast()
 	c.noteIdleLocked()

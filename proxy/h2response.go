@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -197,6 +198,19 @@ func (w *h2Response) finish() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	if w.err == nil && w.clen >= 0 && w.written < w.clen && bodyAllowedForStatus(w.status) && !w.isHead {
+		// Shorter than its Content-Length: what there is goes out, then
+		// a reset, so that the client does not take it for whole (as
+		// net/http's HTTP/2 server does).
+		_ = w.send(nil, false)
+		w.err = errH2ShortBody
+		c := w.st.c
+		c.mu.Lock()
+		if !w.st.closed {
+			c.resetLocked(w.st.id, http2.ErrCodeInternal)
+		}
+		c.mu.Unlock()
+	}
 	if w.err == nil {
 		w.err = w.send(nil, true)
 	}
@@ -218,6 +232,9 @@ func (w *h2Response) finish() {
 	c.kickLocked()
 }
 
+// errH2ShortBody is a response that ended short of its Content-Length.
+var errH2ShortBody = errors.New("http2: handler wrote less than its Content-Length")
+
 // send writes the header if it has not been, then the body held and
 // extra; final says the handler has returned: the stream ends, with the
 // trailers if any.
@@ -226,11 +243,15 @@ func (w *h2Response) send(extra []byte, final bool) error {
 	if w.buf != nil {
 		held = *w.buf
 	}
+	bodyLen := len(held) + len(extra)
 	var trailers http.Header
 	if final {
 		trailers = w.finalTrailers()
 	}
 	st, c := w.st, w.st.c
+	if w.isHead && final {
+		bodyLen = int(w.written) // for its Content-Length, as net/http
+	}
 	if final && !w.sentHeader {
 		// Let the handlers made runnable with this one add their
 		// responses first: one write carries them all.
@@ -241,7 +262,6 @@ func (w *h2Response) send(extra []byte, final bool) error {
 	if st.closed || c.werr != nil {
 		return errH2StreamClosed
 	}
-	bodyLen := len(held) + len(extra)
 	if !w.sentHeader {
 		if w.emitHeaderLocked(held, extra, final, bodyLen, trailers) {
 			w.complete = true

@@ -37,9 +37,15 @@ import (
 // writer bounded by the idle timeout; malformed requests reset
 // (h2request.go); GOAWAY on shutdown.
 
+// h2Handler serves a request that came in on a connection: the shared
+// [handler] (handler.go), or a stand-in in tests.
+type h2Handler interface {
+	handle(w http.ResponseWriter, r *http.Request, c clientConn) bool
+}
+
 // h2Server is the lean HTTP/2 server of one listener.
 type h2Server struct {
-	h   *handler
+	h   h2Handler
 	log *slog.Logger
 
 	maxStreams        uint32
@@ -54,7 +60,7 @@ type h2Server struct {
 
 // newH2Server returns the lean HTTP/2 server of a listener of spec, which
 // has its defaults.
-func newH2Server(h *handler, log *slog.Logger, spec model.ListenerSpec) *h2Server {
+func newH2Server(h h2Handler, log *slog.Logger, spec model.ListenerSpec) *h2Server {
 	return &h2Server{
 		h: h, log: log,
 		maxStreams: spec.MaxConcurrentStreams,

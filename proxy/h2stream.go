@@ -88,15 +88,22 @@ func (st *h2Stream) endRemote() error {
 	return nil
 }
 
-// closeBodyLocked drops what is buffered of the body, giving its bytes
-// back to the connection's window.
+// closeBodyLocked ends the handler's use of the body: see dropBodyLocked;
+// DATA that comes later is dropped as it comes.
 func (st *h2Stream) closeBodyLocked() {
 	st.bodyClosed = true
+	st.dropBodyLocked()
+}
+
+// dropBodyLocked drops what is buffered of the body, giving its bytes
+// back to the connection's window.
+func (st *h2Stream) dropBodyLocked() {
 	st.c.writeWindowUpdateLocked(0, int64(len(st.body)-st.bodyOff)+st.refund)
 	st.body, st.bodyOff, st.refund = nil, 0, 0
 	if st.readTimer != nil {
 		st.readTimer.Stop()
 	}
+	st.cond.Broadcast()
 }
 
 // h2Body is a request body: the DATA the connection's reader buffered.
