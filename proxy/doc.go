@@ -45,8 +45,8 @@
 // by the fast HTTP/1.1 loop (fastserve.go, fastresponse.go), which hands a
 // connection to net/http's server (handoff.go) at the first request it
 // does not serve; the HTTP/2 connections of TLS and h2c listeners are
-// served by the lean HTTP/2 server (h2server.go, h2conn.go, h2stream.go,
-// h2response.go, h2request.go), which net/http's server hands them to
+// served by the lean HTTP/2 server (h2server.go and the other h2*.go
+// files), which net/http's server hands them to
 // (TLSNextProto), unless the listener chooses net/http's own. Each
 // request carries the connection it came in on, a clientConn (where it
 // came from, whether the client is gone, watching for that), and the fast

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
 
 // h2Stream is one request of an [h2Conn] and its response. The fields
@@ -163,45 +162,6 @@ func (b h2Body) Close() error {
 		st.closeBodyLocked()
 	}
 	return nil
-}
-
-// startBlockLocked starts a header block; encodeLocked adds a field to
-// it (names in lower case) and writeBlockLocked writes it on stream id,
-// split into HEADERS and CONTINUATION frames as the client's frame size
-// asks.
-func (c *h2Conn) startBlockLocked() { c.hbuf.Reset() }
-
-func (c *h2Conn) encodeLocked(k, v string) {
-	_ = c.henc.WriteField(hpack.HeaderField{Name: k, Value: v})
-}
-
-func (c *h2Conn) writeBlockLocked(id uint32, endStream bool) {
-	block := c.hbuf.Bytes()
-	first := true
-	for first || len(block) > 0 {
-		n := min(len(block), c.peerMaxFrame)
-		frag := block[:n]
-		block = block[n:]
-		if first {
-			_ = c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: frag,
-				EndStream: endStream, EndHeaders: len(block) == 0})
-			first = false
-		} else {
-			_ = c.fr.WriteContinuation(id, len(block) == 0, frag)
-		}
-	}
-}
-
-// appendDataLocked appends one DATA frame.
-func (c *h2Conn) appendDataLocked(id uint32, p []byte, end bool) {
-	var flags byte
-	if end {
-		flags = byte(http2.FlagDataEndStream)
-	}
-	n := len(p)
-	c.wbuf = append(c.wbuf, byte(n>>16), byte(n>>8), byte(n), byte(http2.FrameData), flags,
-		byte(id>>24)&0x7f, byte(id>>16), byte(id>>8), byte(id))
-	c.wbuf = append(c.wbuf, p...)
 }
 
 // errH2Stalled ends a response the client has not let through (window
