@@ -50,6 +50,10 @@ const (
 	// h2RefundAt is how many bytes of a request body the handler must
 	// have read before the window is opened again by that much.
 	h2RefundAt = 16 << 10
+	// h2ReadBufferSize is the connection's read buffer: many small frames
+	// per read, and 12 KiB less per idle connection than a frame's
+	// worth (a larger frame is read through it).
+	h2ReadBufferSize = 4 << 10
 )
 
 // h2Conn is one HTTP/2 connection of the lean server; it is its
@@ -124,7 +128,7 @@ func newH2Conn(s *h2Server, ctx context.Context, nc net.Conn, tlsState *tls.Conn
 		lower: map[string]string{},
 	}
 	c.wcond.L = &c.mu
-	c.br = bufio.NewReaderSize(nc, 16<<10)
+	c.br = bufio.NewReaderSize(nc, h2ReadBufferSize)
 	c.rd.r = c.br
 	c.fr = http2.NewFramer(h2WriteBuffer{c}, &c.rd)
 	c.fr.SetMaxReadFrameSize(maxH2FrameSize)
