@@ -533,6 +533,8 @@ func TestHostileFramingHTTP2(t *testing.T) {
 				h2Request("POST", "/a", "content-length", "0"), smuggled, true},
 			{"H2.CL: DATA longer than a non-zero content-length is refused and never forwarded",
 				h2Request("POST", "/a", "content-length", "4"), "body" + smuggled, true},
+			{"H2.CL: DATA shorter than content-length is refused and never forwarded whole",
+				h2Request("POST", "/a", "content-length", "10"), "short", true},
 			{"a CRLF in a header value is refused",
 				h2Request("GET", "/a", "x-a", "1\r\nContent-Length: 40"), "", false},
 			{"a bare LF in a header value is refused",
