@@ -201,25 +201,33 @@ func (c *h2Conn) serve(sawPreface bool) {
 			_ = c.nc.SetReadDeadline(time.Time{})
 			headerDeadline = false
 		}
-		c.mu.Lock()
-		if err == nil {
-			err = c.processFrame(f)
-		}
-		if err != nil && !c.handleError(f, err) {
-			c.mu.Unlock()
+		if !c.process(f, err) {
 			return
 		}
-		if c.queuedControl > h2MaxQueuedControl {
-			// The client makes us answer and reads nothing.
-			c.closing = true
-			c.mu.Unlock()
-			return
-		}
-		if len(c.wbuf) >= h2BigBatch && !c.flushing {
-			c.flushLocked()
-		}
-		c.mu.Unlock()
 	}
+}
+
+// process acts on what one ReadFrame returned and reports whether the
+// connection goes on. It holds mu, released however it returns (a panic
+// too: net/http's server recovers it, and finish must get the lock).
+func (c *h2Conn) process(f http2.Frame, err error) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		err = c.processFrame(f)
+	}
+	if err != nil && !c.handleError(f, err) {
+		return false
+	}
+	if c.queuedControl > h2MaxQueuedControl {
+		// The client makes us answer and reads nothing.
+		c.closing = true
+		return false
+	}
+	if len(c.wbuf) >= h2BigBatch && !c.flushing {
+		c.flushLocked()
+	}
+	return true
 }
 
 // frameBuffered reports whether a whole frame is buffered, so that
