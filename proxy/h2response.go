@@ -264,7 +264,7 @@ func (w *h2Response) send(extra []byte, final bool) error {
 	}
 	if !w.sentHeader {
 		if w.emitHeaderLocked(held, extra, final, bodyLen, trailers) {
-			w.complete = true
+			w.completeLocked()
 			c.kickLocked()
 			return nil
 		}
@@ -301,10 +301,21 @@ func (w *h2Response) send(extra []byte, final bool) error {
 		}
 	}
 	if final {
-		w.complete = true
+		w.completeLocked()
 	}
 	c.kickLocked()
 	return nil
+}
+
+// completeLocked notes that the response's last frame is in the write
+// buffer. A stream whose request is over too is closed now, before that
+// frame is written: a client that answers the END_STREAM at once finds
+// the stream closed (RFC 9113 section 5.1), not half closed.
+func (w *h2Response) completeLocked() {
+	w.complete = true
+	if w.st.remoteDone {
+		w.st.c.closeStreamLocked(w.st, nil)
+	}
 }
 
 // emitHeaderLocked writes the response's HEADERS frame, with what
