@@ -6,6 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/firsthop/firsthop/model"
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
@@ -106,10 +107,22 @@ func (d *decoder) listener(n *yaml.Node, path string) (l listenerAt, ok bool) {
 		l.scopeAt = v
 	}
 	if v := f.value("http2"); v != nil {
-		if h, ok := d.mapping(v, f.sub("http2"), "HTTP/2 settings", "maxConcurrentStreams"); ok {
+		if h, ok := d.mapping(v, f.sub("http2"), "HTTP/2 settings", "maxConcurrentStreams", "server"); ok {
 			if m := h.value("maxConcurrentStreams"); m != nil {
 				if n, ok := d.integer(m, h.sub("maxConcurrentStreams"), 1, 10000); ok {
 					l.MaxConcurrentStreams = uint32(n)
+				}
+			}
+			if m := h.value("server"); m != nil {
+				if s, ok := d.text(m, h.sub("server"), "lean or net/http"); ok {
+					switch s {
+					case "lean":
+						l.HTTP2Server = model.HTTP2ServerLean
+					case "net/http":
+						l.HTTP2Server = model.HTTP2ServerNetHTTP
+					default:
+						d.errorf(m, "%s: %q is not an HTTP/2 server: lean or net/http", h.sub("server"), s)
+					}
 				}
 			}
 		}

@@ -32,7 +32,7 @@ func TestTLSCertificates(t *testing.T) {
     tls: true
     timeouts: {readHeader: 5s, idle: 1m, requestBody: 30s}
     maxHeaderBytes: 32768
-    http2: {maxConcurrentStreams: 100}
+    http2: {maxConcurrentStreams: 100, server: lean}
 tls:
   certificates:
     - {certFile: app.crt, keyFile: app.key}
@@ -60,7 +60,7 @@ defaultBackend: secure
 	l := cfg.Listeners[0]
 	wantListener := Listener{Name: "https", Address: "127.0.0.1:8443", TLS: true, ProxyProtocol: l.ProxyProtocol,
 		ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute, RequestBodyTimeout: 30 * time.Second,
-		MaxHeaderBytes: 32768, MaxConcurrentStreams: 100}
+		MaxHeaderBytes: 32768, MaxConcurrentStreams: 100, HTTP2Server: model.HTTP2ServerLean}
 	if !reflect.DeepEqual(l, wantListener) {
 		t.Errorf("listener %+v\nwant %+v", l, wantListener)
 	}
@@ -108,6 +108,8 @@ func TestTLSErrors(t *testing.T) {
 			"listeners: [{name: a, address: 127.0.0.1:1}]\nbackends: [{name: b, tls: {serverName: x}}]\n", "need protocol: https"},
 		{"unknown backend protocol",
 			"listeners: [{name: a, address: 127.0.0.1:1}]\nbackends: [{name: b, protocol: spdy}]\n", "unknown backend protocol"},
+		{"unknown HTTP2 server",
+			"listeners: [{name: a, address: 127.0.0.1:1, h2c: true, http2: {server: nghttpd}}]\n", `"nghttpd" is not an HTTP/2 server`},
 		{"maxHeaderBytes out of range",
 			"listeners: [{name: a, address: 127.0.0.1:1, maxHeaderBytes: 10}]\n", "out of range"},
 	}

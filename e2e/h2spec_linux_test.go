@@ -19,14 +19,21 @@ import (
 // the list stays true. README.md (TLS, HTTP/2, gRPC and WebSocket) says
 // the same.
 var h2specKnownFailures = map[string]map[string]string{
-	"tls": h2specNetHTTPFailures,
-	"h2c": mergeReasons(h2specNetHTTPFailures, map[string]string{
-		// On a cleartext listener that also speaks HTTP/1.1, bytes that
-		// are not the HTTP/2 preface are an HTTP/1.1 request: net/http
-		// answers 400 and closes, which h2spec does not accept
-		// (summerwind/h2spec#122, #112).
-		"http2/3.5/2": "an invalid preface on a cleartext listener is HTTP/1.1 (h2spec#122)",
-	}),
+	"tls":      h2specNetHTTPFailures,
+	"h2c":      mergeReasons(h2specNetHTTPFailures, h2specCleartextFailures),
+	"tls-lean": {},
+	"h2c-lean": h2specCleartextFailures,
+}
+
+// h2specCleartextFailures are the failures of a cleartext listener,
+// whichever HTTP/2 server serves it.
+var h2specCleartextFailures = map[string]string{
+	// On a cleartext listener that also speaks HTTP/1.1, bytes that
+	// are not the HTTP/2 preface are an HTTP/1.1 request: net/http
+	// answers 400 and closes, which h2spec does not accept
+	// (summerwind/h2spec#122, #112). net/http reads the preface for
+	// either HTTP/2 server.
+	"http2/3.5/2": "an invalid preface on a cleartext listener is HTTP/1.1 (h2spec#122)",
 }
 
 // h2specNetHTTPFailures are Go's HTTP/2 server's own failures.
@@ -43,6 +50,34 @@ var h2specNetHTTPFailures = map[string]string{
 	"http2/6.5.3/1": "a SETTINGS frame repeating a setting is a connection error in Go (golang/go#38647)",
 }
 
+// h2specRacy are cases whose outcome depends on timing, with a behaviour
+// RFC 9113 allows either way: a failure of one is logged, not counted.
+var h2specRacy = map[string]string{
+	// h2spec opens a GET stream without END_STREAM, then sends two
+	// WINDOW_UPDATEs that overflow its window and wants RST_STREAM
+	// FLOW_CONTROL_ERROR. A server whose backend answered the GET first
+	// has sent the whole response and RST_STREAM NO_ERROR (RFC 9113
+	// section 8.1 allows it; net/http does the same), and then ignores
+	// the WINDOW_UPDATEs of the closed stream (section 5.1). The lean
+	// server answers fast enough for that to happen now and then.
+	"http2/6.9.1/3": "a response complete before the client's WINDOW_UPDATEs arrive (RFC 9113 8.1)",
+}
+
+// withoutRacyFailures returns results without the failures of the
+// h2specRacy cases, which it logs.
+func withoutRacyFailures(t testing.TB, results []H2specResult) []H2specResult {
+	t.Helper()
+	out := results[:0:0]
+	for _, r := range results {
+		if why, racy := h2specRacy[r.ID]; racy && !r.Passed {
+			t.Logf("%s (%s) failed, a race RFC 9113 allows (%s):\n%s", r.ID, r.Desc, why, r.Detail)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 func mergeReasons(a, b map[string]string) map[string]string {
 	m := make(map[string]string, len(a)+len(b))
 	for k, v := range a {
@@ -55,8 +90,9 @@ func mergeReasons(a, b map[string]string) map[string]string {
 }
 
 // TestH2spec runs h2spec (every HTTP/2 and HPACK case) against firsthop's
-// TLS listener (h2 by ALPN) and its h2c listener, with an echo backend
-// behind, and checks that every case passes except the known failures
+// TLS listener (h2 by ALPN) and its h2c listener, each once with
+// net/http's HTTP/2 server and once with the lean one (http2.server), with
+// an echo backend behind, and checks that every case passes except the known failures
 // above — and that each of those still fails.
 func TestH2spec(t *testing.T) {
 	h2spec := H2specBinary(t)
@@ -82,14 +118,16 @@ func TestH2spec(t *testing.T) {
 	if err := os.WriteFile(keyFile, keyPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	const tlsPort, h2cPort = 8443, 8080
+	const tlsPort, h2cPort, tlsLeanPort, h2cLeanPort = 8443, 8080, 8444, 8081
 	node.Firsthop(t, FirsthopSpec{Config: fmt.Sprintf(`
 node: node-a
 admin:
   address: %[1]s
 listeners:
-  - { name: tls, address: "0.0.0.0:%[2]d", tls: true }
-  - { name: h2c, address: "0.0.0.0:%[3]d", h2c: true }
+  - { name: tls, address: "0.0.0.0:%[2]d", tls: true, http2: { server: net/http } }
+  - { name: h2c, address: "0.0.0.0:%[3]d", h2c: true, http2: { server: net/http } }
+  - { name: tls-lean, address: "0.0.0.0:%[7]d", tls: true, http2: { server: lean } }
+  - { name: h2c-lean, address: "0.0.0.0:%[8]d", h2c: true, http2: { server: lean } }
 tls:
   certificates:
     - { certFile: %[4]s, keyFile: %[5]s }
@@ -100,7 +138,7 @@ backends:
   - name: echo
     endpoints:
       - { address: "%[6]s", node: node-a }
-`, DefaultAdmin, tlsPort, h2cPort, certFile, keyFile, pod.Addr4(echoPort))})
+`, DefaultAdmin, tlsPort, h2cPort, certFile, keyFile, pod.Addr4(echoPort), tlsLeanPort, h2cLeanPort)})
 
 	for _, l := range []struct {
 		name string
@@ -109,6 +147,8 @@ backends:
 	}{
 		{"tls", tlsPort, []string{"-t", "-k"}},
 		{"h2c", h2cPort, nil},
+		{"tls-lean", tlsLeanPort, []string{"-t", "-k"}},
+		{"h2c-lean", h2cLeanPort, nil},
 	} {
 		t.Run(l.name, func(t *testing.T) {
 			report := filepath.Join(t.TempDir(), "h2spec.xml")
@@ -125,7 +165,7 @@ backends:
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkH2specResults(t, results, h2specKnownFailures[l.name])
+			checkH2specResults(t, withoutRacyFailures(t, results), h2specKnownFailures[l.name])
 		})
 	}
 }
@@ -236,5 +276,20 @@ func TestCheckH2specResults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestWithoutRacyFailures(t *testing.T) {
+	results := []H2specResult{
+		{ID: "http2/6.9.1/3", Passed: false},
+		{ID: "http2/6.9.1/2", Passed: false},
+		{ID: "http2/5.1/1", Passed: true},
+	}
+	got := withoutRacyFailures(&recordingTB{TB: t}, results)
+	if len(got) != 2 || got[0].ID != "http2/6.9.1/2" || got[1].ID != "http2/5.1/1" {
+		t.Errorf("got %+v, want the racy failure dropped and the rest kept", got)
+	}
+	if kept := withoutRacyFailures(&recordingTB{TB: t}, []H2specResult{{ID: "http2/6.9.1/3", Passed: true}}); len(kept) != 1 {
+		t.Errorf("a racy case that passed was dropped: %+v", kept)
 	}
 }

@@ -30,6 +30,9 @@ type ListenerSpec struct {
 	TLS bool
 	// H2C accepts HTTP/2 without TLS (prior knowledge) on a plain listener.
 	H2C bool
+	// HTTP2Server chooses the server of the listener's HTTP/2
+	// connections (TLS or H2C); the zero value is the default.
+	HTTP2Server HTTP2Server
 
 	// Scope names the routes the listener serves (see [ScopeSpec]); ""
 	// is the default scope.
@@ -45,6 +48,32 @@ type ListenerSpec struct {
 	RequestBodyTimeout   time.Duration // no bound beyond the route's timeout
 	MaxHeaderBytes       int           // DefaultMaxHeaderBytes
 	MaxConcurrentStreams uint32        // DefaultMaxConcurrentStreams, per HTTP/2 connection
+}
+
+// HTTP2Server names a server of HTTP/2 connections.
+type HTTP2Server uint8
+
+const (
+	// HTTP2ServerDefault is the default server: the lean one.
+	HTTP2ServerDefault HTTP2Server = iota
+	// HTTP2ServerNetHTTP is net/http's HTTP/2 server.
+	HTTP2ServerNetHTTP
+	// HTTP2ServerLean is firsthop's lean HTTP/2 server.
+	HTTP2ServerLean
+)
+
+// Lean reports whether s is, or defaults to, the lean server.
+func (s HTTP2Server) Lean() bool { return s != HTTP2ServerNetHTTP }
+
+// String returns the name of s as the configuration writes it.
+func (s HTTP2Server) String() string {
+	switch s {
+	case HTTP2ServerNetHTTP:
+		return "net/http"
+	case HTTP2ServerLean:
+		return "lean"
+	}
+	return "default"
 }
 
 // Listener defaults.

@@ -44,10 +44,13 @@
 // (seam.go). On the client side a plain listener's connections are read
 // by the fast HTTP/1.1 loop (fastserve.go, fastresponse.go), which hands a
 // connection to net/http's server (handoff.go) at the first request it
-// does not serve; each request carries the connection it came in on, a
-// clientConn (where it came from, whether the client is gone, watching
-// for that), and the fast loop's connection declines a route whose
-// backends need net/http. On the upstream side backend.leanFor chooses,
+// does not serve; the HTTP/2 connections of TLS and h2c listeners are
+// served by the lean HTTP/2 server (h2server.go and the other h2*.go
+// files), which net/http's server hands them to
+// (TLSNextProto), unless the listener chooses net/http's own. Each
+// request carries the connection it came in on, a clientConn (where it
+// came from, whether the client is gone, watching for that), and the fast
+// loop's connection declines a route whose backends need net/http. On the upstream side backend.leanFor chooses,
 // from the backend's protocol when the table is built, the lean path
 // (forward.go, reqbody.go, upstream_request.go, upstream_response.go,
 // package proxy/h1) or httputil.ReverseProxy (upstream_std.go). What both

@@ -332,10 +332,17 @@ const maxFloodHeap = 64 << 20
 // concurrent stream limit), goroutines bounded meanwhile, and other
 // clients served.
 func TestHostileExhaustionHTTP2(t *testing.T) {
+	// Not parallel, nor its servers: it counts goroutines and heap.
+	for _, s := range h2Servers {
+		t.Run(s.name, func(t *testing.T) { testHostileExhaustionHTTP2(t, s.server) })
+	}
+}
+
+func testHostileExhaustionHTTP2(t *testing.T, server model.HTTP2Server) {
 	const streams = 20
 	base := runtime.NumGoroutine()
 	hold := make(chan struct{})
-	b, p := exhaustionProxy(t, model.ListenerSpec{H2C: true, MaxConcurrentStreams: streams, IdleTimeout: time.Second}, func(req *http.Request) string {
+	b, p := exhaustionProxy(t, model.ListenerSpec{H2C: true, HTTP2Server: server, MaxConcurrentStreams: streams, IdleTimeout: time.Second}, func(req *http.Request) string {
 		if req.URL.Path == "/hold" {
 			<-hold
 		}

@@ -501,11 +501,11 @@ func TestHostileFramingResponses(t *testing.T) {
 
 // startH2CProxy starts a raw backend and a proxy in front of it whose
 // listener accepts prior-knowledge h2c.
-func startH2CProxy(t *testing.T) (*rawBackend, *testProxy) {
+func startH2CProxy(t *testing.T, server model.HTTP2Server) (*rawBackend, *testProxy) {
 	t.Helper()
 	b := startRawBackend(t, nil)
 	p := startProxyWith(t, oneBackend(b.addr), Options{
-		Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0", H2C: true}},
+		Listeners: []model.ListenerSpec{{Name: "public", Address: "127.0.0.1:0", H2C: true, HTTP2Server: server}},
 	})
 	return b, p
 }
@@ -516,112 +516,116 @@ func startH2CProxy(t *testing.T) (*rawBackend, *testProxy) {
 // (the H2.TE, H2.CL and CRLF-injection desyncs).
 func TestHostileFramingHTTP2(t *testing.T) {
 	t.Parallel()
-	smuggled := "GET /smuggled HTTP/1.1\r\nHost: app.test\r\n\r\n"
-	refused := []struct {
-		name   string
-		fields []string
-		data   string // DATA sent after HEADERS, when not empty
-		// answered says the request may be forwarded and answered before
-		// the violation (in later DATA) is seen; what is forwarded must
-		// still not carry it.
-		answered bool
-	}{
-		{"H2.TE: transfer-encoding in an HTTP/2 request is refused",
-			h2Request("POST", "/a", "transfer-encoding", "chunked"), "0\r\n\r\n" + smuggled, false},
-		{"H2.CL: DATA longer than content-length is refused and never forwarded",
-			h2Request("POST", "/a", "content-length", "0"), smuggled, true},
-		{"H2.CL: DATA longer than a non-zero content-length is refused and never forwarded",
-			h2Request("POST", "/a", "content-length", "4"), "body" + smuggled, true},
-		{"a CRLF in a header value is refused",
-			h2Request("GET", "/a", "x-a", "1\r\nContent-Length: 40"), "", false},
-		{"a bare LF in a header value is refused",
-			h2Request("GET", "/a", "x-a", "1\nX-Forwarded-For: 6.6.6.6"), "", false},
-		{"a NUL in a header value is refused",
-			h2Request("GET", "/a", "x-a", "1\x00"), "", false},
-		{"a colon in a header name is refused",
-			h2Request("GET", "/a", "x-a:b", "1"), "", false},
-		{"an upper-case header name is refused",
-			h2Request("GET", "/a", "X-Forwarded-For", "6.6.6.6"), "", false},
-		{"a connection header is refused",
-			h2Request("GET", "/a", "connection", "x-forwarded-for"), "", false},
-		{"a te header other than trailers is refused",
-			h2Request("GET", "/a", "te", "chunked"), "", false},
-		{"an upgrade header is refused",
-			h2Request("GET", "/a", "upgrade", "websocket"), "", false},
-		{"a :path with CRLF and a request line is refused",
-			h2Request("GET", "/a HTTP/1.1\r\nHost: app.test\r\n\r\n"+smuggled[:len(smuggled)-4]), "", false},
-		{"a :method with a space is refused",
-			[]string{":method", "GET /smuggled", ":scheme", "http", ":authority", "app.test", ":path", "/a"}, "", false},
-		{"a :method with a CRLF is refused",
-			[]string{":method", "GET /a HTTP/1.1\r\nHost: app.test\r\n\r\nGET", ":scheme", "http", ":authority", "app.test", ":path", "/smuggled"}, "", false},
-		{"an empty :method is refused",
-			[]string{":method", "", ":scheme", "http", ":authority", "app.test", ":path", "/a"}, "", false},
-		{"an :authority with CRLF is refused",
-			[]string{":method", "GET", ":scheme", "http", ":authority", "app.test\r\nX-A: 1", ":path", "/a"}, "", false},
-		{"a missing :path is refused",
-			[]string{":method", "GET", ":scheme", "http", ":authority", "app.test"}, "", false},
-		{"a pseudo-header after a regular header is refused",
-			[]string{":method", "GET", ":scheme", "http", "x-a", "1", ":authority", "app.test", ":path", "/a"}, "", false},
-	}
-	for _, c := range refused {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			b, p := startH2CProxy(t)
-			h2 := dialH2(t, p.addr)
-			h2.headers(1, c.data == "", c.fields...)
-			if c.data != "" {
-				if err := h2.fr.WriteData(1, true, []byte(c.data)); err != nil {
-					t.Fatal(err)
+	forH2Servers(t, func(t *testing.T, server model.HTTP2Server) {
+		smuggled := "GET /smuggled HTTP/1.1\r\nHost: app.test\r\n\r\n"
+		refused := []struct {
+			name   string
+			fields []string
+			data   string // DATA sent after HEADERS, when not empty
+			// answered says the request may be forwarded and answered before
+			// the violation (in later DATA) is seen; what is forwarded must
+			// still not carry it.
+			answered bool
+		}{
+			{"H2.TE: transfer-encoding in an HTTP/2 request is refused",
+				h2Request("POST", "/a", "transfer-encoding", "chunked"), "0\r\n\r\n" + smuggled, false},
+			{"H2.CL: DATA longer than content-length is refused and never forwarded",
+				h2Request("POST", "/a", "content-length", "0"), smuggled, true},
+			{"H2.CL: DATA longer than a non-zero content-length is refused and never forwarded",
+				h2Request("POST", "/a", "content-length", "4"), "body" + smuggled, true},
+			{"H2.CL: DATA shorter than content-length is refused and never forwarded whole",
+				h2Request("POST", "/a", "content-length", "10"), "short", true},
+			{"a CRLF in a header value is refused",
+				h2Request("GET", "/a", "x-a", "1\r\nContent-Length: 40"), "", false},
+			{"a bare LF in a header value is refused",
+				h2Request("GET", "/a", "x-a", "1\nX-Forwarded-For: 6.6.6.6"), "", false},
+			{"a NUL in a header value is refused",
+				h2Request("GET", "/a", "x-a", "1\x00"), "", false},
+			{"a colon in a header name is refused",
+				h2Request("GET", "/a", "x-a:b", "1"), "", false},
+			{"an upper-case header name is refused",
+				h2Request("GET", "/a", "X-Forwarded-For", "6.6.6.6"), "", false},
+			{"a connection header is refused",
+				h2Request("GET", "/a", "connection", "x-forwarded-for"), "", false},
+			{"a te header other than trailers is refused",
+				h2Request("GET", "/a", "te", "chunked"), "", false},
+			{"an upgrade header is refused",
+				h2Request("GET", "/a", "upgrade", "websocket"), "", false},
+			{"a :path with CRLF and a request line is refused",
+				h2Request("GET", "/a HTTP/1.1\r\nHost: app.test\r\n\r\n"+smuggled[:len(smuggled)-4]), "", false},
+			{"a :method with a space is refused",
+				[]string{":method", "GET /smuggled", ":scheme", "http", ":authority", "app.test", ":path", "/a"}, "", false},
+			{"a :method with a CRLF is refused",
+				[]string{":method", "GET /a HTTP/1.1\r\nHost: app.test\r\n\r\nGET", ":scheme", "http", ":authority", "app.test", ":path", "/smuggled"}, "", false},
+			{"an empty :method is refused",
+				[]string{":method", "", ":scheme", "http", ":authority", "app.test", ":path", "/a"}, "", false},
+			{"an :authority with CRLF is refused",
+				[]string{":method", "GET", ":scheme", "http", ":authority", "app.test\r\nX-A: 1", ":path", "/a"}, "", false},
+			{"a missing :path is refused",
+				[]string{":method", "GET", ":scheme", "http", ":authority", "app.test"}, "", false},
+			{"a pseudo-header after a regular header is refused",
+				[]string{":method", "GET", ":scheme", "http", "x-a", "1", ":authority", "app.test", ":path", "/a"}, "", false},
+		}
+		for _, c := range refused {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				b, p := startH2CProxy(t, server)
+				h2 := dialH2(t, p.addr)
+				h2.headers(1, c.data == "", c.fields...)
+				if c.data != "" {
+					if err := h2.fr.WriteData(1, true, []byte(c.data)); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
+				o := h2.await(1)
+				h2.conn.Close()
+				if o.status != 0 && (o.status < 400 || o.status >= 500) && !(c.answered && o.status == http.StatusOK) {
+					t.Errorf("stream got %v, want it refused as the client's error (RST_STREAM or 4xx)", o)
+				}
+				// Whatever reached the backend (H2.CL may forward the
+				// headers before the excess DATA arrives, and then cut the
+				// body) must be requests without the smuggled one.
+				for _, rc := range b.settle(t, p) {
+					raw := rc.raw.Bytes()
+					if rc.parseErr != nil && !(c.answered && rc.cutBody) ||
+						bytes.Contains(raw, []byte("/smuggled")) || bytes.Contains(raw, []byte("6.6.6.6")) {
+						t.Errorf("the backend received %q (%v)", raw, rc.parseErr)
+					}
+				}
+			})
+		}
+
+		t.Run("a space in :path is escaped, not a request-line separator", func(t *testing.T) {
+			t.Parallel()
+			b, p := startH2CProxy(t, server)
+			h2 := dialH2(t, p.addr)
+			h2.headers(1, true, h2Request("GET", "/a HTTP/1.1")...)
 			o := h2.await(1)
 			h2.conn.Close()
-			if o.status != 0 && (o.status < 400 || o.status >= 500) && !(c.answered && o.status == http.StatusOK) {
-				t.Errorf("stream got %v, want it refused as the client's error (RST_STREAM or 4xx)", o)
-			}
-			// Whatever reached the backend (H2.CL may forward the
-			// headers before the excess DATA arrives, and then cut the
-			// body) must be requests without the smuggled one.
-			for _, rc := range b.settle(t, p) {
-				raw := rc.raw.Bytes()
-				if rc.parseErr != nil && !(c.answered && rc.cutBody) ||
-					bytes.Contains(raw, []byte("/smuggled")) || bytes.Contains(raw, []byte("6.6.6.6")) {
-					t.Errorf("the backend received %q (%v)", raw, rc.parseErr)
+			conns := b.settle(t, p)
+			if o.status == http.StatusOK {
+				if req := onlyRequest(t, conns); req.URI != "/a%20HTTP/1.1" {
+					t.Errorf("the backend's request line has URI %q, want the space escaped", req.URI)
 				}
+			} else {
+				wantNothingForwarded(t, conns)
 			}
 		})
-	}
-
-	t.Run("a space in :path is escaped, not a request-line separator", func(t *testing.T) {
-		t.Parallel()
-		b, p := startH2CProxy(t)
-		h2 := dialH2(t, p.addr)
-		h2.headers(1, true, h2Request("GET", "/a HTTP/1.1")...)
-		o := h2.await(1)
-		h2.conn.Close()
-		conns := b.settle(t, p)
-		if o.status == http.StatusOK {
-			if req := onlyRequest(t, conns); req.URI != "/a%20HTTP/1.1" {
-				t.Errorf("the backend's request line has URI %q, want the space escaped", req.URI)
+		t.Run("a host header disagreeing with :authority does not choose the Host forwarded", func(t *testing.T) {
+			t.Parallel()
+			b, p := startH2CProxy(t, server)
+			h2 := dialH2(t, p.addr)
+			h2.headers(1, true, h2Request("GET", "/a", "host", "evil.test")...)
+			o := h2.await(1)
+			h2.conn.Close()
+			conns := b.settle(t, p)
+			if o.status != http.StatusOK {
+				wantNothingForwarded(t, conns)
+				return
 			}
-		} else {
-			wantNothingForwarded(t, conns)
-		}
-	})
-	t.Run("a host header disagreeing with :authority does not choose the Host forwarded", func(t *testing.T) {
-		t.Parallel()
-		b, p := startH2CProxy(t)
-		h2 := dialH2(t, p.addr)
-		h2.headers(1, true, h2Request("GET", "/a", "host", "evil.test")...)
-		o := h2.await(1)
-		h2.conn.Close()
-		conns := b.settle(t, p)
-		if o.status != http.StatusOK {
-			wantNothingForwarded(t, conns)
-			return
-		}
-		if req := onlyRequest(t, conns); req.Host != "app.test" || req.Header.Get("X-Forwarded-Host") != "app.test" {
-			t.Errorf("the backend got Host %q, X-Forwarded-Host %q; want app.test, the :authority", req.Host, req.Header.Get("X-Forwarded-Host"))
-		}
+			if req := onlyRequest(t, conns); req.Host != "app.test" || req.Header.Get("X-Forwarded-Host") != "app.test" {
+				t.Errorf("the backend got Host %q, X-Forwarded-Host %q; want app.test, the :authority", req.Host, req.Header.Get("X-Forwarded-Host"))
+			}
+		})
 	})
 }

@@ -415,16 +415,18 @@ func forwardedParams(el string) []string {
 // sends (lower case, as HTTP/2 requires) are replaced like HTTP/1.1 ones.
 func TestHostileIdentityHTTP2(t *testing.T) {
 	t.Parallel()
-	b, p := startH2CProxy(t)
-	h2 := dialH2(t, p.addr)
-	h2.headers(1, true, h2Request("GET", "/whoami",
-		"x-forwarded-for", "6.6.6.6", "x_forwarded_for", "6.6.6.6", "forwarded", "for=6.6.6.6",
-		"x-real-ip", "6.6.6.6", "x-forwarded-host", "evil.test", "x-forwarded-proto", "https", "true-client-ip", "6.6.6.6")...)
-	if o := h2.await(1); o.status != http.StatusOK {
-		t.Fatalf("stream got %v, want 200", o)
-	}
-	h2.conn.Close()
-	req := onlyRequest(t, b.settle(t, p))
-	wantNoForgery(t, req)
-	wantOnlyClient(t, req.Header, "127.0.0.1", "app.test", portOf(p.addr))
+	forH2Servers(t, func(t *testing.T, server model.HTTP2Server) {
+		b, p := startH2CProxy(t, server)
+		h2 := dialH2(t, p.addr)
+		h2.headers(1, true, h2Request("GET", "/whoami",
+			"x-forwarded-for", "6.6.6.6", "x_forwarded_for", "6.6.6.6", "forwarded", "for=6.6.6.6",
+			"x-real-ip", "6.6.6.6", "x-forwarded-host", "evil.test", "x-forwarded-proto", "https", "true-client-ip", "6.6.6.6")...)
+		if o := h2.await(1); o.status != http.StatusOK {
+			t.Fatalf("stream got %v, want 200", o)
+		}
+		h2.conn.Close()
+		req := onlyRequest(t, b.settle(t, p))
+		wantNoForgery(t, req)
+		wantOnlyClient(t, req.Header, "127.0.0.1", "app.test", portOf(p.addr))
+	})
 }

@@ -226,22 +226,24 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // an extended CONNECT (RFC 8441), which firsthop does not offer.
 func TestHostileUpgradeHTTP2(t *testing.T) {
 	t.Parallel()
-	for name, fields := range map[string][]string{
-		"an extended CONNECT for websocket is refused": {":method", "CONNECT", ":protocol", "websocket", ":scheme", "http",
-			":authority", "app.test", ":path", "/ws", "sec-websocket-version", "13"},
-		"a plain CONNECT to an authority is refused": {":method", "CONNECT", ":authority", "127.0.0.1:9901"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			b, p := startH2CProxy(t)
-			h2 := dialH2(t, p.addr)
-			h2.headers(1, false, fields...)
-			o := h2.await(1)
-			h2.conn.Close()
-			if o.status != 0 && (o.status < 400 || o.status >= 500) {
-				t.Errorf("stream got %v, want it refused (RST_STREAM or 4xx)", o)
-			}
-			wantNothingForwarded(t, b.settle(t, p))
-		})
-	}
+	forH2Servers(t, func(t *testing.T, server model.HTTP2Server) {
+		for name, fields := range map[string][]string{
+			"an extended CONNECT for websocket is refused": {":method", "CONNECT", ":protocol", "websocket", ":scheme", "http",
+				":authority", "app.test", ":path", "/ws", "sec-websocket-version", "13"},
+			"a plain CONNECT to an authority is refused": {":method", "CONNECT", ":authority", "127.0.0.1:9901"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				b, p := startH2CProxy(t, server)
+				h2 := dialH2(t, p.addr)
+				h2.headers(1, false, fields...)
+				o := h2.await(1)
+				h2.conn.Close()
+				if o.status != 0 && (o.status < 400 || o.status >= 500) {
+					t.Errorf("stream got %v, want it refused (RST_STREAM or 4xx)", o)
+				}
+				wantNothingForwarded(t, b.settle(t, p))
+			})
+		}
+	})
 }

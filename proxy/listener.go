@@ -24,7 +24,7 @@ func sameListener(a, b model.ListenerSpec) bool {
 		return false
 	}
 	return a.Name == b.Name && a.Address == b.Address && a.PublicPort == b.PublicPort && a.AccessLog == b.AccessLog &&
-		a.TLS == b.TLS && a.H2C == b.H2C &&
+		a.TLS == b.TLS && a.H2C == b.H2C && a.HTTP2Server == b.HTTP2Server &&
 		a.ReadHeaderTimeout == b.ReadHeaderTimeout && a.IdleTimeout == b.IdleTimeout &&
 		a.RequestBodyTimeout == b.RequestBodyTimeout && a.MaxHeaderBytes == b.MaxHeaderBytes &&
 		a.MaxConcurrentStreams == b.MaxConcurrentStreams && slices.Equal(a.Policies, b.Policies)
@@ -99,6 +99,9 @@ func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
 		ConnContext: listen.ConnContext,
 		ConnState:   s.connStateHook(spec.Name),
 		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	if (spec.TLS || spec.H2C) && spec.HTTP2Server.Lean() {
+		newH2Server(h, s.log, spec).install(srv)
 	}
 	rl := &runningListener{spec: spec, ln: ln, srv: srv, done: make(chan struct{})}
 	if !spec.TLS && !spec.H2C && s.opts.Tracing == nil {

@@ -41,58 +41,60 @@ func h2cBackend(t *testing.T) netip.AddrPort {
 
 func TestGRPCStyleStreamingWithTrailersOverH2C(t *testing.T) {
 	t.Parallel()
-	spec := model.TableSpec{
-		Routes:   []model.Route{{Path: "/", Backend: "grpc"}},
-		Backends: []model.Backend{{Name: "grpc", Protocol: model.ProtocolH2C, Endpoints: []model.Endpoint{{Addr: h2cBackend(t)}}}},
-	}
-	p := startProxyWith(t, spec, Options{Listeners: []model.ListenerSpec{{Name: "h2c", Address: "127.0.0.1:0", H2C: true}}})
-
-	var protocols http.Protocols
-	protocols.SetUnencryptedHTTP2(true)
-	tr := &http.Transport{Protocols: &protocols}
-	t.Cleanup(tr.CloseIdleConnections)
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+"/pkg.Service/Stream", pr)
-	req.Header.Set("Content-Type", "application/grpc")
-	respc := make(chan *http.Response, 1)
-	errc := make(chan error, 1)
-	go func() {
-		resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req)
-		if err != nil {
-			errc <- err
-			return
+	forH2Servers(t, func(t *testing.T, server model.HTTP2Server) {
+		spec := model.TableSpec{
+			Routes:   []model.Route{{Path: "/", Backend: "grpc"}},
+			Backends: []model.Backend{{Name: "grpc", Protocol: model.ProtocolH2C, Endpoints: []model.Endpoint{{Addr: h2cBackend(t)}}}},
 		}
-		respc <- resp
-	}()
-	// Streaming: the first reply must arrive while the request is still open.
-	fmt.Fprintln(pw, "one")
-	var resp *http.Response
-	select {
-	case resp = <-respc:
-	case err := <-errc:
-		t.Fatal(err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("no response headers while the request stream is open")
-	}
-	defer resp.Body.Close()
-	if resp.ProtoMajor != 2 {
-		t.Fatalf("client got %s, want HTTP/2", resp.Proto)
-	}
-	br := bufio.NewReader(resp.Body)
-	if line, err := br.ReadString('\n'); err != nil || line != "echo one\n" {
-		t.Fatalf("first streamed reply %q, %v", line, err)
-	}
-	fmt.Fprintln(pw, "two")
-	if line, err := br.ReadString('\n'); err != nil || line != "echo two\n" {
-		t.Fatalf("second streamed reply %q, %v", line, err)
-	}
-	pw.Close()
-	if rest, _ := io.ReadAll(br); len(rest) != 0 {
-		t.Errorf("unexpected trailing body %q", rest)
-	}
-	if s, m := resp.Trailer.Get("Grpc-Status"), resp.Trailer.Get("Grpc-Message"); s != "0" || m != "2-messages" {
-		t.Errorf("trailers Grpc-Status=%q Grpc-Message=%q, want 0 and 2-messages", s, m)
-	}
+		p := startProxyWith(t, spec, Options{Listeners: []model.ListenerSpec{{Name: "h2c", Address: "127.0.0.1:0", H2C: true, HTTP2Server: server}}})
+
+		var protocols http.Protocols
+		protocols.SetUnencryptedHTTP2(true)
+		tr := &http.Transport{Protocols: &protocols}
+		t.Cleanup(tr.CloseIdleConnections)
+		pr, pw := io.Pipe()
+		req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+"/pkg.Service/Stream", pr)
+		req.Header.Set("Content-Type", "application/grpc")
+		respc := make(chan *http.Response, 1)
+		errc := make(chan error, 1)
+		go func() {
+			resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req)
+			if err != nil {
+				errc <- err
+				return
+			}
+			respc <- resp
+		}()
+		// Streaming: the first reply must arrive while the request is still open.
+		fmt.Fprintln(pw, "one")
+		var resp *http.Response
+		select {
+		case resp = <-respc:
+		case err := <-errc:
+			t.Fatal(err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no response headers while the request stream is open")
+		}
+		defer resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("client got %s, want HTTP/2", resp.Proto)
+		}
+		br := bufio.NewReader(resp.Body)
+		if line, err := br.ReadString('\n'); err != nil || line != "echo one\n" {
+			t.Fatalf("first streamed reply %q, %v", line, err)
+		}
+		fmt.Fprintln(pw, "two")
+		if line, err := br.ReadString('\n'); err != nil || line != "echo two\n" {
+			t.Fatalf("second streamed reply %q, %v", line, err)
+		}
+		pw.Close()
+		if rest, _ := io.ReadAll(br); len(rest) != 0 {
+			t.Errorf("unexpected trailing body %q", rest)
+		}
+		if s, m := resp.Trailer.Get("Grpc-Status"), resp.Trailer.Get("Grpc-Message"); s != "0" || m != "2-messages" {
+			t.Errorf("trailers Grpc-Status=%q Grpc-Message=%q, want 0 and 2-messages", s, m)
+		}
+	})
 }
 
 // webSocketBackend accepts an Upgrade: websocket request with 101 and then

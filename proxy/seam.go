@@ -14,9 +14,10 @@ import (
 // both choices are made once, here:
 //
 //   - the client side, per connection: a request comes in on a
-//     [clientConn], the fast loop's connection ([fastConn]) or net/http's
-//     ([stdConn]), chosen where the connection is served and fixed in the
-//     request state before the handler starts;
+//     [clientConn], the fast loop's connection ([fastConn]), the lean
+//     HTTP/2 server's ([h2Conn]) or net/http's ([stdConn]), chosen where
+//     the connection is served and fixed in the request state before the
+//     handler starts;
 //   - the upstream side, per backend: [backend.leanFor] says whether a
 //     request goes over the lean HTTP/1.1 path ([handler.forward],
 //     forward.go) or httputil.ReverseProxy ([handler.forwardStd],
