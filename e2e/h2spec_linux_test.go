@@ -50,30 +50,32 @@ var h2specNetHTTPFailures = map[string]string{
 	"http2/6.5.3/1": "a SETTINGS frame repeating a setting is a connection error in Go (golang/go#38647)",
 }
 
-// h2specRacy are cases whose outcome depends on timing, with a behaviour
-// RFC 9113 allows either way: a failure of one is logged, not counted.
-var h2specRacy = map[string]string{
-	// h2spec opens a GET stream without END_STREAM, then sends two
-	// WINDOW_UPDATEs that overflow its window and wants RST_STREAM
-	// FLOW_CONTROL_ERROR. A server whose backend answered the GET first
-	// has sent the whole response and RST_STREAM NO_ERROR (RFC 9113
-	// section 8.1 allows it; net/http does the same), and then ignores
-	// the WINDOW_UPDATEs of the closed stream (section 5.1). The lean
-	// server answers fast enough for that to happen now and then.
-	"http2/6.9.1/3": "a response complete before the client's WINDOW_UPDATEs arrive (RFC 9113 8.1)",
-}
-
-// withoutRacyFailures returns results without the failures of the
-// h2specRacy cases, which it logs.
-func withoutRacyFailures(t testing.TB, results []H2specResult) []H2specResult {
+// retryUnexpectedFailures runs again, alone, each case of results that
+// failed and is not a known failure, once, and returns results with the
+// outcome of that second run in its place; every second run is logged.
+// A case that fails twice still fails; a case that passes only alone is
+// reported in the log so that a race in the server does not hide. (On a
+// loaded machine a case can lose a race RFC 9113 allows: a response
+// completed and RST_STREAM NO_ERROR sent before the client's next frames
+// arrive, as in 6.9.1/3.)
+func retryUnexpectedFailures(t testing.TB, results []H2specResult, known map[string]string,
+	rerun func(id string) (H2specResult, error)) []H2specResult {
 	t.Helper()
-	out := results[:0:0]
-	for _, r := range results {
-		if why, racy := h2specRacy[r.ID]; racy && !r.Passed {
-			t.Logf("%s (%s) failed, a race RFC 9113 allows (%s):\n%s", r.ID, r.Desc, why, r.Detail)
+	out := slices.Clone(results)
+	for i, r := range out {
+		if r.Passed {
 			continue
 		}
-		out = append(out, r)
+		if _, isKnown := known[r.ID]; isKnown {
+			continue
+		}
+		again, err := rerun(r.ID)
+		if err != nil {
+			t.Errorf("running %s again: %v", r.ID, err)
+			continue
+		}
+		t.Logf("%s (%s) failed in the full run and, run again alone, passed=%v; the first failure:\n%s", r.ID, r.Desc, again.Passed, r.Detail)
+		out[i] = again
 	}
 	return out
 }
@@ -151,21 +153,36 @@ backends:
 		{"h2c-lean", h2cLeanPort, nil},
 	} {
 		t.Run(l.name, func(t *testing.T) {
-			report := filepath.Join(t.TempDir(), "h2spec.xml")
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			argv := append([]string{h2spec, "-h", node.IPv4.String(), "-p", strconv.Itoa(int(l.port)), "-o", "5", "-j", report}, l.args...)
-			// h2spec exits 1 when a case fails: the report says which.
-			out, runErr := client.Netns.Command(ctx, argv...).CombinedOutput()
-			data, err := os.ReadFile(report)
-			if err != nil {
-				t.Fatalf("h2spec wrote no report (%v): %v\n%s", runErr, err, lastLines(out, 60))
+			// run runs h2spec on the cases named (all when none) and
+			// returns its report.
+			run := func(cases ...string) ([]H2specResult, error) {
+				report := filepath.Join(t.TempDir(), "h2spec.xml")
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				defer cancel()
+				argv := append([]string{h2spec, "-h", node.IPv4.String(), "-p", strconv.Itoa(int(l.port)), "-o", "5", "-j", report}, l.args...)
+				// h2spec exits 1 when a case fails: the report says which.
+				out, runErr := client.Netns.Command(ctx, append(argv, cases...)...).CombinedOutput()
+				data, err := os.ReadFile(report)
+				if err != nil {
+					return nil, fmt.Errorf("h2spec wrote no report (%v): %v\n%s", runErr, err, lastLines(out, 60))
+				}
+				return ParseH2specReport(data)
 			}
-			results, err := ParseH2specReport(data)
+			results, err := run()
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkH2specResults(t, withoutRacyFailures(t, results), h2specKnownFailures[l.name])
+			results = retryUnexpectedFailures(t, results, h2specKnownFailures[l.name], func(id string) (H2specResult, error) {
+				again, err := run(id)
+				if err == nil && (len(again) != 1 || again[0].ID != id) {
+					err = fmt.Errorf("h2spec %s ran %d cases", id, len(again))
+				}
+				if err != nil {
+					return H2specResult{}, err
+				}
+				return again[0], nil
+			})
+			checkH2specResults(t, results, h2specKnownFailures[l.name])
 		})
 	}
 }
@@ -279,17 +296,28 @@ func TestCheckH2specResults(t *testing.T) {
 	}
 }
 
-func TestWithoutRacyFailures(t *testing.T) {
+func TestRetryUnexpectedFailures(t *testing.T) {
 	results := []H2specResult{
-		{ID: "http2/6.9.1/3", Passed: false},
-		{ID: "http2/6.9.1/2", Passed: false},
+		{ID: "http2/6.9.1/3", Passed: false}, // unexpected: run again, passes
+		{ID: "http2/6.9.1/2", Passed: false}, // unexpected: run again, fails again
+		{ID: "http2/6.5.3/1", Passed: false}, // known: not run again
 		{ID: "http2/5.1/1", Passed: true},
 	}
-	got := withoutRacyFailures(&recordingTB{TB: t}, results)
-	if len(got) != 2 || got[0].ID != "http2/6.9.1/2" || got[1].ID != "http2/5.1/1" {
-		t.Errorf("got %+v, want the racy failure dropped and the rest kept", got)
+	var rerun []string
+	got := retryUnexpectedFailures(&recordingTB{TB: t}, results, map[string]string{"http2/6.5.3/1": "known"}, func(id string) (H2specResult, error) {
+		rerun = append(rerun, id)
+		return H2specResult{ID: id, Passed: id == "http2/6.9.1/3"}, nil
+	})
+	if !slices.Equal(rerun, []string{"http2/6.9.1/3", "http2/6.9.1/2"}) {
+		t.Errorf("ran again %v, want the two unexpected failures", rerun)
 	}
-	if kept := withoutRacyFailures(&recordingTB{TB: t}, []H2specResult{{ID: "http2/6.9.1/3", Passed: true}}); len(kept) != 1 {
-		t.Errorf("a racy case that passed was dropped: %+v", kept)
+	want := []bool{true, false, false, true}
+	for i, r := range got {
+		if r.Passed != want[i] {
+			t.Errorf("%s passed=%v, want %v", r.ID, r.Passed, want[i])
+		}
+	}
+	if results[0].Passed {
+		t.Error("the results given were modified")
 	}
 }
