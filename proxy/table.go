@@ -17,16 +17,16 @@ import (
 // it: everything it holds, the transports of its backends and its
 // generation included, is given to it at build time.
 type Table struct {
-	node, zone  string
-	clientIP    clientip.Policy
-	headers     model.ForwardedHeaders
+	node, zone string
+	clientIP   clientip.Policy
+	headers    model.ForwardedHeaders
 	// scopeClients are the scopes' own client-IP settings, for the
 	// scopes that have any (see [model.ScopeSpec]); nil when none has.
 	scopeClients map[string]*clientSettings
-	router      *router
-	backends    map[string]*backend
-	defaultRule *pathRule   // nil without a default backend
-	certs       *tableCerts // nil without certificates
+	router       *router
+	backends     map[string]*backend
+	defaultRule  *pathRule   // nil without a default backend
+	certs        *tableCerts // nil without certificates
 	// policies are the compiled policies of spec, by name; nil when none.
 	policies   map[string]*policy.Policy
 	spec       model.TableSpec
