@@ -421,15 +421,19 @@ func TestControllerWritesStatus(t *testing.T) {
 		got := statusAddrs(obj.(*networkingv1.Ingress).Status.LoadBalancer.Ingress)
 		return slices.Equal(got, want), fmt.Sprintf("%+v", got)
 	})
-	if n := h.c.Stats().StatusUpdates; n != 1 {
-		t.Errorf("%d status updates, want 1", n)
+	// The status loop may have written once more before the informer saw
+	// the first write (it compares with the cache): one write, or two
+	// with the same status, are right.
+	written := h.c.Stats().StatusUpdates
+	if written != 1 && written != 2 {
+		t.Errorf("%d status updates, want 1 (2 when the cache lagged)", written)
 	}
-	// A status already right is not written again.
+	// A status already right, as the cache sees it, is not written again.
 	if err := h.c.SyncStatus(h.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := h.c.Stats().StatusUpdates; n != 1 {
-		t.Errorf("%d status updates after a sync with nothing to change, want 1", n)
+	if n := h.c.Stats().StatusUpdates; n != written {
+		t.Errorf("%d status updates after a sync with nothing to change, want %d", n, written)
 	}
 	// The skipped Ingress gets no address.
 	bad, err := h.client.NetworkingV1().Ingresses("shop").Get(h.ctx, "bad", metav1.GetOptions{})
