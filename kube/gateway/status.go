@@ -107,59 +107,64 @@ func (p *Processor) WriteStatus(ctx context.Context, _ []kube.Address) (int, err
 	}
 
 	https, _ := p.httpRoutes.List(labels.Everything())
-	for _, cached := range https {
-		nn := types.NamespacedName{Namespace: cached.Namespace, Name: cached.Name}
-		ours := b.status.HTTPRoutes[nn]
-		if ours == nil && !hasParentOf(cached.Status.Parents, p.o.ControllerName) {
-			continue
-		}
-		ok, err := writeOne(ctx, cached,
-			func(ctx context.Context) (*gatewayv1.HTTPRoute, error) {
-				return gw.HTTPRoutes(nn.Namespace).Get(ctx, nn.Name, metav1.GetOptions{})
-			},
-			func(cur *gatewayv1.HTTPRoute) (*gatewayv1.HTTPRoute, bool) {
-				parents := routeParents(cur.Status.Parents, ours, p.o.ControllerName, now)
-				if equality.Semantic.DeepEqual(cur.Status.Parents, parents) {
-					return nil, false
-				}
-				out := cur.DeepCopy()
-				out.Status.Parents = parents
-				return out, true
-			},
-			func(ctx context.Context, o *gatewayv1.HTTPRoute) error {
-				_, err := gw.HTTPRoutes(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
-				return err
-			})
-		note("HTTPRoute", nn, ok, err)
-	}
+	writeRouteParents(ctx, https, b.status.HTTPRoutes, p.o.ControllerName, now,
+		func(r *gatewayv1.HTTPRoute) *[]gatewayv1.RouteParentStatus { return &r.Status.Parents },
+		(*gatewayv1.HTTPRoute).DeepCopy,
+		func(ctx context.Context, nn types.NamespacedName) (*gatewayv1.HTTPRoute, error) {
+			return gw.HTTPRoutes(nn.Namespace).Get(ctx, nn.Name, metav1.GetOptions{})
+		},
+		func(ctx context.Context, o *gatewayv1.HTTPRoute) error {
+			_, err := gw.HTTPRoutes(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
+			return err
+		},
+		func(nn types.NamespacedName, ok bool, err error) { note("HTTPRoute", nn, ok, err) })
 
 	grpcs, _ := p.grpcRoutes.List(labels.Everything())
-	for _, cached := range grpcs {
-		nn := types.NamespacedName{Namespace: cached.Namespace, Name: cached.Name}
-		ours := b.status.GRPCRoutes[nn]
-		if ours == nil && !hasParentOf(cached.Status.Parents, p.o.ControllerName) {
+	writeRouteParents(ctx, grpcs, b.status.GRPCRoutes, p.o.ControllerName, now,
+		func(r *gatewayv1.GRPCRoute) *[]gatewayv1.RouteParentStatus { return &r.Status.Parents },
+		(*gatewayv1.GRPCRoute).DeepCopy,
+		func(ctx context.Context, nn types.NamespacedName) (*gatewayv1.GRPCRoute, error) {
+			return gw.GRPCRoutes(nn.Namespace).Get(ctx, nn.Name, metav1.GetOptions{})
+		},
+		func(ctx context.Context, o *gatewayv1.GRPCRoute) error {
+			_, err := gw.GRPCRoutes(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
+			return err
+		},
+		func(nn types.NamespacedName, ok bool, err error) { note("GRPCRoute", nn, ok, err) })
+	return written, errors.Join(errs...)
+}
+
+// writeRouteParents writes, in the status of each route of one kind
+// (cached, from the informer), the parents of ours that status gives it
+// (ours, by route), keeping other controllers' entries (see routeParents);
+// a route with none of ours, now or written before, is left alone.
+// parents returns a route's status.parents; deepCopy, get and update copy,
+// read and write a route of the kind; note is told each outcome.
+func writeRouteParents[R metav1.Object](ctx context.Context, cached []R, ours map[types.NamespacedName][]gatewayv1.RouteParentStatus,
+	controller string, now metav1.Time, parents func(R) *[]gatewayv1.RouteParentStatus, deepCopy func(R) R,
+	get func(context.Context, types.NamespacedName) (R, error), update func(context.Context, R) error,
+	note func(types.NamespacedName, bool, error)) {
+	for _, c := range cached {
+		nn := types.NamespacedName{Namespace: c.GetNamespace(), Name: c.GetName()}
+		want := ours[nn]
+		if want == nil && !hasParentOf(*parents(c), controller) {
 			continue
 		}
-		ok, err := writeOne(ctx, cached,
-			func(ctx context.Context) (*gatewayv1.GRPCRoute, error) {
-				return gw.GRPCRoutes(nn.Namespace).Get(ctx, nn.Name, metav1.GetOptions{})
-			},
-			func(cur *gatewayv1.GRPCRoute) (*gatewayv1.GRPCRoute, bool) {
-				parents := routeParents(cur.Status.Parents, ours, p.o.ControllerName, now)
-				if equality.Semantic.DeepEqual(cur.Status.Parents, parents) {
-					return nil, false
+		ok, err := writeOne(ctx, c,
+			func(ctx context.Context) (R, error) { return get(ctx, nn) },
+			func(cur R) (R, bool) {
+				ps := routeParents(*parents(cur), want, controller, now)
+				if equality.Semantic.DeepEqual(*parents(cur), ps) {
+					var none R
+					return none, false
 				}
-				out := cur.DeepCopy()
-				out.Status.Parents = parents
+				out := deepCopy(cur)
+				*parents(out) = ps
 				return out, true
 			},
-			func(ctx context.Context, o *gatewayv1.GRPCRoute) error {
-				_, err := gw.GRPCRoutes(o.Namespace).UpdateStatus(ctx, o, metav1.UpdateOptions{})
-				return err
-			})
-		note("GRPCRoute", nn, ok, err)
+			update)
+		note(nn, ok, err)
 	}
-	return written, errors.Join(errs...)
 }
 
 // writeOne writes one object's status: desired returns the object to
