@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -20,8 +21,8 @@ import (
 	"github.com/firsthop/firsthop/proxy/listen"
 )
 
-// The fast HTTP/1.1 loop serves the connections of a plain listener (no
-// TLS, no h2c, no tracing) while their requests are the common case —
+// The fast HTTP/1.1 loop serves the connections of a listener without
+// h2c or tracing (over TLS, see fasttls.go) while their requests are the common case —
 // HTTP/1.1, no body, no Expect or Upgrade, routed to an HTTP/1.1 backend —
 // and hands a connection to net/http's server, with the bytes it has read
 // replayed, at the first request that is not. Requests are parsed by the
@@ -58,7 +59,9 @@ func (fs *fastServer) serve(nc net.Conn) {
 		return
 	}
 	fs.lm.connDelta(1)
-	fc.serve()
+	if tc, ok := nc.(*tls.Conn); !ok || fc.handshake(tc) {
+		fc.serve()
+	}
 	fs.untrack(fc)
 	// Closed, or handed over to net/http, which counts it from there.
 	fs.lm.connDelta(-1)
@@ -137,7 +140,10 @@ type fastConn struct {
 	info     listen.Info
 	local    netip.AddrPort
 	haveInfo bool
-	idle     atomic.Bool // waiting for a request
+	// tls is the connection's TLS state, nil in the clear; every request
+	// of the connection points to it, as net/http's do.
+	tls  *tls.ConnectionState
+	idle atomic.Bool // waiting for a request
 	// headerDeadline is when the current request's head must be in (zero:
 	// no bound); a hand-over keeps it (see replayConn).
 	headerDeadline time.Time
@@ -263,7 +269,7 @@ func (fc *fastConn) handOver() bool {
 		fc.hasStash = false
 	}
 	fc.setReadDeadline(time.Time{})
-	if !fc.fs.handoff.handOver(&replayConn{Conn: fc.nc, prefix: prefix, headerDeadline: fc.headerDeadline}) {
+	if !fc.fs.handoff.handOver(&replayConn{Conn: fc.nc, prefix: prefix, headerDeadline: fc.headerDeadline, tls: fc.tls}) {
 		_ = fc.nc.SetWriteDeadline(time.Now().Add(time.Second))
 		_, _ = io.WriteString(fc.nc, drainingAnswer)
 		fc.nc.Close()
@@ -309,6 +315,7 @@ func (fc *fastConn) readRequest() (req *http.Request, ok bool, err error) {
 		return nil, false, nil
 	}
 	req.RemoteAddr = fc.remote
+	req.TLS = fc.tls
 	return req, true, nil
 }
 

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -31,6 +32,69 @@ func fastAndStd(t *testing.T, backend netip.AddrPort) (fast, std string) {
 	return p.addr, p.srv.Addr("std").String()
 }
 
+// fastStdPair is a listener the fast loop serves and one net/http's server
+// serves alone, alike in all else, as ways to open a connection to each.
+type fastStdPair struct {
+	name      string
+	fast, std func(t *testing.T) net.Conn
+}
+
+// fastStdPairs starts, in front of backend, the pair of fastAndStd (in the
+// clear) and the same over TLS (both with a certificate for app.test).
+func fastStdPairs(t *testing.T, backend netip.AddrPort) []fastStdPair {
+	t.Helper()
+	fast, std := fastAndStd(t, backend)
+	fastTLS, stdTLS := tlsFastAndStd(t, backend)
+	return []fastStdPair{
+		{"clear", tcpDialer(fast), tcpDialer(std)},
+		{"TLS", tlsDialer(fastTLS, "http/1.1"), tlsDialer(stdTLS, "http/1.1")},
+	}
+}
+
+// tlsFastAndStd is fastAndStd over TLS: "fast" is a TLS listener, "std"
+// one with h2c enabled too (which keeps the fast loop off it).
+func tlsFastAndStd(t *testing.T, backend netip.AddrPort) (fast, std string) {
+	t.Helper()
+	spec := oneBackend(backend)
+	spec.Certificates = []model.Certificate{{Cert: selfSigned(t, "app.test")}}
+	p := startProxyWith(t, spec, Options{Listeners: []model.ListenerSpec{
+		{Name: "fast", Address: "127.0.0.1:0", TLS: true},
+		{Name: "std", Address: "127.0.0.1:0", TLS: true, H2C: true},
+	}})
+	if p.srv.listeners["fast"].fast == nil || p.srv.listeners["std"].fast != nil {
+		t.Fatal("listener setup: want the fast loop on fast only")
+	}
+	return p.addr, p.srv.Addr("std").String()
+}
+
+func tcpDialer(addr string) func(t *testing.T) net.Conn {
+	return func(t *testing.T) net.Conn {
+		t.Helper()
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+}
+
+// tlsDialer opens TLS connections to addr for app.test, offering the
+// protocols by ALPN.
+func tlsDialer(addr string, protocols ...string) func(t *testing.T) net.Conn {
+	return func(t *testing.T) net.Conn {
+		t.Helper()
+		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: &tls.Config{
+			ServerName: "app.test", InsecureSkipVerify: true, //nolint:gosec // test certificates are self-signed
+			NextProtos: protocols,
+		}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+}
+
 // exchangeRaw sends raw on a new connection and returns the response with
 // its body and trailers read, the Date field dropped (it differs).
 type rawResult struct {
@@ -44,10 +108,12 @@ type rawResult struct {
 
 func exchangeRaw(t *testing.T, addr, raw, method string) rawResult {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return exchangeOn(t, tcpDialer(addr)(t), raw, method)
+}
+
+// exchangeOn is exchangeRaw on c, which it closes.
+func exchangeOn(t *testing.T, c net.Conn, raw, method string) rawResult {
+	t.Helper()
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.WriteString(c, raw); err != nil {
@@ -99,7 +165,7 @@ func TestFastLoopAnswersAsNetHTTP(t *testing.T) {
 			c.Close()
 		}
 	})
-	fast, std := fastAndStd(t, sb.addr)
+	pairs := fastStdPairs(t, sb.addr)
 	requests := []struct{ method, path, extra string }{
 		{"GET", "/length", ""}, {"GET", "/no-type", ""}, {"GET", "/chunked", ""}, {"GET", "/big", ""},
 		{"GET", "/trailers", "TE: trailers\r\n"}, {"GET", "/extra", "TE: trailers\r\n"},
@@ -108,14 +174,16 @@ func TestFastLoopAnswersAsNetHTTP(t *testing.T) {
 		{"GET", "/eof", ""}, {"GET", "/empty", ""}, {"GET", "/bad", ""},
 		{"DELETE", "/length", ""}, {"OPTIONS", "/length", ""},
 	}
-	for _, rq := range requests {
-		t.Run(rq.method+rq.path, func(t *testing.T) {
-			raw := rq.method + " " + rq.path + " HTTP/1.1\r\nHost: app.test\r\n" + rq.extra + "\r\n"
-			got, want := exchangeRaw(t, fast, raw, rq.method), exchangeRaw(t, std, raw, rq.method)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("fast loop:\n  %+v\nnet/http:\n  %+v", got, want)
-			}
-		})
+	for _, pair := range pairs {
+		for _, rq := range requests {
+			t.Run(pair.name+"/"+rq.method+rq.path, func(t *testing.T) {
+				raw := rq.method + " " + rq.path + " HTTP/1.1\r\nHost: app.test\r\n" + rq.extra + "\r\n"
+				got, want := exchangeOn(t, pair.fast(t), raw, rq.method), exchangeOn(t, pair.std(t), raw, rq.method)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("fast loop:\n  %+v\nnet/http:\n  %+v", got, want)
+				}
+			})
+		}
 	}
 }
 
@@ -125,7 +193,7 @@ func TestFastLoopHandsOverWhatItDoesNotServe(t *testing.T) {
 		b := r.Method + " " + r.URL.RequestURI() + " " + string(body)
 		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
 	})
-	fast, std := fastAndStd(t, sb.addr)
+	pairs := fastStdPairs(t, sb.addr)
 	requests := map[string]string{
 		"body":          "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\ndata",
 		"chunked body":  "POST /p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ndata\r\n0\r\n\r\n",
@@ -145,14 +213,16 @@ func TestFastLoopHandsOverWhatItDoesNotServe(t *testing.T) {
 		"leading CRLF":  "\r\nGET /lead HTTP/1.1\r\nHost: a\r\n\r\n",
 		"options star":  "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
 	}
-	for name, raw := range requests {
-		t.Run(name, func(t *testing.T) {
-			method := strings.Fields(strings.TrimSpace(raw) + " GET")[0]
-			got, want := exchangeRaw(t, fast, raw, method), exchangeRaw(t, std, raw, method)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("fast loop:\n  %+v\nnet/http:\n  %+v", got, want)
-			}
-		})
+	for _, pair := range pairs {
+		for name, raw := range requests {
+			t.Run(pair.name+"/"+name, func(t *testing.T) {
+				method := strings.Fields(strings.TrimSpace(raw) + " GET")[0]
+				got, want := exchangeOn(t, pair.fast(t), raw, method), exchangeOn(t, pair.std(t), raw, method)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("fast loop:\n  %+v\nnet/http:\n  %+v", got, want)
+				}
+			})
+		}
 	}
 }
 

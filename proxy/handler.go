@@ -53,6 +53,8 @@ type handler struct {
 	policyCache policyCache
 	// mirrorSlots bounds the mirror copies in flight (see mirror.go).
 	mirrorSlots mirrorSlots
+	// tls says the listener terminates TLS.
+	tls bool
 }
 
 // handlerOptions configure a handler beyond its table.
@@ -63,6 +65,7 @@ type handlerOptions struct {
 	tracing     *Tracing
 	accessLog   *slog.Logger
 	upgrades    *connSet
+	tls         bool // the listener terminates TLS
 	bodyTimeout time.Duration
 	publicPort  uint16
 	policies    []string
@@ -155,7 +158,7 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 		listener: o.listener, table: table, log: o.log,
 		metrics: o.metrics, lm: o.metrics.forListener(o.listener), tracing: o.tracing, accessLog: o.accessLog,
 		upgrades: o.upgrades, bodyTimeout: o.bodyTimeout, scope: o.scope, publicPort: o.publicPort, policyNames: o.policies,
-		mirrorSlots: make(mirrorSlots, o.mirrorLimit),
+		mirrorSlots: make(mirrorSlots, o.mirrorLimit), tls: o.tls,
 	}
 	h.rp = &httputil.ReverseProxy{
 		Rewrite:      h.rewrite,
@@ -168,7 +171,15 @@ func newHandler(table func() *Table, o handlerOptions) *handler {
 	return h
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handle(w, r, stdConn{}) }
+// ServeHTTP serves a request net/http's server read. On a TLS listener a
+// request without TLS state came in on a connection the fast loop handed
+// over after the handshake: its state is the one the loop recorded.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.tls && r.TLS == nil {
+		r.TLS = handedOverTLS(r.Context())
+	}
+	h.handle(w, r, stdConn{})
+}
 
 // handle serves r, which came in on c. It returns false, having written
 // and recorded nothing, when c does not serve r's route

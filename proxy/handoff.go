@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net"
 	"sync"
 	"time"
@@ -61,10 +62,14 @@ func (l *handoffListener) Addr() net.Addr { return l.addr }
 // first read deadline net/http's server sets (its own read-header timeout,
 // counted anew) is brought forward to it, so that a head trickled past the
 // fast loop's buffer gets one timeout, not two.
+//
+// tls is the TLS state of a connection handed over after its handshake
+// (see [handedOverTLS]), else nil.
 type replayConn struct {
 	net.Conn
 	prefix         []byte
 	headerDeadline time.Time
+	tls            *tls.ConnectionState
 }
 
 // SetReadDeadline sets the connection's read deadline, the first non-zero

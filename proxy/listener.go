@@ -81,7 +81,7 @@ func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
 		protocols.SetUnencryptedHTTP2(true)
 	}
 	ho := handlerOptions{listener: spec.Name, log: s.log, metrics: s.opts.Metrics, tracing: s.opts.Tracing,
-		upgrades: &s.upgrades, bodyTimeout: spec.RequestBodyTimeout, publicPort: spec.PublicPort, policies: spec.Policies, scope: spec.Scope}
+		upgrades: &s.upgrades, tls: spec.TLS, bodyTimeout: spec.RequestBodyTimeout, publicPort: spec.PublicPort, policies: spec.Policies, scope: spec.Scope}
 	if spec.AccessLog {
 		ho.accessLog = s.accessLog
 	}
@@ -104,9 +104,10 @@ func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
 		newH2Server(h, s.log, spec).install(srv)
 	}
 	rl := &runningListener{spec: spec, ln: ln, srv: srv, done: make(chan struct{})}
-	if !spec.TLS && !spec.H2C && s.opts.Tracing == nil {
-		// Plain HTTP/1.1 without traces: the fast loop serves the common
-		// requests and hands net/http the rest.
+	if !spec.H2C && s.opts.Tracing == nil {
+		// HTTP/1.1, in the clear or over TLS, without traces: the fast
+		// loop serves the common requests and hands net/http the rest
+		// (and, over TLS, the connections that chose HTTP/2).
 		rl.fast = &fastServer{h: h, handoff: newHandoffListener(ln.Addr()), lm: s.opts.Metrics.forListener(spec.Name),
 			log: s.log, readHeaderTimeout: spec.ReadHeaderTimeout, idleTimeout: spec.IdleTimeout}
 	}
