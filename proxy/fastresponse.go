@@ -181,7 +181,13 @@ func (w *fastResponse) finish() bool {
 		w.bw.WriteString("\r\n")
 	}
 	if w.err == nil {
+		// The last write waits for the client's next request, unless
+		// there is none to wait for.
+		armed := !w.closeAfter && w.fc.armAwait()
 		w.fail(w.bw.Flush())
+		if armed {
+			w.fc.await.disarm()
+		}
 	}
 	w.releasePre()
 	return w.err == nil && !w.closeAfter

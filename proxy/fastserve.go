@@ -41,6 +41,9 @@ type fastServer struct {
 	log     *slog.Logger
 
 	readHeaderTimeout, idleTimeout time.Duration
+	// tlsConfig, when not nil, is the listener's TLS: the loop runs each
+	// connection's handshake (fasttls.go).
+	tlsConfig *tls.Config
 
 	draining atomic.Bool
 	mu       sync.Mutex
@@ -51,7 +54,11 @@ type fastServer struct {
 // serve serves nc until it closes or is handed over. It runs on the
 // connection's own goroutine.
 func (fs *fastServer) serve(nc net.Conn) {
-	fc := &fastConn{fs: fs, nc: nc}
+	ac := newAwaitConn(nc)
+	fc := &fastConn{fs: fs, nc: ac, await: ac}
+	if fs.tlsConfig != nil {
+		fc.nc = tls.Server(ac, fs.tlsConfig)
+	}
 	fc.br = bufio.NewReaderSize(fc, 4<<10)
 	fc.res.fc = fc
 	if !fs.track(fc) {
@@ -59,7 +66,7 @@ func (fs *fastServer) serve(nc net.Conn) {
 		return
 	}
 	fs.lm.connDelta(1)
-	if tc, ok := nc.(*tls.Conn); !ok || fc.handshake(tc) {
+	if tc, ok := fc.nc.(*tls.Conn); !ok || fc.handshake(tc) {
 		fc.serve()
 	}
 	fs.untrack(fc)
@@ -126,10 +133,12 @@ func (fs *fastServer) closeAll() {
 // fastConn is one connection served by the fast loop; it is its requests'
 // [clientConn].
 type fastConn struct {
-	fs  *fastServer
-	nc  net.Conn
-	br  *bufio.Reader // reads through fc (see Read)
-	res fastResponse
+	fs *fastServer
+	// nc is the connection served: await, or a *tls.Conn over it.
+	nc    net.Conn
+	await *awaitConn
+	br    *bufio.Reader // reads through fc (see Read)
+	res   fastResponse
 	// head is a copy of the current request's head, replayed on a
 	// hand-over.
 	head []byte
@@ -157,6 +166,19 @@ type fastConn struct {
 	stash    byte
 	hasStash bool
 	watch    clientWatch
+}
+
+// armAwait arms the write of the current response's last bytes to wait
+// for the client's next request (see awaitConn), with its bound as the
+// read deadline, unless that request is already read or the connection
+// is draining; it reports whether it did. The caller disarms it after
+// that write.
+func (fc *fastConn) armAwait() bool {
+	if fc.br.Buffered() > 0 || fc.hasStash || fc.fs.draining.Load() || !fc.await.arm() {
+		return false
+	}
+	fc.setReadDeadline(time.Now().Add(awaitBound))
+	return true
 }
 
 // setReadDeadline sets nc's read deadline (zero clears it) unless it is

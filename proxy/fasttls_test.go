@@ -142,3 +142,47 @@ func TestFastLoopTLSDrainClosesHandshakes(t *testing.T) {
 		t.Fatal("Serve did not return")
 	}
 }
+
+// TestFastLoopPipelinedRequestNotLost: a request the client sends before
+// the previous response (pipelining), while the loop waits on the backend,
+// is answered: the response's last write, which waits for the next
+// request (awaitConn), cannot miss it for longer than awaitBound. Each
+// connection pipelines twice, the second time after the loop has learnt
+// that it does. In the clear and over TLS.
+func TestFastLoopPipelinedRequestNotLost(t *testing.T) {
+	t.Parallel()
+	sb := startScriptBackend(t, func(c net.Conn, _ *bufio.Reader, r *http.Request, _ []byte) {
+		if r.URL.Path == "/slow" {
+			// Slow, but not so slow that the loop starts to watch the
+			// client (headWatchAfter), which would read the next request.
+			time.Sleep(headWatchAfter * 3 / 4)
+		}
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(r.URL.Path), r.URL.Path)
+	})
+	for _, pair := range fastStdPairs(t, sb.addr) {
+		t.Run(pair.name, func(t *testing.T) {
+			c := pair.fast(t)
+			defer c.Close()
+			// Far below the idle timeout that a lost request would wait for.
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			br := bufio.NewReader(c)
+			for round := range 2 {
+				io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: app.test\r\n\r\n")
+				// Sent while the loop waits for the backend: the poller sees
+				// it before the response is written.
+				time.Sleep(headWatchAfter / 4)
+				io.WriteString(c, "GET /next HTTP/1.1\r\nHost: app.test\r\n\r\n")
+				for _, want := range []string{"/slow", "/next"} {
+					resp, err := http.ReadResponse(br, nil)
+					if err != nil {
+						t.Fatalf("round %d: waiting for %s: %v", round, want, err)
+					}
+					body, _ := io.ReadAll(resp.Body)
+					if string(body) != want {
+						t.Fatalf("round %d: got %q, want %q", round, body, want)
+					}
+				}
+			}
+		})
+	}
+}

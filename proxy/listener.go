@@ -73,8 +73,15 @@ func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
 	ln := listen.Wrap(l, pp)
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
+	// The fast loop (below) runs the TLS handshakes of its listener
+	// itself; net/http's server alone has them run by the listener.
+	fastLoop := !spec.H2C && s.opts.Tracing == nil
+	var tlsConf *tls.Config
 	if spec.TLS {
-		ln = tls.NewListener(ln, tlsConfig(s.table.Load, spec.Scope, true))
+		tlsConf = tlsConfig(s.table.Load, spec.Scope, true)
+		if !fastLoop {
+			ln = tls.NewListener(ln, tlsConf)
+		}
 		protocols.SetHTTP2(true)
 	}
 	if spec.H2C {
@@ -104,12 +111,12 @@ func (s *Server) bind(spec model.ListenerSpec) (*runningListener, error) {
 		newH2Server(h, s.log, spec).install(srv)
 	}
 	rl := &runningListener{spec: spec, ln: ln, srv: srv, done: make(chan struct{})}
-	if !spec.H2C && s.opts.Tracing == nil {
+	if fastLoop {
 		// HTTP/1.1, in the clear or over TLS, without traces: the fast
 		// loop serves the common requests and hands net/http the rest
 		// (and, over TLS, the connections that chose HTTP/2).
 		rl.fast = &fastServer{h: h, handoff: newHandoffListener(ln.Addr()), lm: s.opts.Metrics.forListener(spec.Name),
-			log: s.log, readHeaderTimeout: spec.ReadHeaderTimeout, idleTimeout: spec.IdleTimeout}
+			log: s.log, readHeaderTimeout: spec.ReadHeaderTimeout, idleTimeout: spec.IdleTimeout, tlsConfig: tlsConf}
 	}
 	return rl, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -332,4 +333,29 @@ func (c *conn) refuse(o Outcome, err error) {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// SyscallConn returns the [syscall.RawConn] of the socket beneath c, a
+// connection from a listener of [Wrap] or any [syscall.Conn], for a caller
+// that writes to or waits on the descriptor itself; ok is false when c has
+// none. Such a caller must also check [Holds]: what c read past a PROXY
+// header is not in the socket any more.
+func SyscallConn(c net.Conn) (raw syscall.RawConn, ok bool) {
+	if wc, isConn := c.(*conn); isConn {
+		c = wc.raw
+	}
+	sc, isSC := c.(syscall.Conn)
+	if !isSC {
+		return nil, false
+	}
+	raw, err := sc.SyscallConn()
+	return raw, err == nil
+}
+
+// Holds reports whether c, a connection from a listener of [Wrap], holds
+// bytes it read from its socket (past the PROXY header) that a Read has not
+// returned yet. It is false for any other connection.
+func Holds(c net.Conn) bool {
+	wc, ok := c.(*conn)
+	return ok && wc.hasRest.Load()
 }

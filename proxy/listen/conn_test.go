@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 var localPeer = netip.MustParseAddrPort("127.0.0.1:40000")
@@ -308,5 +309,55 @@ func TestLeakCheckCanFail(t *testing.T) {
 	<-done
 	if !found {
 		t.Error("leaked() did not list a goroutine blocked in Read")
+	}
+}
+
+// TestSyscallConnAndHolds: a wrapped TCP connection gives its socket's
+// RawConn (a pipe has none), and Holds tells when bytes read along with
+// the PROXY header wait in the connection rather than in the socket.
+func TestSyscallConnAndHolds(t *testing.T) {
+	t.Parallel()
+	tl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := Wrap(tl, Policy{Mode: ModeOptional, TrustedCIDRs: loopbackTrust})
+	defer l.Close()
+	client, err := net.Dial("tcp", tl.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	_ = server.SetDeadline(time.Now().Add(ioDeadline))
+	if _, ok := SyscallConn(server); !ok {
+		t.Error("SyscallConn: a wrapped TCP connection has no RawConn")
+	}
+	if Holds(server) {
+		t.Error("Holds before anything was read")
+	}
+	if _, err := client.Write([]byte("PROXY TCP4 203.0.113.7 192.0.2.1 51000 80\r\nabc")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := InfoOf(server); err != nil {
+		t.Fatal(err)
+	}
+	if !Holds(server) {
+		t.Error("Holds: false with the bytes after the header unread")
+	}
+	if _, err := io.ReadFull(server, make([]byte, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if Holds(server) {
+		t.Error("Holds: true after those bytes were read")
+	}
+
+	_, pipe := acceptOne(t, Policy{}, localPeer)
+	if _, ok := SyscallConn(pipe); ok {
+		t.Error("SyscallConn: a pipe has a RawConn")
 	}
 }
